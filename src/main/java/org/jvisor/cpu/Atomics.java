@@ -1,0 +1,11 @@
+package org.jvisor.cpu;
+
+final class Atomics {
+    static final Encoding[] ENCODINGS = {};
+
+    private Atomics() {}
+
+    static void execute(Cpu cpu, int op, int insn) {
+        throw cpu.undefined();
+    }
+}

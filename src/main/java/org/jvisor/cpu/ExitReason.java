@@ -1,0 +1,15 @@
+package org.jvisor.cpu;
+
+/** Why {@link Cpu#run} returned. */
+public enum ExitReason {
+    /** An exception was taken to EL2 while the host owns EL2: the syndrome is in ESR_EL2, FAR_EL2, HPFAR_EL2. */
+    EL2_TRAP,
+    /** The instruction budget ran out. */
+    BUDGET,
+    /** Another thread asked the processor to stop ({@link Cpu#kick}). */
+    STOPPED,
+    /** WFI/WFE with nothing pending and no trap: the caller should sleep until an interrupt arrives. */
+    WAIT_FOR_INTERRUPT,
+    /** A debug event with external debug (halting) enabled, for the GDB stub. */
+    DEBUG_HALT
+}

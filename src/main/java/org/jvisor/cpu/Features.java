@@ -1,0 +1,45 @@
+package org.jvisor.cpu;
+
+/**
+ * What this processor implements, and therefore what its ID registers advertise. A feature is switched on
+ * here only once it is complete and tested; the ID register values are derived from these flags.
+ */
+public final class Features {
+    public boolean crc32;
+    public boolean lse;
+    public boolean pan;
+    public int paBits = 48;
+
+    public static Features cortexA57() {
+        Features f = new Features();
+        f.crc32 = true;
+        return f;
+    }
+
+    /** ID_AA64ISAR0_EL1 as derived from the flags. */
+    public long idAa64Isar0() {
+        long v = 0;
+        if (crc32) v |= 1L << 16;
+        if (lse) v |= 2L << 20;
+        return v;
+    }
+
+    /** ID_AA64MMFR1_EL1: PAN in [23:20]. */
+    public long idAa64Mmfr1() {
+        return pan ? 1L << 20 : 0;
+    }
+
+    /** ID_AA64MMFR0_EL1: PARange, 16-bit ASIDs, 4K and 64K granules (16K reported absent). */
+    public long idAa64Mmfr0() {
+        long parange = switch (paBits) {
+            case 32 -> 0;
+            case 36 -> 1;
+            case 40 -> 2;
+            case 42 -> 3;
+            case 44 -> 4;
+            default -> 5;
+        };
+        return parange | (2L << 4) /* 16-bit ASID */ | (1L << 8) /* BigEnd: mixed-endian */
+                | (0L << 20) /* TGran16 absent */ | (0L << 24) /* TGran64 present */ | (0L << 28) /* TGran4 present */;
+    }
+}

@@ -1,0 +1,48 @@
+package org.jvisor.cpu;
+
+/**
+ * A bare processor with RAM at 0x40000000 (QEMU virt's), for unit tests: load assembled code, run it at
+ * EL1 with the MMU off until it executes {@code hvc #0} (an exit to the host-owned EL2), then inspect.
+ */
+public final class TestMachine {
+    public static final long RAM_BASE = 0x4000_0000L;
+    public final PhysicalBus bus = new PhysicalBus();
+    public final Cpu cpu;
+
+    public TestMachine() {
+        this(16 << 20);
+    }
+
+    public TestMachine(long ramSize) {
+        bus.addRam(RAM_BASE, Ram.allocate(ramSize));
+        cpu = new Cpu(bus);
+    }
+
+    /** Assembles and loads {@code source} at RAM_BASE, sets PC and SP (top of RAM). */
+    public TestMachine load(String source) {
+        byte[] code = Asm.assemble(source, RAM_BASE);
+        bus.writeBytes(RAM_BASE, code);
+        cpu.pc = RAM_BASE;
+        cpu.sp = RAM_BASE + (8 << 20);
+        return this;
+    }
+
+    /** Runs until an exit; fails the test if the budget runs out. Returns the exit. */
+    public ExitReason run() {
+        ExitReason r = cpu.run(10_000_000);
+        if (r == ExitReason.BUDGET) throw new AssertionError("guest did not stop; pc=0x" + Long.toHexString(cpu.pc));
+        return r;
+    }
+
+    /** Runs and expects the program to end with {@code hvc #imm}; returns ESR_EL2's ISS (the imm). */
+    public int runToHvc() {
+        ExitReason r = run();
+        long esr = cpu.sr.esr[2];
+        if (r != ExitReason.EL2_TRAP || (esr >>> 26) != Cpu.EC_HVC)
+            throw new AssertionError("expected HVC exit, got " + r + " ESR_EL2=0x" + Long.toHexString(esr)
+                    + " pc=0x" + Long.toHexString(cpu.pc) + " ELR_EL2=0x" + Long.toHexString(cpu.sr.elr[2]));
+        return (int) (esr & 0xffff);
+    }
+
+    public long x(int n) { return cpu.x[n]; }
+}
