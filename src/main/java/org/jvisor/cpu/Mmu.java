@@ -41,6 +41,20 @@ public final class Mmu {
         return va;
     }
 
+    /**
+     * TLBI: invalidates what the architectural TLB holds for {@code op} with operand {@code xt} (the
+     * instruction's register: VA[55:12] in [43:0], ASID in [63:48], or IPA[47:12]); {@code broadcast} for the
+     * Inner Shareable forms.
+     */
+    public void tlbi(TlbiOp op, long xt, boolean broadcast) {
+        cpu.tlbFlush();
+    }
+
+    /** AT: translates {@code va} as {@code op} asks and returns the value for PAR_EL1 (faults do not trap). */
+    public long at(AtOp op, long va) {
+        return 1; // PAR_EL1.F: not implemented yet
+    }
+
     private long fault(int fsc, boolean stage2, boolean s1ptw, long ipa) {
         faultStatus = fsc;
         faultStage2 = stage2;
