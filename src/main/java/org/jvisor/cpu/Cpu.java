@@ -36,6 +36,7 @@ public final class Cpu {
     public static final int DAIF_D = 1 << 9, DAIF_A = 1 << 8, DAIF_I = 1 << 7, DAIF_F = 1 << 6;
 
     public final SystemRegisters sr = new SystemRegisters();
+    public final DebugRegisters dbg = new DebugRegisters();
     public final PhysicalBus bus;
     final SoftTlb tlb = new SoftTlb();
     public final Mmu mmu;
@@ -55,6 +56,13 @@ public final class Cpu {
      * valid" (pairs, writeback forms...).
      */
     public int accessSyndrome;
+
+    /** The local exclusive monitor (LDXR/STXR): set by a load-exclusive, cleared by CLREX, ERET and exceptions. */
+    public boolean exclusiveValid;
+    public long exclusiveAddress;
+    public int exclusiveSize;
+
+    public void clearExclusiveMonitor() { exclusiveValid = false; }
 
     // run-loop state
     private long curPageVa = -1;
@@ -455,6 +463,7 @@ public final class Cpu {
         if (target == 1 && features.pan && (sr.sctlr[1] & SystemRegisters.SCTLR_SPAN) == 0) pan = true;
         updateMmuIdx();
         pc = sr.vbar[target] + offset;
+        exclusiveValid = false;
         breakLoop = true;
         if (target == 2 && hostOwnsEl2) exit = ExitReason.EL2_TRAP;
         return ExceptionTaken.INSTANCE;
@@ -600,6 +609,7 @@ public final class Cpu {
         }
         updateMmuIdx();
         pc = target;
+        exclusiveValid = false;
         breakLoop = true;
     }
 }

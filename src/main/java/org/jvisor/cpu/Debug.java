@@ -14,6 +14,6 @@ final class Debug {
 
     /** Whether PSTATE.SS may be set on return to {@code newEl} (MDSCR_EL1.SS and the debug target EL). */
     static boolean softwareStepEnabledAfterEret(Cpu cpu, int newEl) {
-        return (cpu.sr.mdscrEl1 & 1) != 0;
+        return (cpu.dbg.mdscr & 1) != 0;
     }
 }

@@ -24,7 +24,7 @@ public final class SystemRegisters {
 
     // EL1&0 regime
     public long ttbr1El1, cpacrEl1, parEl1, contextidrEl1, tpidrEl0, tpidrroEl0, csselrEl1, cntkctlEl1;
-    public long mdscrEl1, oslsrEl1 = 0b1000, osdlrEl1, disrEl1;
+    public long disrEl1;
 
     // EL2
     public long hcrEl2, cptrEl2, hstrEl2, mdcrEl2, hpfarEl2, vttbrEl2, vtcrEl2, vpidrEl2, vmpidrEl2;
