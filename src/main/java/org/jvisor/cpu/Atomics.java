@@ -1,11 +1,116 @@
 package org.jvisor.cpu;
 
+/**
+ * The ARMv8.1 Large System Extensions atomics: LD&lt;op&gt; (and their ST&lt;op&gt; aliases with Rt=XZR),
+ * SWP, CAS and CASP, in byte to doubleword sizes with acquire/release variants. All of them are
+ * Undefined unless {@link Features#lse} is set.
+ *
+ * <p>A processor model with one PE per thread at a time runs each read-modify-write without
+ * interleaving, so it is atomic by construction. The accesses must be aligned to their size (the pair
+ * forms to their total size), and they need write permission even when nothing ends up written: as in
+ * QEMU, an alignment or permission fault reports WnR=1 and no register changes.
+ */
 final class Atomics {
-    static final Encoding[] ENCODINGS = {};
+    static final int LDADD = 1, LDCLR = 2, LDEOR = 3, LDSET = 4, LDSMAX = 5, LDSMIN = 6, LDUMAX = 7, LDUMIN = 8,
+            SWP = 9, CAS = 10, CASP = 11;
+
+    static final Encoding[] ENCODINGS = {
+            // Atomic memory operations: size 111 0 00 A R 1 Rs o3 opc 00 Rn Rt
+            new Encoding("LDADD", "zz111000ar1sssss000000nnnnnttttt", LDADD),
+            new Encoding("LDCLR", "zz111000ar1sssss000100nnnnnttttt", LDCLR),
+            new Encoding("LDEOR", "zz111000ar1sssss001000nnnnnttttt", LDEOR),
+            new Encoding("LDSET", "zz111000ar1sssss001100nnnnnttttt", LDSET),
+            new Encoding("LDSMAX", "zz111000ar1sssss010000nnnnnttttt", LDSMAX),
+            new Encoding("LDSMIN", "zz111000ar1sssss010100nnnnnttttt", LDSMIN),
+            new Encoding("LDUMAX", "zz111000ar1sssss011000nnnnnttttt", LDUMAX),
+            new Encoding("LDUMIN", "zz111000ar1sssss011100nnnnnttttt", LDUMIN),
+            new Encoding("SWP", "zz111000ar1sssss100000nnnnnttttt", SWP),
+            // In the load/store exclusive space: size 001000 o2=1 L o1=1 Rs o0 Rt2=11111 Rn Rt
+            new Encoding("CAS", "zz0010001l1ssssso11111nnnnnttttt", CAS),
+            new Encoding("CASP", "0z0010000l1ssssso11111nnnnnttttt", CASP),
+    };
 
     private Atomics() {}
 
     static void execute(Cpu cpu, int op, int insn) {
-        throw cpu.undefined();
+        if (!cpu.features.lse) throw cpu.undefined();
+        switch (op) {
+            case CAS -> compareAndSwap(cpu, insn);
+            case CASP -> compareAndSwapPair(cpu, insn);
+            case LDADD, LDCLR, LDEOR, LDSET, LDSMAX, LDSMIN, LDUMAX, LDUMIN, SWP -> memAtomic(cpu, op, insn);
+            default -> throw cpu.undefined();
+        }
+    }
+
+    /** LD&lt;op&gt; and SWP: Rt receives the old value (zero-extended), memory the combination with Rs. */
+    private static void memAtomic(Cpu cpu, int op, int insn) {
+        int sizeLog = insn >>> 30, size = 1 << sizeLog, t = insn & 31;
+        long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
+        long value = cpu.x[(insn >>> 16) & 31];
+        cpu.accessSyndrome = 0;
+        long old = readForUpdate(cpu, address, size);
+        int bits = 64 - (8 << sizeLog);
+        long result = switch (op) {
+            case LDADD -> old + value;
+            case LDCLR -> old & ~value;
+            case LDEOR -> old ^ value;
+            case LDSET -> old | value;
+            case LDSMAX -> Math.max(old << bits >> bits, value << bits >> bits);
+            case LDSMIN -> Math.min(old << bits >> bits, value << bits >> bits);
+            case LDUMAX -> Long.compareUnsigned(old, value << bits >>> bits) >= 0 ? old : value;
+            case LDUMIN -> Long.compareUnsigned(old, value << bits >>> bits) <= 0 ? old : value;
+            default -> value; // SWP
+        };
+        cpu.write(address, size, result, Mmu.ACC_ALIGNED);
+        cpu.setX(t, old);
+    }
+
+    /** CAS: stores Rt if memory equals Rs (compared at the access size); Rs receives the old value. */
+    private static void compareAndSwap(Cpu cpu, int insn) {
+        int sizeLog = insn >>> 30, size = 1 << sizeLog, s = (insn >>> 16) & 31;
+        long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
+        int bits = 64 - (8 << sizeLog);
+        long expected = cpu.x[s] << bits >>> bits, newValue = cpu.x[insn & 31];
+        cpu.accessSyndrome = 0;
+        long old = readForUpdate(cpu, address, size);
+        if (old == expected) cpu.write(address, size, newValue, Mmu.ACC_ALIGNED);
+        cpu.setX(s, old);
+    }
+
+    /** CASP: the same on an even/odd register pair, as one access of twice the register size. */
+    private static void compareAndSwapPair(Cpu cpu, int insn) {
+        int s = (insn >>> 16) & 31, t = insn & 31;
+        if ((s & 1) != 0 || (t & 1) != 0) throw cpu.undefined();
+        boolean wide = (insn & (1 << 30)) != 0;
+        long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
+        long e1 = cpu.x[s], e2 = cpu.x[s + 1], n1 = cpu.x[t], n2 = cpu.x[t + 1];
+        cpu.accessSyndrome = 0;
+        if (wide) {
+            LoadStore.checkAlignment(cpu, address, 16, Mmu.ACC_WRITE);
+            cpu.checkWritable(address, 0);
+            long o1 = cpu.read(address, 8, Mmu.ACC_ALIGNED);
+            long o2 = cpu.read(address + 8, 8, Mmu.ACC_ALIGNED);
+            if (o1 == e1 && o2 == e2) {
+                cpu.write(address, 8, n1, Mmu.ACC_ALIGNED);
+                cpu.write(address + 8, 8, n2, Mmu.ACC_ALIGNED);
+            }
+            cpu.setX(s, o1);
+            cpu.setX(s + 1, o2);
+        } else {
+            long old = readForUpdate(cpu, address, 8);
+            if (old == ((e1 & 0xffffffffL) | (e2 << 32))) cpu.write(address, 8, (n1 & 0xffffffffL) | (n2 << 32), Mmu.ACC_ALIGNED);
+            cpu.setX(s, old & 0xffffffffL);
+            cpu.setX(s + 1, old >>> 32);
+        }
+    }
+
+    /**
+     * The read half of a read-modify-write: alignment and write permission are checked first, so that a
+     * fault is reported as on the write (WnR=1) before anything is read.
+     */
+    private static long readForUpdate(Cpu cpu, long address, int size) {
+        LoadStore.checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
+        cpu.checkWritable(address, 0);
+        return cpu.read(address, size, Mmu.ACC_ALIGNED);
     }
 }

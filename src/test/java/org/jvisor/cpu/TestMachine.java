@@ -14,8 +14,17 @@ public final class TestMachine {
     }
 
     public TestMachine(long ramSize) {
+        this(ramSize, Features.cortexA57());
+    }
+
+    /** A machine whose processor implements {@code features} (e.g. with LSE atomics switched on). */
+    public TestMachine(Features features) {
+        this(16 << 20, features);
+    }
+
+    public TestMachine(long ramSize, Features features) {
         bus.addRam(RAM_BASE, Ram.allocate(ramSize));
-        cpu = new Cpu(bus);
+        cpu = new Cpu(bus, features);
     }
 
     /** Assembles and loads {@code source} at RAM_BASE, sets PC and SP (top of RAM). */
