@@ -100,6 +100,7 @@ public final class Cpu {
         spsel = 1;
         spIdx = 1;
         pc = 0;
+        mmu.reset();
         tlbFlush();
     }
 
@@ -209,6 +210,7 @@ public final class Cpu {
                 return ExitReason.STOPPED;
             }
             if (instret >= end) return ExitReason.BUDGET;
+            if (mmu.remotePending) mmu.applyRemoteInvalidations();
             try {
                 checkPendingInterrupts();
                 long chunkEnd = Math.min(end, instret + (debugActive ? 1 : 4096));

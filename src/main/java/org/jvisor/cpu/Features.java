@@ -29,7 +29,7 @@ public final class Features {
         return pan ? 1L << 20 : 0;
     }
 
-    /** ID_AA64MMFR0_EL1: PARange, 16-bit ASIDs, 4K and 64K granules (16K reported absent). */
+    /** ID_AA64MMFR0_EL1: PARange, 16-bit ASIDs, 4K, 16K and 64K stage 1 and stage 2 granules. */
     public long idAa64Mmfr0() {
         long parange = switch (paBits) {
             case 32 -> 0;
@@ -40,6 +40,6 @@ public final class Features {
             default -> 5;
         };
         return parange | (2L << 4) /* 16-bit ASID */ | (1L << 8) /* BigEnd: mixed-endian */
-                | (0L << 20) /* TGran16 absent */ | (0L << 24) /* TGran64 present */ | (0L << 28) /* TGran4 present */;
+                | (1L << 20) /* TGran16 present */ | (0L << 24) /* TGran64 present */ | (0L << 28) /* TGran4 present */;
     }
 }

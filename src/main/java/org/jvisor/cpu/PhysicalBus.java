@@ -40,6 +40,8 @@ public final class PhysicalBus {
     private RamRegion[] ram = new RamRegion[0];
     private MmioRegion[] mmio = new MmioRegion[0];
     private final List<Cpu> cpus = new ArrayList<>();
+    /** Snapshot of {@link #cpus} readable from any thread (TLBI broadcasts). */
+    private volatile Cpu[] cpuArray = new Cpu[0];
 
     public synchronized RamRegion addRam(long base, Ram r) {
         checkFree(base, r.size());
@@ -64,7 +66,13 @@ public final class PhysicalBus {
             if (base < m.base + m.size && m.base < base + size) throw new IllegalArgumentException("overlaps MMIO at 0x" + Long.toHexString(m.base));
     }
 
-    synchronized void attach(Cpu cpu) { cpus.add(cpu); }
+    synchronized void attach(Cpu cpu) {
+        cpus.add(cpu);
+        cpuArray = cpus.toArray(new Cpu[0]);
+    }
+
+    /** The processors attached to this bus. */
+    Cpu[] cpus() { return cpuArray; }
 
     public RamRegion ramAt(long pa) {
         for (RamRegion r : ram) if (r.contains(pa)) return r;
