@@ -72,7 +72,11 @@ public final class Cpu {
     private volatile boolean stopRequested;
     /** Interrupt request lines driven by the interrupt controller (may be set from other threads). */
     private volatile boolean irqLine, fiqLine, serrorLine;
-    /** Any debug feature (single step, breakpoints, watchpoints) is armed: run one instruction at a time. */
+    /**
+     * A debug feature (software step, breakpoints, watchpoints) is armed or PSTATE.IL is set: run one
+     * instruction at a time with the checks of {@link #stepWithDebug} and watch data accesses. Recomputed
+     * by {@link Debug#update}, exception entry and exception return; false in normal running.
+     */
     boolean debugActive;
 
     public Cpu(PhysicalBus bus) {
@@ -199,25 +203,28 @@ public final class Cpu {
 
     /**
      * Runs until an exit: an exception to a host-owned EL2, WFI with nothing to do, a kick, or at most
-     * {@code maxInstructions} retired instructions.
+     * {@code maxInstructions} steps, a step being a retired instruction or a taken exception (so that a
+     * guest stuck in a loop of faults still returns {@link ExitReason#BUDGET}).
      */
     public ExitReason run(long maxInstructions) {
-        final long end = instret + maxInstructions;
+        final long start = instret;
+        long taken = 0;
         exit = null;
         while (true) {
             if (stopRequested) {
                 stopRequested = false;
                 return ExitReason.STOPPED;
             }
-            if (instret >= end) return ExitReason.BUDGET;
+            long done = instret - start + taken;
+            if (done >= maxInstructions) return ExitReason.BUDGET;
             if (mmu.remotePending) mmu.applyRemoteInvalidations();
             try {
                 checkPendingInterrupts();
-                long chunkEnd = Math.min(end, instret + (debugActive ? 1 : 4096));
-                if (debugActive) Debug.beforeStep(this);
-                runChunk(chunkEnd);
+                if (debugActive) stepWithDebug();
+                else runChunk(instret + Math.min(maxInstructions - done, 4096));
             } catch (ExceptionTaken e) {
                 // the exception is already taken; the loop continues at its vector
+                taken++;
             }
             if (exit != null) {
                 ExitReason r = exit;
@@ -241,6 +248,29 @@ public final class Cpu {
             instret++;
             if (breakLoop) break;
         }
+    }
+
+    /**
+     * Executes one instruction with the checks the fast loop leaves out, in the architecture's priority
+     * order: software step, PC alignment, instruction abort, breakpoint, Illegal Execution state; then
+     * advances the software step state machine. Used while {@link #debugActive} is set.
+     */
+    private void stepWithDebug() {
+        breakLoop = false;
+        Debug.beforeStep(this);
+        long p = pc;
+        if ((p & ~0xffcL) != curPageVa) fetchPage(p);
+        int i = (int) (p >>> 2) & 1023;
+        long slot = curSlots[i];
+        if (slot == 0) slot = decodeSlot(i, p);
+        insnPc = p;
+        pc = p + 4;
+        Debug.checkBreakpoints(this, p);
+        if (il) throw syncException(syncTargetEl(), EC_ILLEGAL, 0);
+        int insn = (int) (slot >>> 32);
+        Executor.execute(this, (int) slot, insn);
+        instret++;
+        Debug.afterStep(this, insn);
     }
 
     /** Makes the page holding {@code p} the current instruction page (or takes the fetch exception). */
@@ -377,7 +407,7 @@ public final class Cpu {
             for (int k = 0; k < size; k++) r |= readSlow(va + k, 1, flags & ~Mmu.ACC_ALIGNED) << (8 * k);
             return r;
         }
-        if (debugActive) Debug.checkWatchpoint(this, va, size, false);
+        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ | flags);
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_READ | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_READ | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
@@ -400,7 +430,7 @@ public final class Cpu {
             for (int k = 0; k < size; k++) writeSlow(va + k, 1, value >>> (8 * k), flags & ~Mmu.ACC_ALIGNED);
             return;
         }
-        if (debugActive) Debug.checkWatchpoint(this, va, size, true);
+        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE | flags);
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_WRITE | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_WRITE | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
@@ -440,6 +470,13 @@ public final class Cpu {
     /** Whether EL2 is enabled for this processor (it always is: the virtualization extensions exist). */
     boolean el2Enabled() { return true; }
 
+    /**
+     * Offset from VBAR_ELx of the vector the last exception was taken to (for example 0x480: IRQ from a
+     * lower EL). After an {@link ExitReason#EL2_TRAP} exit it tells the host an interrupt (which writes no
+     * syndrome) from a synchronous exception or SError.
+     */
+    public int lastVectorOffset;
+
     /** The EL a synchronous exception from the current EL is taken to by default (EL1, or EL2 under TGE). */
     public int syncTargetEl() {
         if (el == 0) return (sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0 ? 2 : 1;
@@ -447,14 +484,15 @@ public final class Cpu {
     }
 
     /**
-     * AArch64.TakeException: enters {@code target} with the given vector offset. Writes ESR_ELx (when
-     * {@code esr} is non-negative) and returns the unwinding signal for the caller to throw.
+     * AArch64.TakeException: enters {@code target} with the given vector offset (VECT_SYNC, VECT_IRQ...).
+     * Writes ESR_ELx when {@code esr} is non-negative (interrupts leave it alone) and returns the
+     * unwinding signal for the caller to throw. With {@link #hostOwnsEl2}, entering EL2 ends {@link #run}
+     * with {@link ExitReason#EL2_TRAP} once the EL2 registers hold what the hardware would write.
      */
     public ExceptionTaken takeException(int target, int vectOffset, long preferredReturn, long esr) {
+        if (target < el) target = el; // exceptions are never taken to a lower EL
         long spsr = pstateToSpsr();
-        int offset = vectOffset;
-        if (target > el) offset += 0x400;
-        else if (spsel == 1) offset += 0x200;
+        int offset = vectOffset + (target > el ? 0x400 : spsel == 1 ? 0x200 : 0);
         if (esr >= 0) sr.esr[target] = esr;
         sr.spsr[target] = spsr;
         sr.elr[target] = preferredReturn;
@@ -462,9 +500,12 @@ public final class Cpu {
         daif = DAIF_D | DAIF_A | DAIF_I | DAIF_F;
         ss = false;
         il = false;
+        dbg.stepDone = false;
+        debugActive = dbg.armed;
         if (target == 1 && features.pan && (sr.sctlr[1] & SystemRegisters.SCTLR_SPAN) == 0) pan = true;
         updateMmuIdx();
-        pc = sr.vbar[target] + offset;
+        pc = (sr.vbar[target] & ~0x7ffL) + offset;
+        lastVectorOffset = offset;
         exclusiveValid = false;
         breakLoop = true;
         if (target == 2 && hostOwnsEl2) exit = ExitReason.EL2_TRAP;
@@ -476,6 +517,7 @@ public final class Cpu {
         return takeException(target, VECT_SYNC, insnPc, esrValue(ec, iss));
     }
 
+    /** ESR_ELx for a 32-bit instruction (IL=1) or an exception whose IL bit is RES1. */
     static long esrValue(int ec, int iss) {
         return ((long) ec << 26) | (1L << 25) | (iss & 0x1ffffffL);
     }
@@ -490,6 +532,19 @@ public final class Cpu {
         return syncException(2, ec, iss);
     }
 
+    /** AArch64.CallSupervisor (SVC): returns to the next instruction; the step of a stepped SVC is complete. */
+    public ExceptionTaken supervisorCall(int imm16) {
+        if (debugActive) Debug.ssAdvance(this);
+        return takeException(syncTargetEl(), VECT_SYNC, pc, esrValue(EC_SVC, imm16));
+    }
+
+    /** AArch64.CallHypervisor (HVC, already checked to be enabled): to EL2, returning to the next instruction. */
+    public ExceptionTaken hypervisorCall(int imm16) {
+        if (debugActive) Debug.ssAdvance(this);
+        return takeException(2, VECT_SYNC, pc, esrValue(EC_HVC, imm16));
+    }
+
+    /** PC alignment fault, raised when fetching from {@code badPc} (bits [1:0] not zero); FAR holds the PC. */
     public ExceptionTaken pcAlignmentFault(long badPc) {
         insnPc = badPc;
         int target = syncTargetEl();
@@ -497,6 +552,7 @@ public final class Cpu {
         return takeException(target, VECT_SYNC, badPc, esrValue(EC_PC_ALIGN, 0));
     }
 
+    /** SP alignment fault: a load/store based on a misaligned SP with SCTLR_ELx.SA/SA0 set (FAR is not written). */
     public ExceptionTaken spAlignmentFault() {
         return syncException(syncTargetEl(), EC_SP_ALIGN, 0);
     }
@@ -528,52 +584,63 @@ public final class Cpu {
     }
 
     /**
-     * Takes a pending physical or virtual interrupt if its routing and masks allow it
-     * (AArch64 interrupt masking: routed-to-higher-EL interrupts ignore PSTATE masks).
+     * Takes a pending interrupt if its routing and masks allow it. Called at chunk boundaries only, so
+     * the next instruction to execute (the interrupt's preferred return address) is {@link #pc}.
      */
     void checkPendingInterrupts() {
-        long hcr = sr.hcrEl2;
-        boolean tge = (hcr & SystemRegisters.HCR_TGE) != 0;
-        if (serrorLine || (el < 2 && !tge && (hcr & SystemRegisters.HCR_AMO) != 0 && (hcr & SystemRegisters.HCR_VSE) != 0)) {
-            if (interruptTaken(serrorLine, SystemRegisters.HCR_AMO, SystemRegisters.HCR_VSE, DAIF_A, VECT_SERROR)) return;
+        if (!irqLine && !fiqLine && !serrorLine
+                && (sr.hcrEl2 & (SystemRegisters.HCR_VI | SystemRegisters.HCR_VF | SystemRegisters.HCR_VSE)) == 0) return;
+        int t;
+        // Physical interrupts first: one routed to EL2 preempts the guest's virtual ones.
+        if (serrorLine && (t = physicalInterruptTarget(SystemRegisters.HCR_AMO, DAIF_A)) != 0) {
+            serrorLine = false; // an SError is an event: taking it consumes it
+            throw takeException(t, VECT_SERROR, pc, esrValue(EC_SERROR, 0));
         }
-        if (fiqLine || (hcr & SystemRegisters.HCR_VF) != 0) {
-            if (interruptTaken(fiqLine, SystemRegisters.HCR_FMO, SystemRegisters.HCR_VF, DAIF_F, VECT_FIQ)) return;
+        if (fiqLine && (t = physicalInterruptTarget(SystemRegisters.HCR_FMO, DAIF_F)) != 0)
+            throw takeException(t, VECT_FIQ, pc, -1);
+        if (irqLine && (t = physicalInterruptTarget(SystemRegisters.HCR_IMO, DAIF_I)) != 0)
+            throw takeException(t, VECT_IRQ, pc, -1);
+        if (virtualInterruptEnabled(SystemRegisters.HCR_AMO, SystemRegisters.HCR_VSE, DAIF_A)) {
+            // Without RAS the virtual SError syndrome is 0 (VSESR_EL2 is ARMv8.2); taking it clears VSE.
+            sr.hcrEl2 &= ~SystemRegisters.HCR_VSE;
+            throw takeException(1, VECT_SERROR, pc, esrValue(EC_SERROR, 0));
         }
-        if (irqLine || (hcr & SystemRegisters.HCR_VI) != 0) {
-            interruptTaken(irqLine, SystemRegisters.HCR_IMO, SystemRegisters.HCR_VI, DAIF_I, VECT_IRQ);
-        }
+        if (virtualInterruptEnabled(SystemRegisters.HCR_FMO, SystemRegisters.HCR_VF, DAIF_F))
+            throw takeException(1, VECT_FIQ, pc, -1);
+        if (virtualInterruptEnabled(SystemRegisters.HCR_IMO, SystemRegisters.HCR_VI, DAIF_I))
+            throw takeException(1, VECT_IRQ, pc, -1);
     }
 
-    private boolean interruptTaken(boolean physical, long routeBit, long virtualBit, int maskBit, int vector) {
-        long hcr = sr.hcrEl2;
-        boolean tge = (hcr & SystemRegisters.HCR_TGE) != 0;
-        boolean routed = el < 2 && ((hcr & routeBit) != 0 || tge);
-        if (physical) {
-            if (routed) {
-                long esr = vector == VECT_SERROR ? esrValue(EC_SERROR, 0) : -1;
-                throw takeException(2, vector, pc, esr);
-            }
-            if ((daif & maskBit) == 0 && el < 2) {
-                long esr = vector == VECT_SERROR ? esrValue(EC_SERROR, 0) : -1;
-                throw takeException(Math.max(el, 1), vector, pc, esr);
-            }
-            if (el == 2 && !hostOwnsEl2 && (daif & maskBit) == 0) throw takeException(2, vector, pc, -1);
-        }
-        // Virtual interrupts reach EL1/EL0 only, when routed by HCR_EL2.{IMO,FMO,AMO} and not under TGE.
-        if ((hcr & virtualBit) != 0 && (hcr & routeBit) != 0 && !tge && el < 2 && (daif & maskBit) == 0) {
-            long esr = vector == VECT_SERROR ? esrValue(EC_SERROR, 0) : -1;
-            if (vector == VECT_SERROR) sr.hcrEl2 &= ~SystemRegisters.HCR_VSE;
-            throw takeException(1, vector, pc, esr);
-        }
-        return false;
+    /**
+     * The EL a pending physical interrupt is taken to now, or 0 while it stays pending. Without EL3:
+     * HCR_EL2.{IMO,FMO,AMO} (or TGE) route it to EL2, where PSTATE masks it only when executing at EL2;
+     * otherwise it targets EL1, masked by PSTATE at EL0/EL1 and never taken at EL2 (a lower target).
+     */
+    private int physicalInterruptTarget(long routeBit, int maskBit) {
+        if ((sr.hcrEl2 & (routeBit | SystemRegisters.HCR_TGE)) != 0) return el < 2 || (daif & maskBit) == 0 ? 2 : 0;
+        if (el == 2) return 0;
+        return (daif & maskBit) == 0 ? 1 : 0;
     }
 
-    /** Whether an interrupt is pending for the purpose of WFI wake-up (masked or not). */
+    /** A virtual interrupt (HCR_EL2.VI/VF/VSE) is signalled to EL1/EL0 only when routed (IMO/FMO/AMO) without TGE. */
+    private boolean virtualInterruptPending(long routeBit, long virtualBit) {
+        long hcr = sr.hcrEl2;
+        return el < 2 && (hcr & SystemRegisters.HCR_TGE) == 0 && (hcr & routeBit) != 0 && (hcr & virtualBit) != 0;
+    }
+
+    private boolean virtualInterruptEnabled(long routeBit, long virtualBit, int maskBit) {
+        return (daif & maskBit) == 0 && virtualInterruptPending(routeBit, virtualBit);
+    }
+
+    /**
+     * Whether an interrupt is pending for the purpose of WFI wake-up: any physical line, or a virtual
+     * interrupt signalled to the current EL, whatever PSTATE masks.
+     */
     public boolean interruptPending() {
-        long hcr = sr.hcrEl2;
         return irqLine || fiqLine || serrorLine
-                || (el < 2 && (hcr & (SystemRegisters.HCR_VI | SystemRegisters.HCR_VF | SystemRegisters.HCR_VSE)) != 0);
+                || virtualInterruptPending(SystemRegisters.HCR_IMO, SystemRegisters.HCR_VI)
+                || virtualInterruptPending(SystemRegisters.HCR_FMO, SystemRegisters.HCR_VF)
+                || virtualInterruptPending(SystemRegisters.HCR_AMO, SystemRegisters.HCR_VSE);
     }
 
     /** Ends the run loop after the current instruction with {@code reason} (WFI, debug halt). */
@@ -583,35 +650,47 @@ public final class Cpu {
     }
 
     /**
-     * ERET from the current EL (AArch64.ExceptionReturn): restores PSTATE from SPSR_ELx and jumps to
-     * ELR_ELx; an illegal return sets PSTATE.IL instead of changing EL, as the architecture says.
+     * ERET from the current EL (AArch64.ExceptionReturn): restores PSTATE from SPSR_ELx and branches to
+     * ELR_ELx. An illegal return (see {@link #illegalExceptionReturn}) keeps EL and SP and sets PSTATE.IL,
+     * so that the next instruction raises an Illegal Execution state exception. Ends the chunk: the
+     * restored masks may unmask a pending interrupt.
      */
     public void exceptionReturn() {
-        int from = el;
-        long spsr = sr.spsr[from];
-        long target = sr.elr[from];
-        int m = (int) (spsr & 0x1f);
-        int newEl = (m >>> 2) & 3;
-        int newSp = m & 1;
-        boolean illegal = (m & 0x10) != 0 // AArch32 is not implemented
-                || newEl > from
-                || (m & 2) != 0
-                || (newEl == 0 && newSp == 1)
-                || (newEl == 1 && from == 2 && (sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0);
+        long spsr = sr.spsr[el];
+        long target = sr.elr[el];
+        boolean illegal = illegalExceptionReturn(spsr);
+        int newEl = illegal ? el : (int) (spsr >>> 2) & 3;
+        boolean newSs = Debug.exceptionReturnSs(this, spsr, newEl);
+        // NZCV, DAIF and PAN are restored even by an illegal return.
         setNzcv((int) (spsr >>> 28) & 0xf);
         daif = (int) spsr & (DAIF_D | DAIF_A | DAIF_I | DAIF_F);
+        if (features.pan) pan = (spsr & (1L << 22)) != 0;
         if (illegal) {
             il = true;
-            ss = false;
         } else {
             il = (spsr & (1L << 20)) != 0;
-            ss = (spsr & (1L << 21)) != 0 && Debug.softwareStepEnabledAfterEret(this, newEl);
-            if (features.pan) pan = (spsr & (1L << 22)) != 0;
-            setElAndSpSel(newEl, newSp);
+            setElAndSpSel(newEl, (int) spsr & 1);
         }
+        ss = newSs;
+        dbg.stepDone = false;
+        debugActive = dbg.armed || il;
         updateMmuIdx();
         pc = target;
         exclusiveValid = false;
         breakLoop = true;
+    }
+
+    /**
+     * IllegalExceptionReturn(spsr) for a PE with EL2, no EL3 and AArch64 only: a return to AArch32, to
+     * an unimplemented or higher EL, with the reserved M[1] set, to EL0 with SP_ELx, or to EL1 while
+     * HCR_EL2.TGE is set.
+     */
+    boolean illegalExceptionReturn(long spsr) {
+        int m = (int) spsr & 0x1f;
+        int target = (m >>> 2) & 3;
+        if ((m & 0x10) != 0 || target == 3 || (m & 2) != 0) return true;
+        if (target == 0 && (m & 1) != 0) return true;
+        if (target > el) return true;
+        return target == 1 && el2Enabled() && (sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0;
     }
 }

@@ -5,7 +5,7 @@ package org.jvisor.cpu;
  * PSTATE writes, MRS/MSR and the SYS operations (DC, IC, TLBI, AT).
  */
 final class SystemInstructions {
-    static final int SVC = 1, HVC = 2, SMC = 3, BRK = 4, HLT = 5, HINT = 6;
+    static final int SVC = 1, HVC = 2, SMC = 3, BRK = 4, HLT = 5, HINT = 6, ERET = 7;
 
     static final Encoding[] ENCODINGS = {
             new Encoding("SVC", "11010100000iiiiiiiiiiiiiiii00001", SVC),
@@ -14,6 +14,7 @@ final class SystemInstructions {
             new Encoding("BRK", "11010100001iiiiiiiiiiiiiiii00000", BRK),
             new Encoding("HLT", "11010100010iiiiiiiiiiiiiiii00000", HLT),
             new Encoding("HINT", "11010101000000110010mmmmooo11111", HINT),
+            new Encoding("ERET", "11010110100111110000001111100000", ERET),
     };
 
     private SystemInstructions() {}
@@ -21,13 +22,10 @@ final class SystemInstructions {
     static void execute(Cpu cpu, int op, int insn) {
         int imm16 = (insn >>> 5) & 0xffff;
         switch (op) {
-            case SVC -> {
-                int target = cpu.syncTargetEl();
-                throw cpu.takeException(target, Cpu.VECT_SYNC, cpu.pc, Cpu.esrValue(Cpu.EC_SVC, imm16));
-            }
+            case SVC -> throw cpu.supervisorCall(imm16);
             case HVC -> {
                 if (cpu.currentEl() == 0 || (cpu.sr.hcrEl2 & SystemRegisters.HCR_HCD) != 0) throw cpu.undefined();
-                throw cpu.takeException(2, Cpu.VECT_SYNC, cpu.pc, Cpu.esrValue(Cpu.EC_HVC, imm16));
+                throw cpu.hypervisorCall(imm16);
             }
             case SMC -> {
                 if (cpu.currentEl() == 0) throw cpu.undefined();
@@ -39,6 +37,10 @@ final class SystemInstructions {
             case BRK -> throw cpu.syncException(cpu.syncTargetEl() == 0 ? 1 : debugTargetEl(cpu), Cpu.EC_BRK, imm16);
             case HLT -> throw cpu.undefined(); // halting debug is not enabled from software
             case HINT -> { /* NOP, YIELD and unallocated hints execute as NOPs */ }
+            case ERET -> {
+                if (cpu.currentEl() == 0) throw cpu.undefined();
+                cpu.exceptionReturn();
+            }
             default -> throw cpu.undefined();
         }
     }
