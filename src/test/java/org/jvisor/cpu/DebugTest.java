@@ -134,9 +134,8 @@ class DebugTest {
         cpu.x[0] = DATA;
         enableDebug(cpu, Debug.MDSCR_SS);
         assertEquals(LOWER + SYNC, runToVector(m));
-        long esr = cpu.sr.esr[1];
-        org.junit.jupiter.api.Assumptions.assumeTrue((esr >>> 26) != Cpu.EC_UNKNOWN, "LDXR not implemented yet");
-        assertEquals(STEP_ISV | (1 << 6), esr);
+        assertEquals(STEP_ISV | (1 << 6), cpu.sr.esr[1]);
+        assertEquals(CODE2 + 4, cpu.sr.elr[1]);
     }
 
     /** Without MDSCR_EL1.SS, SPSR.SS is ignored on return. */
@@ -339,5 +338,127 @@ class DebugTest {
         cpu.dbg.wcr[0] = (wcr(0b11, 0xff, 0) & ~6L) | (0b01 << 1);
         assertTrue(Debug.watchpointMatch(cpu, 0, a, 8, true, false));
         assertFalse(Debug.watchpointMatch(cpu, 0, a, 8, false, false));
+    }
+
+    static final String WATCHED_EL0 = """
+            movz x0, #0x2000
+            movk x0, #0x4000, lsl #16
+            movz x5, #0x55
+            str x5, [x0, #8]
+            ldr x6, [x0, #8]
+            svc #0
+            """;
+
+    /** A store watchpoint at EL0: EC 0x34 with WnR=1, FAR the address, ELR the store, memory unchanged. */
+    @Test
+    void storeWatchpointAtEl0() {
+        TestMachine m = load("eret", WATCHED_EL0);
+        Cpu cpu = m.cpu;
+        cpu.sr.elr[1] = CODE2;
+        cpu.sr.spsr[1] = 0;
+        cpu.dbg.wvr[1] = DATA + 8;
+        cpu.dbg.wcr[1] = (wcr(0b10, 0xff, 0) & ~6L) | (0b10 << 1); // EL0, stores
+        enableDebug(cpu, Debug.MDSCR_MDE);
+        assertEquals(LOWER + SYNC, runToVector(m));
+        assertEquals(0xD200_0062L, cpu.sr.esr[1]);
+        assertEquals(DATA + 8, cpu.sr.far[1]);
+        assertEquals(CODE2 + 12, cpu.sr.elr[1]);
+        assertEquals(0, m.bus.read(DATA + 8, 8));
+    }
+
+    /** A load watchpoint on one byte of a doubleword load; the store before it does not trigger it. */
+    @Test
+    void loadWatchpointOnAByteOfTheAccess() {
+        TestMachine m = load("eret", WATCHED_EL0);
+        Cpu cpu = m.cpu;
+        cpu.sr.elr[1] = CODE2;
+        cpu.sr.spsr[1] = 0;
+        cpu.x[6] = 0x66;
+        cpu.dbg.wvr[0] = DATA + 8;
+        cpu.dbg.wcr[0] = wcr(0b01, 0b0001_0000, 0); // byte DATA+12, loads
+        enableDebug(cpu, Debug.MDSCR_MDE);
+        assertEquals(LOWER + SYNC, runToVector(m));
+        assertEquals(0xD200_0022L, cpu.sr.esr[1]);
+        assertEquals(CODE2 + 16, cpu.sr.elr[1]);
+        long far = cpu.sr.far[1];
+        assertTrue(far >= DATA + 8 && far <= DATA + 12, "FAR within the access, up to the watched byte");
+        assertEquals(0x55, m.bus.read(DATA + 8, 8), "the store completed");
+        assertEquals(0x66, m.x(6), "the load did not");
+    }
+
+    /** At EL1 with KDE and PSTATE.D clear: EC 0x35. LDTR at EL1 is checked as an EL0 access (PAC). */
+    @Test
+    void watchpointsAtEl1AndUnprivilegedAccesses() {
+        String main = """
+                movz x0, #0x2000
+                movk x0, #0x4000, lsl #16
+                ldr x1, [x0]
+                ldtr x2, [x0]
+                hvc #0x42
+                """;
+        // PAC = EL1: the LDR hits.
+        TestMachine m = load(main, "");
+        m.cpu.daif = 0;
+        m.cpu.dbg.wvr[0] = DATA;
+        m.cpu.dbg.wcr[0] = (wcr(0b11, 0xff, 0) & ~6L) | (0b01 << 1);
+        enableDebug(m.cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
+        assertEquals(CUR_SPX + SYNC, runToVector(m));
+        assertEquals(0xD600_0022L, m.cpu.sr.esr[1]);
+        assertEquals(RAM + 8, m.cpu.sr.elr[1]);
+        assertEquals(DATA, m.cpu.sr.far[1]);
+        // PAC = EL0: only the LDTR hits.
+        m = load(main, "");
+        m.cpu.daif = 0;
+        m.cpu.dbg.wvr[0] = DATA;
+        m.cpu.dbg.wcr[0] = (wcr(0b11, 0xff, 0) & ~6L) | (0b10 << 1);
+        enableDebug(m.cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
+        assertEquals(CUR_SPX + SYNC, runToVector(m));
+        assertEquals(RAM + 12, m.cpu.sr.elr[1]);
+        // PSTATE.D set: nothing.
+        m = load(main, "");
+        m.cpu.dbg.wvr[0] = DATA;
+        m.cpu.dbg.wcr[0] = wcr(0b11, 0xff, 0);
+        enableDebug(m.cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
+        assertEquals(0x42, m.runToHvc());
+    }
+
+    /** MDCR_EL2.TDE sends a guest's watchpoint to the host: ESR_EL2, FAR_EL2. */
+    @Test
+    void watchpointRoutedToEl2() {
+        TestMachine m = load("", WATCHED_EL0);
+        Cpu cpu = m.cpu;
+        cpu.setElAndSpSel(0, 0);
+        cpu.pc = CODE2;
+        cpu.sr.mdcrEl2 = Debug.MDCR_EL2_TDE;
+        cpu.dbg.wvr[3] = DATA + 8;
+        cpu.dbg.wcr[3] = wcr(0b11, 0xff, 0);
+        enableDebug(cpu, Debug.MDSCR_MDE);
+        assertEquals(ExitReason.EL2_TRAP, m.run());
+        assertEquals(0xD200_0062L, cpu.sr.esr[2]);
+        assertEquals(DATA + 8, cpu.sr.far[2]);
+        assertEquals(CODE2 + 12, cpu.sr.elr[2]);
+    }
+
+    /** Arming a watchpoint after the soft TLB cached the page still catches the access. */
+    @Test
+    void armingFlushesCachedTranslations() {
+        TestMachine m = load("""
+                movz x0, #0x2000
+                movk x0, #0x4000, lsl #16
+                ldr x1, [x0]
+                hvc #0x42
+                ldr x1, [x0]
+                hvc #0x43
+                """, "");
+        Cpu cpu = m.cpu;
+        cpu.daif = 0;
+        assertEquals(0x42, m.runToHvc());
+        cpu.dbg.wvr[0] = DATA;
+        cpu.dbg.wcr[0] = wcr(0b01, 0xff, 0);
+        enableDebug(cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
+        cpu.sr.spsr[2] = 0x5; // EL1h, D clear
+        resume(m);
+        assertEquals(CUR_SPX + SYNC, runToVector(m));
+        assertEquals(RAM + 16, cpu.sr.elr[1]);
     }
 }

@@ -174,4 +174,36 @@ class ExceptionEntryTest {
         m.cpu.sr.vbar[1] = RAM + 0x3000; // zero-filled: every vector is UDF
         assertEquals(ExitReason.BUDGET, m.cpu.run(1000));
     }
+
+    /** SP alignment fault (EC 0x26, IL=1, FAR not written): SP as a load base, misaligned, SCTLR_EL1.SA / SA0 set. */
+    @ParameterizedTest
+    @CsvSource({"1", "0"})
+    void spAlignmentFault(int el) {
+        TestMachine m = load("""
+                movz x1, #1
+                ldr x2, [sp]
+                hvc #0x42
+                """, "");
+        Cpu cpu = m.cpu;
+        cpu.setElAndSpSel(el, el);
+        cpu.sp = DATA + 8;
+        cpu.sr.far[1] = SENTINEL;
+        cpu.sr.sctlr[1] |= el == 1 ? SystemRegisters.SCTLR_SA : SystemRegisters.SCTLR_SA0;
+        assertEquals(el == 1 ? CUR_SPX : LOWER, runToVector(m));
+        assertEquals(esr(Cpu.EC_SP_ALIGN, 0), cpu.sr.esr[1]);
+        assertEquals(RAM + 4, cpu.sr.elr[1]);
+        assertEquals(SENTINEL, cpu.sr.far[1]);
+    }
+
+    /** Without SA the same access is fine. */
+    @Test
+    void misalignedSpWithoutSaChecking() {
+        TestMachine m = load("""
+                ldr x2, [sp]
+                hvc #0x42
+                """, "");
+        m.cpu.sp = DATA + 8;
+        m.cpu.sr.sctlr[1] &= ~SystemRegisters.SCTLR_SA;
+        assertEquals(0x42, m.runToHvc());
+    }
 }
