@@ -226,7 +226,8 @@ public final class Debug {
     /**
      * AArch64.CheckWatchpoint for a data access of {@code size} bytes at {@code va} ({@code acc}: the
      * Mmu.ACC_* kind and flags): a Watchpoint exception (EC 0x34/0x35, DFSC 0x22, WnR, CM) returning to
-     * the instruction, with FAR the accessed address.
+     * the instruction. FAR is the first watched byte the access touches (within the latitude the Arm ARM
+     * gives; QEMU reports the same).
      */
     static void checkWatchpoint(Cpu cpu, long va, int size, int acc) {
         DebugRegisters d = cpu.dbg;
@@ -238,7 +239,7 @@ public final class Debug {
         for (int n = 0; n < DebugRegisters.WATCHPOINTS; n++) {
             if (watchpointMatch(cpu, n, va, size, privileged, write)) {
                 int target = Math.max(cpu.el, debugTarget(cpu));
-                cpu.sr.far[target] = va;
+                cpu.sr.far[target] = d.watchHit;
                 int iss = FSC_DEBUG | (write ? 1 << 6 : 0);
                 throw debugException(cpu, Cpu.EC_WATCHPT_LOW, iss, cpu.insnPc);
             }
@@ -283,7 +284,15 @@ public final class Debug {
             a = (va << 8) >> 8;
             lo = (lo << 8) >> 8;
         }
-        return Long.compareUnsigned(a - lo, len) < 0 || Long.compareUnsigned(lo - a, size) < 0;
+        if (Long.compareUnsigned(a - lo, len) < 0) {
+            cpu.dbg.watchHit = va;
+            return true;
+        }
+        if (Long.compareUnsigned(lo - a, size) < 0) {
+            cpu.dbg.watchHit = va + (lo - a);
+            return true;
+        }
+        return false;
     }
 
     /** Whether TBI makes the top byte of {@code va} irrelevant for the current translation regime. */

@@ -25,4 +25,6 @@ public final class DebugRegisters {
     boolean stepDone;
     /** The stepped instruction was a load-exclusive (ESR.EX of the step exception). */
     boolean stepEx;
+    /** The address reported in FAR by the last watchpoint match. */
+    long watchHit;
 }

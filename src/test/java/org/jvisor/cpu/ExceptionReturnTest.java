@@ -11,7 +11,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Illegal exception returns (AArch64.ExceptionReturn, IllegalExceptionReturn, SetPSTATEFromPSR of the Arm
  * ARM): PSTATE.IL is set, EL and SP stay, NZCV and DAIF are restored, PC = ELR; the next instruction then
- * raises an Illegal Execution state exception (EC 0x0E, IL=1; QEMU's syn_illegalstate).
+ * raises an Illegal Execution state exception (EC 0x0E, IL=1; QEMU's syn_illegalstate). Returns to EL2h,
+ * to EL0 with SP_EL1, to EL1 with M[1], and SPSR.IL on a return to EL0 were run on qemu-system-aarch64
+ * -M virt -cpu cortex-a57 at EL1: same ESR, ELR and SPSR (0x601003C5 / 0x00100000).
  */
 class ExceptionReturnTest {
     static final String EL0_CODE = """
