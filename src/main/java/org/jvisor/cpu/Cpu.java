@@ -41,6 +41,11 @@ public final class Cpu {
     final SoftTlb tlb = new SoftTlb();
     public final Mmu mmu;
     public final Features features;
+    /** The generic timer (CNT* registers) and the performance monitors (PM* registers) of this processor. */
+    public final GenericTimer timer = new GenericTimer(this);
+    public final Pmu pmu = new Pmu(this);
+    /** The event register of WFE: set by SEV, SEVL and exception returns. */
+    boolean eventRegister;
 
     /** When set, exceptions to EL2 end the run loop instead of vectoring through VBAR_EL2. */
     public boolean hostOwnsEl2 = true;
@@ -105,7 +110,9 @@ public final class Cpu {
         spIdx = 1;
         pc = 0;
         mmu.reset();
+        eventRegister = false;
         tlbFlush();
+        SysRegTable.reset(this);
     }
 
     // ---- registers ---------------------------------------------------------------------------------
@@ -201,6 +208,12 @@ public final class Cpu {
 
     public void setSErrorLine(boolean level) { serrorLine = level; }
 
+    boolean irqLine() { return irqLine; }
+
+    boolean fiqLine() { return fiqLine; }
+
+    boolean serrorLine() { return serrorLine; }
+
     /**
      * Runs until an exit: an exception to a host-owned EL2, WFI with nothing to do, a kick, or at most
      * {@code maxInstructions} steps, a step being a retired instruction or a taken exception (so that a
@@ -219,6 +232,8 @@ public final class Cpu {
             if (done >= maxInstructions) return ExitReason.BUDGET;
             if (mmu.remotePending) mmu.applyRemoteInvalidations();
             try {
+                if (timer.armed) timer.poll();
+                if (pmu.active) pmu.accrue();
                 checkPendingInterrupts();
                 if (debugActive) stepWithDebug();
                 else runChunk(instret + Math.min(maxInstructions - done, 4096));
@@ -491,6 +506,7 @@ public final class Cpu {
      */
     public ExceptionTaken takeException(int target, int vectOffset, long preferredReturn, long esr) {
         if (target < el) target = el; // exceptions are never taken to a lower EL
+        if (pmu.active) pmu.accrue(); // the event filters depend on the EL
         long spsr = pstateToSpsr();
         int offset = vectOffset + (target > el ? 0x400 : spsel == 1 ? 0x200 : 0);
         if (esr >= 0) sr.esr[target] = esr;
@@ -656,6 +672,7 @@ public final class Cpu {
      * restored masks may unmask a pending interrupt.
      */
     public void exceptionReturn() {
+        if (pmu.active) pmu.accrue(); // the event filters depend on the EL
         long spsr = sr.spsr[el];
         long target = sr.elr[el];
         boolean illegal = illegalExceptionReturn(spsr);
@@ -675,8 +692,9 @@ public final class Cpu {
         dbg.stepDone = false;
         debugActive = dbg.armed || il;
         updateMmuIdx();
-        pc = target;
+        pc = (spsr & 0x10) != 0 ? target : branchAddr(target, el);
         exclusiveValid = false;
+        eventRegister = true;
         breakLoop = true;
     }
 
@@ -692,5 +710,15 @@ public final class Cpu {
         if (target == 0 && (m & 1) != 0) return true;
         if (target > el) return true;
         return target == 1 && el2Enabled() && (sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0;
+    }
+
+    /**
+     * AArch64.BranchAddr: a branch target with its top byte ignored (TCR_ELx.TBI) loses the tag: sign-extended
+     * from bit 55 in the EL1&0 regime, zero-extended in the EL2 regime.
+     */
+    long branchAddr(long va, int targetEl) {
+        if (targetEl == 2) return (sr.tcr[2] & (1L << 20)) != 0 ? va & 0x00FFFFFFFFFFFFFFL : va;
+        long tbi = (va & (1L << 55)) != 0 ? 1L << 38 : 1L << 37;
+        return (sr.tcr[1] & tbi) != 0 ? (va << 8) >> 8 : va;
     }
 }

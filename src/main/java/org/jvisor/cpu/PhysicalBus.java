@@ -74,6 +74,11 @@ public final class PhysicalBus {
     /** The processors attached to this bus. */
     Cpu[] cpus() { return cpuArray; }
 
+    /** SEV: sets the event register of every processor on the bus. */
+    synchronized void sendEvent() {
+        for (Cpu c : cpus) c.eventRegister = true;
+    }
+
     public RamRegion ramAt(long pa) {
         for (RamRegion r : ram) if (r.contains(pa)) return r;
         return null;

@@ -1,0 +1,203 @@
+package org.jvisor.cpu;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The system register space: every register (and SYS operation) that a class of the processor
+ * contributes, sorted by encoding, with a direct index by the 16-bit op0:op1:CRn:CRm:op2 key of
+ * MRS/MSR/SYS. It checks an access against the register's rule ({@link #checkAccess}: undefined, trapped
+ * to EL1 by an EL0 enable, or trapped to EL2) and dispatches reads and writes to the owning class with a
+ * static switch, as {@link Executor} dispatches instructions.
+ */
+public final class SysRegTable {
+    static final int OWNER_CONTROL = 1, OWNER_ID = 2, OWNER_TIMER = 3, OWNER_PMU = 4, OWNER_DEBUG = 5, OWNER_OPS = 6;
+
+    // MDCR_EL2 bits
+    static final long MDCR_HPMN = 0x1fL, MDCR_TPMCR = 1L << 5, MDCR_TPM = 1L << 6, MDCR_HPME = 1L << 7,
+            MDCR_TDE = 1L << 8, MDCR_TDA = 1L << 9, MDCR_TDOSA = 1L << 10, MDCR_TDRA = 1L << 11;
+    // CPTR_EL2 bits (HCR_EL2.E2H == 0 layout)
+    static final long CPTR_TFP = 1L << 10, CPTR_TTA = 1L << 20, CPTR_TCPAC = 1L << 31;
+    // CNTHCTL_EL2 (E2H == 0) and CNTKCTL_EL1 bits
+    static final long CNTHCTL_EL1PCTEN = 1, CNTHCTL_EL1PCEN = 2;
+    static final long CNTKCTL_EL0PCTEN = 1, CNTKCTL_EL0VCTEN = 2, CNTKCTL_EL0VTEN = 1 << 8, CNTKCTL_EL0PTEN = 1 << 9;
+
+    /** All registers, sorted by encoding. */
+    static final SysReg[] ALL;
+    private static final SysReg[] BY_KEY = new SysReg[1 << 16];
+
+    static {
+        List<SysReg> all = new ArrayList<>();
+        add(all, OWNER_CONTROL, ControlRegisters.REGISTERS);
+        add(all, OWNER_ID, IdRegisters.REGISTERS);
+        add(all, OWNER_TIMER, GenericTimer.REGISTERS);
+        add(all, OWNER_PMU, Pmu.REGISTERS);
+        add(all, OWNER_DEBUG, DebugSysRegs.REGISTERS);
+        add(all, OWNER_OPS, SystemOperations.REGISTERS);
+        all.sort(Comparator.comparingInt((SysReg r) -> r.key));
+        for (SysReg r : all) {
+            if (BY_KEY[r.key] != null) throw new IllegalStateException("two registers at " + r + ": " + BY_KEY[r.key].name);
+            BY_KEY[r.key] = r;
+        }
+        ALL = all.toArray(new SysReg[0]);
+    }
+
+    private SysRegTable() {}
+
+    private static void add(List<SysReg> all, int owner, SysReg[] regs) {
+        for (SysReg r : regs) {
+            r.owner = owner;
+            all.add(r);
+        }
+    }
+
+    /** The register at op0:op1:CRn:CRm:op2 (bits [20:5] of the instruction), or null if unallocated. */
+    static SysReg lookup(int key) { return BY_KEY[key & 0xffff]; }
+
+    static SysReg byName(String name) {
+        for (SysReg r : ALL) if (r.name.equalsIgnoreCase(name)) return r;
+        return null;
+    }
+
+    /** The names of every register, in encoding order (for tools and documentation). */
+    public static List<String> names() {
+        return Arrays.stream(ALL).map(r -> r.name).toList();
+    }
+
+    /**
+     * Reads a register by name from the host side (the hypervisor, debuggers, tests): no access checks,
+     * no traps. Throws IllegalArgumentException for unknown names (host error, not guest behaviour).
+     */
+    public static long read(Cpu cpu, String name) {
+        SysReg r = byName(name);
+        if (r == null || !r.readable) throw new IllegalArgumentException("no readable register " + name);
+        return read(cpu, r);
+    }
+
+    /** Writes a register by name from the host side, with the register's RES0/RES1 masking. */
+    public static void write(Cpu cpu, String name, long value) {
+        SysReg r = byName(name);
+        if (r == null || !r.writable || r.owner == OWNER_OPS) throw new IllegalArgumentException("no writable register " + name);
+        write(cpu, r, value);
+    }
+
+    /** The register's value as seen by the current EL (for example MIDR_EL1 at EL1 is VPIDR_EL2). */
+    static long read(Cpu cpu, SysReg r) {
+        return switch (r.owner) {
+            case OWNER_CONTROL -> ControlRegisters.read(cpu, r.id);
+            case OWNER_ID -> IdRegisters.read(cpu, r.id);
+            case OWNER_TIMER -> cpu.timer.read(r.id);
+            case OWNER_PMU -> cpu.pmu.read(r.id);
+            case OWNER_DEBUG -> DebugSysRegs.read(cpu, r.id);
+            default -> throw new IllegalStateException(r.name);
+        };
+    }
+
+    /** Writes {@code value} with the register's write mask and RES1 bits applied. */
+    static void write(Cpu cpu, SysReg r, long value) {
+        long v = (value & r.writeMask) | r.res1;
+        switch (r.owner) {
+            case OWNER_CONTROL -> ControlRegisters.write(cpu, r.id, v);
+            case OWNER_ID -> IdRegisters.write(cpu, r.id, v);
+            case OWNER_TIMER -> cpu.timer.write(r.id, v);
+            case OWNER_PMU -> cpu.pmu.write(r.id, v);
+            case OWNER_DEBUG -> DebugSysRegs.write(cpu, r.id, v);
+            case OWNER_OPS -> SystemOperations.execute(cpu, r.id, value);
+            default -> throw new IllegalStateException(r.name);
+        }
+    }
+
+    /** Puts every register that has an architectural (or chosen) reset value to it. */
+    static void reset(Cpu cpu) {
+        for (SysReg r : ALL) if (r.hasReset) write(cpu, r, r.reset);
+        IdRegisters.reset(cpu);
+        cpu.timer.reset();
+        cpu.pmu.reset();
+    }
+
+    /** The ISS of EC 0x18: Op0, Op2, Op1, CRn, Rt, CRm, Direction (1 = read). */
+    static int syndrome(int key, int rt, boolean read) {
+        int op0 = key >>> 14, op1 = (key >>> 11) & 7, crn = (key >>> 7) & 15, crm = (key >>> 3) & 15, op2 = key & 7;
+        return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0);
+    }
+
+    /**
+     * Raises what an access to an unallocated encoding raises: Undefined Instruction, except that
+     * HCR_EL2.TIDCP traps EL1 accesses to the IMPLEMENTATION DEFINED space (op0 3, CRn 11 or 15) to EL2.
+     */
+    static ExceptionTaken unallocated(Cpu cpu, int key, int rt, boolean read) {
+        int op0 = key >>> 14, crn = (key >>> 7) & 15;
+        if (op0 == 3 && (crn == 11 || crn == 15) && cpu.currentEl() == 1
+                && (cpu.sr.hcrEl2 & SystemRegisters.HCR_TIDCP) != 0)
+            return cpu.trapToEl2(Cpu.EC_SYSREG, syndrome(key, rt, read));
+        return cpu.undefined();
+    }
+
+    /**
+     * Checks an MRS ({@code read}), MSR or SYS access from the current EL, in the priority order of the
+     * Arm ARM's access pseudocode: no such access (undefined), EL too low (undefined), an EL0 enable in an
+     * EL1 control (trap to EL1, or EL2 under HCR_EL2.TGE), then the EL2 trap controls.
+     */
+    static void checkAccess(Cpu cpu, SysReg r, int rt, boolean read) {
+        if (read ? !r.readable : !r.writable) throw cpu.undefined();
+        if (r.feature != SysReg.FEAT_NONE && !hasFeature(cpu, r.feature)) throw cpu.undefined();
+        int el = cpu.currentEl();
+        if (el == 2) return;
+        if (r.minEl > el || (!read && r.writeMinEl > el)) throw cpu.undefined();
+        if (el == 0) {
+            if (!read && r.el0ReadOnly) throw cpu.undefined();
+            if (!el0Enabled(cpu, r.el0, read)) {
+                int target = (cpu.sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0 ? 2 : 1;
+                throw cpu.syncException(target, Cpu.EC_SYSREG, syndrome(r.key, rt, read));
+            }
+        }
+        if (el2Traps(cpu, r, read)) throw cpu.trapToEl2(Cpu.EC_SYSREG, syndrome(r.key, rt, read));
+    }
+
+    private static boolean el2Traps(Cpu cpu, SysReg r, boolean read) {
+        SystemRegisters s = cpu.sr;
+        if ((s.hcrEl2 & (read ? r.hcrRead : r.hcrWrite)) != 0) return true;
+        if (r.mdcr != 0 && (effectiveMdcr(cpu) & r.mdcr) != 0) return true;
+        if (r.cptr != 0 && cpu.currentEl() == 1 && (s.cptrEl2 & r.cptr) != 0) return true;
+        return r.cnthctl != 0 && (s.cnthctlEl2 & r.cnthctl) != r.cnthctl;
+    }
+
+    /** MDCR_EL2 with TDE (or HCR_EL2.TGE) implying TDA, TDOSA and TDRA, as the architecture says. */
+    static long effectiveMdcr(Cpu cpu) {
+        long m = cpu.sr.mdcrEl2;
+        if ((m & MDCR_TDE) != 0 || (cpu.sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0) m |= MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+        return m;
+    }
+
+    static boolean hasFeature(Cpu cpu, int feature) {
+        return switch (feature) {
+            case SysReg.FEAT_PAN -> cpu.features.pan;
+            default -> false; // FEAT_DPB (DC CVAP) is not in the ARMv8.0 profile
+        };
+    }
+
+    private static boolean el0Enabled(Cpu cpu, int rule, boolean read) {
+        long sctlr = cpu.sr.sctlr[1], k = cpu.sr.cntkctlEl1, u = cpu.pmu.userenr;
+        return switch (rule) {
+            case SysReg.EL0_ALWAYS -> true;
+            case SysReg.EL0_UCT -> (sctlr & SystemRegisters.SCTLR_UCT) != 0;
+            case SysReg.EL0_UMA -> (sctlr & SystemRegisters.SCTLR_UMA) != 0;
+            case SysReg.EL0_DZE -> (sctlr & SystemRegisters.SCTLR_DZE) != 0;
+            case SysReg.EL0_UCI -> (sctlr & SystemRegisters.SCTLR_UCI) != 0;
+            case SysReg.EL0_PMU -> (u & Pmu.USERENR_EN) != 0;
+            case SysReg.EL0_PMU_SW -> (u & (Pmu.USERENR_EN | Pmu.USERENR_SW)) != 0;
+            case SysReg.EL0_PMU_CR -> (u & Pmu.USERENR_EN) != 0 || (read && (u & Pmu.USERENR_CR) != 0);
+            case SysReg.EL0_PMU_ER -> (u & Pmu.USERENR_EN) != 0 || (read && (u & Pmu.USERENR_ER) != 0);
+            case SysReg.EL0_PMU_SEL -> (u & (Pmu.USERENR_EN | Pmu.USERENR_ER)) != 0;
+            case SysReg.EL0_CNT_FRQ -> (k & (CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN)) != 0;
+            case SysReg.EL0_CNT_PCT -> (k & CNTKCTL_EL0PCTEN) != 0;
+            case SysReg.EL0_CNT_VCT -> (k & CNTKCTL_EL0VCTEN) != 0;
+            case SysReg.EL0_CNT_PT -> (k & CNTKCTL_EL0PTEN) != 0;
+            case SysReg.EL0_CNT_VT -> (k & CNTKCTL_EL0VTEN) != 0;
+            case SysReg.EL0_TDCC -> (cpu.dbg.mdscr & (1L << 12)) == 0;
+            default -> false;
+        };
+    }
+}
