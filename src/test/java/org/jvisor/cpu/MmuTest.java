@@ -542,6 +542,10 @@ class MmuTest {
         assertEquals(1 | 0x0f << 1 | 1 << 11, cpu.mmu.at(AtOp.S1E0R, 0x1000L));
         assertEquals(1 | 0x0b << 1 | 1 << 11, cpu.mmu.at(AtOp.S1E1R, 0x3000L));
         assertEquals(1 | 0x07 << 1 | 1 << 11, cpu.mmu.at(AtOp.S1E1R, 0x4000L));
+        // Values checked on QEMU (virt, cortex-a57): Normal NC reports Outer Shareable, VA out of range
+        pt.map(0x7000L, RAM + 0x7_0000, 3, AF | 2L << 8 | attrIndx(2));
+        assertEquals((RAM + 0x7_0000) | 0x44L << 56 | 2 << 7 | 1 << 9 | 1 << 11, cpu.mmu.at(AtOp.S1E1R, 0x7000L));
+        assertEquals(0x809, cpu.mmu.at(AtOp.S1E1R, 0x80_0000_0000L));
         // MMU off at EL2: flat, Device-nGnRnE
         assertEquals(0x1234_5000L | 2 << 7 | 1 << 9 | 1 << 11, cpu.mmu.at(AtOp.S1E2R, 0x1234_5678L));
     }

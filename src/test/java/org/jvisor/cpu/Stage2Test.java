@@ -245,6 +245,9 @@ class Stage2Test {
         assertEquals((RAM + 0x1_0000) | 0xffL << 56 | 3 << 7 | 1 << 9 | 1 << 11, cpu.mmu.at(AtOp.S12E1R, 0x1234L));
         // A stage 2 fault in PAR: S=1
         assertEquals(1 | 0x0f << 1 | 1 << 9 | 1 << 11, cpu.mmu.at(AtOp.S12E1W, 0x1234L));
+        // IPA beyond VTCR_EL2.T0SZ: stage 2 translation fault level 0 (as QEMU reports it)
+        pt.map(0x6000L, 0x80_0000_0000L, 3, S1_NORMAL);
+        assertEquals(0xa09, cpu.mmu.at(AtOp.S12E1R, 0x6000L));
         // A stage 2 fault on the walk, AT at EL2: PTW=1, S=1
         cpu.sr.ttbr0[1] = 0x9000_0000L;
         cpu.mmu.tlbi(TlbiOp.VMALLE1, 0, false);
