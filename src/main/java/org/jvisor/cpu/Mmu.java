@@ -96,6 +96,11 @@ public final class Mmu {
         cpu.tlbFlush();
     }
 
+    /** Whether the last translation gave Device memory, where unaligned data accesses are alignment faults. */
+    boolean lastIsDevice() {
+        return (lastAttrs & 0xf0) == 0;
+    }
+
     /** Translates {@code va} for an access of kind {@code acc} at MMU index {@code mmuIdx}. */
     long translate(long va, int acc, int mmuIdx) {
         return translateAddress(va, acc, mmuIdx, true);
