@@ -368,7 +368,8 @@ public final class Cpu {
      * LDTR, {@link Mmu#ACC_ALIGNED} when the access must be aligned (exclusives, acquire/release, atomics).
      */
     public long read(long va, int size, int flags) {
-        if (flags == 0) {
+        // ACC_ALIGNED may take the fast path: a misaligned address never matches a tag (low bits kept).
+        if ((flags & ~Mmu.ACC_ALIGNED) == 0) {
             int i = SoftTlb.index(mmuIdx, va);
             if (tlb.readTag[i] == (va & (~0xfffL | (size - 1)))) {
                 MemorySegment s = tlb.segment[i];
@@ -385,7 +386,7 @@ public final class Cpu {
     }
 
     public void write(long va, int size, long value, int flags) {
-        if (flags == 0) {
+        if ((flags & ~Mmu.ACC_ALIGNED) == 0) {
             int i = SoftTlb.index(mmuIdx, va);
             if (tlb.writeTag[i] == (va & (~0xfffL | (size - 1)))) {
                 MemorySegment s = tlb.segment[i];

@@ -122,6 +122,13 @@ class AtomicsTest {
     }
 
     @Test
+    void ldaprIsUndefinedEvenWithLse() {
+        TestMachine m = machine(new TestMachine(lse()), ".inst 0xf8bfc022"); // ldapr x2, [x1] (ARMv8.3)
+        m.cpu.x[1] = DATA;
+        expectException(m, Cpu.EC_UNKNOWN, 0);
+    }
+
+    @Test
     void atomicsAreUndefinedWithoutLse() {
         String[] insns = {"ldadd x2, x3, [x1]", "stsetb w2, [x1]", "swp x2, x3, [x1]", "cas w2, w3, [x1]",
                 "casp x2, x3, x4, x5, [x1]"};

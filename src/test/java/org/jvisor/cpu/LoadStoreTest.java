@@ -15,7 +15,10 @@ class LoadStoreTest {
     /** Where the body of a {@link #machine} program starts. */
     static final long BODY = TestMachine.RAM_BASE + 0x1000;
 
-    /** Loads {@code body} after a vector table whose synchronous entry (current EL, SPx) does {@code hvc #1}. */
+    /**
+     * Loads {@code body} after a vector table whose synchronous entries do {@code hvc #1} (current EL with
+     * SPx) and {@code hvc #2} (lower EL).
+     */
     static TestMachine machine(String body) {
         return machine(new TestMachine(), body);
     }
@@ -27,6 +30,8 @@ class LoadStoreTest {
                 vectors:
                     .skip 0x200
                     hvc #1
+                    .balign 0x200
+                    hvc #2
                     .balign 0x800
                 9:
                 """ + body + "\n    hvc #0\n");
@@ -425,6 +430,30 @@ class LoadStoreTest {
         m.cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_SA;
         m.cpu.sp = DATA + 4;
         expectException(m, Cpu.EC_SP_ALIGN, 0);
+    }
+
+    @Test
+    void spAlignmentAtEl0UsesSctlrSa0AndAtEl2SctlrEl2Sa() {
+        // At EL0 the closing hvc is undefined: both outcomes end at the lower-EL vector (hvc #2).
+        for (boolean sa0 : new boolean[] {false, true}) {
+            TestMachine m = machine("ldr x2, [sp]");
+            m.cpu.sr.sctlr[1] |= sa0 ? SystemRegisters.SCTLR_SA0 : SystemRegisters.SCTLR_SA;
+            m.cpu.setElAndSpSel(0, 0);
+            m.cpu.pc = BODY;
+            m.cpu.sp = DATA + 8;
+            assertEquals(2, m.runToHvc());
+            assertEquals(sa0 ? Cpu.EC_SP_ALIGN : Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, "SA0=" + sa0);
+            assertEquals(BODY + (sa0 ? 0 : 4), m.cpu.sr.elr[1]);
+        }
+        TestMachine m = machine("stp x2, x3, [sp, #-16]!");
+        m.cpu.sr.sctlr[2] |= SystemRegisters.SCTLR_SA;
+        m.cpu.sr.sctlr[1] &= ~SystemRegisters.SCTLR_SA;
+        m.cpu.setElAndSpSel(2, 1);
+        m.cpu.pc = BODY;
+        m.cpu.sp = DATA + 8;
+        assertEquals(ExitReason.EL2_TRAP, m.run());
+        assertEquals(Cpu.EC_SP_ALIGN, m.cpu.sr.esr[2] >>> 26);
+        assertEquals(BODY, m.cpu.sr.elr[2]);
     }
 
     @Test
