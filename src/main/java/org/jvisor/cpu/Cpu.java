@@ -304,7 +304,8 @@ public final class Cpu {
         if (tlb.execTag[i] == (va & ~0xfffL)) return tlb.paPage[i] | (va & 0xfff);
         long pa = mmu.translate(va, Mmu.ACC_EXEC, mmuIdx);
         if (pa == Mmu.FAULT) throw instructionAbort(va, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
-        fillTlb(va, pa);
+        // The fill also opens the data fast path to the page, which would bypass watchpoints.
+        if (!debugActive) fillTlb(va, pa);
         return pa;
     }
 

@@ -463,4 +463,25 @@ class DebugTest {
         assertEquals(CUR_SPX + SYNC, runToVector(m));
         assertEquals(RAM + 16, cpu.sr.elr[1]);
     }
+
+    /** Data in the page the code runs from: the instruction fetch must not open a fast path past the watchpoint. */
+    @Test
+    void watchpointOnTheCodePage() {
+        TestMachine m = load("""
+                movz x0, #0x100
+                movk x0, #0x4000, lsl #16
+                ldr x1, [x0]
+                hvc #0x42
+                .org 0x100
+                .quad 0x1234
+                """, "");
+        Cpu cpu = m.cpu;
+        cpu.daif = 0;
+        cpu.dbg.wvr[0] = RAM + 0x100;
+        cpu.dbg.wcr[0] = wcr(0b01, 0xff, 0);
+        enableDebug(cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
+        assertEquals(CUR_SPX + SYNC, runToVector(m));
+        assertEquals(RAM + 8, cpu.sr.elr[1]);
+        assertEquals(RAM + 0x100, cpu.sr.far[1]);
+    }
 }
