@@ -113,6 +113,8 @@ public final class Cpu {
         eventRegister = false;
         tlbFlush();
         SysRegTable.reset(this);
+        dbg.oslsr |= Debug.OSLSR_OSLK; // a cold reset locks the OS lock
+        Debug.update(this);
     }
 
     // ---- registers ---------------------------------------------------------------------------------

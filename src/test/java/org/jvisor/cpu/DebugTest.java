@@ -484,4 +484,85 @@ class DebugTest {
         assertEquals(RAM + 8, cpu.sr.elr[1]);
         assertEquals(RAM + 0x100, cpu.sr.far[1]);
     }
+
+    /** The guest programs everything itself with MSR: OS lock, a breakpoint, MDSCR_EL1, then ERET to EL0. */
+    @Test
+    void breakpointProgrammedWithMsr() {
+        TestMachine m = load("""
+                msr oslar_el1, xzr
+                movz x0, #0x1008
+                movk x0, #0x4000, lsl #16
+                msr dbgbvr3_el1, x0
+                movz x0, #0x1e5
+                msr dbgbcr3_el1, x0
+                movz x0, #0x8000
+                msr mdscr_el1, x0
+                msr spsr_el1, xzr
+                movz x0, #0x1000
+                movk x0, #0x4000, lsl #16
+                msr elr_el1, x0
+                isb
+                eret
+                """, EL0_CODE);
+        Cpu cpu = m.cpu;
+        assertEquals(LOWER + SYNC, runToVector(m));
+        assertEquals(0xC200_0022L, cpu.sr.esr[1]);
+        assertEquals(CODE2 + 8, cpu.sr.elr[1]);
+        assertEquals(0, m.x(3));
+    }
+
+    /** Software step set up by the guest: MDSCR_EL1.SS and SPSR_EL1.SS with MSR. */
+    @Test
+    void softwareStepProgrammedWithMsr() {
+        TestMachine m = load("""
+                msr oslar_el1, xzr
+                movz x0, #1
+                msr mdscr_el1, x0
+                movz x0, #0x20, lsl #16
+                msr spsr_el1, x0
+                movz x0, #0x1000
+                movk x0, #0x4000, lsl #16
+                msr elr_el1, x0
+                isb
+                eret
+                """, EL0_CODE);
+        Cpu cpu = m.cpu;
+        assertEquals(LOWER + SYNC, runToVector(m));
+        assertEquals(STEP_ISV, cpu.sr.esr[1]);
+        assertEquals(CODE2 + 4, cpu.sr.elr[1]);
+        assertEquals(1, m.x(1));
+        assertEquals(0, m.x(2));
+    }
+
+    /** A watchpoint set with MSR, disarmed again with MSR: the fast path comes back. */
+    @Test
+    void watchpointProgrammedWithMsrAndDisarmed() {
+        TestMachine m = load("""
+                msr oslar_el1, xzr
+                movz x0, #0x2000
+                movk x0, #0x4000, lsl #16
+                msr dbgwvr0_el1, x0
+                movz x1, #0x1fef
+                msr dbgwcr0_el1, x1
+                movz x1, #0xa000
+                msr mdscr_el1, x1
+                msr daifclr, #8
+                isb
+                ldr x2, [x0]
+                msr dbgwcr0_el1, xzr
+                isb
+                hvc #0x42
+                """, "");
+        Cpu cpu = m.cpu;
+        assertEquals(CUR_SPX + SYNC, runToVector(m));
+        assertEquals(0xD600_0022L, cpu.sr.esr[1]);
+        assertEquals(RAM + 0x28, cpu.sr.elr[1]);
+        assertEquals(DATA, cpu.sr.far[1]);
+        assertTrue(cpu.debugActive);
+        // Skip the load: return past it; disarming turns debug off.
+        cpu.sr.elr[1] += 4;
+        resume(m);
+        assertEquals(0x42, m.runToHvc());
+        assertFalse(cpu.debugActive);
+    }
 }

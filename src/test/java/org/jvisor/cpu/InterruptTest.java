@@ -171,4 +171,66 @@ class InterruptTest {
         assertEquals(ExitReason.EL2_TRAP, m.run());
         assertEquals(0x480, cpu.lastVectorOffset);
     }
+
+    /** MSR DAIFClr ends the chunk: the pending IRQ is taken right after it, ELR the next instruction. */
+    @Test
+    void msrDaifClrUnmasksAtTheNextInstruction() {
+        TestMachine m = load("""
+                movz x1, #1
+                msr daifclr, #2
+                movz x2, #2
+                hvc #0x42
+                """, "");
+        Cpu cpu = m.cpu;
+        cpu.setIrqLine(true);
+        assertEquals(CUR_SPX + IRQ, runToVector(m));
+        assertEquals(RAM + 8, cpu.sr.elr[1]);
+        assertEquals(0x345, cpu.sr.spsr[1]);
+        assertEquals(1, m.x(1));
+        assertEquals(0, m.x(2));
+    }
+
+    /** A guest hypervisor's write to HCR_EL2 ends the chunk: IMO routes the pending IRQ to EL2 at once. */
+    @Test
+    void hcrEl2WriteAtEl2TakesEffectAtTheNextInstruction() {
+        TestMachine m = load("""
+                movz x0, #0x10
+                msr hcr_el2, x0
+                movz x2, #2
+                1: b 1b
+                """, "", "1: b 1b");
+        Cpu cpu = m.cpu;
+        cpu.hostOwnsEl2 = false;
+        cpu.setElAndSpSel(2, 1);
+        cpu.daif = 0;
+        cpu.setIrqLine(true);
+        cpu.run(100);
+        assertEquals(CUR_SPX + IRQ, m.x(21));
+        assertEquals(RAM + 8, cpu.sr.elr[2]);
+        assertEquals(0, m.x(2));
+    }
+
+    /** A guest hypervisor injects a virtual IRQ: MSR HCR_EL2 (IMO, VI), then ERET to EL1 with I clear. */
+    @Test
+    void guestHypervisorInjectsVirtualIrq() {
+        TestMachine m = load("""
+                movz x0, #0x90
+                msr hcr_el2, x0
+                eret
+                """, """
+                movz x3, #3
+                1: b 1b
+                """);
+        Cpu cpu = m.cpu;
+        cpu.hostOwnsEl2 = false;
+        cpu.setElAndSpSel(2, 1);
+        cpu.sr.elr[2] = CODE2;
+        cpu.sr.spsr[2] = 0x345; // EL1h, I clear
+        // The EL1 handler's HVC goes to the guest hypervisor's VBAR_EL2 table, which stops there.
+        cpu.run(100);
+        assertEquals(CUR_SPX + IRQ, m.x(20), "EL1 vector of the virtual IRQ");
+        assertEquals(CODE2, cpu.sr.elr[1]);
+        assertEquals(0, m.x(3));
+        assertEquals(LOWER + SYNC, m.x(21), "then the handler's HVC");
+    }
 }
