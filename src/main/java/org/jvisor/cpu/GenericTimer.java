@@ -198,6 +198,7 @@ public final class GenericTimer {
     }
 
     private long readCtl(int t) {
+        if (armed) poll(); // software polling ISTATUS sees the output change with it
         long c = ctl[t];
         if ((c & CTL_ENABLE) != 0 && Long.compareUnsigned(count(t), cval[t]) >= 0) c |= CTL_ISTATUS;
         return c;
