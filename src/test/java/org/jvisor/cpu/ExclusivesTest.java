@@ -79,6 +79,28 @@ class ExclusivesTest {
     }
 
     @Test
+    void clrexClearsTheMonitor() {
+        TestMachine m = machine("""
+                    ldxr x2, [x1]
+                    clrex
+                    stxr w3, x20, [x1]
+                    ldaxr w4, [x1]
+                    clrex #5
+                    stlxr w5, w20, [x1]
+                    ldxr x6, [x1]
+                    stxr w7, x20, [x1]
+                """);
+        put(m, DATA, 8, 0x1234);
+        m.cpu.x[1] = DATA;
+        m.cpu.x[20] = 0x5678;
+        assertEquals(0, m.runToHvc());
+        assertEquals(1, m.x(3));
+        assertEquals(1, m.x(5));
+        assertEquals(0, m.x(7));
+        assertEquals(0x5678, mem(m, DATA, 8));
+    }
+
+    @Test
     void anExceptionClearsTheMonitor() {
         // The exception vector returns with hvc #1; resume after it by hand and try the store-exclusive.
         TestMachine m = machine("""
