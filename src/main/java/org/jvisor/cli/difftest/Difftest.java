@@ -1,0 +1,166 @@
+package org.jvisor.cli.difftest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BiFunction;
+import org.jvisor.cpu.Decoder;
+import org.jvisor.cpu.Encoding;
+import org.jvisor.cpu.InstructionGroups;
+
+/**
+ * The differential tester: generates sequences, runs them in batches in jvisor and under QEMU, compares
+ * the outcomes, and minimises and describes every mismatch.
+ */
+public final class Difftest {
+    /** What to run. {@code maxReports}: how many mismatches are minimised and described (all are counted). */
+    public record Options(int count, long seed, List<String> groups, int length, int batchSize, int maxReports) {}
+
+    /** One mismatch: the generated sequence and its minimised form, with the minimised form's report. */
+    public record Mismatch(int index, int originalLength, int minimalLength, String report) {}
+
+    public record Result(int sequences, int mismatches, List<Mismatch> reports, List<String> notes) {}
+
+    private final Options opt;
+    /** Test hook: changes jvisor's outcome of a sequence, to check that the tester reports what differs. */
+    BiFunction<Sequence, Outcome, Outcome> jvisorTamper = (s, o) -> o;
+
+    public Difftest(Options opt) {
+        this.opt = opt;
+    }
+
+    public Result run() {
+        List<String> notes = new ArrayList<>();
+        Map<String, List<Encoding>> a57 = new LinkedHashMap<>(), lse = new LinkedHashMap<>();
+        for (String g : opt.groups()) {
+            List<Encoding> enc = InstructionGroups.encodings(g);
+            if (enc.isEmpty()) {
+                notes.add("group " + g + " has no encodings in jvisor yet: not tested");
+                continue;
+            }
+            if (g.equals("lse")) lse.put(g, enc);
+            else a57.put(g, enc);
+            // Branches mix into LSE sequences too; the other groups stay on the ARMv8.0 reference.
+            if (g.equals("branch")) lse.put(g, enc);
+        }
+        if (lse.containsKey("branch") && !lse.containsKey("lse")) lse.clear();
+        Generator genA57 = new Generator(opt.seed() * 31 + 1, a57, Profile.A57);
+        Generator genLse = new Generator(opt.seed() * 31 + 2, lse, Profile.LSE);
+        if (genA57.isEmpty() && genLse.isEmpty()) {
+            notes.add("no instruction group to test");
+            return new Result(0, 0, List.of(), notes);
+        }
+        QemuRunner.checkAvailable();
+        double lseShare = genLse.isEmpty() ? 0 : genA57.isEmpty() ? 1 : 1.0 / (a57.size() + 1);
+        Random pick = new Random(opt.seed());
+
+        List<Mismatch> reports = new ArrayList<>();
+        int mismatches = 0;
+        List<Sequence> pendA57 = new ArrayList<>(), pendLse = new ArrayList<>();
+        List<Integer> idxA57 = new ArrayList<>(), idxLse = new ArrayList<>();
+        for (int i = 0; i < opt.count(); i++) {
+            boolean isLse = pick.nextDouble() < lseShare;
+            (isLse ? pendLse : pendA57).add((isLse ? genLse : genA57).next(opt.length()));
+            (isLse ? idxLse : idxA57).add(i);
+            boolean last = i == opt.count() - 1;
+            for (int k = 0; k < 2; k++) {
+                List<Sequence> pend = k == 0 ? pendA57 : pendLse;
+                List<Integer> idx = k == 0 ? idxA57 : idxLse;
+                if (pend.size() >= opt.batchSize() || (last && !pend.isEmpty())) {
+                    mismatches += check(pend, idx, reports);
+                    pend.clear();
+                    idx.clear();
+                }
+            }
+        }
+        reports.sort(java.util.Comparator.comparingInt(Mismatch::index));
+        return new Result(opt.count(), mismatches, reports, notes);
+    }
+
+    private int check(List<Sequence> batch, List<Integer> indices, List<Mismatch> reports) {
+        Layout l = new Layout(batch);
+        List<List<String>> diffs = compare(l);
+        int count = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            if (diffs.get(i).isEmpty()) continue;
+            count++;
+            if (reports.size() < opt.maxReports()) reports.add(describe(indices.get(i), batch.get(i)));
+        }
+        return count;
+    }
+
+    /** Runs a batch on both sides; one list of differences per sequence (empty when they agree). */
+    List<List<String>> compare(Layout l) {
+        Profile profile = l.seqs.getFirst().profile();
+        try {
+            QemuRunner.Run q = new QemuRunner.Run(l, profile);
+            List<Outcome> jv = JvisorRunner.run(l, profile);
+            List<Outcome> qemu = q.outcomes();
+            List<List<String>> out = new ArrayList<>();
+            for (int i = 0; i < jv.size(); i++) {
+                Outcome j = jvisorTamper.apply(l.seqs.get(i), jv.get(i));
+                out.add(Comparison.diff(j, qemu.get(i), l.scratchAddr(i), l.seqs.get(i).scratch()));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Whether each sequence mismatches (all must use the same profile). */
+    boolean[] failing(List<Sequence> seqs) {
+        boolean[] f = new boolean[seqs.size()];
+        for (int from = 0; from < seqs.size(); from += opt.batchSize()) {
+            List<Sequence> part = seqs.subList(from, Math.min(seqs.size(), from + opt.batchSize()));
+            List<List<String>> d = compare(new Layout(part));
+            for (int i = 0; i < part.size(); i++) f[from + i] = !d.get(i).isEmpty();
+        }
+        return f;
+    }
+
+    Mismatch describe(int index, Sequence s) {
+        Sequence min = Minimiser.minimise(s, this::failing);
+        Layout l = new Layout(List.of(min));
+        List<String> diff = compare(l).getFirst();
+        if (diff.isEmpty()) { // the failure did not reproduce alone: describe the whole sequence
+            min = s;
+            l = new Layout(List.of(s));
+            diff = compare(l).getFirst();
+        }
+        return new Mismatch(index, s.units().size(), min.units().size(), report(index, s, min, l, diff));
+    }
+
+    static String report(int index, Sequence orig, Sequence min, Layout l, List<String> diff) {
+        StringBuilder b = new StringBuilder();
+        b.append("mismatch in sequence ").append(index).append(" (QEMU -cpu ").append(min.profile().qemuCpu)
+                .append("), minimised from ").append(orig.units().size()).append(" to ").append(min.units().size())
+                .append(" instruction(s)\n");
+        b.append("  initial state:\n");
+        long[] x = min.x();
+        for (int k = 0; k < 31; k += 4) {
+            b.append("   ");
+            for (int j = k; j < Math.min(31, k + 4); j++) b.append(String.format(" %-4s%016x", "x" + j, x[j]));
+            b.append('\n');
+        }
+        b.append(String.format("    sp  %016x nzcv %s, scratch memory at %016x (%d bytes, its words listed with the differences)%n",
+                l.scratchAddr(0) + min.spOffset(), Comparison.flags(min.nzcv()), l.scratchAddr(0), Layout.SCRATCH_SIZE));
+        b.append("  code:\n");
+        int words = (int) ((l.seqEnd[0] - l.seqStart[0]) / 4);
+        int[] w = new int[words];
+        System.arraycopy(l.code, (int) ((l.seqStart[0] - Layout.CODE_BASE) / 4), w, 0, words);
+        String[] dis = Disassembler.disassemble(w, l.seqStart[0]);
+        for (int i = 0; i < words; i++)
+            b.append(String.format("    %08x: %08x  %-40s [%s]%n", l.seqStart[0] + 4L * i, w[i], dis[i], Decoder.nameOf(w[i])));
+        b.append(String.format("    %08x: (end)%n", l.seqEnd[0]));
+        b.append("  differences (jvisor vs QEMU):\n");
+        for (String d : diff) b.append("    ").append(d).append('\n');
+        return b.toString();
+    }
+}

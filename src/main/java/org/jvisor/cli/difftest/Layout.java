@@ -1,0 +1,182 @@
+package org.jvisor.cli.difftest;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * A batch of sequences laid out as one static AArch64 Linux program: a code segment with the harness
+ * around every sequence, and a data segment with one record per sequence (initial state, results,
+ * scratch area). QEMU runs the whole program; jvisor loads the same two segments and runs only the
+ * sequences, so both execute the same bytes at the same addresses.
+ *
+ * <p>Harness, per sequence: load SP, NZCV, X0-X30 from the record's input, run the sequence, store
+ * X0-X30, SP and NZCV into the record's output (TPIDR_EL0 holds X0 while the base address is built). A
+ * SIGILL/SIGTRAP/SIGBUS/SIGSEGV handler (on an alternate stack) copies the registers at the fault from
+ * the signal frame into the record, with the signal, PC and fault address, and resumes at the next
+ * sequence. At the end the program writes the data segment to stdout and exits.
+ */
+final class Layout {
+    static final long CODE_BASE = 0x0040_0000L, DATA_BASE = 0x1000_0000L;
+
+    // Data segment: globals, then the records.
+    static final int CUR = 0, ACT = 0x40, ALTSTACK_T = 0x80, RECORDS = 0x1000;
+    static final int ALTSTACK_SIZE = 512 << 10;
+
+    // Record fields (offsets in the record).
+    static final int IN_X = 0, IN_SP = 248, IN_NZCV = 256, RECOVER = 264;
+    static final int OUT_X = 272, OUT_SP = 520, OUT_NZCV = 528, OUT_SIG = 536, OUT_PC = 544, OUT_FAR = 552;
+    static final int SCRATCH = 1024, SCRATCH_SIZE = 1024, REC_SIZE = 2048;
+
+    /** Signals the harness catches: SIGILL, SIGTRAP, SIGBUS, SIGSEGV. */
+    static final int[] SIGNALS = {4, 5, 7, 11};
+
+    // Linux arm64 ucontext: uc_mcontext at 176; sigcontext: fault_address, regs[31], sp, pc, pstate.
+    private static final int UC_REGS = 184, UC_SP = 432, UC_PC = 440, UC_PSTATE = 448;
+
+    final List<Sequence> seqs;
+    final int[] code;
+    final byte[] data;
+    final long entry;
+    final long[] recAddr, seqStart, seqEnd;
+
+    private int[] buf = new int[1024];
+    private int n;
+
+    Layout(List<Sequence> seqs) {
+        this.seqs = List.copyOf(seqs);
+        int count = seqs.size();
+        recAddr = new long[count];
+        seqStart = new long[count];
+        seqEnd = new long[count];
+        for (int i = 0; i < count; i++) recAddr[i] = DATA_BASE + RECORDS + (long) i * REC_SIZE;
+
+        pad(64); // room for PC-relative literal loads before the first sequence
+        long handler = here();
+        emitHandler();
+        long restorer = here();
+        emit(A64.movz(8, 139, 0), A64.SVC0); // rt_sigreturn
+        entry = here();
+        emitPrologue();
+        long[] entryAddr = new long[count + 1];
+        for (int i = 0; i < count; i++) {
+            entryAddr[i] = here();
+            emitSequence(i);
+        }
+        entryAddr[count] = here();
+        emitEpilogue();
+        pad(64);
+        code = java.util.Arrays.copyOf(buf, n);
+
+        int fileSize = RECORDS + count * REC_SIZE;
+        ByteBuffer d = ByteBuffer.allocate(fileSize).order(ByteOrder.LITTLE_ENDIAN);
+        long altStack = DATA_BASE + fileSize;
+        d.putLong(ACT, handler);
+        d.putLong(ACT + 8, 0x04000000L | 0x08000000L | 4L); // SA_RESTORER | SA_ONSTACK | SA_SIGINFO
+        d.putLong(ACT + 16, restorer);
+        d.putLong(ACT + 24, 0);
+        d.putLong(ALTSTACK_T, altStack);
+        d.putLong(ALTSTACK_T + 16, ALTSTACK_SIZE);
+        for (int i = 0; i < count; i++) {
+            Sequence s = seqs.get(i);
+            int r = RECORDS + i * REC_SIZE;
+            for (int k = 0; k < 31; k++) d.putLong(r + IN_X + 8 * k, s.x()[k]);
+            d.putLong(r + IN_SP, scratchAddr(i) + s.spOffset());
+            d.putLong(r + IN_NZCV, (long) s.nzcv() << 28);
+            d.putLong(r + RECOVER, entryAddr[i + 1]);
+            d.put(r + SCRATCH, s.scratch());
+        }
+        data = d.array();
+    }
+
+    long scratchAddr(int i) { return recAddr[i] + SCRATCH; }
+
+    /** Bytes the data segment occupies in memory (the file part plus the signal stack). */
+    long dataMemSize() { return data.length + ALTSTACK_SIZE; }
+
+    byte[] codeBytes() {
+        ByteBuffer b = ByteBuffer.allocate(code.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int w : code) b.putInt(w);
+        return b.array();
+    }
+
+    private long here() { return CODE_BASE + 4L * n; }
+
+    private void emit(int... words) {
+        for (int w : words) {
+            if (n == buf.length) buf = java.util.Arrays.copyOf(buf, n * 2);
+            buf[n++] = w;
+        }
+    }
+
+    private void pad(int words) {
+        for (int i = 0; i < words; i++) emit(A64.NOP);
+    }
+
+    private void emitPrologue() {
+        emit(A64.mov32(0, DATA_BASE + ALTSTACK_T));
+        emit(A64.movz(1, 0, 0), A64.movz(8, 132, 0), A64.SVC0); // sigaltstack(&ss, NULL)
+        for (int sig : SIGNALS) {
+            emit(A64.movz(0, sig, 0));
+            emit(A64.mov32(1, DATA_BASE + ACT));
+            emit(A64.movz(2, 0, 0), A64.movz(3, 8, 0), A64.movz(8, 134, 0), A64.SVC0); // rt_sigaction
+        }
+    }
+
+    private void emitSequence(int i) {
+        long rec = recAddr[i];
+        emit(A64.mov32(0, rec));
+        emit(A64.mov32(1, DATA_BASE + CUR));
+        emit(A64.str(0, 1, 0));
+        emit(A64.ldr(1, 0, IN_SP), A64.addImm(A64.SP, 1, 0));
+        emit(A64.ldr(1, 0, IN_NZCV), A64.msrNzcv(1));
+        emit(A64.msrTpidrEl0(A64.XZR), A64.CLREX);
+        for (int k = 1; k <= 14; k++) emit(A64.ldp(2 * k, 2 * k + 1, 0, IN_X + 16 * k));
+        emit(A64.ldr(30, 0, IN_X + 240));
+        emit(A64.ldp(0, 1, 0, IN_X));
+
+        seqStart[i] = here();
+        Sequence s = seqs.get(i);
+        List<Unit> units = s.units();
+        long[] unitAddr = new long[units.size() + 1];
+        long a = seqStart[i];
+        for (int u = 0; u < units.size(); u++) {
+            unitAddr[u] = a;
+            a += 4L * units.get(u).insns().size();
+        }
+        unitAddr[units.size()] = a;
+        for (Unit u : units) for (Insn in : u.insns()) emit(in.resolve(here(), unitAddr, scratchAddr(i)));
+        seqEnd[i] = here();
+
+        emit(A64.msrTpidrEl0(0));
+        emit(A64.mov32(0, rec));
+        for (int k = 1; k <= 15; k++) emit(A64.stp(2 * k - 1, 2 * k, 0, OUT_X + 8 * (2 * k - 1)));
+        emit(A64.mrsTpidrEl0(1), A64.str(1, 0, OUT_X));
+        emit(A64.addImm(1, A64.SP, 0), A64.str(1, 0, OUT_SP));
+        emit(A64.mrsNzcv(1), A64.str(1, 0, OUT_NZCV));
+    }
+
+    private void emitEpilogue() {
+        emit(A64.movz(0, 1, 0));
+        emit(A64.mov32(1, DATA_BASE));
+        emit(A64.mov32(2, RECORDS + (long) seqs.size() * REC_SIZE));
+        emit(A64.movz(8, 64, 0), A64.SVC0); // write(1, data, size)
+        emit(A64.movz(0, 0, 0), A64.movz(8, 93, 0), A64.SVC0); // exit(0)
+    }
+
+    /** x0 = signal, x1 = siginfo, x2 = ucontext; x30 = the restorer. */
+    private void emitHandler() {
+        emit(A64.mov32(3, DATA_BASE + CUR));
+        emit(A64.ldr(3, 3, 0));
+        emit(A64.addImm(4, 2, UC_REGS));
+        for (int k = 0; k < 15; k++) emit(A64.ldp(5, 6, 4, 16 * k), A64.stp(5, 6, 3, OUT_X + 16 * k));
+        emit(A64.ldr(5, 4, 240), A64.str(5, 3, OUT_X + 240));
+        emit(A64.ldr(5, 2, UC_SP), A64.str(5, 3, OUT_SP));
+        emit(A64.ldr(5, 2, UC_PSTATE), A64.str(5, 3, OUT_NZCV));
+        emit(A64.str(0, 3, OUT_SIG));
+        emit(A64.ldr(5, 2, UC_PC), A64.str(5, 3, OUT_PC));
+        emit(A64.ldr(5, 1, 16), A64.str(5, 3, OUT_FAR));
+        emit(A64.ldr(5, 3, RECOVER), A64.str(5, 2, UC_PC));
+        emit(A64.RET);
+    }
+}

@@ -1,0 +1,24 @@
+package org.jvisor.cli.difftest;
+
+/**
+ * The state a sequence ended in on one side: registers, SP, NZCV, the scratch area and, when it
+ * faulted, the signal Linux would deliver (0 if none) with the faulting PC and address. {@code note}
+ * explains an end that is neither (jvisor ran away, stopped for another reason).
+ */
+record Outcome(long[] x, long sp, int nzcv, int signal, long faultPc, long faultAddr, byte[] scratch, String note) {
+    static final int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
+
+    static String signalName(int s) {
+        return switch (s) {
+            case 0 -> "none";
+            case SIGILL -> "SIGILL";
+            case SIGTRAP -> "SIGTRAP";
+            case SIGBUS -> "SIGBUS";
+            case SIGSEGV -> "SIGSEGV";
+            default -> "signal " + s;
+        };
+    }
+
+    /** Whether the fault address is part of what Linux reports for this signal (data faults). */
+    boolean faultAddrMeaningful() { return signal == SIGBUS || signal == SIGSEGV; }
+}

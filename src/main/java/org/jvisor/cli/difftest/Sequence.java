@@ -1,0 +1,43 @@
+package org.jvisor.cli.difftest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A test case: the initial state (X0-X30, SP as an offset into the scratch area, NZCV, the scratch
+ * area's bytes) and the units to run. {@code profile} names the reference CPU it needs.
+ */
+record Sequence(long[] x, int spOffset, int nzcv, byte[] scratch, List<Unit> units, Profile profile) {
+    Sequence {
+        if (x.length != 31) throw new IllegalArgumentException("31 registers expected");
+        if (scratch.length != Layout.SCRATCH_SIZE) throw new IllegalArgumentException("scratch size");
+        units = List.copyOf(units);
+    }
+
+    int wordCount() {
+        int n = 0;
+        for (Unit u : units) n += u.insns().size();
+        return n;
+    }
+
+    /** This sequence without the units whose index {@code keep} leaves false; branch targets move to the next kept unit. */
+    Sequence keeping(boolean[] keep) {
+        int[] newIndex = new int[units.size() + 1];
+        int k = 0;
+        for (int i = 0; i <= units.size(); i++) {
+            newIndex[i] = k;
+            if (i < units.size() && keep[i]) k++;
+        }
+        List<Unit> out = new ArrayList<>();
+        for (int i = 0; i < units.size(); i++) {
+            if (!keep[i]) continue;
+            Unit u = units.get(i);
+            List<Insn> insns = new ArrayList<>();
+            for (Insn in : u.insns()) insns.add(in.targetUnit() >= 0 ? in.retarget(newIndex[in.targetUnit()]) : in);
+            out.add(new Unit(u.group(), insns));
+        }
+        return new Sequence(x, spOffset, nzcv, scratch, out, profile);
+    }
+
+    Sequence withUnits(List<Unit> u) { return new Sequence(x, spOffset, nzcv, scratch, u, profile); }
+}

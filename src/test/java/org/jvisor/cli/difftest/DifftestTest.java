@@ -1,0 +1,58 @@
+package org.jvisor.cli.difftest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.List;
+import org.jvisor.cpu.InstructionGroups;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Differential test of jvisor against QEMU user mode. The groups below are those on main that pass;
+ * add a group here when it lands and passes ({@code ./jvisor difftest --groups NAME} shows its mismatches).
+ */
+class DifftestTest {
+    /** Instruction groups checked in CI (see the class comment). */
+    static final List<String> GROUPS = List.of("branch");
+
+    @BeforeAll
+    static void qemuIsInstalled() {
+        QemuRunner.checkAvailable(); // fails with instructions: QEMU is the reference, nothing is skipped
+    }
+
+    @Test
+    void tenThousandSequencesMatchQemu() {
+        for (String g : GROUPS) assertTrue(!InstructionGroups.encodings(g).isEmpty(), "group " + g + " has no encodings");
+        Difftest.Result r = new Difftest(new Difftest.Options(10_000, 20261121, GROUPS, 8, 500, 5)).run();
+        assertEquals(10_000, r.sequences());
+        if (r.mismatches() != 0) {
+            StringBuilder b = new StringBuilder(r.mismatches() + " mismatches:\n");
+            for (Difftest.Mismatch m : r.reports()) b.append(m.report()).append('\n');
+            fail(b.toString());
+        }
+    }
+
+    @Test
+    void anInjectedDifferenceIsReportedAndMinimised() {
+        // jvisor "gets wrong" every sequence that contains MOVZ x5: the report must show that one unit.
+        Difftest d = new Difftest(new Difftest.Options(40, 7, List.of("dp", "branch"), 8, 500, 3));
+        int movzX5 = A64.movz(5, 0, 0) & 0xff80001f;
+        d.jvisorTamper = (s, o) -> {
+            for (Unit u : s.units())
+                if ((u.main().word() & 0xff80001f) == movzX5) {
+                    long[] x = o.x().clone();
+                    x[5] ^= 0x10;
+                    return new Outcome(x, o.sp(), o.nzcv(), o.signal(), o.faultPc(), o.faultAddr(), o.scratch(), o.note());
+                }
+            return o;
+        };
+        Difftest.Result r = d.run();
+        assertTrue(r.mismatches() > 0, "some sequence has MOVZ x5");
+        Difftest.Mismatch m = r.reports().getFirst();
+        assertEquals(1, m.minimalLength(), m.report());
+        assertTrue(m.report().contains("mov\tx5") || m.report().contains("mov x5"), m.report());
+        assertTrue(m.report().contains("x5: jvisor"), m.report());
+    }
+}

@@ -1,0 +1,98 @@
+package org.jvisor.cli.difftest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The harness itself: its hand-written encodings, and outcomes that QEMU and jvisor must agree on. */
+class HarnessTest {
+    @BeforeAll
+    static void qemu() {
+        QemuRunner.checkAvailable();
+    }
+
+    @Test
+    void handWrittenEncodingsDisassembleAsIntended() {
+        int[] w = {A64.movz(3, 0x1234, 1), A64.movk(30, 0xffff, 0), A64.addImm(31, 1, 0), A64.addImm(1, 31, 0),
+                A64.ldr(5, 0, 248), A64.str(1, 0, 528), A64.ldp(2, 3, 0, 16), A64.stp(29, 30, 0, 504),
+                A64.ldp(5, 6, 4, 224), A64.mrsNzcv(1), A64.msrNzcv(1), A64.mrsTpidrEl0(1), A64.msrTpidrEl0(31),
+                A64.CLREX, A64.SVC0, A64.RET, A64.NOP};
+        String[] want = {"mov x3, #0x12340000", "movk x30, #0xffff", "mov sp, x1", "mov x1, sp", "ldr x5, [x0, #248]",
+                "str x1, [x0, #528]", "ldp x2, x3, [x0, #16]", "stp x29, x30, [x0, #504]", "ldp x5, x6, [x4, #224]",
+                "mrs x1, nzcv", "msr nzcv, x1", "mrs x1, tpidr_el0", "msr tpidr_el0, xzr", "clrex", "svc #0x0", "ret", "nop"};
+        String[] got = Disassembler.disassemble(w, 0x1000);
+        for (int i = 0; i < w.length; i++) assertEquals(want[i], got[i].replaceAll("\\s*//.*", "").replaceAll("\\s+", " "), "word " + i);
+    }
+
+    private static Sequence seq(Profile p, int... words) {
+        long[] x = new long[31];
+        for (int k = 0; k < 31; k++) x[k] = 0x1111111111111111L * (k % 16) + k;
+        byte[] scratch = new byte[Layout.SCRATCH_SIZE];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = (byte) (i * 7);
+        List<Unit> units = new ArrayList<>();
+        for (int w : words) units.add(new Unit("test", List.of(Insn.fixed(w))));
+        return new Sequence(x, 512, 0b1010, scratch, units, p);
+    }
+
+    private static List<Outcome> qemu(Layout l) throws Exception {
+        return new QemuRunner.Run(l, l.seqs.getFirst().profile()).outcomes();
+    }
+
+    @Test
+    void emptySequenceKeepsTheInitialStateOnBothSides() throws Exception {
+        Sequence s = seq(Profile.A57);
+        Layout l = new Layout(List.of(s, s));
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.scratchAddr(i), s.scratch()));
+            for (int k = 0; k < 31; k++) assertEquals(s.x()[k], q.get(i).x()[k], "QEMU x" + k);
+            assertEquals(l.scratchAddr(i) + 512, q.get(i).sp());
+            assertEquals(0b1010, q.get(i).nzcv());
+            assertEquals(0, q.get(i).signal());
+        }
+    }
+
+    @Test
+    void faultsBecomeSignalsWithTheRegistersAtTheFault() throws Exception {
+        int movz = A64.movz(7, 0x42, 0), brk = 0xd4200000 | 3 << 5, udf = 0x00000000;
+        List<Sequence> seqs = List.of(seq(Profile.A57, movz, brk, A64.movz(8, 1, 0)), seq(Profile.A57, udf, movz),
+                seq(Profile.A57, movz));
+        Layout l = new Layout(seqs);
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        assertEquals(Outcome.SIGTRAP, q.get(0).signal());
+        assertEquals(l.seqStart[0] + 4, q.get(0).faultPc());
+        assertEquals(0x42, q.get(0).x()[7]);
+        assertEquals(seqs.get(0).x()[8], q.get(0).x()[8]);
+        assertEquals(0b1010, q.get(0).nzcv());
+        assertEquals(Outcome.SIGILL, q.get(1).signal());
+        assertEquals(l.seqStart[1], q.get(1).faultPc());
+        assertEquals(0, q.get(2).signal(), "the sequence after a fault runs normally");
+        assertEquals(0x42, q.get(2).x()[7]);
+        for (int i = 0; i < 3; i++)
+            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.scratchAddr(i), seqs.get(i).scratch()), "sequence " + i);
+    }
+
+    @Test
+    void aDifferenceInAnyPartOfTheStateIsReported() {
+        long[] x = new long[31];
+        byte[] m = new byte[Layout.SCRATCH_SIZE];
+        Outcome a = new Outcome(x, 0x100, 4, 0, 0, 0, m, null);
+        assertEquals(List.of(), Comparison.diff(a, a, 0x1000, m));
+        long[] x2 = x.clone();
+        x2[30] = -1;
+        byte[] m2 = m.clone();
+        m2[17] = 1;
+        List<String> d = Comparison.diff(new Outcome(x2, 0x108, 5, 0, 0, 0, m2, null), a, 0x1000, m);
+        assertEquals(4, d.size(), d.toString());
+        assertTrue(d.get(0).startsWith("x30: jvisor 0xffffffffffffffff, QEMU 0x0000000000000000"), d.get(0));
+        assertTrue(d.get(1).startsWith("sp:"), d.get(1));
+        assertTrue(d.get(2).equals("nzcv: jvisor nZcV, QEMU nZcv"), d.get(2));
+        assertTrue(d.get(3).startsWith("mem[0x0000000000001010]: jvisor 0x0000000000000100"), d.get(3));
+        List<String> sig = Comparison.diff(new Outcome(x, 0x100, 4, Outcome.SIGSEGV, 0x400000, 0x10, m, null), a, 0x1000, m);
+        assertEquals(List.of("signal: jvisor SIGSEGV at pc 0x0000000000400000 (address 0x0000000000000010), QEMU none"), sig);
+    }
+}
