@@ -33,6 +33,9 @@ public final class DifftestCommand implements Callable<Integer> {
             description = "Mismatches to minimise and print; all are counted (default ${DEFAULT-VALUE}).")
     int maxReports;
 
+    @Option(names = "--stats", description = "Print how often each encoding was generated and faulted (to stderr).")
+    boolean stats;
+
     @Override
     public Integer call() {
         if (count < 0) throw new UserError("--count must not be negative");
@@ -48,6 +51,7 @@ public final class DifftestCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         for (String n : r.notes()) System.err.println("jvisor difftest: " + n);
+        if (stats) System.err.print(r.stats());
         for (Difftest.Mismatch m : r.reports()) System.out.println(m.report());
         if (r.mismatches() > r.reports().size())
             System.out.println("(" + (r.mismatches() - r.reports().size()) + " more mismatches not shown; see --max-reports)");

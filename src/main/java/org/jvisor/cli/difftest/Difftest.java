@@ -23,7 +23,7 @@ public final class Difftest {
     /** One mismatch: the generated sequence and its minimised form, with the minimised form's report. */
     public record Mismatch(int index, int originalLength, int minimalLength, String report) {}
 
-    public record Result(int sequences, int mismatches, List<Mismatch> reports, List<String> notes) {}
+    public record Result(int sequences, int mismatches, List<Mismatch> reports, List<String> notes, String stats) {}
 
     private final Options opt;
     /** Test hook: changes jvisor's outcome of a sequence, to check that the tester reports what differs. */
@@ -52,7 +52,7 @@ public final class Difftest {
         Generator genLse = new Generator(opt.seed() * 31 + 2, lse, Profile.LSE);
         if (genA57.isEmpty() && genLse.isEmpty()) {
             notes.add("no instruction group to test");
-            return new Result(0, 0, List.of(), notes);
+            return new Result(0, 0, List.of(), notes, "");
         }
         QemuRunner.checkAvailable();
         double lseShare = genLse.isEmpty() ? 0 : genA57.isEmpty() ? 1 : 1.0 / (a57.size() + 1);
@@ -78,12 +78,23 @@ public final class Difftest {
             }
         }
         reports.sort(java.util.Comparator.comparingInt(Mismatch::index));
-        return new Result(opt.count(), mismatches, reports, notes);
+        StringBuilder st = new StringBuilder("instructions under test (generated / ended the sequence with a signal under QEMU):\n");
+        for (var e : generated.entrySet())
+            st.append(String.format("  %-40s %7d %7d%n", e.getKey(), e.getValue(), faulted.getOrDefault(e.getKey(), 0)));
+        return new Result(opt.count(), mismatches, reports, notes, st.toString());
     }
+
+    private final java.util.TreeMap<String, Integer> generated = new java.util.TreeMap<>(), faulted = new java.util.TreeMap<>();
 
     private int check(List<Sequence> batch, List<Integer> indices, List<Mismatch> reports) {
         Layout l = new Layout(batch);
         List<List<String>> diffs = compare(l);
+        for (int i = 0; i < batch.size(); i++) {
+            for (Unit u : batch.get(i).units()) generated.merge(Decoder.nameOf(u.main().word()), 1, Integer::sum);
+            Outcome q = lastQemu.get(i);
+            if (q.signal() != 0 && q.faultPc() >= l.seqStart[i] && q.faultPc() < l.seqEnd[i])
+                faulted.merge(Decoder.nameOf(l.code[(int) ((q.faultPc() - Layout.CODE_BASE) / 4)]), 1, Integer::sum);
+        }
         int count = 0;
         for (int i = 0; i < batch.size(); i++) {
             if (diffs.get(i).isEmpty()) continue;
@@ -93,6 +104,8 @@ public final class Difftest {
         return count;
     }
 
+    private List<Outcome> lastQemu;
+
     /** Runs a batch on both sides; one list of differences per sequence (empty when they agree). */
     List<List<String>> compare(Layout l) {
         Profile profile = l.seqs.getFirst().profile();
@@ -100,6 +113,7 @@ public final class Difftest {
             QemuRunner.Run q = new QemuRunner.Run(l, profile);
             List<Outcome> jv = JvisorRunner.run(l, profile);
             List<Outcome> qemu = q.outcomes();
+            lastQemu = qemu;
             List<List<String>> out = new ArrayList<>();
             for (int i = 0; i < jv.size(); i++) {
                 Outcome j = jvisorTamper.apply(l.seqs.get(i), jv.get(i));

@@ -16,8 +16,13 @@ import org.jvisor.cpu.Encoding;
  * processor's (SVC, timers, ID registers Linux emulates, WFI/WFE) are not generated.
  */
 final class Generator {
-    /** Middle of the scratch area: every generated address is within a few hundred bytes of it. */
-    static final int SCRATCH_MID = Layout.SCRATCH_SIZE / 2;
+    /**
+     * Base addresses point near the middle of the first half of the scratch area (every access stays within
+     * a few hundred bytes of it), or of the second half for load/store-exclusives: no other store can hit
+     * a monitored address, since whether such a store clears the local monitor is IMPLEMENTATION DEFINED
+     * (and QEMU's store-exclusive compares values instead).
+     */
+    static final int SCRATCH_MID = Layout.SCRATCH_SIZE / 4, EXCLUSIVE_MID = Layout.SCRATCH_SIZE * 3 / 4;
 
     private static final long[] EDGES = {
             0, 1, -1, 2, 0x7fffffffL, 0x80000000L, 0xffffffffL, 0xffffffff80000000L, 0x7fffffffffffffffL,
@@ -31,6 +36,8 @@ final class Generator {
     private final List<String> groups;
     private final Profile profile;
     private final boolean canSetSp;
+    /** The last load-exclusive of the sequence being generated: scratch offset, size bits, pair bit; offset -1 if none. */
+    private int exclOffset = -1, exclSize, exclPair;
 
     /** {@code tables}: the encodings to draw from, by group name (groups with no encodings are left out). */
     Generator(long seed, Map<String, List<Encoding>> tables, Profile profile) {
@@ -69,6 +76,7 @@ final class Generator {
         }
         int spOffset = SCRATCH_MID + 16 * (rnd.nextInt(16) - 8);
         List<Unit> units = new ArrayList<>();
+        exclOffset = -1;
         for (int i = 0; i < length; i++) units.add(unit(i, length));
         return new Sequence(x, spOffset, rnd.nextInt(16), scratch, units, profile);
     }
@@ -187,13 +195,26 @@ final class Generator {
         int rt = w & 31, rn = (w >>> 5) & 31, rt2 = (w >>> 10) & 31, rs = (w >>> 16) & 31;
         boolean load = (w & (1 << 22)) != 0;
         boolean aligned = false, writeback = false, pair = false;
+        int fixedOffset = -1, mid = SCRATCH_MID;
         int rm = -1; // the index register of a register-offset form, set before the base
         if ((w & 0x3f000000) == 0x08000000) { // exclusive, acquire/release, compare-and-swap
             aligned = true;
             boolean o2 = (w & (1 << 23)) != 0, o1 = (w & (1 << 21)) != 0;
+            if (!o2) mid = EXCLUSIVE_MID;
             if (!o2 && !load && (rs == rt || (rs == rn && rn != 31) || (o1 && rs == rt2))) return null;
             if (!o2 && load && o1 && rt == rt2) return null;
-        } else if ((w & 0x3b000000) == 0x18000000) { // load literal: stay near the sequence
+            if (!o2 && !load) {
+                // A store-exclusive either matches the last load-exclusive exactly (address, size, pair) or
+                // targets another reservation granule: anything between is CONSTRAINED UNPREDICTABLE. It is
+                // always aligned: QEMU checks the monitor before alignment, the architecture after.
+                if (exclOffset >= 0 && rnd.nextInt(10) < 7) {
+                    w = (w & ~(3 << 30) & ~(1 << 21)) | exclSize << 30 | exclPair << 21;
+                    fixedOffset = exclOffset & ~15;
+                } else {
+                    do fixedOffset = EXCLUSIVE_MID + 16 * (rnd.nextInt(16) - 8);
+                    while (exclOffset >= 0 && (fixedOffset >> 6) == (exclOffset >> 6));
+                }
+            }        } else if ((w & 0x3b000000) == 0x18000000) { // load literal: stay near the sequence
             return (w & ~(0x7ffff << 5)) | ((rnd.nextInt(128) - 64) & 0x7ffff) << 5;
         } else if ((w & 0x3a000000) == 0x28000000) { // pairs
             pair = true;
@@ -228,8 +249,14 @@ final class Generator {
         if (writeback && rn != 31 && (rt == rn || (pair && rt2 == rn))) return null;
 
         int offset;
-        if (aligned) offset = SCRATCH_MID + 16 * (rnd.nextInt(16) - 8) + (rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(15) : 0);
-        else offset = SCRATCH_MID + (rnd.nextInt(2) == 0 ? 8 * (rnd.nextInt(32) - 16) : rnd.nextInt(256) - 128);
+        if (fixedOffset >= 0) offset = fixedOffset;
+        else if (aligned) offset = mid + 16 * (rnd.nextInt(16) - 8) + (rnd.nextInt(10) == 0 ? 1 + rnd.nextInt(15) : 0);
+        else offset = mid + (rnd.nextInt(2) == 0 ? 8 * (rnd.nextInt(32) - 16) : rnd.nextInt(256) - 128);
+        if ((w & 0x3fc00000) == 0x08400000) { // load-exclusive: what a later store-exclusive may match
+            exclOffset = offset;
+            exclSize = w >>> 30;
+            exclPair = (w >>> 21) & 1;
+        }
         if (rn == 31) {
             if (!canSetSp) {
                 rn = rnd.nextInt(31);

@@ -26,7 +26,7 @@ final class Layout {
     // Record fields (offsets in the record).
     static final int IN_X = 0, IN_SP = 248, IN_NZCV = 256, RECOVER = 264;
     static final int OUT_X = 272, OUT_SP = 520, OUT_NZCV = 528, OUT_SIG = 536, OUT_PC = 544, OUT_FAR = 552;
-    static final int SCRATCH = 1024, SCRATCH_SIZE = 1024, REC_SIZE = 2048;
+    static final int SCRATCH = 1024, SCRATCH_SIZE = 2048, REC_SIZE = 3072;
 
     /** Signals the harness catches: SIGILL, SIGTRAP, SIGBUS, SIGSEGV. */
     static final int[] SIGNALS = {4, 5, 7, 11};
