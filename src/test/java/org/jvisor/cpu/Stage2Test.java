@@ -280,4 +280,50 @@ class Stage2Test {
         cpu.mmu.contextChanged();
         assertEquals(EC_DABT_LOW | ESR_IL | 0x04, el2Fault(() -> cpu.read64(RAM)));
     }
+
+    @Test
+    void sixtyFourKStage2Granule() {
+        // 64K pages, 42-bit IPA (T0SZ=22), SL0=1: level 2 start with 8 concatenated... 42-29=13 bits: one table
+        PageTables s64 = new PageTables(bus, RAM + 0xc0_0000, 16, 42, 2);
+        s64.map(0x1_0000_0000L, RAM + 0x3_0000, 3, S2_RW);
+        s64.map(0x4000_0000L, 0x4000_0000L, 2, S2_RW); // 512M block
+        cpu.sr.vtcrEl2 = 22 | 1L << 6 | 1L << 14 | 5L << 16;
+        cpu.sr.vttbrEl2 = s64.root | 7L << 48;
+        cpu.mmu.contextChanged();
+        bus.write(RAM + 0x3_fff8, 8, 64);
+        assertEquals(64, cpu.read64(0x1_0000_fff8L));
+        assertEquals(64, cpu.read64(RAM + 0x3_fff8));
+        assertEquals(EC_DABT_LOW | ESR_IL | 0x07, el2Fault(() -> cpu.read64(0x1_0001_0000L)));
+        assertEquals(0x1_0001_0000L >>> 12 << 4, cpu.sr.hpfarEl2);
+    }
+
+    @Test
+    void trapGeneralExceptionsDisablesStage1ForEl0() {
+        PageTables pt = guestMmu();
+        pt.map(0x8000_0000L, RAM, 3, S1_NORMAL | PageTables.AP_RW_ALL);
+        s2.map(0x8000_0000L, RAM + 0x1_0000, 3, S2_RW);
+        bus.write(RAM + 0x1_0000, 8, 3);
+        bus.write(RAM, 8, 4);
+        cpu.setElAndSpSel(0, 0);
+        assertEquals(4, cpu.read64(0x8000_0000L)); // guest stage 1 applies
+        cpu.sr.hcrEl2 |= SystemRegisters.HCR_TGE;
+        cpu.mmu.contextChanged();
+        assertEquals(3, cpu.read64(0x8000_0000L)); // SCTLR_EL1.M behaves as 0: VA = IPA, then stage 2
+    }
+
+    @Test
+    void manyBroadcastsBeforeTheOtherProcessorRunsInvalidateEverything() {
+        Cpu other = new Cpu(bus);
+        other.sr.hcrEl2 = cpu.sr.hcrEl2;
+        other.sr.vtcrEl2 = cpu.sr.vtcrEl2;
+        other.sr.vttbrEl2 = cpu.sr.vttbrEl2;
+        s2.map(0x8000_0000L, RAM + 0x1_0000, 3, S2_RW);
+        bus.write(RAM + 0x1_0000, 8, 1);
+        bus.write(RAM + 0x2_0000, 8, 2);
+        assertEquals(1, other.read64(0x8000_0000L));
+        s2.map(0x8000_0000L, RAM + 0x2_0000, 3, S2_RW);
+        for (int i = 0; i < 100; i++) cpu.mmu.tlbi(TlbiOp.IPAS2E1, 0x9000_0L + i, true); // other IPAs
+        other.mmu.applyRemoteInvalidations();
+        assertEquals(2, other.read64(0x8000_0000L)); // the queue overflowed: everything was dropped
+    }
 }
