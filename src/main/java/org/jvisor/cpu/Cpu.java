@@ -703,6 +703,17 @@ public final class Cpu {
     }
 
     /**
+     * For a host that owns EL2: resumes the guest as {@link #exceptionReturn} does and makes it take an
+     * exception to EL1 at once, returning to ELR_EL2 (as KVM injects an undefined instruction or an
+     * abort). {@code vectOffset} is VECT_SYNC, VECT_IRQ...; {@code esr} is written to ESR_EL1 unless
+     * negative; the host writes FAR_EL1 itself for an abort.
+     */
+    public void injectException(int vectOffset, long esr) {
+        exceptionReturn();
+        takeException(1, vectOffset, pc, esr);
+    }
+
+    /**
      * IllegalExceptionReturn(spsr) for a PE with EL2, no EL3 and AArch64 only: a return to AArch32, to
      * an unimplemented or higher EL, with the reserved M[1] set, to EL0 with SP_ELx, or to EL1 while
      * HCR_EL2.TGE is set.

@@ -125,4 +125,24 @@ class ExceptionReturnTest {
         assertEquals(0x43, m.runToHvc());
         assertEquals(1, m.x(1));
     }
+
+    /** The host injects an undefined instruction for the instruction that trapped: the guest's EL1 vector runs. */
+    @Test
+    void hostInjectsAnUndefinedInstruction() {
+        TestMachine m = load("""
+                movz x1, #1
+                hvc #0x99
+                movz x2, #2
+                """, "");
+        Cpu cpu = m.cpu;
+        cpu.setNzcv(0b0100);
+        assertEquals(0x99, m.runToHvc());
+        cpu.sr.elr[2] -= 4; // report the HVC itself
+        cpu.injectException(Cpu.VECT_SYNC, esr(Cpu.EC_UNKNOWN, 0));
+        assertEquals(CUR_SPX + SYNC, runToVector(m));
+        assertEquals(esr(Cpu.EC_UNKNOWN, 0), cpu.sr.esr[1]);
+        assertEquals(RAM + 4, cpu.sr.elr[1]);
+        assertEquals(0x4000_03C5L, cpu.sr.spsr[1]);
+        assertEquals(0, m.x(2));
+    }
 }
