@@ -595,4 +595,24 @@ class MmuTest {
         for (int k : cpu.mmu.tlb.key) if (k != 0) valid++;
         assertTrue(valid <= ArchTlb.SIZE);
     }
+
+    @Test
+    void sixteenKGranuleWithFortyEightBitVaStartsWithATwoEntryLevelZero() {
+        PageTables pt = new PageTables(bus, POOL, 14, 48);
+        assertEquals(0, pt.startLevel);
+        pt.map(0x0000_8000_0000_4000L, RAM + 0x4_0000, 3, NORMAL);
+        pt.map(0x0000_0000_0000_4000L, RAM + 0x8_0000, 3, NORMAL);
+        cpu.sr.tcr[1] = 16 | 2L << 14 | TCR_IPS_48;
+        cpu.sr.ttbr0[1] = pt.root;
+        cpu.sr.mair[1] = MAIR;
+        cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_M;
+        cpu.mmu.contextChanged();
+        bus.write(RAM + 0x4_0008, 8, 1);
+        bus.write(RAM + 0x8_0008, 8, 2);
+        assertEquals(1, read(0x0000_8000_0000_4008L));
+        assertEquals(2, read(0x0000_0000_0000_4008L));
+        assertEquals(dabtCur(0x05), faultEsr(() -> read(0x0000_4000_0000_0000L)));
+        // 47-bit VA with 16K: level 1 start
+        assertEquals(1, new PageTables(bus, POOL + 0x20_0000, 14, 47).startLevel);
+    }
 }
