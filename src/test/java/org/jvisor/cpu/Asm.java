@@ -43,6 +43,55 @@ public final class Asm {
         }
     }
 
+    /**
+     * Assembles the source file {@code source} (with {@code .include} files looked up beside it) and
+     * links it into an ELF executable with the extra {@code ld} arguments (section addresses, entry).
+     * Returns the cached ELF's path.
+     */
+    public static Path linkElf(Path source, List<String> ldArgs) {
+        try {
+            Path dirOfSource = source.toAbsolutePath().getParent();
+            StringBuilder key = new StringBuilder(String.join(" ", ldArgs)).append('\n').append(Files.readString(source));
+            try (var includes = Files.list(dirOfSource)) {
+                for (Path inc : includes.filter(f -> f.toString().endsWith(".inc")).sorted().toList())
+                    key.append('\n').append(Files.readString(inc));
+            }
+            Path out = CACHE.resolve(sha(key.toString()) + ".elf");
+            if (Files.exists(out)) return out;
+            Files.createDirectories(CACHE);
+            Path dir = Files.createTempDirectory(CACHE, "elf");
+            Path o = dir.resolve("t.o"), elf = dir.resolve("t.elf");
+            run(List.of(PREFIX + "as", "-march=armv8.1-a+crc", "-I", dirOfSource.toString(), "-o", o.toString(), source.toString()));
+            List<String> ld = new java.util.ArrayList<>(List.of(PREFIX + "ld", "-o", elf.toString()));
+            ld.addAll(ldArgs);
+            ld.add(o.toString());
+            run(ld);
+            Files.move(elf, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(o);
+            Files.deleteIfExists(dir);
+            return out;
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("assembling " + source + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The disassembly of an ELF's code, one line per instruction, keyed by address (for diagnostics). */
+    public static java.util.Map<Long, String> disassemble(Path elf) {
+        java.util.Map<Long, String> m = new java.util.HashMap<>();
+        try {
+            Process p = new ProcessBuilder(PREFIX + "objdump", "-d", elf.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(60, TimeUnit.SECONDS);
+            for (String line : out.split("\n")) {
+                var mt = java.util.regex.Pattern.compile("^\\s*([0-9a-f]+):\\s+[0-9a-f]{8}\\s+(.*)$").matcher(line);
+                if (mt.matches()) m.put(Long.parseUnsignedLong(mt.group(1), 16), mt.group(2).trim());
+            }
+        } catch (IOException | InterruptedException e) {
+            // diagnostics only
+        }
+        return m;
+    }
+
     private static void run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
