@@ -6,7 +6,8 @@
 //      handler steps over it.
 //   3. UDF #0x99 from EL1h    -> entry 4, ESR = 0x02000000 (EC 0, IL); ELR = the UDF; stepped over.
 //   4. SVC #7 from EL1t (SPSel = 0) -> entry 0 (current EL, SP0); SPSR.M = EL1t (0x3c4).
-// SPSR_EL1 is 0x3c5 (EL1h, DAIF masked as at reset) for the EL1h cases. Finally prints the count of
+// SPSR_EL1 is 0x3c5 (EL1h, DAIF masked as at reset) plus the flags (0x600003c5 for the first SVC, after
+// a CMP of equal values) for the EL1h cases. Finally prints the count of
 // exceptions taken (4) and a register that survived them.
     .include "common.inc"
     .text
@@ -19,6 +20,7 @@ _start:
     ldr x28, =0x0123456789abcdef      // must survive every exception
 
     mov x0, #0x1111
+    cmp x0, x0                        // NZCV is UNKNOWN out of reset (QEMU has Z set): define it
     svc #0x1234
     mov x13, x0
     PUTS "after SVC x0="
