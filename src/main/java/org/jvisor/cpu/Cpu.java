@@ -426,10 +426,11 @@ public final class Cpu {
             for (int k = 0; k < size; k++) r |= readSlow(va + k, 1, flags & ~Mmu.ACC_ALIGNED) << (8 * k);
             return r;
         }
-        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ | flags);
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_READ | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_READ | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
+        // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
+        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ | flags);
         try {
             long val = bus.read(pa, size);
             if (!debugActive && idx == mmuIdx && bus.ramAt(pa) != null) fillTlb(va, pa);
@@ -449,10 +450,11 @@ public final class Cpu {
             for (int k = 0; k < size; k++) writeSlow(va + k, 1, value >>> (8 * k), flags & ~Mmu.ACC_ALIGNED);
             return;
         }
-        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE | flags);
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_WRITE | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_WRITE | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
+        // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
+        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE | flags);
         try {
             bus.write(pa, size, value);
             if (!debugActive && idx == mmuIdx && bus.ramAt(pa) != null) fillTlb(va, pa);

@@ -565,4 +565,44 @@ class DebugTest {
         assertEquals(0x42, m.runToHvc());
         assertFalse(cpu.debugActive);
     }
+
+    /** A translation fault has priority over a watchpoint on the same access (AArch64.TranslateAddress). */
+    @Test
+    void translationFaultBeforeWatchpoint() {
+        TestMachine m = load("""
+                movz x0, #1, lsl #48
+                ldr x1, [x0]
+                hvc #0x42
+                """, "");
+        Cpu cpu = m.cpu;
+        cpu.daif = 0;
+        cpu.dbg.wvr[0] = 1L << 48;
+        cpu.dbg.wcr[0] = wcr(0b11, 0xff, 0);
+        enableDebug(cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
+        assertEquals(CUR_SPX + SYNC, runToVector(m));
+        assertEquals(Cpu.EC_DABT_CUR, cpu.sr.esr[1] >>> 26, "a data abort (address size fault), not a watchpoint");
+        assertEquals(1L << 48, cpu.sr.far[1]);
+    }
+
+    /**
+     * An interrupt taken in the active-not-pending state saves SPSR.SS=1: the return from the handler
+     * resumes stepping, and the next instruction is stepped (ISV=1).
+     */
+    @Test
+    void interruptWhileStepping() {
+        TestMachine m = toEl0(SPSR_SS);
+        Cpu cpu = m.cpu;
+        enableDebug(cpu, Debug.MDSCR_SS);
+        cpu.setIrqLine(true);
+        assertEquals(LOWER + IRQ, runToVector(m));
+        assertEquals(CODE2, cpu.sr.elr[1]);
+        assertEquals(SPSR_SS, cpu.sr.spsr[1]);
+        assertEquals(0, m.x(1));
+        cpu.setIrqLine(false);
+        resume(m);
+        assertEquals(LOWER + SYNC, runToVector(m));
+        assertEquals(STEP_ISV, cpu.sr.esr[1]);
+        assertEquals(CODE2 + 4, cpu.sr.elr[1]);
+        assertEquals(1, m.x(1));
+    }
 }
