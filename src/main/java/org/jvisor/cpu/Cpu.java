@@ -66,6 +66,12 @@ public final class Cpu {
     public boolean exclusiveValid;
     public long exclusiveAddress;
     public int exclusiveSize;
+    /**
+     * The data the load-exclusive read (both halves of a 16-byte pair): a store-exclusive also requires
+     * memory to still hold it, as QEMU does, so that a store to the marked block in between (by this PE or
+     * another) makes it fail.
+     */
+    public long exclusiveValue, exclusiveValueHigh;
 
     public void clearExclusiveMonitor() { exclusiveValid = false; }
 

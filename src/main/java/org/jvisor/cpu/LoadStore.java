@@ -237,7 +237,7 @@ final class LoadStore {
         long address = baseRegister(cpu, (insn >>> 5) & 31);
         cpu.accessSyndrome = 0;
         long v = cpu.read(address, size, Mmu.ACC_ALIGNED);
-        setExclusiveMonitor(cpu, address, size);
+        setExclusiveMonitor(cpu, address, size, v, 0);
         cpu.setX(t, v);
     }
 
@@ -247,7 +247,8 @@ final class LoadStore {
         long v = cpu.x[t];
         cpu.accessSyndrome = 0;
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
-        boolean pass = exclusiveMonitorsPass(cpu, address, size);
+        boolean pass = exclusiveMonitorsPass(cpu, address, size)
+                && readForExclusiveStore(cpu, address, size) == cpu.exclusiveValue;
         if (pass) cpu.write(address, size, v, Mmu.ACC_ALIGNED);
         cpu.clearExclusiveMonitor();
         cpu.setX(s, pass ? 0 : 1);
@@ -264,12 +265,13 @@ final class LoadStore {
             checkAlignment(cpu, address, 16, Mmu.ACC_READ);
             v1 = cpu.read(address, 8, Mmu.ACC_ALIGNED);
             v2 = cpu.read(address + 8, 8, Mmu.ACC_ALIGNED);
+            setExclusiveMonitor(cpu, address, 16, v1, v2);
         } else {
             long v = cpu.read(address, 8, Mmu.ACC_ALIGNED);
             v1 = v & 0xffffffffL;
             v2 = v >>> 32;
+            setExclusiveMonitor(cpu, address, 8, v, 0);
         }
-        setExclusiveMonitor(cpu, address, wide ? 16 : 8);
         cpu.setX(t, v1);
         cpu.setX(t2, v2);
     }
@@ -283,6 +285,10 @@ final class LoadStore {
         cpu.accessSyndrome = 0;
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
         boolean pass = exclusiveMonitorsPass(cpu, address, size);
+        if (pass) {
+            pass = readForExclusiveStore(cpu, address, 8) == cpu.exclusiveValue
+                    && (!wide || cpu.read(address + 8, 8, Mmu.ACC_ALIGNED) == cpu.exclusiveValueHigh);
+        }
         if (pass) {
             if (wide) {
                 cpu.write(address, 8, v1, Mmu.ACC_ALIGNED);
@@ -309,16 +315,28 @@ final class LoadStore {
         cpu.write(address, 1 << size, cpu.x[t], Mmu.ACC_ALIGNED);
     }
 
-    /** AArch64.SetExclusiveMonitors: marks the block loaded by a load-exclusive. */
-    private static void setExclusiveMonitor(Cpu cpu, long address, int size) {
+    /** AArch64.SetExclusiveMonitors: marks the block loaded by a load-exclusive, remembering its data. */
+    private static void setExclusiveMonitor(Cpu cpu, long address, int size, long value, long valueHigh) {
         cpu.exclusiveValid = true;
         cpu.exclusiveAddress = address;
         cpu.exclusiveSize = size;
+        cpu.exclusiveValue = value;
+        cpu.exclusiveValueHigh = valueHigh;
+    }
+
+    /**
+     * The current data of a block that passed the monitor check, read as the compare half of QEMU's
+     * compare-and-exchange: write permission is checked first, so a fault reports WnR=1.
+     */
+    private static long readForExclusiveStore(Cpu cpu, long address, int size) {
+        cpu.checkWritable(address, 0);
+        return cpu.read(address, size, Mmu.ACC_ALIGNED);
     }
 
     /**
      * AArch64.ExclusiveMonitorsPass, for one processor: the monitor must hold this address with the size
-     * of the load-exclusive. The caller clears the monitor whatever the outcome, as a store-exclusive does.
+     * of the load-exclusive (the caller also compares the data). The caller clears the monitor whatever
+     * the outcome, as a store-exclusive does.
      */
     private static boolean exclusiveMonitorsPass(Cpu cpu, long address, int size) {
         return cpu.exclusiveValid && cpu.exclusiveAddress == address && cpu.exclusiveSize == size;

@@ -122,6 +122,15 @@ class AtomicsTest {
     }
 
     @Test
+    void idAa64Isar0AdvertisesAtomicsOnlyWithLse() {
+        for (boolean on : new boolean[] {false, true}) {
+            TestMachine m = machine(new TestMachine(on ? lse() : Features.cortexA57()), "mrs x2, id_aa64isar0_el1");
+            assertEquals(0, m.runToHvc());
+            assertEquals(on ? 2 : 0, (m.x(2) >>> 20) & 0xf, "ID_AA64ISAR0_EL1.Atomic");
+        }
+    }
+
+    @Test
     void ldaprIsUndefinedEvenWithLse() {
         TestMachine m = machine(new TestMachine(lse()), ".inst 0xf8bfc022"); // ldapr x2, [x1] (ARMv8.3)
         m.cpu.x[1] = DATA;

@@ -101,6 +101,39 @@ class ExclusivesTest {
     }
 
     @Test
+    void aStoreThatChangesTheMarkedDataMakesTheStoreExclusiveFail() {
+        // IMPLEMENTATION DEFINED in the architecture; these are QEMU 7.2's results (it compares the data).
+        TestMachine m = machine("""
+                    ldxr x2, [x1]
+                    str x2, [x1]
+                    stxr w3, x20, [x1]
+                    ldxr x2, [x1]
+                    str x21, [x1]
+                    stxr w4, x20, [x1]
+                    ldaxp x5, x6, [x7]
+                    strb w21, [x7, #15]
+                    stlxp w8, x20, x20, [x7]
+                    ldxp w5, w6, [x9]
+                    strh w6, [x9, #4]
+                    stxp w10, w20, w20, [x9]
+                """);
+        put(m, DATA, 8, 0x1234);
+        put(m, DATA + 0x18, 8, 0x1111_2222_3333_4444L);
+        m.cpu.x[1] = DATA;
+        m.cpu.x[7] = DATA + 0x10;
+        m.cpu.x[9] = DATA + 0x18;
+        m.cpu.x[20] = 0x5678;
+        m.cpu.x[21] = 0x9abc;
+        assertEquals(0, m.runToHvc());
+        assertEquals(0, m.x(3), "the same data stored again");
+        assertEquals(1, m.x(4), "different data");
+        assertEquals(0x9abc, mem(m, DATA, 8));
+        assertEquals(1, m.x(8), "the second doubleword of a pair changed");
+        assertEquals(0, m.x(10), "the halfword stored held the same data");
+        assertEquals(0x5678_0000_5678L, mem(m, DATA + 0x18, 8));
+    }
+
+    @Test
     void anExceptionClearsTheMonitor() {
         // The exception vector returns with hvc #1; resume after it by hand and try the store-exclusive.
         TestMachine m = machine("""
