@@ -269,6 +269,14 @@ class Stage2Test {
         bus.write(RAM + 0x1_0000, 8, 5);
         assertEquals(5, cpu.read64(0x8000_0000L)); // flat VA = IPA although SCTLR_EL1.M is 1
         assertEquals(0xff, cpu.mmu.lastAttrs);
+        // PAR values as QEMU reports them: Normal WB, non-shareable at stage 1, inner shareable with stage 2
+        cpu.setElAndSpSel(2, 1);
+        assertEquals(RAM + 0x1000 | 0xffL << 56 | 1 << 9 | 1 << 11, cpu.mmu.at(AtOp.S1E1R, RAM + 0x1000));
+        assertEquals(RAM + 0x1000 | 0xffL << 56 | 3 << 7 | 1 << 9 | 1 << 11, cpu.mmu.at(AtOp.S12E1R, RAM + 0x1000));
+        // Without DC and with the guest MMU off: Device-nGnRnE, Outer Shareable
+        cpu.sr.hcrEl2 = SystemRegisters.HCR_VM | SystemRegisters.HCR_RW;
+        cpu.sr.sctlr[1] &= ~SystemRegisters.SCTLR_M;
+        assertEquals(RAM + 0x1000 | 2 << 7 | 1 << 9 | 1 << 11, cpu.mmu.at(AtOp.S12E1R, RAM + 0x1000));
     }
 
     @Test
