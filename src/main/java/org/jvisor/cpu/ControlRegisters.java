@@ -235,7 +235,7 @@ final class ControlRegisters {
 
     /** A register the translation regime depends on: the fast TLB caches its old value, drop it on change. */
     private static long translationControl(Cpu cpu, long old, long v) {
-        if (old != v) cpu.tlbFlush();
+        if (old != v) cpu.mmu.contextChanged();
         return v;
     }
 

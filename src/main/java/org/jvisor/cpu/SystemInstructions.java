@@ -82,10 +82,12 @@ final class SystemInstructions {
         switch (hint) {
             case HINT_WFI -> {
                 checkForWfxTrap(cpu, false);
+                cpu.timer.poll(); // a timer that has fired since the last chunk is a pending interrupt now
                 if (!cpu.interruptPending()) cpu.requestExit(ExitReason.WAIT_FOR_INTERRUPT);
             }
             case HINT_WFE -> {
                 checkForWfxTrap(cpu, true);
+                cpu.timer.poll();
                 if (cpu.eventRegister) cpu.eventRegister = false;
                 else if (!cpu.interruptPending()) cpu.requestExit(ExitReason.WAIT_FOR_INTERRUPT);
             }

@@ -107,11 +107,19 @@ final class SystemOperations {
         }
     }
 
-    /** DC ZVA: writes zeros to the aligned block of DCZID_EL0.BS words, as stores (data aborts as writes). */
+    /**
+     * DC ZVA: writes zeros to the aligned block of DCZID_EL0.BS words, as a store (faults are data aborts on
+     * a write, FAR the address given). On any type of Device memory, including all data memory while
+     * stage 1 is off, it is an Alignment fault, as the Arm ARM says (QEMU does not check this).
+     */
     private static void zeroBlock(Cpu cpu, long va) {
         long base = va & -(long) IdRegisters.ZVA_BYTES;
         cpu.accessSyndrome = 0; // no ISV: the syndrome does not describe a load/store register
-        // The block lies in one page: the first write checks the translation for all of them.
+        Mmu m = cpu.mmu;
+        // The block lies in one page: one translation checks it all before anything is written.
+        if (m.translate(va, Mmu.ACC_WRITE, cpu.mmuIdx) == Mmu.FAULT)
+            throw cpu.dataAbort(va, Mmu.ACC_WRITE, m.faultStatus, m.faultStage2, m.faultS1ptw, m.faultIpa);
+        if (m.lastIsDevice()) throw cpu.dataAbort(va, Mmu.ACC_WRITE, Mmu.FSC_ALIGNMENT, false, false, 0);
         for (int i = 0; i < IdRegisters.ZVA_BYTES; i += 8) cpu.write64(base + i, 0);
     }
 

@@ -106,6 +106,22 @@ class HintsAndCacheOpsTest {
         assertEquals(1, m.x(0));
     }
 
+    /**
+     * Turns the EL1&0 stage 1 on with RAM (the 1 GiB at 0x40000000) identity-mapped as Normal write-back
+     * memory and 0x00000000-0x3fffffff as Device memory, so that data accesses have a memory type.
+     */
+    static void identityMap(TestMachine m) {
+        long table = 0x40f00000L;
+        m.bus.write(table, 8, 0x00000000L | (1L << 10) | (1 << 2) | 1); // block, AF, AttrIndx 1 (Device)
+        m.bus.write(table + 8, 8, 0x40000000L | (1L << 10) | (3L << 8) | 1); // block, AF, inner shareable, AttrIndx 0
+        Cpu c = m.cpu;
+        c.sr.mair[1] = 0x00FFL; // Attr0 Normal WB, Attr1 Device-nGnRnE
+        c.sr.tcr[1] = 25 | (1L << 8) | (1L << 10) | (3L << 12) | (5L << 32); // 39-bit VA, 4K granule, WB walks
+        c.sr.ttbr0[1] = table;
+        c.sr.sctlr[1] |= SystemRegisters.SCTLR_M | SystemRegisters.SCTLR_C | SystemRegisters.SCTLR_I;
+        c.mmu.contextChanged();
+    }
+
     @Test
     void dcZvaZeroesTheAlignedBlock() {
         TestMachine m = new TestMachine().load("""
@@ -114,6 +130,7 @@ class HintsAndCacheOpsTest {
                 dc zva, x1
                 hvc #0
                 """);
+        identityMap(m);
         byte[] ones = new byte[256];
         Arrays.fill(ones, (byte) 0xff);
         m.bus.writeBytes(0x40007f80L, ones);
@@ -124,6 +141,26 @@ class HintsAndCacheOpsTest {
             boolean inBlock = pa >= 0x40008000L && pa < 0x40008040L;
             assertEquals(inBlock ? 0 : (byte) 0xff, after[i], "byte at 0x" + Long.toHexString(pa));
         }
+    }
+
+    @Test
+    void dcZvaOnDeviceMemoryIsAnAlignmentFault() {
+        // With stage 1 off every data access is Device-nGnRnE.
+        TestMachine m = new TestMachine().load(Vectors.install() + """
+                movz x1, #0x4000, lsl #16
+                movk x1, #0x8010
+                dc zva, x1
+                hvc #0
+                """ + Vectors.table());
+        m.bus.write(0x40008010L, 8, -1L);
+        assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
+        long esr = m.cpu.sr.esr[1];
+        assertEquals(Cpu.EC_DABT_CUR, esr >>> 26);
+        assertEquals(Mmu.FSC_ALIGNMENT, esr & 0x3f);
+        assertEquals(1, (esr >>> 6) & 1, "WnR: DC ZVA is a write");
+        assertEquals(0, (esr >>> 8) & 1, "not cache maintenance");
+        assertEquals(0x40008010L, m.cpu.sr.far[1]);
+        assertEquals(-1L, m.bus.read(0x40008010L, 8), "nothing written");
     }
 
     @Test
