@@ -605,4 +605,65 @@ class DebugTest {
         assertEquals(CODE2 + 4, cpu.sr.elr[1]);
         assertEquals(1, m.x(1));
     }
+
+    /** The OS double lock (OSDLR_EL1.DLK without DBGPRCR_EL1.CORENPDRQ) disables debug exceptions too. */
+    @Test
+    void doubleLockDisarms() {
+        Cpu cpu = new TestMachine().cpu;
+        enableDebug(cpu, Debug.MDSCR_SS);
+        assertTrue(cpu.debugActive);
+        cpu.dbg.osdlr = 1;
+        Debug.update(cpu);
+        assertFalse(cpu.debugActive);
+        cpu.dbg.dbgprcr = 1;
+        Debug.update(cpu);
+        assertTrue(cpu.debugActive);
+    }
+
+    /** A linked address breakpoint (BT=0b0001) fires only while its context breakpoint (BT=0b0011) matches. */
+    @Test
+    void linkedAddressAndContextBreakpoints() {
+        for (long contextId : new long[] {0x42, 0x43}) {
+            TestMachine m = toEl0(0);
+            Cpu cpu = m.cpu;
+            cpu.sr.contextidrEl1 = contextId;
+            cpu.dbg.bvr[4] = 0x42;
+            cpu.dbg.bcr[4] = BCR_EL0 | (0b0011L << 20);
+            cpu.dbg.bvr[0] = CODE2 + 4;
+            cpu.dbg.bcr[0] = BCR_EL0 | (0b0001L << 20) | (4L << 16);
+            enableDebug(cpu, Debug.MDSCR_MDE);
+            assertEquals(LOWER + SYNC, runToVector(m));
+            if (contextId == 0x42) {
+                assertEquals(0xC200_0022L, cpu.sr.esr[1]);
+                assertEquals(CODE2 + 4, cpu.sr.elr[1]);
+            } else {
+                assertEquals(esr(Cpu.EC_SVC, 7), cpu.sr.esr[1]);
+            }
+        }
+    }
+
+    /** HMC=1 with PMC=0b00 selects EL2 only: a guest hypervisor debugging itself (TDE, KDE, D clear at EL2). */
+    @Test
+    void breakpointAtEl2WithHmc() {
+        TestMachine m = load("""
+                movz x1, #1
+                movz x2, #2
+                1: b 1b
+                """, "", "1: b 1b");
+        Cpu cpu = m.cpu;
+        cpu.hostOwnsEl2 = false;
+        cpu.setElAndSpSel(2, 1);
+        cpu.daif = 0;
+        cpu.sr.mdcrEl2 = Debug.MDCR_EL2_TDE;
+        cpu.dbg.bvr[0] = RAM + 4;
+        cpu.dbg.bcr[0] = 1 | (0xF << 5) | (1 << 13);
+        enableDebug(cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
+        cpu.run(50);
+        assertEquals(CUR_SPX + SYNC, m.x(21));
+        assertEquals(0xC600_0022L, cpu.sr.esr[2]);
+        assertEquals(RAM + 4, cpu.sr.elr[2]);
+        assertEquals(0, m.x(2));
+        // Without HMC the same breakpoint (PMC=0b00) matches nowhere.
+        assertFalse(Debug.stateMatch(cpu, 0, false, 0, true, true));
+    }
 }
