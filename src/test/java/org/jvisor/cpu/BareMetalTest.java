@@ -31,7 +31,7 @@ class BareMetalTest {
     static final long BUDGET = 50_000_000;
 
     @ParameterizedTest
-    @ValueSource(strings = {"hello", "exceptions", "mmu", "el0"})
+    @ValueSource(strings = {"hello", "exceptions", "mmu", "el0", "sysregs"})
     void outputMatchesQemu(String name) throws Exception {
         Path elf = Asm.linkElf(resource(name + ".S"), LD_ARGS);
         String expected = runQemu(elf);
