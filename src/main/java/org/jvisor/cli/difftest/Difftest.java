@@ -140,7 +140,7 @@ public final class Difftest {
     }
 
     Mismatch describe(int index, Sequence s) {
-        Sequence min = Minimiser.minimise(s, this::failing);
+        Sequence min = Minimiser.simplifyState(Minimiser.minimise(s, this::failing), this::failing);
         Layout l = new Layout(List.of(min));
         List<String> diff = compare(l).getFirst();
         if (diff.isEmpty()) { // the failure did not reproduce alone: describe the whole sequence
@@ -156,15 +156,34 @@ public final class Difftest {
         b.append("mismatch in sequence ").append(index).append(" (QEMU -cpu ").append(min.profile().qemuCpu)
                 .append("), minimised from ").append(orig.units().size()).append(" to ").append(min.units().size())
                 .append(" instruction(s)\n");
-        b.append("  initial state:\n");
+        b.append("  initial state (registers not listed are 0):\n");
         long[] x = min.x();
-        for (int k = 0; k < 31; k += 4) {
-            b.append("   ");
-            for (int j = k; j < Math.min(31, k + 4); j++) b.append(String.format(" %-4s%016x", "x" + j, x[j]));
-            b.append('\n');
+        StringBuilder line = new StringBuilder();
+        for (int k = 0; k < 31; k++) {
+            if (x[k] == 0) continue;
+            line.append(String.format(" %-4s%016x", "x" + k, x[k]));
+            if (line.length() > 80) {
+                b.append("   ").append(line).append('\n');
+                line.setLength(0);
+            }
         }
-        b.append(String.format("    sp  %016x nzcv %s, scratch memory at %016x (%d bytes, its words listed with the differences)%n",
-                l.scratchAddr(0) + min.spOffset(), Comparison.flags(min.nzcv()), l.scratchAddr(0), Layout.SCRATCH_SIZE));
+        if (!line.isEmpty()) b.append("   ").append(line).append('\n');
+        b.append(String.format("    sp  %016x  nzcv %s%n", l.scratchAddr(0) + min.spOffset(), Comparison.flags(min.nzcv())));
+        List<String> mem = new ArrayList<>();
+        byte[] m = min.scratch();
+        for (int off = 0; off < m.length; off += 8) {
+            long v = 0;
+            for (int k = 7; k >= 0; k--) v = v << 8 | (m[off + k] & 0xff);
+            if (v != 0) mem.add(String.format("[%08x] %016x", l.scratchAddr(0) + off, v));
+        }
+        b.append(String.format("    scratch memory %08x-%08x: ", l.scratchAddr(0), l.scratchAddr(0) + Layout.SCRATCH_SIZE - 1));
+        if (mem.isEmpty()) b.append("all zero\n");
+        else if (mem.size() > 32) b.append(mem.size()).append(" non-zero 64-bit words (JVISOR_DIFFTEST_KEEP=DIR keeps the program)\n");
+        else {
+            b.append("zero except\n");
+            for (int i = 0; i < mem.size(); i += 3)
+                b.append("      ").append(String.join("  ", mem.subList(i, Math.min(mem.size(), i + 3)))).append('\n');
+        }
         b.append("  code:\n");
         int words = (int) ((l.seqEnd[0] - l.seqStart[0]) / 4);
         int[] w = new int[words];

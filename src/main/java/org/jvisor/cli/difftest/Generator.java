@@ -101,12 +101,52 @@ final class Generator {
         };
     }
 
+    /**
+     * Each group's part of the A64 encoding space as (mask, value) pairs: a few words are drawn from it at
+     * random, whatever jvisor's tables say, to find encodings QEMU implements and jvisor does not (or the
+     * reverse). SIMD&FP loads and stores are left out: no group implements them yet.
+     */
+    private static final Map<String, int[]> CLASSES = Map.of(
+            "dp", new int[] {0x1c000000, 0x10000000, 0x0e000000, 0x0a000000},
+            "ls", new int[] {0x0e000000, 0x08000000},
+            "branch", new int[] {0x7c000000, 0x14000000, 0xff000010, 0x54000000, 0x7c000000, 0x34000000, 0xfe000000, 0xd6000000},
+            "lse", new int[] {0x3b200c00, 0x38200000, 0x3fa00000, 0x08a00000},
+            "sys", new int[] {0xff000000, 0xd4000000, 0xffc00000, 0xd5000000});
+
+    /** Share of units drawn from a group's whole encoding space rather than from its table. */
+    static final int RANDOM_WORD_PERCENT = 5;
+
     private Unit unit(int index, int length) {
-        String group = groups.get(rnd.nextInt(groups.size()));
+        // Half the time every encoding is as likely as any other; otherwise every group is, so small groups
+        // (branches, atomics) are not drowned by large ones.
+        String group;
+        if (rnd.nextBoolean()) {
+            int total = 0;
+            for (List<Encoding> t : tables.values()) total += t.size();
+            int k = rnd.nextInt(total);
+            group = null;
+            for (var e : tables.entrySet()) {
+                if (k < e.getValue().size()) {
+                    group = e.getKey();
+                    break;
+                }
+                k -= e.getValue().size();
+            }
+        } else {
+            group = groups.get(rnd.nextInt(groups.size()));
+        }
         List<Encoding> table = tables.get(group);
+        int[] space = CLASSES.get(group);
+        boolean anyWord = space != null && rnd.nextInt(100) < RANDOM_WORD_PERCENT;
         for (int attempt = 0; ; attempt++) {
-            Encoding e = table.get(rnd.nextInt(table.size()));
-            List<Insn> insns = place(fill(e), e, index, length);
+            List<Insn> insns;
+            if (anyWord) {
+                int c = 2 * rnd.nextInt(space.length / 2);
+                insns = place((rnd.nextInt() & ~space[c]) | space[c + 1], null, index, length);
+            } else {
+                Encoding e = table.get(rnd.nextInt(table.size()));
+                insns = place(fill(e), e, index, length);
+            }
             if (insns != null) return new Unit(group, insns);
             if (attempt > 1000) throw new IllegalStateException("cannot generate a safe instruction for group " + group);
         }

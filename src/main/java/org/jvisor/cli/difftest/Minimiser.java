@@ -39,6 +39,60 @@ final class Minimiser {
         return cur;
     }
 
+    /**
+     * Simplifies the initial state of a failing sequence: zeroes the registers, NZCV and scratch memory
+     * (in 128-byte chunks, then 8-byte words) that the failure does not depend on, so a report shows only
+     * the values that matter.
+     */
+    static Sequence simplifyState(Sequence s, Oracle oracle) {
+        List<Sequence> cands = new ArrayList<>();
+        for (int k = 0; k < 31; k++) {
+            if (s.x()[k] == 0) continue;
+            long[] x = s.x().clone();
+            x[k] = 0;
+            cands.add(new Sequence(x, s.spOffset(), s.nzcv(), s.scratch(), s.units(), s.profile()));
+        }
+        if (s.nzcv() != 0) cands.add(new Sequence(s.x(), s.spOffset(), 0, s.scratch(), s.units(), s.profile()));
+        s = combine(s, cands, oracle);
+        for (int size : new int[] {128, 8}) {
+            cands.clear();
+            for (int off = 0; off < s.scratch().length; off += size) {
+                if (isZero(s.scratch(), off, size)) continue;
+                byte[] m = s.scratch().clone();
+                Arrays.fill(m, off, off + size, (byte) 0);
+                cands.add(new Sequence(s.x(), s.spOffset(), s.nzcv(), m, s.units(), s.profile()));
+            }
+            s = combine(s, cands, oracle);
+        }
+        return s;
+    }
+
+    /** Applies every single simplification that keeps the failure, if together they still fail; else the first. */
+    private static Sequence combine(Sequence s, List<Sequence> cands, Oracle oracle) {
+        if (cands.isEmpty()) return s;
+        boolean[] f = oracle.failing(cands);
+        long[] x = s.x().clone();
+        int nzcv = s.nzcv();
+        byte[] m = s.scratch().clone();
+        Sequence first = null;
+        for (int i = 0; i < f.length; i++) {
+            if (!f[i]) continue;
+            Sequence c = cands.get(i);
+            if (first == null) first = c;
+            for (int k = 0; k < 31; k++) if (c.x()[k] != s.x()[k]) x[k] = c.x()[k];
+            if (c.nzcv() != s.nzcv()) nzcv = c.nzcv();
+            for (int k = 0; k < m.length; k++) if (c.scratch()[k] != s.scratch()[k]) m[k] = c.scratch()[k];
+        }
+        if (first == null) return s;
+        Sequence all = new Sequence(x, s.spOffset(), nzcv, m, s.units(), s.profile());
+        return oracle.failing(List.of(all))[0] ? all : first;
+    }
+
+    private static boolean isZero(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) if (b[i] != 0) return false;
+        return true;
+    }
+
     private static Sequence without(Sequence s, int from, int to) {
         boolean[] keep = new boolean[s.units().size()];
         Arrays.fill(keep, true);

@@ -58,4 +58,22 @@ class MinimiserTest {
         long[] addr = {0x1000, 0x1004, 0x1008};
         assertEquals(0x14000001, dropped.units().get(0).main().resolve(0x1000, addr, 0));
     }
+
+    @Test
+    void theInitialStateKeepsOnlyWhatTheFailureNeeds() {
+        long[] x = new long[31];
+        java.util.Arrays.fill(x, 5);
+        byte[] m = new byte[Layout.SCRATCH_SIZE];
+        java.util.Arrays.fill(m, (byte) 1);
+        Sequence s = new Sequence(x, 0, 0xf, m, seq(2).units(), Profile.A57);
+        Sequence min = Minimiser.simplifyState(s, cands -> {
+            boolean[] f = new boolean[cands.size()];
+            for (int i = 0; i < f.length; i++) f[i] = cands.get(i).x()[3] == 5 && cands.get(i).scratch()[100] == 1;
+            return f;
+        });
+        for (int k = 0; k < 31; k++) assertEquals(k == 3 ? 5 : 0, min.x()[k], "x" + k);
+        assertEquals(0, min.nzcv());
+        for (int i = 0; i < m.length; i++) assertEquals(i >= 96 && i < 104 ? 1 : 0, min.scratch()[i], "byte " + i);
+        assertEquals(2, min.units().size());
+    }
 }
