@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The register data-processing group. Every {@code check} snippet was replayed under
  * {@code qemu-aarch64-static -cpu cortex-a57} from the same zeroed state, and its expected values are
- * QEMU's results.
+ * QEMU's results (src/test/python/replay_checks.py replays them all and reports any difference).
  */
 class DataProcessingRegisterTest {
     @Test
