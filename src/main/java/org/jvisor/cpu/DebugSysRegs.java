@@ -15,7 +15,8 @@ import java.util.List;
  */
 final class DebugSysRegs {
     static final int MDSCR = 1, MDCCINT = 2, MDRAR = 3, OSLAR = 4, OSLSR = 5, OSDLR = 6, DBGPRCR = 7, CLAIMSET = 8,
-            CLAIMCLR = 9, AUTHSTATUS = 10, MDCCSR = 11, OSDTRRX = 12, OSDTRTX = 13, OSECCR = 14,
+            CLAIMCLR = 9, AUTHSTATUS = 10, MDCCSR = 11, OSDTRRX = 12, OSDTRTX = 13, OSECCR = 14, DBGDTR = 15,
+            DBGDTRRX = 16,
             BVR0 = 32, BCR0 = 48, WVR0 = 64, WCR0 = 80;
 
     /** MDSCR_EL1 bits writable in ARMv8.0: SS, ERR?, TDCC, KDE, HDE(RO from software), MDE, TXfull/RXfull are RO. */
@@ -49,7 +50,12 @@ final class DebugSysRegs {
                 r("DBGCLAIMSET_EL1", 2, 0, 7, 8, 6, CLAIMSET).mdcr(MDCR_TDA).mask(0xFF),
                 r("DBGCLAIMCLR_EL1", 2, 0, 7, 9, 6, CLAIMCLR).mdcr(MDCR_TDA).mask(0xFF),
                 r("DBGAUTHSTATUS_EL1", 2, 0, 7, 14, 6, AUTHSTATUS).ro().mdcr(MDCR_TDA),
-                r("MDCCSR_EL0", 2, 3, 0, 1, 0, MDCCSR).ro().el0(SysReg.EL0_TDCC).mdcr(MDCR_TDA)));
+                r("MDCCSR_EL0", 2, 3, 0, 1, 0, MDCCSR).ro().el0(SysReg.EL0_TDCC).mdcr(MDCR_TDA),
+                // The debug communications channel has no external debugger behind it: nothing is ever
+                // received (MDCCSR_EL0.RXfull stays 0) and what is sent is dropped (TXfull stays 0).
+                r("DBGDTR_EL0", 2, 3, 0, 4, 0, DBGDTR).el0(SysReg.EL0_TDCC).mdcr(MDCR_TDA),
+                // one encoding: MRS reads DBGDTRRX_EL0, MSR writes DBGDTRTX_EL0
+                r("DBGDTRRX_EL0", 2, 3, 0, 5, 0, DBGDTRRX).el0(SysReg.EL0_TDCC).mdcr(MDCR_TDA)));
         for (int n = 0; n < DebugRegisters.BREAKPOINTS; n++) {
             l.add(r("DBGBVR" + n + "_EL1", 2, 0, 0, n, 4, BVR0 + n).mdcr(MDCR_TDA));
             l.add(r("DBGBCR" + n + "_EL1", 2, 0, 0, n, 5, BCR0 + n).mdcr(MDCR_TDA).mask(BCR_BITS));
@@ -78,7 +84,7 @@ final class DebugSysRegs {
             case CLAIMCLR -> d.dbgclaim;
             // Non-secure invasive and non-invasive debug enabled; secure debug not implemented.
             case AUTHSTATUS -> 0x0A;
-            case MDCCSR, OSDTRRX, OSDTRTX, OSECCR -> 0; // the debug communications channel is idle
+            case MDCCSR, OSDTRRX, OSDTRTX, OSECCR, DBGDTR, DBGDTRRX -> 0; // the debug communications channel is idle
             default -> throw new IllegalStateException("register id " + id);
         };
     }
@@ -100,7 +106,7 @@ final class DebugSysRegs {
             case DBGPRCR -> d.dbgprcr = v;
             case CLAIMSET -> d.dbgclaim |= v;
             case CLAIMCLR -> d.dbgclaim &= ~v;
-            case OSDTRRX, OSDTRTX, OSECCR -> { }
+            case OSDTRRX, OSDTRTX, OSECCR, DBGDTR, DBGDTRRX -> { }
             default -> throw new IllegalStateException("register id " + id);
         }
         Debug.update(cpu); // step, breakpoints and watchpoints may have been armed or disarmed

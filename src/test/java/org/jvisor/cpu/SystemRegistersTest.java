@@ -263,4 +263,59 @@ class SystemRegistersTest {
         assertEquals(0x1000, m.x(1));
         assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
     }
+
+    @Test
+    void debugCommunicationsChannelIsIdle() {
+        TestMachine m = new TestMachine().load("""
+                movz x0, #0x41
+                msr dbgdtrtx_el0, x0
+                mrs x1, mdccsr_el0
+                mrs x2, dbgdtrrx_el0
+                hvc #0
+                """);
+        m.runToHvc();
+        assertEquals(0, m.x(1), "TXfull and RXfull clear");
+        assertEquals(0, m.x(2));
+    }
+
+    @Test
+    void panWhenImplemented() {
+        Features f = Features.cortexA57();
+        f.pan = true;
+        TestMachine m = new TestMachine(f).load("""
+                msr pan, #1
+                mrs x1, pan
+                msr pan, #0
+                mrs x2, pan
+                movz x0, #0x40, lsl #16
+                msr pan, x0
+                mrs x3, pan
+                mrs x4, id_aa64mmfr1_el1
+                msr sctlr_el1, xzr
+                mrs x5, sctlr_el1
+                hvc #0
+                """);
+        m.runToHvc();
+        assertEquals(1L << 22, m.x(1));
+        assertEquals(0, m.x(2));
+        assertEquals(1L << 22, m.x(3));
+        assertEquals(1, (m.x(4) >>> 20) & 0xf, "ID_AA64MMFR1_EL1.PAN");
+        assertEquals(0x30500800L, m.x(5), "SCTLR_EL1.SPAN is writable with PAN");
+        assertEquals(true, m.cpu.pan);
+    }
+
+    @Test
+    void panIsUndefinedWithoutTheFeature() {
+        TestMachine m = new TestMachine().load(Vectors.install() + """
+                msr pan, #1
+                hvc #0
+                """ + Vectors.table());
+        assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
+        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        m = new TestMachine().load(Vectors.install() + """
+                mrs x0, pan
+                hvc #0
+                """ + Vectors.table());
+        assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
+    }
 }
