@@ -1,0 +1,210 @@
+package org.jvisor.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.ExitReason;
+import org.jvisor.cpu.PhysicalBus;
+import org.jvisor.cpu.Ram;
+import org.jvisor.cpu.SystemRegisters;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jvisor bench}: guest MIPS of jvisor's interpreter, at EL1 with the MMU on, and of qemu-aarch64
+ * (user mode, TCG) on the same loops ({@link BenchPrograms}), in one run. jvisor is warmed up first (the
+ * JIT); QEMU is timed at two iteration counts and the difference taken, so its start-up is excluded.
+ * Each figure is the median of several runs.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measures guest MIPS of jvisor (EL1, MMU on) and of qemu-aarch64 on an integer loop and a load/store loop.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--iterations", description = "Loop iterations per timed jvisor run (default: ${DEFAULT-VALUE}).")
+    long iterations = 20_000_000;
+
+    @Option(names = "--runs", description = "Timed runs per measurement; the median is reported (default: ${DEFAULT-VALUE}).")
+    int runs = 5;
+
+    @Option(names = "--warmup", description = "Untimed jvisor runs before measuring, for the JIT (default: ${DEFAULT-VALUE}).")
+    int warmup = 3;
+
+    @Option(names = "--qemu", description = "The qemu-aarch64 user-mode binary (default: ${DEFAULT-VALUE}).")
+    String qemu = "qemu-aarch64-static";
+
+    @Option(names = "--no-qemu", description = "Measure jvisor only.")
+    boolean noQemu;
+
+    /** One measurement: guest MIPS and the loop's result (x3). */
+    record Result(double mips, long x3) {}
+
+    @Override
+    public Integer call() throws Exception {
+        if (iterations < 1000 || iterations > 0xffff_ffffL) throw new UserError("--iterations must be between 1000 and 4294967295");
+        if (runs < 1 || warmup < 0) throw new UserError("--runs must be at least 1 and --warmup at least 0");
+        System.out.printf("jvisor bench: %s; Java %s; %d iterations x %d runs (median)%n", hostCpu(),
+                Runtime.version(), iterations, runs);
+        String qemuPath = noQemu ? null : findQemu();
+        if (!noQemu && qemuPath == null) System.out.println("(" + qemu + " not found: measuring jvisor only)");
+        System.out.printf("%-11s %8s %14s %14s %10s%n", "loop", "insn/it", "jvisor MIPS", "qemu MIPS", "jvisor/qemu");
+        int status = 0;
+        for (BenchPrograms.Loop loop : BenchPrograms.LOOPS) {
+            Result j = measureJvisor(loop, iterations, runs, warmup);
+            String q = "-", ratio = "-";
+            if (qemuPath != null) {
+                Result r = measureQemu(qemuPath, loop, iterations, runs);
+                q = String.format("%.0f", r.mips());
+                ratio = String.format("%.3f", j.mips() / r.mips());
+                if ((r.x3() & 0xff) != (j.x3() & 0xff)) {
+                    System.out.printf("MISMATCH: %s loop result low byte: jvisor %02x, qemu %02x%n", loop.name(), j.x3() & 0xff, r.x3());
+                    status = 1;
+                }
+            }
+            System.out.printf("%-11s %8d %14.0f %14s %10s%n", loop.name(), loop.perIteration(), j.mips(), q, ratio);
+        }
+        return status;
+    }
+
+    // ---- jvisor ------------------------------------------------------------------------------------
+
+    /** Runs the loops at EL1 with stage-1 translation on: code and buffer live at a VA that is not their PA. */
+    static final class Machine {
+        static final long RAM = 0x4000_0000L, RAM_SIZE = 64L << 20;
+        /** VA [0x40000000, 0x40200000) maps, page by page, to PA [0x41000000, 0x41200000). */
+        static final long VA_BASE = 0x4000_0000L, PA_BASE = 0x4100_0000L, TABLES = 0x4010_0000L;
+        final PhysicalBus bus = new PhysicalBus();
+        final Cpu cpu;
+
+        Machine() {
+            bus.addRam(RAM, Ram.allocate(RAM_SIZE));
+            cpu = new Cpu(bus);
+            // 4 KiB granule, 39-bit VA (walks start at level 1), Normal write-back memory (MAIR attr 1).
+            long l1 = TABLES, l2 = TABLES + 0x1000, l3 = TABLES + 0x2000;
+            bus.write(l1 + 8 * (VA_BASE >>> 30), 8, l2 | 3);
+            bus.write(l2 + 8 * ((VA_BASE >>> 21) & 511), 8, l3 | 3);
+            long attrs = (1L << 2) | (3L << 8) | (1L << 10) | 3; // AttrIndx 1, inner shareable, AF, page
+            for (int i = 0; i < 512; i++) bus.write(l3 + 8L * i, 8, (PA_BASE + ((long) i << 12)) | attrs);
+            cpu.sr.mair[1] = 0xff00;
+            cpu.sr.tcr[1] = 25 | (1L << 8) | (1L << 10) | (3L << 12) | (1L << 23) | (2L << 32);
+            cpu.sr.ttbr0[1] = l1;
+            cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_M | SystemRegisters.SCTLR_C | SystemRegisters.SCTLR_I;
+            cpu.tlbFlush();
+        }
+
+        static long pa(long va) { return va - VA_BASE + PA_BASE; }
+
+        /** Runs the loop once; returns {instructions retired, nanoseconds, x3}. */
+        long[] run(BenchPrograms.Loop loop, long iterations) {
+            bus.writeBytes(pa(BenchPrograms.CODE_VA), BenchPrograms.code(loop, iterations, false));
+            for (long a = 0; a < BenchPrograms.BUFFER_SIZE; a += 8) bus.write(pa(BenchPrograms.BUFFER_VA) + a, 8, 0);
+            Arrays.fill(cpu.x, 0);
+            cpu.setElAndSpSel(1, 1); // the previous run ended in the host-owned EL2
+            cpu.pc = BenchPrograms.CODE_VA;
+            long i0 = cpu.instret, t0 = System.nanoTime();
+            ExitReason r;
+            do {
+                r = cpu.run(Long.MAX_VALUE / 2);
+            } while (r == ExitReason.BUDGET || r == ExitReason.STOPPED);
+            long t1 = System.nanoTime();
+            long esr = cpu.sr.esr[2];
+            if (r != ExitReason.EL2_TRAP || (esr >>> 26) != Cpu.EC_HVC)
+                throw new UserError(String.format("the %s loop did not finish in jvisor: %s, ESR_EL2=0x%x, ESR_EL1=0x%x, ELR_EL1=0x%x, pc=0x%x"
+                                + " (an instruction it uses may be missing)", loop.name(), r, esr, cpu.sr.esr[1], cpu.sr.elr[1], cpu.pc));
+            return new long[] {cpu.instret - i0, t1 - t0, cpu.x[3]};
+        }
+    }
+
+    static Result measureJvisor(BenchPrograms.Loop loop, long iterations, int runs, int warmup) {
+        Machine m = new Machine();
+        for (int i = 0; i < warmup; i++) m.run(loop, Math.max(1000, iterations / 2));
+        double[] mips = new double[runs];
+        long x3 = 0;
+        for (int i = 0; i < runs; i++) {
+            long[] r = m.run(loop, iterations);
+            mips[i] = r[0] * 1e3 / r[1];
+            x3 = r[2];
+        }
+        return new Result(median(mips), x3);
+    }
+
+    // ---- QEMU --------------------------------------------------------------------------------------
+
+    String findQemu() {
+        if (qemu.contains("/")) return Files.isExecutable(Path.of(qemu)) ? qemu : null;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(dir, qemu);
+            if (Files.isExecutable(p)) return p.toString();
+        }
+        return null;
+    }
+
+    /**
+     * MIPS of qemu-aarch64 from runs at {@code iterations} and at 10 times as many: the difference in
+     * instructions over the difference in median wall time. The result is the exit status of the shorter
+     * run (x3's low byte at {@code iterations}, comparable with jvisor's).
+     */
+    static Result measureQemu(String qemuPath, BenchPrograms.Loop loop, long iterations, int runs) throws IOException, InterruptedException {
+        long n1 = iterations, n2 = Math.min(0xffff_ffffL, iterations * 10);
+        Path dir = Files.createTempDirectory("jvisor-bench");
+        try {
+            Path e1 = writeElf(dir.resolve("short"), loop, n1), e2 = writeElf(dir.resolve("long"), loop, n2);
+            double[] t1 = new double[runs], t2 = new double[runs];
+            int status = -1;
+            for (int i = 0; i < runs; i++) {
+                long[] a = runQemu(qemuPath, e1);
+                t1[i] = a[0];
+                status = (int) a[1];
+                t2[i] = runQemu(qemuPath, e2)[0];
+            }
+            double dt = median(t2) - median(t1);
+            double mips = dt > 0 ? (n2 - n1) * (double) loop.perIteration() * 1e3 / dt : Double.NaN;
+            return new Result(mips, status);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    static Path writeElf(Path p, BenchPrograms.Loop loop, long iterations) throws IOException {
+        Files.write(p, BenchPrograms.linuxElf(loop, iterations));
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+        return p;
+    }
+
+    /** Runs a Linux ELF under qemu-aarch64; returns {wall nanoseconds, exit status}. */
+    static long[] runQemu(String qemuPath, Path elf) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(qemuPath, "-cpu", "cortex-a57", elf.toString()));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new UserError(qemuPath + " did not finish within 300 s");
+        }
+        return new long[] {System.nanoTime() - t0, p.exitValue()};
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static String hostCpu() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo")))
+                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).trim() + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+}
