@@ -125,11 +125,12 @@ public final class SysRegTable {
 
     /**
      * Raises what an access to an unallocated encoding raises: Undefined Instruction, except that
-     * HCR_EL2.TIDCP traps EL1 accesses to the IMPLEMENTATION DEFINED space (op0 3, CRn 11 or 15) to EL2.
+     * HCR_EL2.TIDCP traps accesses to the IMPLEMENTATION DEFINED space (op0 3, CRn 11 or 15) to EL2: from
+     * EL1, and (an IMPLEMENTATION DEFINED choice the architecture allows) from EL0 too.
      */
     static ExceptionTaken unallocated(Cpu cpu, int key, int rt, boolean read) {
         int op0 = key >>> 14, crn = (key >>> 7) & 15;
-        if (op0 == 3 && (crn == 11 || crn == 15) && cpu.currentEl() == 1
+        if (op0 == 3 && (crn == 11 || crn == 15) && cpu.currentEl() < 2
                 && (cpu.sr.hcrEl2 & SystemRegisters.HCR_TIDCP) != 0)
             return cpu.trapToEl2(Cpu.EC_SYSREG, syndrome(key, rt, read));
         return cpu.undefined();

@@ -318,4 +318,24 @@ class SystemRegistersTest {
                 """ + Vectors.table());
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
     }
+
+    @Test
+    void implementationDefinedSpaceFromEl0TrapsWithTidcp() {
+        TestMachine m = new TestMachine().load(Vectors.install() + Vectors.enterEl0("el0") + """
+            el0:
+                msr s3_0_c15_c0_0, x3
+                svc #0
+                """ + Vectors.table());
+        assertEquals(Vectors.LOWER_SYNC, m.runToHvc(), "undefined without TIDCP");
+        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        m = new TestMachine().load(Vectors.install() + Vectors.enterEl0("el0") + """
+            el0:
+                msr s3_0_c15_c0_0, x3
+                svc #0
+                """ + Vectors.table());
+        m.cpu.sr.hcrEl2 |= SystemRegisters.HCR_TIDCP;
+        assertEquals(ExitReason.EL2_TRAP, m.run());
+        assertEquals(Cpu.EC_SYSREG, esrEc(m.cpu.sr.esr[2]));
+        assertEquals((3 << 20) | (15 << 10) | (3 << 5), m.cpu.sr.esr[2] & 0x1ffffff);
+    }
 }
