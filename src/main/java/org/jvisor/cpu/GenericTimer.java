@@ -133,6 +133,14 @@ public final class GenericTimer {
     /** The current level of a timer's interrupt output. */
     public boolean output(int timer) { return level[timer]; }
 
+    /**
+     * Whether an event stream (CNTKCTL_EL1.EVNTEN, or CNTHCTL_EL2.EVNTEN) generates periodic WFE wake-up
+     * events. The stream itself is not modelled: WFE completes at once while it is on.
+     */
+    public boolean eventStreamEnabled() {
+        return ((cpu.sr.cntkctlEl1 | cpu.sr.cnthctlEl2) & 4) != 0;
+    }
+
     /** CNTPCT_EL0. */
     public long physicalCount() { return source.count(); }
 

@@ -89,7 +89,10 @@ final class SystemInstructions {
                 checkForWfxTrap(cpu, true);
                 cpu.timer.poll();
                 if (cpu.eventRegister) cpu.eventRegister = false;
-                else if (!cpu.interruptPending()) cpu.requestExit(ExitReason.WAIT_FOR_INTERRUPT);
+                // With the timer's event stream on, an event is never far: complete at once (WFE may always
+                // complete early) rather than sleep in a host that does not model the stream.
+                else if (!cpu.interruptPending() && !cpu.timer.eventStreamEnabled())
+                    cpu.requestExit(ExitReason.WAIT_FOR_INTERRUPT);
             }
             case HINT_SEV -> cpu.bus.sendEvent();
             case HINT_SEVL -> cpu.eventRegister = true;

@@ -286,6 +286,11 @@ class HintsAndCacheOpsTest {
                 nop
                 csdb
                 esb
+                hint #7
+                hint #25
+                hint #29
+                hint #34
+                hint #127
                 hvc #0
                 """);
         m.cpu.exclusiveValid = true;
@@ -302,5 +307,26 @@ class HintsAndCacheOpsTest {
         // SB (FEAT_SB) is not implemented: its encoding is unallocated.
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
         assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
+    }
+
+    @Test
+    void wfeDoesNotWaitWhileTheEventStreamIsOn() {
+        TestMachine m = new TestMachine().load("""
+                movz x0, #0x4
+                msr cntkctl_el1, x0
+                wfe
+                hvc #0
+                """);
+        assertEquals(0, m.runToHvc());
+    }
+
+    @Test
+    void pointerAuthenticationReturnsAreUndefined() {
+        // ERETAA, RETAA, BRAA: FEAT_PAuth is not implemented, so these encodings are unallocated.
+        for (String insn : new String[] {".inst 0xd69f0bff", ".inst 0xd65f0bff", ".inst 0xd71f0820"}) {
+            TestMachine m = new TestMachine().load(Vectors.install() + insn + "\n hvc #0\n" + Vectors.table());
+            assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc(), insn);
+            assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, insn);
+        }
     }
 }
