@@ -337,6 +337,19 @@ final class Generator {
             {3, 0, 4, 0, 1}, // ELR_EL1
     };
 
+    /** SYS operations as (op1, CRn, CRm, op2): the cache maintenance EL0 may do, and EL1 ones that must trap. */
+    private static final int[][] SYS_OPS = {
+            {3, 7, 4, 1}, // DC ZVA
+            {3, 7, 10, 1}, // DC CVAC
+            {3, 7, 11, 1}, // DC CVAU
+            {3, 7, 14, 1}, // DC CIVAC
+            {3, 7, 5, 1}, // IC IVAU
+            {0, 7, 6, 1}, // DC IVAC
+            {0, 7, 5, 0}, // IC IALLU
+            {0, 8, 7, 0}, // TLBI VMALLE1
+            {0, 7, 8, 2}, // AT S1E0R
+    };
+
     private Integer placeSystem(int w, List<Insn> pre) {
         if ((w & 0xffe0001f) == 0xd4000001) return null; // SVC would make a real system call under QEMU
         if (w == 0xd503205f || w == 0xd503207f) return null; // WFE, WFI: scheduling, not state
@@ -353,12 +366,20 @@ final class Generator {
             return w;
         }
         if ((w & 0x00180000) == 0x00080000) { // SYS/SYSL (op0 = 1): DC/IC by address use Xt as an address
-            int t = w & 31;
-            if (t != 31) {
-                int offset = SCRATCH_MID + rnd.nextInt(256) - 128;
-                pre.add(new Insn(A64.movz(t, 0, 0), Insn.Fix.DATA_LO, offset));
-                pre.add(new Insn(A64.movk(t, 0, 1), Insn.Fix.DATA_HI, offset));
+            if ((w & 0x00200000) == 0 && rnd.nextInt(10) < 6) {
+                int[] op = SYS_OPS[rnd.nextInt(SYS_OPS.length)];
+                w = (w & 0xfff8001f) | op[0] << 16 | op[1] << 12 | op[2] << 8 | op[3] << 5;
             }
+            // Always a mapped address: QEMU does not fault DC CVAC & co. on unmapped ones (Linux does), and
+            // reports a DC ZVA fault at the wrong PC.
+            int t = w & 31;
+            if (t == 31) {
+                t = rnd.nextInt(31);
+                w = (w & ~31) | t;
+            }
+            int offset = SCRATCH_MID + rnd.nextInt(256) - 128;
+            pre.add(new Insn(A64.movz(t, 0, 0), Insn.Fix.DATA_LO, offset));
+            pre.add(new Insn(A64.movk(t, 0, 1), Insn.Fix.DATA_HI, offset));
         }
         return w;
     }

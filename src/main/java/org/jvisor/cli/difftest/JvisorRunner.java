@@ -16,11 +16,23 @@ import org.jvisor.cpu.SystemRegisters;
  * sequence runs at EL0 under HCR_EL2.TGE (stage 1 off, every exception from EL0 ends {@link Cpu#run}
  * as an EL2 trap). The harness's job is done in Java: the initial state is set directly, and a trap is
  * turned into the signal Linux would deliver for it.
+ *
+ * <p>With stage 1 off, data accesses would be to Device memory, where unaligned accesses and DC ZVA
+ * fault; Linux user space sees Normal memory. So HCR_EL2.DC is set too: EL1&0 stage 1 then gives Normal
+ * write-back memory and stage 2 is on, with an identity map that gives the segments the permissions of
+ * the ELF program headers (code read-only and executable, data read-write and execute-never), as QEMU
+ * maps them.
  */
 final class JvisorRunner {
     /** SCTLR_EL1 as Linux runs user space: EL0 may use DC ZVA, CTR_EL0, cache maintenance, WFI/WFE. */
     static final long SCTLR_EL1_LINUX = 0x30D00800L | SystemRegisters.SCTLR_DZE | SystemRegisters.SCTLR_UCT
             | SystemRegisters.SCTLR_UCI | SystemRegisters.SCTLR_NTWI | SystemRegisters.SCTLR_NTWE;
+
+    /** Stage 2 tables: outside both segments and outside the stage 2 map, so the guest cannot reach them. */
+    static final long S2_TABLES = 0x2000_0000L;
+    private static final long HCR = SystemRegisters.HCR_TGE | SystemRegisters.HCR_DC | SystemRegisters.HCR_RW;
+    /** VTCR_EL2: 32-bit IPA space (T0SZ 32), walk from level 1 (SL0 1), 4K granule, write-back tables, 32-bit PA. */
+    private static final long VTCR = 32 | 1 << 6 | 1 << 8 | 1 << 10 | 3 << 12;
 
     private JvisorRunner() {}
 
@@ -29,24 +41,42 @@ final class JvisorRunner {
         byte[] code = layout.codeBytes();
         Ram codeRam = Ram.allocate(ElfWriter.roundUp(code.length));
         Ram dataRam = Ram.allocate(ElfWriter.roundUp(layout.dataMemSize()));
+        Ram tables = Ram.allocate(0x2000);
         try {
             bus.addRam(Layout.CODE_BASE, codeRam);
             bus.addRam(Layout.DATA_BASE, dataRam);
+            bus.addRam(S2_TABLES, tables);
             MemorySegment.copy(code, 0, codeRam.segment(), ValueLayout.JAVA_BYTE, 0, code.length);
             MemorySegment.copy(layout.data, 0, dataRam.segment(), ValueLayout.JAVA_BYTE, 0, layout.data.length);
+            writeStage2Tables(tables.segment(), codeRam.size(), dataRam.size());
             Cpu cpu = new Cpu(bus, profile.features());
+            cpu.sr.vttbrEl2 = S2_TABLES;
+            cpu.sr.vtcrEl2 = VTCR;
             List<Outcome> out = new ArrayList<>();
             for (int i = 0; i < layout.seqs.size(); i++) out.add(runOne(cpu, layout, i, dataRam.segment()));
             return out;
         } finally {
             codeRam.release();
             dataRam.release();
+            tables.release();
         }
+    }
+
+    /** Level 1 table with one entry (the first GiB) pointing to a level 2 table of 2 MiB blocks. */
+    private static void writeStage2Tables(MemorySegment t, long codeSize, long dataSize) {
+        ValueLayout.OfLong d = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        t.set(d, 0, (S2_TABLES + 0x1000) | 3);
+        // Block: AF, inner shareable, MemAttr Normal write-back (0b1111); S2AP 01 read-only, 11 read-write.
+        long normal = 1L << 10 | 3L << 8 | 0xfL << 2 | 1;
+        for (long a = Layout.CODE_BASE; a < Layout.CODE_BASE + codeSize; a += 1 << 21)
+            t.set(d, 0x1000 + 8 * (a >>> 21), (a & ~0x1fffffL) | normal | 1L << 6);
+        for (long a = Layout.DATA_BASE; a < Layout.DATA_BASE + dataSize; a += 1 << 21)
+            t.set(d, 0x1000 + 8 * (a >>> 21), (a & ~0x1fffffL) | normal | 3L << 6 | 1L << 54);
     }
 
     private static Outcome runOne(Cpu cpu, Layout layout, int i, MemorySegment data) {
         Sequence s = layout.seqs.get(i);
-        cpu.sr.hcrEl2 = SystemRegisters.HCR_TGE;
+        cpu.sr.hcrEl2 = HCR;
         cpu.sr.sctlr[1] = SCTLR_EL1_LINUX;
         cpu.sr.tpidrEl0 = 0;
         cpu.setElAndSpSel(0, 0);
@@ -63,8 +93,10 @@ final class JvisorRunner {
         long faultPc = 0, faultAddr = 0;
         String note = null;
         for (long step = 0; cpu.pc != end; step++) {
-            if (step > budget || cpu.pc < layout.seqStart[i] || cpu.pc > end) {
-                note = "jvisor left the sequence: pc=0x" + Long.toHexString(cpu.pc);
+            // Outside the sequence only a fault is expected (QEMU gets SIGSEGV fetching from data or nowhere).
+            boolean outside = cpu.pc < layout.seqStart[i] || cpu.pc > end;
+            if (step > budget) {
+                note = "jvisor ran past the end of the sequence: pc=0x" + Long.toHexString(cpu.pc);
                 break;
             }
             ExitReason r = cpu.run(1);
@@ -79,6 +111,10 @@ final class JvisorRunner {
             }
             if (r != ExitReason.BUDGET) {
                 note = "jvisor stopped: " + r;
+                break;
+            }
+            if (outside) {
+                note = "jvisor executed an instruction outside the sequence at pc=0x" + Long.toHexString(cpu.insnPc);
                 break;
             }
         }

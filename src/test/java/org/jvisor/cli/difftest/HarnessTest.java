@@ -77,6 +77,31 @@ class HarnessTest {
     }
 
     @Test
+    void segmentsHaveTheirElfPermissionsOnBothSides() throws Exception {
+        // A store into the code segment, a jump into the data segment, unaligned loads and DC ZVA (Normal memory).
+        Sequence storeToCode = seq(Profile.A57).withUnits(List.of(new Unit("t", List.of(
+                new Insn(A64.movz(0, 0, 0), Insn.Fix.CODE_LO, 0), new Insn(A64.movk(0, 0, 1), Insn.Fix.CODE_HI, 0),
+                Insn.fixed(A64.str(1, 0, 0))))));
+        Sequence jumpToData = seq(Profile.A57).withUnits(List.of(new Unit("t", List.of(
+                new Insn(A64.movz(2, 0, 0), Insn.Fix.DATA_LO, 64), new Insn(A64.movk(2, 0, 1), Insn.Fix.DATA_HI, 64),
+                Insn.fixed(0xd61f0040)))));
+        Sequence normalMemory = seq(Profile.A57).withUnits(List.of(new Unit("t", List.of(
+                new Insn(A64.movz(3, 0, 0), Insn.Fix.DATA_LO, 101), new Insn(A64.movk(3, 0, 1), Insn.Fix.DATA_HI, 101),
+                Insn.fixed(0xf8400064), // ldur x4, [x3]
+                Insn.fixed(0xd50b7423))))); // dc zva, x3
+        List<Sequence> seqs = List.of(storeToCode, jumpToData, normalMemory);
+        Layout l = new Layout(seqs);
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        assertEquals(Outcome.SIGSEGV, q.get(0).signal());
+        assertEquals(l.seqStart[0], q.get(0).faultAddr());
+        assertEquals(Outcome.SIGSEGV, q.get(1).signal());
+        assertEquals(l.scratchAddr(1) + 64, q.get(1).faultPc());
+        assertEquals(0, q.get(2).signal());
+        for (int i = 0; i < 3; i++)
+            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.scratchAddr(i), seqs.get(i).scratch()), "sequence " + i);
+    }
+
+    @Test
     void aDifferenceInAnyPartOfTheStateIsReported() {
         long[] x = new long[31];
         byte[] m = new byte[Layout.SCRATCH_SIZE];
