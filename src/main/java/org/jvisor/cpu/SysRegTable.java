@@ -11,6 +11,12 @@ import java.util.List;
  * MRS/MSR/SYS. It checks an access against the register's rule ({@link #checkAccess}: undefined, trapped
  * to EL1 by an EL0 enable, or trapped to EL2) and dispatches reads and writes to the owning class with a
  * static switch, as {@link Executor} dispatches instructions.
+ *
+ * <p>To contribute registers (FPCR/FPSR, GIC system registers...): give the owning class a
+ * {@code static final SysReg[] REGISTERS} with a local id per register and read/write methods switching
+ * on that id, then add an OWNER_ constant, one {@code add(...)} line below and one case to {@link #read}
+ * and {@link #write}. The access rule goes in the descriptor; {@code SysRegTableTest} checks every
+ * encoding against the GNU assembler.
  */
 public final class SysRegTable {
     static final int OWNER_CONTROL = 1, OWNER_ID = 2, OWNER_TIMER = 3, OWNER_PMU = 4, OWNER_DEBUG = 5, OWNER_OPS = 6;
