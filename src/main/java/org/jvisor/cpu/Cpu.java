@@ -428,6 +428,8 @@ public final class Cpu {
         if (alignmentRequired(va, size, flags)) throw dataAbort(va, Mmu.ACC_READ | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
         if (((va & 0xfff) + size) > 0x1000) {
             // Crosses a page: translate both halves before reading, byte by byte (little-endian).
+            checkUnalignedAllowed(va, Mmu.ACC_READ | flags);
+            checkUnalignedAllowed(va + size - 1, Mmu.ACC_READ | flags);
             long r = 0;
             for (int k = 0; k < size; k++) r |= readSlow(va + k, 1, flags & ~Mmu.ACC_ALIGNED) << (8 * k);
             return r;
@@ -435,6 +437,7 @@ public final class Cpu {
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_READ | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_READ | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
+        if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_READ | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
         // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
         if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ | flags);
         try {
@@ -453,12 +456,15 @@ public final class Cpu {
             // Both pages must be writable before either is written.
             checkWritable(va, flags);
             checkWritable(va + first, flags);
+            checkUnalignedAllowed(va, Mmu.ACC_WRITE | flags);
+            checkUnalignedAllowed(va + size - 1, Mmu.ACC_WRITE | flags);
             for (int k = 0; k < size; k++) writeSlow(va + k, 1, value >>> (8 * k), flags & ~Mmu.ACC_ALIGNED);
             return;
         }
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_WRITE | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_WRITE | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
+        if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_WRITE | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
         // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
         if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE | flags);
         try {
@@ -467,6 +473,16 @@ public final class Cpu {
         } catch (BusError e) {
             throw dataAbort(va, Mmu.ACC_WRITE | flags, Mmu.FSC_SYNC_EXTERNAL, false, false, 0);
         }
+    }
+
+    /**
+     * An unaligned access to Device memory is an Alignment fault whatever SCTLR.A says; with stage 1 off
+     * every data access is to Device-nGnRnE memory, so early boot code must stay aligned, as on hardware.
+     */
+    private void checkUnalignedAllowed(long va, int acc) {
+        long pa = mmu.translate(va, acc, mmuIdxFor(acc));
+        if (pa == Mmu.FAULT) throw dataAbort(va, acc, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
+        if (mmu.lastIsDevice()) throw dataAbort(va, acc, Mmu.FSC_ALIGNMENT, false, false, 0);
     }
 
     /** Raises the data abort a write to {@code va} would raise, without writing. */

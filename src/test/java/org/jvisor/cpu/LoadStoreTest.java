@@ -20,7 +20,7 @@ class LoadStoreTest {
      * SPx) and {@code hvc #2} (lower EL).
      */
     static TestMachine machine(String body) {
-        return machine(new TestMachine(), body);
+        return machine(new TestMachine().normalMemory(), body);
     }
 
     static TestMachine machine(TestMachine m, String body) {
@@ -48,6 +48,23 @@ class LoadStoreTest {
         assertEquals(1, m.runToHvc(), "expected an exception to EL1");
         long esr = m.cpu.sr.esr[1];
         assertEquals(Long.toHexString(((long) ec << 26) | (1L << 25) | iss), Long.toHexString(esr), "ESR_EL1");
+    }
+
+    @Test
+    void unalignedAccessesToDeviceMemoryAreAlignmentFaults() {
+        // MMU off: data accesses are Device-nGnRnE (Arm ARM D8.2.10), where SCTLR.A does not matter.
+        String[][] cases = {{"ldr x2, [x1]", "1", "0"}, {"strh w2, [x1]", "3", "1"}, {"ldr w2, [x1]", "0xffe", "0"},
+                {"stp x2, x3, [x1]", "4", "1"}};
+        for (String[] c : cases) {
+            TestMachine m = machine(new TestMachine(), c[0]);
+            long address = DATA + Long.decode(c[1]);
+            m.cpu.x[1] = address;
+            expectException(m, Cpu.EC_DABT_CUR, (c[2].equals("1") ? 1 << 6 : 0) | Mmu.FSC_ALIGNMENT);
+            assertEquals(address, m.cpu.sr.far[1], c[0]);
+        }
+        TestMachine m = machine(new TestMachine(), "ldr x2, [x1]\n ldrb w3, [x1, #1]");
+        m.cpu.x[1] = DATA;
+        assertEquals(0, m.runToHvc(), "aligned device accesses are fine");
     }
 
     @Test

@@ -54,4 +54,23 @@ public final class TestMachine {
     }
 
     public long x(int n) { return cpu.x[n]; }
+
+    /**
+     * Turns stage 1 on with an identity map: the first GiB (devices) as Device-nGnRnE, RAM's GiB as Normal
+     * write-back, both EL1-only. With the MMU off every data access is to Device memory, where unaligned
+     * accesses fault; tests of unaligned Normal-memory behaviour need this, as a real program would.
+     */
+    public TestMachine normalMemory() {
+        long table = RAM_BASE + 0xF0_0000L; // a level-1 table below the default stack, above test data
+        long af = 1L << 10, inner = 3L << 8;
+        bus.write(table, 8, 0x0000_0000L | af | (0L << 2) | 0b01);
+        bus.write(table + 8, 8, RAM_BASE | af | inner | (1L << 2) | 0b01);
+        cpu.sr.mair[1] = 0xff00L; // Attr0 Device-nGnRnE, Attr1 Normal WB
+        cpu.sr.tcr[1] = 25 /* T0SZ: 39-bit VA, walk starts at level 1 */ | (1L << 8) | (1L << 10) | (3L << 12)
+                | (1L << 23) /* EPD1 */ | (2L << 32) /* IPS 40 bits */;
+        cpu.sr.ttbr0[1] = table;
+        cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_M | SystemRegisters.SCTLR_C | SystemRegisters.SCTLR_I;
+        cpu.tlbFlush();
+        return this;
+    }
 }
