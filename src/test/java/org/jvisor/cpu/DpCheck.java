@@ -77,18 +77,4 @@ final class DpCheck {
         assertEquals(0x02000000L, m.cpu.sr.esr[1], String.format("ESR_EL1 for 0x%08x", word));
         assertEquals(TestMachine.RAM_BASE, m.cpu.sr.elr[1]);
     }
-
-    /** Executes {@code word} and checks it is not undefined (the complement of {@link #assertUndefined}). */
-    static void assertDefined(int word) {
-        TestMachine m = new TestMachine().load(String.format("""
-                .inst 0x%08x
-                hvc #0
-                .balign 0x800
-                vectors:
-                .skip 0x200
-                hvc #1
-                """, word));
-        m.cpu.sr.vbar[1] = TestMachine.RAM_BASE + 0x800;
-        assertEquals(0, m.runToHvc(), () -> String.format("0x%08x (%s) was undefined", word, Decoder.nameOf(word)));
-    }
 }
