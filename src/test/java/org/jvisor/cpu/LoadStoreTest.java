@@ -358,7 +358,7 @@ class LoadStoreTest {
 
     @Test
     void unprivilegedAccessesWithTheMmuOffActLikeLdrStr() {
-        TestMachine m = machine("""
+        TestMachine m = machine(new TestMachine(), """
                     ldtr x2, [x1]
                     ldtrb w3, [x1, #1]
                     ldtrh w4, [x1, #2]

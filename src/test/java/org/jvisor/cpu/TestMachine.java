@@ -56,19 +56,26 @@ public final class TestMachine {
     public long x(int n) { return cpu.x[n]; }
 
     /**
-     * Turns stage 1 on with an identity map: the first GiB (devices) as Device-nGnRnE, RAM's GiB as Normal
-     * write-back, both EL1-only. With the MMU off every data access is to Device memory, where unaligned
-     * accesses fault; tests of unaligned Normal-memory behaviour need this, as a real program would.
+     * Turns stage 1 on with an identity map: the first GiB (devices) as Device-nGnRnE and RAM as Normal
+     * write-back. The first 64 KiB of RAM (test code and vectors) are read-only at EL0 and EL1 so both can
+     * execute them; the rest is read/write at EL0 and EL1 (and so never executable at EL1). With the MMU off
+     * every data access is to Device memory, where unaligned accesses fault: tests of unaligned
+     * Normal-memory behaviour need this, as a real program would.
      */
     public TestMachine normalMemory() {
-        long table = RAM_BASE + 0xF0_0000L; // a level-1 table below the default stack, above test data
-        long af = 1L << 10, inner = 3L << 8;
-        bus.write(table, 8, 0x0000_0000L | af | (0L << 2) | 0b01);
-        bus.write(table + 8, 8, RAM_BASE | af | inner | (1L << 2) | 0b01);
+        long l1 = RAM_BASE + 0xF0_0000L, l2 = l1 + 0x1000, l3 = l1 + 0x2000; // below the stack, above test data
+        long af = 1L << 10, inner = 3L << 8, normal = (1L << 2) | af | inner;
+        long rwAll = 1L << 6, roAll = 3L << 6;
+        bus.write(l1, 8, 0x0000_0000L | af | 0b01); // Attr0: device
+        bus.write(l1 + 8, 8, l2 | 0b11);
+        bus.write(l2, 8, l3 | 0b11);
+        for (int i = 1; i < 512; i++) bus.write(l2 + 8L * i, 8, (RAM_BASE + ((long) i << 21)) | normal | rwAll | 0b01);
+        for (int i = 0; i < 512; i++)
+            bus.write(l3 + 8L * i, 8, (RAM_BASE + ((long) i << 12)) | normal | (i < 16 ? roAll : rwAll) | 0b11);
         cpu.sr.mair[1] = 0xff00L; // Attr0 Device-nGnRnE, Attr1 Normal WB
         cpu.sr.tcr[1] = 25 /* T0SZ: 39-bit VA, walk starts at level 1 */ | (1L << 8) | (1L << 10) | (3L << 12)
                 | (1L << 23) /* EPD1 */ | (2L << 32) /* IPS 40 bits */;
-        cpu.sr.ttbr0[1] = table;
+        cpu.sr.ttbr0[1] = l1;
         cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_M | SystemRegisters.SCTLR_C | SystemRegisters.SCTLR_I;
         cpu.tlbFlush();
         return this;
