@@ -181,6 +181,8 @@ final class Generator {
 
     /** The unit's words for {@code w}, or null if this word cannot be made safe (try another). */
     private List<Insn> place(int w, Encoding e, int index, int length) {
+        // The LSE reference (cortex-a76) also has FEAT_LRCPC, which jvisor's ARMv8.1 model does not claim.
+        if (profile == Profile.LSE && (w & 0x3ffffc00) == 0x38bfc000) return null; // LDAPR
         List<Insn> pre = new ArrayList<>();
         Insn main;
         if (isLoadStore(w)) {
@@ -331,6 +333,7 @@ final class Generator {
             {3, 3, 0, 0, 7}, // DCZID_EL0
             {3, 3, 13, 0, 2}, // TPIDR_EL0
             {3, 3, 13, 0, 3}, // TPIDRRO_EL0
+            {3, 3, 14, 0, 0}, // CNTFRQ_EL0
             {3, 0, 1, 0, 0}, // SCTLR_EL1
             {3, 0, 12, 0, 0}, // VBAR_EL1
             {3, 0, 4, 2, 2}, // CurrentEL
@@ -362,7 +365,8 @@ final class Generator {
             }
             int op0 = 2 + ((w >>> 19) & 1), op1 = (w >>> 16) & 7, crn = (w >>> 12) & 15;
             // ID registers (Linux emulates them for EL0), PMU and timers (host time) are not compared.
-            if (op0 == 3 && ((op1 == 0 && crn == 0) || crn == 9 || crn == 14)) return null;
+            boolean cntfrq = (w & 0x001fffe0) == 0x001be000;
+            if (op0 == 3 && ((op1 == 0 && crn == 0) || crn == 9 || (crn == 14 && !cntfrq))) return null;
             return w;
         }
         if ((w & 0x00180000) == 0x00080000) { // SYS/SYSL (op0 = 1): DC/IC by address use Xt as an address

@@ -28,6 +28,9 @@ final class JvisorRunner {
     static final long SCTLR_EL1_LINUX = 0x30D00800L | SystemRegisters.SCTLR_DZE | SystemRegisters.SCTLR_UCT
             | SystemRegisters.SCTLR_UCI | SystemRegisters.SCTLR_NTWI | SystemRegisters.SCTLR_NTWE;
 
+    /** CNTKCTL_EL1 as Linux sets it: EL0 may read the virtual counter and CNTFRQ_EL0, nothing else of the timers. */
+    static final long CNTKCTL_EL1_LINUX = 1L << 1;
+
     /** Stage 2 tables: outside both segments and outside the stage 2 map, so the guest cannot reach them. */
     static final long S2_TABLES = 0x2000_0000L;
     private static final long HCR = SystemRegisters.HCR_TGE | SystemRegisters.HCR_DC | SystemRegisters.HCR_RW;
@@ -79,6 +82,7 @@ final class JvisorRunner {
         cpu.sr.hcrEl2 = HCR;
         cpu.sr.sctlr[1] = SCTLR_EL1_LINUX;
         cpu.sr.tpidrEl0 = 0;
+        cpu.sr.cntkctlEl1 = CNTKCTL_EL1_LINUX;
         cpu.setElAndSpSel(0, 0);
         cpu.daif = 0;
         System.arraycopy(s.x(), 0, cpu.x, 0, 31);
