@@ -3,7 +3,7 @@ package org.jvisor.cli.difftest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Writes a static ELF64 AArch64 executable with two PT_LOAD segments (code R-X, data RW-), no sections. */
+/** Writes a static ELF64 AArch64 executable with PT_LOAD segments for code (R-X), data and the signal stack (RW-), no sections. */
 final class ElfWriter {
     private static final int EHDR = 64, PHDR = 56, PAGE = 0x1000;
 
@@ -25,12 +25,13 @@ final class ElfWriter {
         b.putInt(0); // e_flags
         b.putShort((short) EHDR);
         b.putShort((short) PHDR);
-        b.putShort((short) 2);
+        b.putShort((short) 3);
         b.putShort((short) 64); // e_shentsize
         b.putShort((short) 0);
         b.putShort((short) 0);
         phdr(b, 5 /* R+X */, codeOff, Layout.CODE_BASE, code.length, code.length);
         phdr(b, 6 /* R+W */, dataOff, Layout.DATA_BASE, l.data.length, l.dataMemSize());
+        phdr(b, 6, 0, Layout.ALTSTACK_BASE, 0, Layout.ALTSTACK_SIZE);
         b.position(codeOff);
         b.put(code);
         b.position(dataOff);

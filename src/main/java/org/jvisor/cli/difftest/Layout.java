@@ -18,6 +18,11 @@ import java.util.List;
  */
 final class Layout {
     static final long CODE_BASE = 0x0040_0000L, DATA_BASE = 0x1000_0000L;
+    /**
+     * The signal handler's stack: a segment of its own, far from anything a sequence's SP can reach (an SP
+     * inside the alternate stack would make the kernel, and QEMU, push the frame below it instead).
+     */
+    static final long ALTSTACK_BASE = 0x3000_0000L;
 
     // Data segment: globals, then the records.
     static final int CUR = 0, ACT = 0x40, ALTSTACK_T = 0x80, RECORDS = 0x1000;
@@ -70,12 +75,11 @@ final class Layout {
 
         int fileSize = RECORDS + count * REC_SIZE;
         ByteBuffer d = ByteBuffer.allocate(fileSize).order(ByteOrder.LITTLE_ENDIAN);
-        long altStack = DATA_BASE + fileSize;
         d.putLong(ACT, handler);
         d.putLong(ACT + 8, 0x04000000L | 0x08000000L | 4L); // SA_RESTORER | SA_ONSTACK | SA_SIGINFO
         d.putLong(ACT + 16, restorer);
         d.putLong(ACT + 24, 0);
-        d.putLong(ALTSTACK_T, altStack);
+        d.putLong(ALTSTACK_T, ALTSTACK_BASE);
         d.putLong(ALTSTACK_T + 16, ALTSTACK_SIZE);
         for (int i = 0; i < count; i++) {
             Sequence s = seqs.get(i);
@@ -91,8 +95,8 @@ final class Layout {
 
     long scratchAddr(int i) { return recAddr[i] + SCRATCH; }
 
-    /** Bytes the data segment occupies in memory (the file part plus the signal stack). */
-    long dataMemSize() { return data.length + ALTSTACK_SIZE; }
+    /** Bytes the data segment occupies in memory. */
+    long dataMemSize() { return data.length; }
 
     byte[] codeBytes() {
         ByteBuffer b = ByteBuffer.allocate(code.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -102,6 +102,17 @@ class HarnessTest {
     }
 
     @Test
+    void aSignalFrameNeverLandsInTheDataWhereverSpPoints() throws Exception {
+        // SP moved past the records, where a signal stack that followed the data segment would begin.
+        Sequence s = seq(Profile.A57, 0x914007ff /* add sp, sp, #1, lsl #12 */, 0 /* udf */);
+        Layout l = new Layout(List.of(s));
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        assertEquals(Outcome.SIGILL, q.get(0).signal());
+        assertEquals(List.of(), Comparison.diff(j.get(0), q.get(0), l.scratchAddr(0), s.scratch()));
+        assertTrue(java.util.Arrays.equals(s.scratch(), q.get(0).scratch()));
+    }
+
+    @Test
     void aDifferenceInAnyPartOfTheStateIsReported() {
         long[] x = new long[31];
         byte[] m = new byte[Layout.SCRATCH_SIZE];
