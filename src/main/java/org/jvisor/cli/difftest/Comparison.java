@@ -7,7 +7,7 @@ import java.util.List;
 final class Comparison {
     private Comparison() {}
 
-    static List<String> diff(Outcome jv, Outcome qemu, long scratchAddr, byte[] initial) {
+    static List<String> diff(Outcome jv, Outcome qemu, long memAddr, byte[] initial) {
         List<String> d = new ArrayList<>();
         if (jv.note() != null) d.add("jvisor: " + jv.note());
         if (jv.signal() != qemu.signal())
@@ -21,11 +21,11 @@ final class Comparison {
             if (jv.x()[k] != qemu.x()[k]) d.add("x" + k + ": jvisor " + hex(jv.x()[k]) + ", QEMU " + hex(qemu.x()[k]));
         if (jv.sp() != qemu.sp()) d.add("sp: jvisor " + hex(jv.sp()) + ", QEMU " + hex(qemu.sp()));
         if (jv.nzcv() != qemu.nzcv()) d.add("nzcv: jvisor " + flags(jv.nzcv()) + ", QEMU " + flags(qemu.nzcv()));
-        byte[] a = jv.scratch(), b = qemu.scratch();
+        byte[] a = jv.memory(), b = qemu.memory();
         for (int off = 0; off < a.length; off += 8) {
             long va = word(a, off), vb = word(b, off);
             if (va != vb)
-                d.add("mem[" + hex(scratchAddr + off) + "]: jvisor " + hex(va) + ", QEMU " + hex(vb) + " (initially " + hex(word(initial, off)) + ")");
+                d.add("mem[" + hex(memAddr + off) + "]: jvisor " + hex(va) + ", QEMU " + hex(vb) + " (initially " + hex(word(initial, off)) + ")");
         }
         return d;
     }

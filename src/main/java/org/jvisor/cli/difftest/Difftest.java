@@ -117,7 +117,7 @@ public final class Difftest {
             List<List<String>> out = new ArrayList<>();
             for (int i = 0; i < jv.size(); i++) {
                 Outcome j = jvisorTamper.apply(l.seqs.get(i), jv.get(i));
-                out.add(Comparison.diff(j, qemu.get(i), l.scratchAddr(i), l.seqs.get(i).scratch()));
+                out.add(Comparison.diff(j, qemu.get(i), l.recAddr[i], l.initialRecord(i)));
             }
             return out;
         } catch (IOException e) {

@@ -125,11 +125,10 @@ final class JvisorRunner {
         long[] x = java.util.Arrays.copyOf(cpu.x, 31);
         long sp = cpu.getSpEl(0);
         int nzcv = signal != 0 ? (int) (cpu.sr.spsr[2] >>> 28) & 0xf : cpu.nzcv();
-        byte[] scratch = new byte[Layout.SCRATCH_SIZE];
-        long off = Layout.RECORDS + (long) i * Layout.REC_SIZE + Layout.SCRATCH;
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, off, scratch, 0, scratch.length);
+        byte[] rec = new byte[Layout.REC_SIZE];
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, Layout.RECORDS + (long) i * Layout.REC_SIZE, rec, 0, rec.length);
         if (cpu.currentEl() != 0) cpu.setElAndSpSel(0, 0);
-        return new Outcome(x, sp, nzcv, Math.max(signal, 0), faultPc, faultAddr, scratch, note);
+        return new Outcome(x, sp, nzcv, Math.max(signal, 0), faultPc, faultAddr, Layout.maskedRecord(rec, 0), note);
     }
 
     /** The signal Linux delivers for an exception from EL0 with this syndrome; -1 for one it would not turn into a signal. */

@@ -95,6 +95,19 @@ final class Layout {
 
     long scratchAddr(int i) { return recAddr[i] + SCRATCH; }
 
+    /**
+     * A copy of the record at {@code off} in {@code src} with the output fields zeroed: what is compared, so
+     * that a store anywhere in the record shows, not only in the scratch area.
+     */
+    static byte[] maskedRecord(byte[] src, int off) {
+        byte[] r = java.util.Arrays.copyOfRange(src, off, off + REC_SIZE);
+        java.util.Arrays.fill(r, OUT_X, OUT_FAR + 8, (byte) 0);
+        return r;
+    }
+
+    /** The record of sequence {@code i} as it starts, masked as {@link #maskedRecord} does. */
+    byte[] initialRecord(int i) { return maskedRecord(data, RECORDS + i * REC_SIZE); }
+
     /** Bytes the data segment occupies in memory. */
     long dataMemSize() { return data.length; }
 

@@ -1,11 +1,12 @@
 package org.jvisor.cli.difftest;
 
 /**
- * The state a sequence ended in on one side: registers, SP, NZCV, the scratch area and, when it
+ * The state a sequence ended in on one side: registers, SP, NZCV, its record in the data segment
+ * ({@link Layout#maskedRecord}: the input, the scratch area; not the output the harness writes) and, when it
  * faulted, the signal Linux would deliver (0 if none) with the faulting PC and address. {@code note}
  * explains an end that is neither (jvisor ran away, stopped for another reason).
  */
-record Outcome(long[] x, long sp, int nzcv, int signal, long faultPc, long faultAddr, byte[] scratch, String note) {
+record Outcome(long[] x, long sp, int nzcv, int signal, long faultPc, long faultAddr, byte[] memory, String note) {
     static final int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
 
     static String signalName(int s) {

@@ -86,11 +86,9 @@ final class QemuRunner {
             int rec = Layout.RECORDS + i * Layout.REC_SIZE;
             long[] x = new long[31];
             for (int k = 0; k < 31; k++) x[k] = b.getLong(rec + Layout.OUT_X + 8 * k);
-            byte[] scratch = new byte[Layout.SCRATCH_SIZE];
-            b.get(rec + Layout.SCRATCH, scratch);
             r[i] = new Outcome(x, b.getLong(rec + Layout.OUT_SP), (int) (b.getLong(rec + Layout.OUT_NZCV) >>> 28) & 0xf,
                     (int) b.getLong(rec + Layout.OUT_SIG), b.getLong(rec + Layout.OUT_PC), b.getLong(rec + Layout.OUT_FAR),
-                    scratch, null);
+                    Layout.maskedRecord(data, rec), null);
         }
         return List.of(r);
     }

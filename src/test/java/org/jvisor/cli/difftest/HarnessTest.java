@@ -48,7 +48,7 @@ class HarnessTest {
         Layout l = new Layout(List.of(s, s));
         List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
         for (int i = 0; i < 2; i++) {
-            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.scratchAddr(i), s.scratch()));
+            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)));
             for (int k = 0; k < 31; k++) assertEquals(s.x()[k], q.get(i).x()[k], "QEMU x" + k);
             assertEquals(l.scratchAddr(i) + 512, q.get(i).sp());
             assertEquals(0b1010, q.get(i).nzcv());
@@ -73,7 +73,7 @@ class HarnessTest {
         assertEquals(0, q.get(2).signal(), "the sequence after a fault runs normally");
         assertEquals(0x42, q.get(2).x()[7]);
         for (int i = 0; i < 3; i++)
-            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.scratchAddr(i), seqs.get(i).scratch()), "sequence " + i);
+            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
     }
 
     @Test
@@ -98,7 +98,7 @@ class HarnessTest {
         assertEquals(l.scratchAddr(1) + 64, q.get(1).faultPc());
         assertEquals(0, q.get(2).signal());
         for (int i = 0; i < 3; i++)
-            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.scratchAddr(i), seqs.get(i).scratch()), "sequence " + i);
+            assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
     }
 
     @Test
@@ -108,8 +108,8 @@ class HarnessTest {
         Layout l = new Layout(List.of(s));
         List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
         assertEquals(Outcome.SIGILL, q.get(0).signal());
-        assertEquals(List.of(), Comparison.diff(j.get(0), q.get(0), l.scratchAddr(0), s.scratch()));
-        assertTrue(java.util.Arrays.equals(s.scratch(), q.get(0).scratch()));
+        assertEquals(List.of(), Comparison.diff(j.get(0), q.get(0), l.recAddr[0], l.initialRecord(0)));
+        assertTrue(java.util.Arrays.equals(l.initialRecord(0), q.get(0).memory()));
     }
 
     @Test
