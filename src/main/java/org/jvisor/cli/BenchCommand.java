@@ -42,6 +42,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-qemu", description = "Measure jvisor only.")
     boolean noQemu;
 
+    @Option(names = "--loop", description = "Only this loop: integer or load/store (default: both).")
+    String only;
+
     /** One measurement: guest MIPS by wall-clock time and by CPU time, and the loop's result (x3). */
     record Result(double mips, double cpuMips, long x3) {}
 
@@ -51,6 +54,8 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (iterations < 1000 || iterations > 0xffff_ffffL) throw new UserError("--iterations must be between 1000 and 4294967295");
         if (runs < 1 || warmup < 0) throw new UserError("--runs must be at least 1 and --warmup at least 0");
+        if (only != null && Arrays.stream(BenchPrograms.LOOPS).noneMatch(l -> l.name().equals(only)))
+            throw new UserError("unknown loop " + only + " (integer or load/store)");
         System.out.printf("jvisor bench: %s; Java %s; %d iterations x %d runs (median)%n", hostCpu(),
                 Runtime.version(), iterations, runs);
         String qemuPath = noQemu ? null : findQemu();
@@ -60,6 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf("%-11s %8s %20s %20s %12s%n", "loop", "insn/it", "jvisor MIPS wall/cpu", "qemu MIPS wall/cpu", "jvisor/qemu");
         int status = 0;
         for (BenchPrograms.Loop loop : BenchPrograms.LOOPS) {
+            if (only != null && !only.equals(loop.name())) continue;
             Result j = measureJvisor(loop, iterations, runs, warmup);
             String q = "-", ratio = "-";
             if (qemuPath != null) {

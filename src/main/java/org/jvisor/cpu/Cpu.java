@@ -353,7 +353,7 @@ public final class Cpu {
 
     public long read64(long va) {
         int i = SoftTlb.index(mmuIdx, va);
-        if (tlb.readTag[i] == (va & ~0xff8L)) return tlb.segment[i].get(PhysicalBus.D, va + tlb.addend[i]);
+        if (tlb.readTag[i] == (va & ~0xff8L)) return SoftTlb.HOST.get(PhysicalBus.D, va + tlb.addend[i]);
         return readSlow(va, 8, 0);
     }
 
@@ -366,7 +366,7 @@ public final class Cpu {
     public void write64(long va, long v) {
         int i = SoftTlb.index(mmuIdx, va);
         if (tlb.writeTag[i] == (va & ~0xff8L)) {
-            tlb.segment[i].set(PhysicalBus.D, va + tlb.addend[i], v);
+            SoftTlb.HOST.set(PhysicalBus.D, va + tlb.addend[i], v);
             return;
         }
         writeSlow(va, 8, v, 0);
@@ -381,7 +381,7 @@ public final class Cpu {
         if ((flags & ~Mmu.ACC_ALIGNED) == 0) {
             int i = SoftTlb.index(mmuIdx, va);
             if (tlb.readTag[i] == (va & (~0xfffL | (size - 1)))) {
-                MemorySegment s = tlb.segment[i];
+                MemorySegment s = SoftTlb.HOST;
                 long off = va + tlb.addend[i];
                 return switch (size) {
                     case 1 -> s.get(PhysicalBus.B, off) & 0xffL;
@@ -398,7 +398,7 @@ public final class Cpu {
         if ((flags & ~Mmu.ACC_ALIGNED) == 0) {
             int i = SoftTlb.index(mmuIdx, va);
             if (tlb.writeTag[i] == (va & (~0xfffL | (size - 1)))) {
-                MemorySegment s = tlb.segment[i];
+                MemorySegment s = SoftTlb.HOST;
                 long off = va + tlb.addend[i];
                 switch (size) {
                     case 1 -> s.set(PhysicalBus.B, off, (byte) value);

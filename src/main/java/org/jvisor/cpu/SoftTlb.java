@@ -19,9 +19,15 @@ final class SoftTlb {
     final long[] readTag = new long[COUNT * SIZE];
     final long[] writeTag = new long[COUNT * SIZE];
     final long[] execTag = new long[COUNT * SIZE];
-    /** Added to a virtual address to get the offset in {@link #segment}. */
+    /**
+     * The whole host address space as one segment. A hit then reads {@code HOST} at a host address: the
+     * JIT folds the constant segment's checks away, where a segment loaded from an array costs a type
+     * check, a bounds check and a session check per access. Sound because guest RAM is never unmapped
+     * while the bus holds it, and the TLB only points into RAM.
+     */
+    static final MemorySegment HOST = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    /** Added to a virtual address to get the host address of the byte in guest RAM (in {@link #HOST}). */
     final long[] addend = new long[COUNT * SIZE];
-    final MemorySegment[] segment = new MemorySegment[COUNT * SIZE];
     final long[] paPage = new long[COUNT * SIZE];
 
     SoftTlb() { flushAll(); }
@@ -43,8 +49,7 @@ final class SoftTlb {
         readTag[i] = read ? vaPage : INVALID;
         writeTag[i] = write ? vaPage : INVALID;
         execTag[i] = exec ? vaPage : INVALID;
-        addend[i] = (pg - region.base) - vaPage;
-        segment[i] = region.segment;
+        addend[i] = region.segment.address() + (pg - region.base) - vaPage;
         paPage[i] = pg;
     }
 
