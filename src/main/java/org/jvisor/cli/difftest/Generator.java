@@ -188,7 +188,7 @@ final class Generator {
         List<Insn> pre = new ArrayList<>();
         Insn main;
         if (isLoadStore(w)) {
-            Integer fixed = placeMemory(w, pre);
+            Integer fixed = placeMemory(w, index, pre);
             if (fixed == null) return null;
             main = Insn.fixed(fixed);
         } else if (isBranch(w)) {
@@ -235,16 +235,20 @@ final class Generator {
     static boolean isLoadStore(int w) { return (w & 0x0a000000) == 0x08000000; }
 
     /** Constrains a load/store word (Arm ARM load/store encoding classes); null if it cannot be run safely. */
-    private Integer placeMemory(int w, List<Insn> pre) {
+    private Integer placeMemory(int w, int index, List<Insn> pre) {
         int rt = w & 31, rn = (w >>> 5) & 31, rt2 = (w >>> 10) & 31, rs = (w >>> 16) & 31;
         boolean load = (w & (1 << 22)) != 0;
         boolean aligned = false, writeback = false, pair = false;
         int fixedOffset = -1, mid = SCRATCH_MID;
+        // Store-exclusives and CAS may or may not check permissions when they do not write (IMPLEMENTATION
+        // DEFINED / CONSTRAINED UNPREDICTABLE): they never get a faulting address.
+        boolean mayFault = true;
         int rm = -1; // the index register of a register-offset form, set before the base
         if ((w & 0x3f000000) == 0x08000000) { // exclusive, acquire/release, compare-and-swap
             aligned = true;
             boolean o2 = (w & (1 << 23)) != 0, o1 = (w & (1 << 21)) != 0;
             if (!o2) mid = EXCLUSIVE_MID;
+            if ((!o2 && !load) || (o2 && o1)) mayFault = false;
             if (!o2 && !load && (rs == rt || (rs == rn && rn != 31) || (o1 && rs == rt2))) return null;
             if (!o2 && load && o1 && rt == rt2) return null;
             if (!o2 && !load) {
@@ -316,10 +320,26 @@ final class Generator {
                 return w;
             }
         }
+        if (mayFault && rnd.nextInt(100) < BAD_ADDRESS_PERCENT) {
+            if (rnd.nextBoolean()) { // unmapped on both sides
+                long a = UNMAPPED + offset;
+                pre.add(Insn.fixed(A64.movz(rn, (int) a, 0)));
+                pre.add(Insn.fixed(A64.movk(rn, (int) (a >>> 16), 1)));
+            } else { // this very code: loads read it, stores fault (the segment is read-only)
+                pre.add(new Insn(A64.movz(rn, 0, 0), Insn.Fix.CODE_LO, index));
+                pre.add(new Insn(A64.movk(rn, 0, 1), Insn.Fix.CODE_HI, index));
+            }
+            return w;
+        }
         pre.add(new Insn(A64.movz(rn, 0, 0), Insn.Fix.DATA_LO, offset));
         pre.add(new Insn(A64.movk(rn, 0, 1), Insn.Fix.DATA_HI, offset));
         return w;
     }
+
+    /** Share of memory accesses given an unmapped or read-only address: faults must leave registers alone. */
+    static final int BAD_ADDRESS_PERCENT = 4;
+    /** An address no segment maps, on either side. */
+    static final long UNMAPPED = 0x7000_0000L;
 
     // ---- system instructions -------------------------------------------------------------------------
 
