@@ -37,7 +37,7 @@ class FuzzTest {
     final Map<String, String> failures = new LinkedHashMap<>();
     int executed, exceptions, exits;
     /** Words that executed, by EL (0, 1) and MMU (off, on): each configuration must really run code. */
-    final int[] executedBy = new int[4];
+    final int[] executedBy = new int[6];
 
     FuzzTest() {
         bus.addRam(RAM, Ram.allocate(RAM_SIZE));
@@ -83,10 +83,39 @@ class FuzzTest {
         }
     }
 
+    /**
+     * The same with random translation and trap controls: stage 1 walks of random tables (RAM holds
+     * random bytes), random TCR fields, stage 2 on or off with random VTCR/VTTBR, random HCR_EL2, CPTR_EL2,
+     * MDCR_EL2 and HSTR_EL2 (every field a hypervisor may write), at EL0, EL1 and EL2.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void noJavaExceptionEscapesUnderRandomTranslationAndTrapControls() {
+        byte[] noise = new byte[1 << 20];
+        for (long a = DATA; a < DATA + DATA_SIZE; a += noise.length) {
+            rnd.nextBytes(noise);
+            for (int k = 0; k < noise.length; k += 8)
+                bus.write(a + k, 8, java.nio.ByteBuffer.wrap(noise, k, 8).getLong());
+        }
+        randomControls = true;
+        for (int i = 0; i < RANDOM_WORDS; i++) step(rnd.nextInt(), rnd.nextInt(3));
+        for (Encoding e : Decoder.encodings())
+            for (int i = 0; i < PER_ENCODING; i++) step((rnd.nextInt() & ~e.mask()) | e.value(), rnd.nextInt(3));
+        System.out.printf("fuzz (random controls): %d executed, %d exceptions, %d exits%n", executed, exceptions, exits);
+        if (!failures.isEmpty()) {
+            StringBuilder s = new StringBuilder(failures.size() + " distinct Java exceptions escaped from Cpu.run:\n");
+            failures.values().forEach(s::append);
+            fail(s.toString());
+        }
+    }
+
+    boolean randomControls;
+
     /** Runs {@code word} once at {@code el} from a fresh random state. */
     private void step(int word, int el) {
         boolean mmuOn = rnd.nextBoolean();
         setUp(el, mmuOn);
+        if (randomControls) randomizeControls(el);
         bus.write(CODE, 4, word);
         ExitReason r;
         try {
@@ -127,6 +156,27 @@ class FuzzTest {
         cpu.sp = rnd.nextInt(4) == 0 ? randomValue() : randomValue() & ~15L;
         cpu.setSpEl(el == 0 ? 1 : 0, randomValue() & ~15L);
         cpu.pc = CODE;
+    }
+
+    private void randomizeControls(int el) {
+        SystemRegisters sr = cpu.sr;
+        // Each HCR_EL2 bit set with probability 1/8, so that most words still run rather than trap.
+        sr.hcrEl2 = (rnd.nextLong() & rnd.nextLong() & rnd.nextLong() & ((1L << 35) - 1)) | SystemRegisters.HCR_RW;
+        sr.cptrEl2 = rnd.nextLong() & rnd.nextLong() & 0x8000_3fffL;
+        sr.mdcrEl2 = rnd.nextLong() & rnd.nextLong() & 0xfffffL;
+        sr.hstrEl2 = rnd.nextLong() & rnd.nextLong() & 0xffffL;
+        sr.vttbrEl2 = rnd.nextBoolean() ? (DATA + rnd.nextLong(DATA_SIZE)) & ~0xfffL : rnd.nextLong();
+        sr.vtcrEl2 = rnd.nextLong() & 0x7_ffffL;
+        if (rnd.nextBoolean()) {
+            sr.tcr[1] = rnd.nextLong() & 0x7f_ffff_ffffL;
+            sr.ttbr0[1] = rnd.nextBoolean() ? (DATA + rnd.nextLong(DATA_SIZE)) & ~0xfffL : rnd.nextLong();
+            sr.ttbr1El1 = (DATA + rnd.nextLong(DATA_SIZE)) & ~0xfffL;
+        }
+        sr.sctlr[2] ^= rnd.nextLong() & (SystemRegisters.SCTLR_M | SystemRegisters.SCTLR_A | SystemRegisters.SCTLR_SA);
+        sr.tcr[2] = rnd.nextLong() & 0x7fff_ffffL;
+        sr.ttbr0[2] = (DATA + rnd.nextLong(DATA_SIZE)) & ~0xfffL;
+        cpu.tlbFlush();
+        if (el == 2) cpu.setElAndSpSel(2, rnd.nextInt(2));
     }
 
     private long randomValue() {
