@@ -28,7 +28,7 @@ class FuzzTest {
     static final long CODE = RAM + 0x1000, VECTORS = RAM + 0x2000, TABLES = RAM + 0x10000;
     /** Registers "pointing into RAM" point here, far from the code, vectors and tables. */
     static final long DATA = RAM + (4L << 20), DATA_SIZE = 24L << 20;
-    static final int RANDOM_WORDS = 40_000, PER_ENCODING = 40;
+    static final int RANDOM_WORDS = 100_000, PER_ENCODING = 64;
     static final int B_SELF = 0x14000000; // b .
 
     final PhysicalBus bus = new PhysicalBus();
