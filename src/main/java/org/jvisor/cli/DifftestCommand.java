@@ -33,6 +33,11 @@ public final class DifftestCommand implements Callable<Integer> {
             description = "Mismatches to minimise and print; all are counted (default ${DEFAULT-VALUE}).")
     int maxReports;
 
+    @Option(names = "--jvisor-runs", defaultValue = "program",
+            description = "What jvisor executes: 'program' (the whole generated program, harness included, its Linux"
+                    + " system calls and signals emulated) or 'sequences' (only the sequences, state set and read in Java).")
+    String jvisorRuns;
+
     @Option(names = "--stats", description = "Print how often each encoding was generated and faulted (to stderr).")
     boolean stats;
 
@@ -44,9 +49,14 @@ public final class DifftestCommand implements Callable<Integer> {
         for (String g : groups)
             if (!InstructionGroups.NAMES.contains(g))
                 throw new UserError("unknown group '" + g + "' (groups: " + String.join(", ", InstructionGroups.NAMES) + ")");
+        Difftest.JvisorRuns runs = switch (jvisorRuns) {
+            case "program" -> Difftest.JvisorRuns.PROGRAM;
+            case "sequences" -> Difftest.JvisorRuns.SEQUENCES;
+            default -> throw new UserError("--jvisor-runs must be 'program' or 'sequences'");
+        };
         Difftest.Result r;
         try {
-            r = new Difftest(new Difftest.Options(count, seed, List.copyOf(groups), length, batch, maxReports)).run();
+            r = new Difftest(new Difftest.Options(count, seed, List.copyOf(groups), length, batch, maxReports, runs)).run();
         } catch (IllegalStateException e) {
             throw new UserError(e.getMessage());
         }

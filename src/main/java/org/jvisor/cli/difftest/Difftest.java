@@ -17,8 +17,23 @@ import org.jvisor.cpu.InstructionGroups;
  * the outcomes, and minimises and describes every mismatch.
  */
 public final class Difftest {
-    /** What to run. {@code maxReports}: how many mismatches are minimised and described (all are counted). */
-    public record Options(int count, long seed, List<String> groups, int length, int batchSize, int maxReports) {}
+    /**
+     * What to run. {@code maxReports}: how many mismatches are minimised and described (all are counted).
+     * {@code jvisorRuns}: what jvisor executes of the generated program.
+     */
+    public record Options(int count, long seed, List<String> groups, int length, int batchSize, int maxReports,
+                          JvisorRuns jvisorRuns) {
+        public Options(int count, long seed, List<String> groups, int length, int batchSize, int maxReports) {
+            this(count, seed, groups, length, batchSize, maxReports, JvisorRuns.PROGRAM);
+        }
+    }
+
+    /**
+     * PROGRAM: the whole program, harness included, with its system calls and signals emulated as Linux
+     * does them (both sides run the same bytes). SEQUENCES: only the sequences, the initial state set and
+     * the result read in Java (a harness problem cannot hide or fake a mismatch).
+     */
+    public enum JvisorRuns { PROGRAM, SEQUENCES }
 
     /** One mismatch: the generated sequence and its minimised form, with the minimised form's report. */
     public record Mismatch(int index, int originalLength, int minimalLength, String report) {}
@@ -111,7 +126,7 @@ public final class Difftest {
         Profile profile = l.seqs.getFirst().profile();
         try {
             QemuRunner.Run q = new QemuRunner.Run(l, profile);
-            List<Outcome> jv = JvisorRunner.run(l, profile);
+            List<Outcome> jv = opt.jvisorRuns() == JvisorRuns.PROGRAM ? ProgramRunner.run(l, profile) : JvisorRunner.run(l, profile);
             List<Outcome> qemu = q.outcomes();
             lastQemu = qemu;
             List<List<String>> out = new ArrayList<>();

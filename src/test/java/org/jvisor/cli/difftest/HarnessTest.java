@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.jvisor.cpu.InstructionGroups;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +113,25 @@ class HarnessTest {
         assertEquals(Outcome.SIGILL, q.get(0).signal());
         assertEquals(List.of(), Comparison.diff(j.get(0), q.get(0), l.recAddr[0], l.initialRecord(0)));
         assertTrue(java.util.Arrays.equals(l.initialRecord(0), q.get(0).memory()));
+    }
+
+    @Test
+    void theWholeProgramInJvisorAgreesWithTheSequencesRunAlone() throws Exception {
+        // ProgramRunner emulates Linux (system calls, signal frames, sigreturn); JvisorRunner does the harness's
+        // work in Java. Same outcomes for sequences that fault in every way show the emulation is faithful.
+        Map<String, List<org.jvisor.cpu.Encoding>> tables = new LinkedHashMap<>();
+        for (String g : List.of("dp", "ls", "branch", "sys")) tables.put(g, InstructionGroups.encodings(g));
+        Generator gen = new Generator(99, tables, Profile.A57);
+        List<Sequence> seqs = new ArrayList<>();
+        for (int i = 0; i < 400; i++) seqs.add(gen.next(8));
+        Layout l = new Layout(seqs);
+        List<Outcome> program = ProgramRunner.run(l, Profile.A57), alone = JvisorRunner.run(l, Profile.A57);
+        java.util.Set<Integer> signals = new java.util.TreeSet<>();
+        for (int i = 0; i < seqs.size(); i++) {
+            assertEquals(List.of(), Comparison.diff(program.get(i), alone.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
+            signals.add(program.get(i).signal());
+        }
+        assertEquals(java.util.Set.of(0, Outcome.SIGILL, Outcome.SIGTRAP, Outcome.SIGBUS, Outcome.SIGSEGV), signals);
     }
 
     @Test
