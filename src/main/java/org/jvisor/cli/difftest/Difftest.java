@@ -1,7 +1,6 @@
 package org.jvisor.cli.difftest;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +69,8 @@ public final class Difftest {
             return new Result(0, 0, List.of(), notes, "");
         }
         QemuRunner.checkAvailable();
+        if (!genA57.isEmpty()) checkHarness(Profile.A57);
+        if (!genLse.isEmpty()) checkHarness(Profile.LSE);
         double lseShare = genLse.isEmpty() ? 0 : genA57.isEmpty() ? 1 : 1.0 / (a57.size() + 1);
         Random pick = new Random(opt.seed());
 
@@ -102,44 +103,80 @@ public final class Difftest {
     private final java.util.TreeMap<String, Integer> generated = new java.util.TreeMap<>(), faulted = new java.util.TreeMap<>();
 
     private int check(List<Sequence> batch, List<Integer> indices, List<Mismatch> reports) {
-        Layout l = new Layout(batch);
-        List<List<String>> diffs = compare(l);
-        for (int i = 0; i < batch.size(); i++) {
-            for (Unit u : batch.get(i).units()) generated.merge(Decoder.nameOf(u.main().word()), 1, Integer::sum);
-            Outcome q = lastQemu.get(i);
-            if (q.signal() != 0 && q.faultPc() >= l.seqStart[i] && q.faultPc() < l.seqEnd[i])
-                faulted.merge(Decoder.nameOf(l.code[(int) ((q.faultPc() - Layout.CODE_BASE) / 4)]), 1, Integer::sum);
-        }
+        List<Compared> res = compareAll(batch);
         int count = 0;
         for (int i = 0; i < batch.size(); i++) {
-            if (diffs.get(i).isEmpty()) continue;
+            for (Unit u : batch.get(i).units()) generated.merge(Decoder.nameOf(u.main().word()), 1, Integer::sum);
+            Compared c = res.get(i);
+            Outcome q = c.qemu();
+            Layout l = c.layout();
+            int k = c.index();
+            if (q != null && q.signal() != 0 && q.faultPc() >= l.seqStart[k] && q.faultPc() < l.seqEnd[k])
+                faulted.merge(Decoder.nameOf(l.code[(int) ((q.faultPc() - Layout.CODE_BASE) / 4)]), 1, Integer::sum);
+            if (c.diff().isEmpty()) continue;
             count++;
             if (reports.size() < opt.maxReports()) reports.add(describe(indices.get(i), batch.get(i)));
         }
         return count;
     }
 
-    private List<Outcome> lastQemu;
+    /** The comparison of one sequence: what differs, QEMU's outcome (null if a side failed), where it ran. */
+    record Compared(List<String> diff, Outcome qemu, Layout layout, int index) {}
 
-    /** Runs a batch on both sides; one list of differences per sequence (empty when they agree). */
-    List<List<String>> compare(Layout l) {
-        Profile profile = l.seqs.getFirst().profile();
+    /**
+     * Runs sequences (of one profile) on both sides, in one batch. If a side fails as a whole (QEMU or the
+     * program in jvisor dies, a Java exception escapes jvisor), the batch is split until the sequence
+     * that causes it is found, and that sequence is reported as a mismatch.
+     */
+    List<Compared> compareAll(List<Sequence> seqs) {
+        Layout l = new Layout(seqs);
+        Profile profile = seqs.getFirst().profile();
+        String failure;
         try {
             QemuRunner.Run q = new QemuRunner.Run(l, profile);
-            List<Outcome> jv = opt.jvisorRuns() == JvisorRuns.PROGRAM ? ProgramRunner.run(l, profile) : JvisorRunner.run(l, profile);
-            List<Outcome> qemu = q.outcomes();
-            lastQemu = qemu;
-            List<List<String>> out = new ArrayList<>();
+            List<Outcome> jv;
+            try {
+                jv = opt.jvisorRuns() == JvisorRuns.PROGRAM ? ProgramRunner.run(l, profile) : JvisorRunner.run(l, profile);
+                List<Outcome> t = new ArrayList<>();
+                for (int i = 0; i < jv.size(); i++) t.add(jvisorTamper.apply(l.seqs.get(i), jv.get(i)));
+                jv = t;
+            } catch (IOException | RuntimeException e) {
+                try {
+                    q.outcomes(); // let QEMU finish and clean up
+                } catch (IOException ignored) {
+                    // jvisor's failure is the one to report
+                }
+                throw new SideFailed("jvisor failed: " + e);
+            }
+            List<Outcome> qemu;
+            try {
+                qemu = q.outcomes();
+            } catch (IOException e) {
+                throw new SideFailed("QEMU failed: " + e.getMessage());
+            }
+            List<Compared> out = new ArrayList<>();
             for (int i = 0; i < jv.size(); i++) {
-                Outcome j = jvisorTamper.apply(l.seqs.get(i), jv.get(i));
-                out.add(Comparison.diff(j, qemu.get(i), l.recAddr[i], l.initialRecord(i)));
+                out.add(new Compared(Comparison.diff(jv.get(i), qemu.get(i), l.recAddr[i], l.initialRecord(i)), qemu.get(i), l, i));
             }
             return out;
+        } catch (SideFailed e) {
+            failure = e.getMessage();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            failure = "QEMU failed: " + e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+        if (seqs.size() == 1) return List.of(new Compared(List.of(failure), null, l, 0));
+        int half = seqs.size() / 2;
+        List<Compared> out = new ArrayList<>(compareAll(seqs.subList(0, half)));
+        out.addAll(compareAll(seqs.subList(half, seqs.size())));
+        return out;
+    }
+
+    private static final class SideFailed extends Exception {
+        SideFailed(String message) {
+            super(message, null, false, false);
         }
     }
 
@@ -148,21 +185,33 @@ public final class Difftest {
         boolean[] f = new boolean[seqs.size()];
         for (int from = 0; from < seqs.size(); from += opt.batchSize()) {
             List<Sequence> part = seqs.subList(from, Math.min(seqs.size(), from + opt.batchSize()));
-            List<List<String>> d = compare(new Layout(part));
-            for (int i = 0; i < part.size(); i++) f[from + i] = !d.get(i).isEmpty();
+            List<Compared> d = compareAll(part);
+            for (int i = 0; i < part.size(); i++) f[from + i] = !d.get(i).diff().isEmpty();
         }
         return f;
     }
 
+    /**
+     * Runs a sequence of no instructions on each reference: it must come out as it went in, on both sides,
+     * or the harness itself is broken and no result would mean anything.
+     */
+    private void checkHarness(Profile profile) {
+        Sequence empty = new Generator(opt.seed(), Map.of(), profile).next(0);
+        Compared c = compareAll(List.of(empty)).getFirst();
+        if (!c.diff().isEmpty())
+            throw new IllegalStateException("the harness fails on an empty sequence (QEMU -cpu " + empty.profile().qemuCpu
+                    + "): " + String.join("; ", c.diff()));
+    }
+
     Mismatch describe(int index, Sequence s) {
         Sequence min = Minimiser.simplifyState(Minimiser.minimise(s, this::failing), this::failing);
-        Layout l = new Layout(List.of(min));
-        List<String> diff = compare(l).getFirst();
-        if (diff.isEmpty()) { // the failure did not reproduce alone: describe the whole sequence
+        Compared c = compareAll(List.of(min)).getFirst();
+        if (c.diff().isEmpty()) { // the failure did not reproduce alone: describe the whole sequence
             min = s;
-            l = new Layout(List.of(s));
-            diff = compare(l).getFirst();
+            c = compareAll(List.of(s)).getFirst();
         }
+        Layout l = c.layout();
+        List<String> diff = c.diff();
         return new Mismatch(index, s.units().size(), min.units().size(), report(index, s, min, l, diff));
     }
 

@@ -54,4 +54,20 @@ class DifftestTest {
         assertTrue(m.report().contains("[B]"), m.report());
         assertTrue(m.report().contains("x5: jvisor"), m.report());
     }
+
+    @Test
+    void aSequenceThatBreaksAWholeBatchIsFoundAndReported() {
+        // jvisor "crashes" on any batch holding a sequence with an unconditional B: bisection finds them.
+        Difftest d = new Difftest(new Difftest.Options(60, 8, List.of("branch", "dp"), 6, 500, 2));
+        d.jvisorTamper = (s, o) -> {
+            for (Unit u : s.units())
+                if ((u.main().word() & 0xfc000000) == 0x14000000) throw new IllegalStateException("boom");
+            return o;
+        };
+        Difftest.Result r = d.run();
+        assertTrue(r.mismatches() > 0 && r.mismatches() < 60, "mismatches: " + r.mismatches());
+        Difftest.Mismatch m = r.reports().getFirst();
+        assertEquals(1, m.minimalLength(), m.report());
+        assertTrue(m.report().contains("jvisor failed: java.lang.IllegalStateException: boom"), m.report());
+    }
 }
