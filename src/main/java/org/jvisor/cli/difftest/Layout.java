@@ -19,10 +19,12 @@ import java.util.List;
 final class Layout {
     static final long CODE_BASE = 0x0040_0000L, DATA_BASE = 0x1000_0000L;
     /**
-     * The signal handler's stack: a segment of its own, far from anything a sequence's SP can reach (an SP
-     * inside the alternate stack would make the kernel, and QEMU, push the frame below it instead).
+     * The signal handler's stack: a segment of its own, away from anything a sequence's SP can easily reach
+     * (an SP inside the alternate stack makes the kernel, and QEMU, push the frame below it instead): not
+     * next to the data, and not at a round address that masks and edge values produce (0x30000000 was hit).
+     * Below 1 GiB, which jvisor's stage 2 map covers.
      */
-    static final long ALTSTACK_BASE = 0x3000_0000L;
+    static final long ALTSTACK_BASE = 0x3b7c_3000L;
 
     // Data segment: globals, then the records.
     static final int CUR = 0, ACT = 0x40, ALTSTACK_T = 0x80, RECORDS = 0x1000;
