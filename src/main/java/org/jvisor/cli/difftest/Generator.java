@@ -183,8 +183,10 @@ final class Generator {
 
     /** The unit's words for {@code w}, or null if this word cannot be made safe (try another). */
     private List<Insn> place(int w, Encoding e, int index, int length) {
-        // The LSE reference (cortex-a76) also has FEAT_LRCPC, which jvisor's ARMv8.1 model does not claim.
-        if (profile == Profile.LSE && (w & 0x3ffffc00) == 0x38bfc000) return null; // LDAPR
+        // The LSE reference (cortex-a76) also has FEAT_LRCPC and FEAT_LOR, which jvisor's model (ARMv8.0 with
+        // LSE) does not claim.
+        if (profile == Profile.LSE && ((w & 0x3ffffc00) == 0x38bfc000 // LDAPR
+                || (w & 0x3fa08000) == 0x08800000)) return null; // LDLAR, STLLR
         List<Insn> pre = new ArrayList<>();
         Insn main;
         if (isLoadStore(w)) {
