@@ -36,9 +36,6 @@ final class A64 {
 
     static final int CLREX = 0xD5033F5F, SVC0 = 0xD4000001, RET = 0xD65F03C0, NOP = 0xD503201F;
 
-    /** B to {@code offset} bytes from the branch. */
-    static int b(long offset) { return 0x14000000 | (int) ((offset >> 2) & 0x3ffffff); }
-
     /** Sets Xd to a 32-bit unsigned value with MOVZ + MOVK (always two words, so layouts are stable). */
     static int[] mov32(int d, long value) {
         return new int[] {movz(d, (int) value & 0xffff, 0), movk(d, (int) (value >>> 16) & 0xffff, 1)};

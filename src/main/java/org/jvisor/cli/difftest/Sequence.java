@@ -14,12 +14,6 @@ record Sequence(long[] x, int spOffset, int nzcv, byte[] scratch, List<Unit> uni
         units = List.copyOf(units);
     }
 
-    int wordCount() {
-        int n = 0;
-        for (Unit u : units) n += u.insns().size();
-        return n;
-    }
-
     /** This sequence without the units whose index {@code keep} leaves false; branch targets move to the next kept unit. */
     Sequence keeping(boolean[] keep) {
         int[] newIndex = new int[units.size() + 1];
