@@ -17,6 +17,13 @@ public final class Cpu {
     // ---- general-purpose state ---------------------------------------------------------------------
     /** X0-X30; x[31] is the zero register and is never written (see {@link #setX}). */
     public final long[] x = new long[32];
+    /**
+     * V0-V31, 128 bits each, little-endian lanes: V[n] bits [63:0] are {@code vreg[2n]}, bits [127:64]
+     * {@code vreg[2n+1]}. A write to a scalar (B/H/S/D) or 64-bit vector register zeroes the bits above it.
+     */
+    public final long[] vreg = new long[64];
+    /** FPCR (AHP 26, DN 25, FZ 24, RMode 23:22, FZ16 19) and FPSR (QC 27, IDC 7, IXC 4, UFC 3, OFC 2, DZC 1, IOC 0). */
+    public int fpcr, fpsr;
     /** The stack pointer currently selected by PSTATE.EL and PSTATE.SP; banked copies in {@link #spEl}. */
     public long sp;
     final long[] spEl = new long[4];
@@ -105,6 +112,8 @@ public final class Cpu {
     /** Cold reset into EL1h with the MMU off and interrupts masked, as QEMU's virt board starts a core. */
     public void reset() {
         java.util.Arrays.fill(x, 0);
+        java.util.Arrays.fill(vreg, 0);
+        fpcr = fpsr = 0;
         java.util.Arrays.fill(spEl, 0);
         sp = 0;
         n = z = c = v = false;
@@ -564,6 +573,25 @@ public final class Cpu {
     /** ESR_ELx for a 32-bit instruction (IL=1) or an exception whose IL bit is RES1. */
     static long esrValue(int ec, int iss) {
         return ((long) ec << 26) | (1L << 25) | (iss & 0x1ffffffL);
+    }
+
+    /** ISS of an FP/SIMD access trap from AArch64 (CV=1, COND=0b1110, as QEMU reports it). */
+    static final int FP_TRAP_ISS = 0x1E00000;
+
+    /**
+     * AArch64.CheckFPAdvSIMDEnabled: every FP/SIMD instruction (and FPCR/FPSR access) calls this first, so
+     * a guest kernel's lazy FP switching (CPACR_EL1.FPEN) and a hypervisor's (CPTR_EL2.TFP) see EC 0x07.
+     */
+    public void checkFpEnabled() {
+        int e = el;
+        if (e <= 1) {
+            int fpen = (int) (sr.cpacrEl1 >>> 20) & 3;
+            if (fpen != 3 && (e == 0 || (fpen & 1) == 0)) {
+                int target = e == 0 && (sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0 ? 2 : 1;
+                throw syncException(target, EC_FP, FP_TRAP_ISS);
+            }
+        }
+        if ((sr.cptrEl2 & SysRegTable.CPTR_TFP) != 0) throw syncException(2, EC_FP, FP_TRAP_ISS);
     }
 
     /** Undefined Instruction (EC 0x00): unallocated encodings, and accesses the current EL may not make. */

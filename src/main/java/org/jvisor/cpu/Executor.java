@@ -7,7 +7,7 @@ package org.jvisor.cpu;
  */
 final class Executor {
     static final int G_DP_IMM = 1, G_DP_REG = 2, G_BRANCH = 3, G_LOADSTORE = 4, G_SYSTEM = 5, G_ATOMIC = 6,
-            G_FP = 7, G_SIMD = 8;
+            G_FP = 7, G_SIMD_LS = 8, G_SIMD_PERMUTE = 9, G_SIMD_INT = 10, G_SIMD_FP = 11, G_CRYPTO = 12;
 
     /** Encoding tables by group number (index 0 is unused: op 0 means "not decoded yet"). */
     static final Encoding[][] GROUPS = {
@@ -18,6 +18,12 @@ final class Executor {
             LoadStore.ENCODINGS,
             SystemInstructions.ENCODINGS,
             Atomics.ENCODINGS,
+            FpScalar.ENCODINGS,
+            SimdLoadStore.ENCODINGS,
+            SimdPermute.ENCODINGS,
+            SimdInteger.ENCODINGS,
+            SimdFloat.ENCODINGS,
+            Crypto.ENCODINGS,
     };
 
     private Executor() {}
@@ -31,6 +37,12 @@ final class Executor {
             case G_LOADSTORE -> LoadStore.execute(cpu, local, insn);
             case G_SYSTEM -> SystemInstructions.execute(cpu, local, insn);
             case G_ATOMIC -> Atomics.execute(cpu, local, insn);
+            case G_FP -> FpScalar.execute(cpu, local, insn);
+            case G_SIMD_LS -> SimdLoadStore.execute(cpu, local, insn);
+            case G_SIMD_PERMUTE -> SimdPermute.execute(cpu, local, insn);
+            case G_SIMD_INT -> SimdInteger.execute(cpu, local, insn);
+            case G_SIMD_FP -> SimdFloat.execute(cpu, local, insn);
+            case G_CRYPTO -> Crypto.execute(cpu, local, insn);
             default -> throw cpu.undefined();
         }
     }

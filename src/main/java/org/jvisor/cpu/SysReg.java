@@ -36,6 +36,8 @@ final class SysReg {
     long reset;
     boolean hasReset;
     int feature;
+    /** An FP/SIMD register (FPCR, FPSR): access also checks CPACR_EL1.FPEN and CPTR_EL2.TFP (EC 0x07). */
+    boolean fp;
 
     SysReg(String name, int op0, int op1, int crn, int crm, int op2, int id) {
         this.name = name;
@@ -71,6 +73,7 @@ final class SysReg {
     SysReg cptr(long bits) { cptr |= bits; return this; }
     SysReg cnthctl(long bits) { cnthctl |= bits; return this; }
     SysReg feature(int f) { feature = f; return this; }
+    SysReg fp() { fp = true; return this; }
 
     @Override
     public String toString() {

@@ -19,7 +19,7 @@ import java.util.List;
  * encoding against the GNU assembler.
  */
 public final class SysRegTable {
-    static final int OWNER_CONTROL = 1, OWNER_ID = 2, OWNER_TIMER = 3, OWNER_PMU = 4, OWNER_DEBUG = 5, OWNER_OPS = 6;
+    static final int OWNER_CONTROL = 1, OWNER_ID = 2, OWNER_TIMER = 3, OWNER_PMU = 4, OWNER_DEBUG = 5, OWNER_OPS = 6, OWNER_FP = 7;
 
     // MDCR_EL2 bits
     static final long MDCR_HPMN = 0x1fL, MDCR_TPMCR = 1L << 5, MDCR_TPM = 1L << 6, MDCR_HPME = 1L << 7,
@@ -42,6 +42,7 @@ public final class SysRegTable {
         add(all, OWNER_PMU, Pmu.REGISTERS);
         add(all, OWNER_DEBUG, DebugSysRegs.REGISTERS);
         add(all, OWNER_OPS, SystemOperations.REGISTERS);
+        add(all, OWNER_FP, FpRegisters.REGISTERS);
         all.sort(Comparator.comparingInt((SysReg r) -> r.key));
         for (SysReg r : all) {
             if (BY_KEY[r.key] != null) throw new IllegalStateException("two registers at " + r + ": " + BY_KEY[r.key].name);
@@ -97,6 +98,7 @@ public final class SysRegTable {
             case OWNER_TIMER -> cpu.timer.read(r.id);
             case OWNER_PMU -> cpu.pmu.read(r.id);
             case OWNER_DEBUG -> DebugSysRegs.read(cpu, r.id);
+            case OWNER_FP -> FpRegisters.read(cpu, r.id);
             default -> throw new IllegalStateException(r.name);
         };
     }
@@ -111,6 +113,7 @@ public final class SysRegTable {
             case OWNER_PMU -> cpu.pmu.write(r.id, v);
             case OWNER_DEBUG -> DebugSysRegs.write(cpu, r.id, v);
             case OWNER_OPS -> SystemOperations.execute(cpu, r.id, value);
+            case OWNER_FP -> FpRegisters.write(cpu, r.id, v);
             default -> throw new IllegalStateException(r.name);
         }
     }
@@ -151,7 +154,10 @@ public final class SysRegTable {
         if (read ? !r.readable : !r.writable) throw cpu.undefined();
         if (r.feature != SysReg.FEAT_NONE && !hasFeature(cpu, r.feature)) throw cpu.undefined();
         int el = cpu.currentEl();
-        if (el == 2) return;
+        if (el == 2) {
+            if (r.fp) cpu.checkFpEnabled();
+            return;
+        }
         if (r.minEl > el || (!read && r.writeMinEl > el)) throw cpu.undefined();
         if (el == 0) {
             if (!read && r.el0ReadOnly) throw cpu.undefined();
@@ -161,6 +167,7 @@ public final class SysRegTable {
             }
         }
         if (el2Traps(cpu, r, read)) throw cpu.trapToEl2(Cpu.EC_SYSREG, syndrome(r.key, rt, read));
+        if (r.fp) cpu.checkFpEnabled();
     }
 
     private static boolean el2Traps(Cpu cpu, SysReg r, boolean read) {
