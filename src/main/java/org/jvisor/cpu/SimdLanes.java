@@ -1,0 +1,58 @@
+package org.jvisor.cpu;
+
+/**
+ * Element access to the V registers (Elem[] in the Arm ARM): element {@code i} of size {@code esize}
+ * (8, 16, 32 or 64 bits) of V[n], little-endian across {@code cpu.vreg[2n]} (bits [63:0]) and
+ * {@code cpu.vreg[2n+1]} (bits [127:64]). Results are built in two longs and written at once with
+ * {@link #write}, so an instruction whose destination is also a source reads only original values.
+ */
+final class SimdLanes {
+    private SimdLanes() {}
+
+    /** All-ones in the low {@code esize} bits (esize 1..64). */
+    static long mask(int esize) { return -1L >>> (64 - esize); }
+
+    /** Element {@code i} of V[n], zero-extended. */
+    static long get(Cpu cpu, int n, int i, int esize) {
+        int bit = i * esize;
+        long w = cpu.vreg[2 * n + (bit >>> 6)];
+        return (w >>> (bit & 63)) & mask(esize);
+    }
+
+    /** Element {@code i} of V[n], sign-extended. */
+    static long sget(Cpu cpu, int n, int i, int esize) {
+        int bit = i * esize;
+        long w = cpu.vreg[2 * n + (bit >>> 6)];
+        return (w << (64 - esize - (bit & 63))) >> (64 - esize);
+    }
+
+    /** Sign-extends the low {@code esize} bits of {@code v}. */
+    static long sext(long v, int esize) { return (v << (64 - esize)) >> (64 - esize); }
+
+    /** Element {@code i} of a 64-bit word. */
+    static long lane(long word, int i, int esize) { return (word >>> ((i * esize) & 63)) & mask(esize); }
+
+    /**
+     * {@code v} (truncated to esize) moved to element {@code i}'s position within its 64-bit half: OR it
+     * into the low half when {@code i * esize < 64}, else into the high half.
+     */
+    static long place(long v, int i, int esize) { return (v & mask(esize)) << ((i * esize) & 63); }
+
+    /** True if element {@code i} of size esize lies in bits [127:64]. */
+    static boolean inHigh(int i, int esize) { return i * esize >= 64; }
+
+    /** Writes V[d]: all 128 bits when {@code q}, else bits [63:0] with the top half zeroed. */
+    static void write(Cpu cpu, int d, long lo, long hi, boolean q) {
+        cpu.vreg[2 * d] = lo;
+        cpu.vreg[2 * d + 1] = q ? hi : 0;
+    }
+
+    /** Writes a scalar B/H/S/D result (the low esize bits of {@code v}) to V[d], zeroing the rest. */
+    static void writeScalar(Cpu cpu, int d, long v, int esize) {
+        cpu.vreg[2 * d] = v & mask(esize);
+        cpu.vreg[2 * d + 1] = 0;
+    }
+
+    /** Sets FPSR.QC (cumulative saturation). */
+    static void saturated(Cpu cpu) { cpu.fpsr |= FpCore.QC; }
+}
