@@ -20,7 +20,8 @@ public final class DifftestCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--groups", split = ",", defaultValue = "dp,ls,branch,lse,sys",
-            description = "Instruction groups to draw from: dp, ls, branch, lse, sys (default ${DEFAULT-VALUE}).")
+            description = "Instruction groups to draw from: dp, ls, branch, lse, sys, fp, simd (or its parts simdls, simdperm,"
+                    + " simdint, simdfp, crypto) (default ${DEFAULT-VALUE}).")
     List<String> groups;
 
     @Option(names = "--length", defaultValue = "8", description = "Instructions per sequence (default ${DEFAULT-VALUE}).")

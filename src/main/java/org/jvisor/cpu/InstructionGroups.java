@@ -1,15 +1,21 @@
 package org.jvisor.cpu;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The encoding tables by instruction group, by the short names the tools use ({@code dp}, {@code ls},
- * {@code branch}, {@code lse}, {@code sys}), for generators and documentation outside this package.
+ * {@code branch}, {@code lse}, {@code sys}; {@code fp} scalar floating point; {@code simd} all of Advanced
+ * SIMD, or its parts {@code simdls} loads/stores, {@code simdperm} permutes, {@code simdint} integer,
+ * {@code simdfp} floating point, {@code crypto}), for generators and documentation outside this package.
  */
 public final class InstructionGroups {
     /** Every group name, in a stable order. */
-    public static final List<String> NAMES = List.of("dp", "ls", "branch", "lse", "sys");
+    public static final List<String> NAMES = List.of("dp", "ls", "branch", "lse", "sys", "fp", "simd", "simdls",
+            "simdperm", "simdint", "simdfp", "crypto");
+
+    /** The groups whose instructions use the FP/SIMD registers (their tests set and compare V0-V31, FPCR, FPSR). */
+    public static final List<String> FP_GROUPS = List.of("fp", "simd", "simdls", "simdperm", "simdint", "simdfp", "crypto");
 
     private InstructionGroups() {}
 
@@ -21,13 +27,21 @@ public final class InstructionGroups {
             case "branch" -> List.of(Branches.ENCODINGS);
             case "lse" -> List.of(Atomics.ENCODINGS);
             case "sys" -> List.of(SystemInstructions.ENCODINGS);
+            case "fp" -> List.of(FpScalar.ENCODINGS);
+            case "simd" -> concat(SimdLoadStore.ENCODINGS, SimdPermute.ENCODINGS, SimdInteger.ENCODINGS,
+                    SimdFloat.ENCODINGS, Crypto.ENCODINGS);
+            case "simdls" -> List.of(SimdLoadStore.ENCODINGS);
+            case "simdperm" -> List.of(SimdPermute.ENCODINGS);
+            case "simdint" -> List.of(SimdInteger.ENCODINGS);
+            case "simdfp" -> List.of(SimdFloat.ENCODINGS);
+            case "crypto" -> List.of(Crypto.ENCODINGS);
             default -> throw new IllegalArgumentException("unknown instruction group: " + group);
         };
     }
 
-    private static List<Encoding> concat(Encoding[] a, Encoding[] b) {
-        Encoding[] all = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return List.of(all);
+    private static List<Encoding> concat(Encoding[]... tables) {
+        List<Encoding> all = new ArrayList<>();
+        for (Encoding[] t : tables) all.addAll(List.of(t));
+        return List.copyOf(all);
     }
 }

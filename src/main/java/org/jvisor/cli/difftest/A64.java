@@ -26,6 +26,22 @@ final class A64 {
 
     static int stp(int t1, int t2, int n, int imm) { return 0xA9000000 | ((imm >> 3) & 0x7f) << 15 | t2 << 10 | n << 5 | t1; }
 
+    /** LDR Qt, [Xn|SP, #imm] (imm a multiple of 16). */
+    static int ldrQ(int t, int n, int imm) { return 0x3DC00000 | (imm >> 4) << 10 | n << 5 | t; }
+
+    static int strQ(int t, int n, int imm) { return 0x3D800000 | (imm >> 4) << 10 | n << 5 | t; }
+
+    /** LDR Wt, [Xn|SP, #imm] (imm a multiple of 4). */
+    static int ldrW(int t, int n, int imm) { return 0xB9400000 | (imm >> 2) << 10 | n << 5 | t; }
+
+    static int mrsFpcr(int t) { return 0xD53B4400 | t; }
+
+    static int msrFpcr(int t) { return 0xD51B4400 | t; }
+
+    static int mrsFpsr(int t) { return 0xD53B4420 | t; }
+
+    static int msrFpsr(int t) { return 0xD51B4420 | t; }
+
     static int mrsNzcv(int t) { return 0xD53B4200 | t; }
 
     static int msrNzcv(int t) { return 0xD51B4200 | t; }

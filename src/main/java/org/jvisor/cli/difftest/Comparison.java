@@ -21,6 +21,15 @@ final class Comparison {
             if (jv.x()[k] != qemu.x()[k]) d.add("x" + k + ": jvisor " + hex(jv.x()[k]) + ", QEMU " + hex(qemu.x()[k]));
         if (jv.sp() != qemu.sp()) d.add("sp: jvisor " + hex(jv.sp()) + ", QEMU " + hex(qemu.sp()));
         if (jv.nzcv() != qemu.nzcv()) d.add("nzcv: jvisor " + flags(jv.nzcv()) + ", QEMU " + flags(qemu.nzcv()));
+        if (jv.fp() != null && qemu.fp() != null) {
+            FpState f = jv.fp(), g = qemu.fp();
+            for (int k = 0; k < 32; k++)
+                if (f.v()[2 * k] != g.v()[2 * k] || f.v()[2 * k + 1] != g.v()[2 * k + 1])
+                    d.add("v" + k + ": jvisor " + hex128(f.v(), k) + ", QEMU " + hex128(g.v(), k));
+            if (f.fpcr() != g.fpcr()) d.add(String.format("fpcr: jvisor 0x%08x, QEMU 0x%08x", f.fpcr(), g.fpcr()));
+            if (f.fpsr() != g.fpsr())
+                d.add(String.format("fpsr: jvisor 0x%08x (%s), QEMU 0x%08x (%s)", f.fpsr(), fpsrFlags(f.fpsr()), g.fpsr(), fpsrFlags(g.fpsr())));
+        }
         byte[] a = jv.memory(), b = qemu.memory();
         for (int off = 0; off < a.length; off += 8) {
             long va = word(a, off), vb = word(b, off);
@@ -40,6 +49,21 @@ final class Comparison {
     static String flags(int nzcv) {
         return ((nzcv & 8) != 0 ? "N" : "n") + ((nzcv & 4) != 0 ? "Z" : "z") + ((nzcv & 2) != 0 ? "C" : "c")
                 + ((nzcv & 1) != 0 ? "V" : "v");
+    }
+
+    /** Vn as 128 bits: high half, underscore, low half. */
+    static String hex128(long[] v, int n) { return String.format("0x%016x_%016x", v[2 * n + 1], v[2 * n]); }
+
+    /** FPSR cumulative flags by name: upper case when set. */
+    static String fpsrFlags(int fpsr) {
+        String[] names = {"ioc", "dzc", "ofc", "ufc", "ixc", "", "", "idc"};
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (names[i].isEmpty()) continue;
+            if (!b.isEmpty()) b.append(' ');
+            b.append((fpsr & (1 << i)) != 0 ? names[i].toUpperCase() : names[i]);
+        }
+        return b.append((fpsr & (1 << 27)) != 0 ? " QC" : " qc").toString();
     }
 
     static String hex(long v) { return String.format("0x%016x", v); }

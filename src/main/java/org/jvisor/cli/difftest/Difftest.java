@@ -58,19 +58,23 @@ public final class Difftest {
             }
             if (!g.equals("lse")) a57.put(g, enc);
             // LSE sequences mix in the groups cortex-a76 runs as an ARMv8.0 processor does; not sys, whose
-            // space has ARMv8.2 additions there (DC CVAP...).
-            if (!g.equals("sys")) lse.put(g, enc);
+            // space has ARMv8.2 additions there (DC CVAP...), nor FP/SIMD (FP16, dot product...).
+            if (!g.equals("sys") && !InstructionGroups.FP_GROUPS.contains(g)) lse.put(g, enc);
         }
         if (!lse.containsKey("lse")) lse.clear();
-        Generator genA57 = new Generator(opt.seed() * 31 + 1, a57, Profile.A57);
-        Generator genLse = new Generator(opt.seed() * 31 + 2, lse, Profile.LSE);
+        boolean fp = a57.keySet().stream().anyMatch(InstructionGroups.FP_GROUPS::contains);
+        Generator genA57 = new Generator(opt.seed() * 31 + 1, a57, Profile.A57, fp);
+        Generator genLse = new Generator(opt.seed() * 31 + 2, lse, Profile.LSE, false);
         if (genA57.isEmpty() && genLse.isEmpty()) {
             notes.add("no instruction group to test");
             return new Result(0, 0, List.of(), notes, "");
         }
         QemuRunner.checkAvailable();
-        if (!genA57.isEmpty()) checkHarness(Profile.A57);
-        if (!genLse.isEmpty()) checkHarness(Profile.LSE);
+        if (fp && opt.jvisorRuns() == JvisorRuns.PROGRAM && !ProgramRunner.canRunFpHarness())
+            notes.add("jvisor cannot run the FP/SIMD harness yet (LDR/STR Q): FP/SIMD sequences run alone in jvisor"
+                    + " (as with --jvisor-runs sequences)");
+        if (!genA57.isEmpty()) checkHarness(Profile.A57, fp);
+        if (!genLse.isEmpty()) checkHarness(Profile.LSE, false);
         double lseShare = genLse.isEmpty() ? 0 : genA57.isEmpty() ? 1 : 1.0 / (a57.size() + 1);
         Random pick = new Random(opt.seed());
 
@@ -136,7 +140,8 @@ public final class Difftest {
             QemuRunner.Run q = new QemuRunner.Run(l, profile);
             List<Outcome> jv;
             try {
-                jv = opt.jvisorRuns() == JvisorRuns.PROGRAM ? ProgramRunner.run(l, profile) : JvisorRunner.run(l, profile);
+                boolean program = opt.jvisorRuns() == JvisorRuns.PROGRAM && (!l.fp || ProgramRunner.canRunFpHarness());
+                jv = program ? ProgramRunner.run(l, profile) : JvisorRunner.run(l, profile);
                 List<Outcome> t = new ArrayList<>();
                 for (int i = 0; i < jv.size(); i++) t.add(jvisorTamper.apply(l.seqs.get(i), jv.get(i)));
                 jv = t;
@@ -195,8 +200,8 @@ public final class Difftest {
      * Runs a sequence of no instructions on each reference: it must come out as it went in, on both sides,
      * or the harness itself is broken and no result would mean anything.
      */
-    private void checkHarness(Profile profile) {
-        Sequence empty = new Generator(opt.seed(), Map.of(), profile).next(0);
+    private void checkHarness(Profile profile, boolean fp) {
+        Sequence empty = new Generator(opt.seed(), Map.of(), profile, fp).next(0);
         Compared c = compareAll(List.of(empty)).getFirst();
         if (!c.diff().isEmpty())
             throw new IllegalStateException("the harness fails on an empty sequence (QEMU -cpu " + empty.profile().qemuCpu
@@ -233,6 +238,14 @@ public final class Difftest {
         }
         if (!line.isEmpty()) b.append("   ").append(line).append('\n');
         b.append(String.format("    sp  %016x  nzcv %s%n", l.scratchAddr(0) + min.spOffset(), Comparison.flags(min.nzcv())));
+        if (min.fp() != null) {
+            FpState f = min.fp();
+            for (int k = 0; k < 32; k++)
+                if (f.v()[2 * k] != 0 || f.v()[2 * k + 1] != 0) b.append(String.format("    %-4s%s%n", "v" + k, Comparison.hex128(f.v(), k)));
+            b.append(String.format("    fpcr %08x (RMode %d%s%s%s)  fpsr %08x (%s)%n", f.fpcr(), (f.fpcr() >>> 22) & 3,
+                    (f.fpcr() & 1 << 24) != 0 ? " FZ" : "", (f.fpcr() & 1 << 25) != 0 ? " DN" : "",
+                    (f.fpcr() & 1 << 26) != 0 ? " AHP" : "", f.fpsr(), Comparison.fpsrFlags(f.fpsr())));
+        }
         List<String> mem = new ArrayList<>();
         byte[] m = min.scratch();
         for (int off = 0; off < m.length; off += 8) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Random;
 import org.jvisor.cpu.Decoder;
 import org.jvisor.cpu.Encoding;
+import org.jvisor.cpu.InstructionGroups;
 
 /**
  * Makes random sequences from the encoding tables: pick a group, an encoding, fill its variable bits
@@ -36,12 +37,24 @@ final class Generator {
     private final List<String> groups;
     private final Profile profile;
     private final boolean canSetSp;
+    /** Whether sequences carry FP/SIMD state (V0-V31, FPCR, FPSR), set and compared by the harness. */
+    private final boolean fp;
+    private final FpValues fpValues;
     /** The last load-exclusive of the sequence being generated: scratch offset, size bits, pair bit; offset -1 if none. */
     private int exclOffset = -1, exclSize, exclPair;
 
-    /** {@code tables}: the encodings to draw from, by group name (groups with no encodings are left out). */
+    /**
+     * {@code tables}: the encodings to draw from, by group name (groups with no encodings are left out);
+     * sequences carry FP/SIMD state if a group of {@link InstructionGroups#FP_GROUPS} is among them.
+     */
     Generator(long seed, Map<String, List<Encoding>> tables, Profile profile) {
+        this(seed, tables, profile, tables.keySet().stream().anyMatch(InstructionGroups.FP_GROUPS::contains));
+    }
+
+    Generator(long seed, Map<String, List<Encoding>> tables, Profile profile, boolean fp) {
         this.rnd = new Random(seed);
+        this.fp = fp;
+        this.fpValues = new FpValues(rnd);
         for (var e : tables.entrySet()) {
             List<Encoding> usable = e.getValue().stream().filter(Generator::generable).toList();
             if (!usable.isEmpty()) this.tables.put(e.getKey(), usable);
@@ -78,7 +91,7 @@ final class Generator {
         List<Unit> units = new ArrayList<>();
         exclOffset = -1;
         for (int i = 0; i < length; i++) units.add(unit(i, length));
-        return new Sequence(x, spOffset, rnd.nextInt(16), scratch, units, profile);
+        return new Sequence(x, spOffset, rnd.nextInt(16), scratch, units, profile, fp ? fpValues.state() : null);
     }
 
     /** A 64-bit operand, mostly edge values. */
@@ -112,6 +125,10 @@ final class Generator {
             "branch", new int[] {0x7c000000, 0x14000000, 0xff000010, 0x54000000, 0x7c000000, 0x34000000, 0xfe000000, 0xd6000000},
             "lse", new int[] {0x3b200c00, 0x38200000, 0x3fa00000, 0x08a00000},
             "sys", new int[] {0xff000000, 0xd4000000, 0xffc00000, 0xd5000000});
+
+    private static int[] concat(int[]... parts) {
+        return java.util.Arrays.stream(parts).flatMapToInt(java.util.Arrays::stream).toArray();
+    }
 
     /** Share of units drawn from a group's whole encoding space rather than from its table. */
     static final int RANDOM_WORD_PERCENT = 5;
@@ -240,6 +257,7 @@ final class Generator {
     private Integer placeMemory(int w, int index, List<Insn> pre) {
         int rt = w & 31, rn = (w >>> 5) & 31, rt2 = (w >>> 10) & 31, rs = (w >>> 16) & 31;
         boolean load = (w & (1 << 22)) != 0;
+        boolean vector = (w & (1 << 26)) != 0; // Rt (and Rt2) are SIMD&FP registers
         boolean aligned = false, writeback = false, pair = false;
         int fixedOffset = -1, mid = SCRATCH_MID;
         // Store-exclusives and CAS may or may not check permissions when they do not write (IMPLEMENTATION
@@ -264,13 +282,15 @@ final class Generator {
                     do fixedOffset = EXCLUSIVE_MID + 16 * (rnd.nextInt(16) - 8);
                     while (exclOffset >= 0 && (fixedOffset >> 6) == (exclOffset >> 6));
                 }
-            }        } else if ((w & 0x3b000000) == 0x18000000) { // load literal: stay near the sequence
+            }        } else if ((w & 0xbe000000) == 0x0c000000) { // SIMD structures (LD1-LD4, ST1-ST4, LDnR), at most 64 bytes
+            writeback = (w & (1 << 23)) != 0; // post-index by the size (Rm = 31) or by Xm, whatever it holds
+        } else if ((w & 0x3b000000) == 0x18000000) { // load literal: stay near the sequence
             return (w & ~(0x7ffff << 5)) | ((rnd.nextInt(128) - 64) & 0x7ffff) << 5;
         } else if ((w & 0x3a000000) == 0x28000000) { // pairs
             pair = true;
             int kind = (w >>> 23) & 3;
             writeback = kind == 1 || kind == 3;
-            if (load && rt == rt2) return null;
+            if (load && rt == rt2) return null; // CONSTRAINED UNPREDICTABLE for SIMD&FP registers too
             w = (w & ~(0x7f << 15)) | ((rnd.nextInt(16) - 8) & 0x7f) << 15;
         } else if ((w & 0x3b000000) == 0x38000000) {
             if ((w & (1 << 21)) == 0) { // 9-bit signed offset: unscaled, post-index, unprivileged, pre-index
@@ -296,7 +316,7 @@ final class Generator {
         } else {
             return null; // other classes (SIMD structure loads...) are not generated
         }
-        if (writeback && rn != 31 && (rt == rn || (pair && rt2 == rn))) return null;
+        if (writeback && rn != 31 && !vector && (rt == rn || (pair && rt2 == rn))) return null;
 
         int offset;
         if (fixedOffset >= 0) offset = fixedOffset;
@@ -311,7 +331,7 @@ final class Generator {
             if (!canSetSp) {
                 rn = rnd.nextInt(31);
                 if (rn == rm) return null;
-                if (writeback && (rt == rn || (pair && rt2 == rn))) return null;
+                if (writeback && !vector && (rt == rn || (pair && rt2 == rn))) return null;
                 w = (w & ~(31 << 5)) | rn << 5;
             } else {
                 int tmp = rnd.nextInt(31);

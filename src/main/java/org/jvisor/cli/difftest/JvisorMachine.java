@@ -26,6 +26,8 @@ final class JvisorMachine implements AutoCloseable {
             | SystemRegisters.SCTLR_UCI | SystemRegisters.SCTLR_NTWI | SystemRegisters.SCTLR_NTWE;
     /** CNTKCTL_EL1 as Linux sets it: EL0 may read the virtual counter and CNTFRQ_EL0, nothing else of the timers. */
     static final long CNTKCTL_EL1_LINUX = 1L << 1;
+    /** CPACR_EL1.FPEN = 11: FP/SIMD instructions do not trap at EL0 or EL1. */
+    static final long CPACR_FPEN = 3L << 20;
     /** Stage 2 tables: outside the segments and outside the stage 2 map, so the guest cannot reach them. */
     static final long S2_TABLES = 0x2000_0000L;
     static final long HCR = SystemRegisters.HCR_TGE | SystemRegisters.HCR_DC | SystemRegisters.HCR_RW;
@@ -76,6 +78,7 @@ final class JvisorMachine implements AutoCloseable {
         cpu.sr.hcrEl2 = HCR;
         cpu.sr.sctlr[1] = SCTLR_EL1_LINUX;
         cpu.sr.cntkctlEl1 = CNTKCTL_EL1_LINUX;
+        cpu.sr.cpacrEl1 |= CPACR_FPEN; // Linux user space may use FP/SIMD (QEMU user mode starts so)
         if (cpu.currentEl() != 0) cpu.setElAndSpSel(0, 0);
         cpu.daif = 0;
     }

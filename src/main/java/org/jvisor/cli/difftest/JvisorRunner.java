@@ -33,6 +33,11 @@ final class JvisorRunner {
         System.arraycopy(s.x(), 0, cpu.x, 0, 31);
         cpu.sp = layout.scratchAddr(i) + s.spOffset();
         cpu.setNzcv(s.nzcv());
+        if (s.fp() != null) {
+            System.arraycopy(s.fp().v(), 0, cpu.vreg, 0, 64);
+            cpu.fpcr = s.fp().fpcr();
+            cpu.fpsr = s.fp().fpsr();
+        }
         cpu.clearExclusiveMonitor();
         cpu.pc = layout.seqStart[i];
         long end = layout.seqEnd[i];
@@ -72,6 +77,7 @@ final class JvisorRunner {
         int nzcv = signal != 0 ? (int) (cpu.sr.spsr[2] >>> 28) & 0xf : cpu.nzcv();
         byte[] rec = new byte[Layout.REC_SIZE];
         MemorySegment.copy(m.data(), ValueLayout.JAVA_BYTE, Layout.RECORDS + (long) i * Layout.REC_SIZE, rec, 0, rec.length);
-        return new Outcome(x, sp, nzcv, Math.max(signal, 0), faultPc, faultAddr, Layout.maskedRecord(rec, 0), note);
+        FpState fp = s.fp() == null ? null : new FpState(cpu.vreg.clone(), cpu.fpcr, cpu.fpsr);
+        return new Outcome(x, sp, nzcv, Math.max(signal, 0), faultPc, faultAddr, Layout.maskedRecord(rec, 0), note, fp);
     }
 }

@@ -15,6 +15,9 @@ import java.util.List;
  * SIGILL/SIGTRAP/SIGBUS/SIGSEGV handler (on an alternate stack) copies the registers at the fault from
  * the signal frame into the record, with the signal, PC and fault address, and resumes at the next
  * sequence. At the end the program writes the data segment to stdout and exits.
+ *
+ * <p>FP/SIMD batches ({@link #fp}) also load FPCR, FPSR and V0-V31 before the sequence (LDR Q) and store
+ * them after it (STR Q); the handler copies them from the signal frame's fpsimd_context record.
  */
 final class Layout {
     static final long CODE_BASE = 0x0040_0000L, DATA_BASE = 0x1000_0000L;
@@ -33,18 +36,23 @@ final class Layout {
     // Record fields (offsets in the record).
     static final int IN_X = 0, IN_SP = 248, IN_NZCV = 256, RECOVER = 264;
     static final int OUT_X = 272, OUT_SP = 520, OUT_NZCV = 528, OUT_SIG = 536, OUT_PC = 544, OUT_FAR = 552;
-    static final int SCRATCH = 1024, SCRATCH_SIZE = 2048, REC_SIZE = 3072;
+    static final int OUT_FPCR = 560, OUT_FPSR = 568, OUT_V = 576, IN_FPCR = 1088, IN_FPSR = 1096, IN_V = 1104;
+    static final int SCRATCH = 2048, SCRATCH_SIZE = 2048, REC_SIZE = 4096;
 
     /** Signals the harness catches: SIGILL, SIGTRAP, SIGBUS, SIGSEGV. */
     static final int[] SIGNALS = {4, 5, 7, 11};
 
     // Linux arm64 ucontext: uc_mcontext at 176; sigcontext: fault_address, regs[31], sp, pc, pstate.
     private static final int UC_REGS = 184, UC_SP = 432, UC_PC = 440, UC_PSTATE = 448;
+    /** The fpsimd_context record, first in the mcontext's reserved area: fpsr, fpcr, then vregs[32]. */
+    private static final int UC_FPSR = 472, UC_VREGS = 480;
 
     final List<Sequence> seqs;
     final int[] code;
     final byte[] data;
     final long entry;
+    /** Whether the harness sets and saves the FP/SIMD state (the sequences carry an {@link FpState}). */
+    final boolean fp;
     final long[] recAddr, seqStart, seqEnd;
 
     private int[] buf = new int[1024];
@@ -53,6 +61,9 @@ final class Layout {
     Layout(List<Sequence> seqs) {
         this.seqs = List.copyOf(seqs);
         int count = seqs.size();
+        fp = !seqs.isEmpty() && seqs.getFirst().fp() != null;
+        for (Sequence s : seqs)
+            if ((s.fp() != null) != fp) throw new IllegalArgumentException("FP and non-FP sequences in one batch");
         recAddr = new long[count];
         seqStart = new long[count];
         seqEnd = new long[count];
@@ -91,6 +102,11 @@ final class Layout {
             d.putLong(r + IN_NZCV, (long) s.nzcv() << 28);
             d.putLong(r + RECOVER, entryAddr[i + 1]);
             d.put(r + SCRATCH, s.scratch());
+            if (fp) {
+                d.putLong(r + IN_FPCR, s.fp().fpcr() & 0xffffffffL);
+                d.putLong(r + IN_FPSR, s.fp().fpsr() & 0xffffffffL);
+                for (int k = 0; k < 64; k++) d.putLong(r + IN_V + 8 * k, s.fp().v()[k]);
+            }
         }
         data = d.array();
     }
@@ -103,7 +119,7 @@ final class Layout {
      */
     static byte[] maskedRecord(byte[] src, int off) {
         byte[] r = java.util.Arrays.copyOfRange(src, off, off + REC_SIZE);
-        java.util.Arrays.fill(r, OUT_X, OUT_FAR + 8, (byte) 0);
+        java.util.Arrays.fill(r, OUT_X, OUT_V + 512, (byte) 0);
         return r;
     }
 
@@ -150,6 +166,10 @@ final class Layout {
         emit(A64.ldr(1, 0, IN_SP), A64.addImm(A64.SP, 1, 0));
         emit(A64.ldr(1, 0, IN_NZCV), A64.msrNzcv(1));
         emit(A64.msrTpidrEl0(A64.XZR), A64.CLREX);
+        if (fp) {
+            emit(A64.ldr(1, 0, IN_FPCR), A64.msrFpcr(1), A64.ldr(1, 0, IN_FPSR), A64.msrFpsr(1));
+            for (int k = 0; k < 32; k++) emit(A64.ldrQ(k, 0, IN_V + 16 * k));
+        }
         for (int k = 1; k <= 14; k++) emit(A64.ldp(2 * k, 2 * k + 1, 0, IN_X + 16 * k));
         emit(A64.ldr(30, 0, IN_X + 240));
         emit(A64.ldp(0, 1, 0, IN_X));
@@ -173,6 +193,10 @@ final class Layout {
         emit(A64.mrsTpidrEl0(1), A64.str(1, 0, OUT_X));
         emit(A64.addImm(1, A64.SP, 0), A64.str(1, 0, OUT_SP));
         emit(A64.mrsNzcv(1), A64.str(1, 0, OUT_NZCV));
+        if (fp) {
+            for (int k = 0; k < 32; k++) emit(A64.strQ(k, 0, OUT_V + 16 * k));
+            emit(A64.mrsFpcr(1), A64.str(1, 0, OUT_FPCR), A64.mrsFpsr(1), A64.str(1, 0, OUT_FPSR));
+        }
     }
 
     private void emitEpilogue() {
@@ -195,6 +219,11 @@ final class Layout {
         emit(A64.str(0, 3, OUT_SIG));
         emit(A64.ldr(5, 2, UC_PC), A64.str(5, 3, OUT_PC));
         emit(A64.ldr(5, 1, 16), A64.str(5, 3, OUT_FAR));
+        if (fp) {
+            emit(A64.ldrW(5, 2, UC_FPSR), A64.str(5, 3, OUT_FPSR), A64.ldrW(5, 2, UC_FPSR + 4), A64.str(5, 3, OUT_FPCR));
+            emit(A64.addImm(4, 2, UC_VREGS), A64.addImm(7, 3, OUT_V));
+            for (int k = 0; k < 32; k++) emit(A64.ldp(5, 6, 4, 16 * k), A64.stp(5, 6, 7, 16 * k));
+        }
         emit(A64.ldr(5, 3, RECOVER), A64.str(5, 2, UC_PC));
         emit(A64.RET);
     }

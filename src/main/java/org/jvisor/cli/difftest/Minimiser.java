@@ -50,17 +50,26 @@ final class Minimiser {
             if (s.x()[k] == 0) continue;
             long[] x = s.x().clone();
             x[k] = 0;
-            cands.add(new Sequence(x, s.spOffset(), s.nzcv(), s.scratch(), s.units(), s.profile()));
+            cands.add(s.withX(x));
         }
-        if (s.nzcv() != 0) cands.add(new Sequence(s.x(), s.spOffset(), 0, s.scratch(), s.units(), s.profile()));
+        if (s.nzcv() != 0) cands.add(s.withNzcv(0));
         s = combine(s, cands, oracle);
+        if (s.fp() != null) {
+            cands.clear();
+            FpState f = s.fp();
+            for (int k = 0; k < 32; k++)
+                if (f.v()[2 * k] != 0 || f.v()[2 * k + 1] != 0) cands.add(s.withFp(f.withV(k, 0, 0)));
+            if (f.fpcr() != 0) cands.add(s.withFp(f.withFpcr(0)));
+            if (f.fpsr() != 0) cands.add(s.withFp(f.withFpsr(0)));
+            s = combine(s, cands, oracle);
+        }
         for (int size : new int[] {128, 8}) {
             cands.clear();
             for (int off = 0; off < s.scratch().length; off += size) {
                 if (isZero(s.scratch(), off, size)) continue;
                 byte[] m = s.scratch().clone();
                 Arrays.fill(m, off, off + size, (byte) 0);
-                cands.add(new Sequence(s.x(), s.spOffset(), s.nzcv(), m, s.units(), s.profile()));
+                cands.add(s.withScratch(m));
             }
             s = combine(s, cands, oracle);
         }
@@ -74,6 +83,8 @@ final class Minimiser {
         long[] x = s.x().clone();
         int nzcv = s.nzcv();
         byte[] m = s.scratch().clone();
+        long[] v = s.fp() == null ? null : s.fp().v().clone();
+        int fpcr = s.fp() == null ? 0 : s.fp().fpcr(), fpsr = s.fp() == null ? 0 : s.fp().fpsr();
         Sequence first = null;
         for (int i = 0; i < f.length; i++) {
             if (!f[i]) continue;
@@ -82,9 +93,14 @@ final class Minimiser {
             for (int k = 0; k < 31; k++) if (c.x()[k] != s.x()[k]) x[k] = c.x()[k];
             if (c.nzcv() != s.nzcv()) nzcv = c.nzcv();
             for (int k = 0; k < m.length; k++) if (c.scratch()[k] != s.scratch()[k]) m[k] = c.scratch()[k];
+            if (v != null) {
+                for (int k = 0; k < 64; k++) if (c.fp().v()[k] != s.fp().v()[k]) v[k] = c.fp().v()[k];
+                if (c.fp().fpcr() != s.fp().fpcr()) fpcr = c.fp().fpcr();
+                if (c.fp().fpsr() != s.fp().fpsr()) fpsr = c.fp().fpsr();
+            }
         }
         if (first == null) return s;
-        Sequence all = new Sequence(x, s.spOffset(), nzcv, m, s.units(), s.profile());
+        Sequence all = new Sequence(x, s.spOffset(), nzcv, m, s.units(), s.profile(), v == null ? null : new FpState(v, fpcr, fpsr));
         return oracle.failing(List.of(all))[0] ? all : first;
     }
 

@@ -20,11 +20,19 @@ final class ProgramRunner {
     // struct rt_sigframe of arm64 Linux: siginfo (128 bytes), then the ucontext, whose mcontext is at 176.
     static final int SI_SIGNO = 0, SI_ADDR = 16, UC = 128, UC_STACK = UC + 16, MC = UC + 176;
     static final int MC_FAULT_ADDRESS = MC, MC_REGS = MC + 8, MC_SP = MC + 256, MC_PC = MC + 264, MC_PSTATE = MC + 272;
-    /** Frame size: the mcontext's reserved area (4096 bytes) holds no extension records here. */
+    /** The fpsimd_context record, first in the mcontext's reserved area (as Linux and QEMU put it). */
+    static final int FPSIMD = MC + 288, FPSIMD_MAGIC = 0x46508001, FPSIMD_SIZE = 528;
+    /** Frame size: the mcontext's reserved area (4096 bytes) holds the fpsimd_context and the end record. */
     static final int FRAME_SIZE = (MC + 288 + 4096 + 15) & ~15;
     private static final long MAX_INSTRUCTIONS = 200_000_000L;
 
     private ProgramRunner() {}
+
+    /** Whether jvisor has the instructions the FP/SIMD harness uses (LDR Q, STR Q) to set and save V0-V31. */
+    static boolean canRunFpHarness() {
+        return !org.jvisor.cpu.Decoder.nameOf(A64.ldrQ(0, 0, 0)).equals("UNALLOCATED")
+                && !org.jvisor.cpu.Decoder.nameOf(A64.strQ(0, 0, 0)).equals("UNALLOCATED");
+    }
 
     static List<Outcome> run(Layout layout, Profile profile) throws IOException {
         try (JvisorMachine m = new JvisorMachine(layout, profile)) {
@@ -123,6 +131,11 @@ final class ProgramRunner {
             m.write64(frame + MC_SP, cpu.getSpEl(0));
             m.write64(frame + MC_PC, pc);
             m.write64(frame + MC_PSTATE, cpu.sr.spsr[2]);
+            m.bus.write(frame + FPSIMD, 4, FPSIMD_MAGIC);
+            m.bus.write(frame + FPSIMD + 4, 4, FPSIMD_SIZE);
+            m.bus.write(frame + FPSIMD + 8, 4, cpu.fpsr & 0xffffffffL);
+            m.bus.write(frame + FPSIMD + 12, 4, cpu.fpcr & 0xffffffffL);
+            for (int k = 0; k < 64; k++) m.write64(frame + FPSIMD + 16 + 8L * k, cpu.vreg[k]);
             cpu.x[0] = sig;
             cpu.x[1] = frame;
             cpu.x[2] = frame + UC;
@@ -140,6 +153,11 @@ final class ProgramRunner {
             cpu.setSpEl(0, m.read64(frame + MC_SP));
             cpu.sr.elr[2] = m.read64(frame + MC_PC);
             cpu.sr.spsr[2] = m.read64(frame + MC_PSTATE) & 0xf0000000L;
+            if (m.bus.read(frame + FPSIMD, 4) == FPSIMD_MAGIC) {
+                cpu.fpsr = (int) m.bus.read(frame + FPSIMD + 8, 4);
+                cpu.fpcr = (int) m.bus.read(frame + FPSIMD + 12, 4);
+                for (int k = 0; k < 64; k++) cpu.vreg[k] = m.read64(frame + FPSIMD + 16 + 8L * k);
+            }
             cpu.exceptionReturn();
         }
     }

@@ -79,6 +79,13 @@ final class QemuRunner {
         }
     }
 
+    /** The FP/SIMD state the harness stored in the record at {@code rec}. */
+    static FpState fpOut(ByteBuffer b, int rec) {
+        long[] v = new long[64];
+        for (int k = 0; k < 64; k++) v[k] = b.getLong(rec + Layout.OUT_V + 8 * k);
+        return new FpState(v, (int) b.getLong(rec + Layout.OUT_FPCR), (int) b.getLong(rec + Layout.OUT_FPSR));
+    }
+
     static List<Outcome> parse(Layout layout, byte[] data) {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         Outcome[] r = new Outcome[layout.seqs.size()];
@@ -88,7 +95,7 @@ final class QemuRunner {
             for (int k = 0; k < 31; k++) x[k] = b.getLong(rec + Layout.OUT_X + 8 * k);
             r[i] = new Outcome(x, b.getLong(rec + Layout.OUT_SP), (int) (b.getLong(rec + Layout.OUT_NZCV) >>> 28) & 0xf,
                     (int) b.getLong(rec + Layout.OUT_SIG), b.getLong(rec + Layout.OUT_PC), b.getLong(rec + Layout.OUT_FAR),
-                    Layout.maskedRecord(data, rec), null);
+                    Layout.maskedRecord(data, rec), null, layout.fp ? fpOut(b, rec) : null);
         }
         return List.of(r);
     }

@@ -43,7 +43,7 @@ class DifftestTest {
                 if ((u.main().word() & 0xfc000000) == 0x14000000) {
                     long[] x = o.x().clone();
                     x[5] ^= 0x10;
-                    return new Outcome(x, o.sp(), o.nzcv(), o.signal(), o.faultPc(), o.faultAddr(), o.memory(), o.note());
+                    return new Outcome(x, o.sp(), o.nzcv(), o.signal(), o.faultPc(), o.faultAddr(), o.memory(), o.note(), o.fp());
                 }
             return o;
         };

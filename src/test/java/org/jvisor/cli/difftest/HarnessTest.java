@@ -23,10 +23,13 @@ class HarnessTest {
         int[] w = {A64.movz(3, 0x1234, 1), A64.movk(30, 0xffff, 0), A64.addImm(31, 1, 0), A64.addImm(1, 31, 0),
                 A64.ldr(5, 0, 248), A64.str(1, 0, 528), A64.ldp(2, 3, 0, 16), A64.stp(29, 30, 0, 504),
                 A64.ldp(5, 6, 4, 224), A64.mrsNzcv(1), A64.msrNzcv(1), A64.mrsTpidrEl0(1), A64.msrTpidrEl0(31),
-                A64.CLREX, A64.SVC0, A64.RET, A64.NOP};
+                A64.CLREX, A64.SVC0, A64.RET, A64.NOP, A64.ldrQ(31, 0, 1104), A64.strQ(5, 3, 576), A64.ldrW(5, 2, 476),
+                A64.mrsFpcr(1), A64.msrFpcr(1), A64.mrsFpsr(2), A64.msrFpsr(2)};
         String[] want = {"mov x3, #0x12340000", "movk x30, #0xffff", "mov sp, x1", "mov x1, sp", "ldr x5, [x0, #248]",
                 "str x1, [x0, #528]", "ldp x2, x3, [x0, #16]", "stp x29, x30, [x0, #504]", "ldp x5, x6, [x4, #224]",
-                "mrs x1, nzcv", "msr nzcv, x1", "mrs x1, tpidr_el0", "msr tpidr_el0, xzr", "clrex", "svc #0x0", "ret", "nop"};
+                "mrs x1, nzcv", "msr nzcv, x1", "mrs x1, tpidr_el0", "msr tpidr_el0, xzr", "clrex", "svc #0x0", "ret", "nop",
+                "ldr q31, [x0, #1104]", "str q5, [x3, #576]", "ldr w5, [x2, #476]", "mrs x1, fpcr", "msr fpcr, x1",
+                "mrs x2, fpsr", "msr fpsr, x2"};
         String[] got = Disassembler.disassemble(w, 0x1000);
         for (int i = 0; i < w.length; i++) assertEquals(want[i], got[i].replaceAll("\\s*//.*", "").replaceAll("\\s+", " "), "word " + i);
     }
@@ -132,6 +135,47 @@ class HarnessTest {
             signals.add(program.get(i).signal());
         }
         assertEquals(java.util.Set.of(0, Outcome.SIGILL, Outcome.SIGTRAP, Outcome.SIGBUS, Outcome.SIGSEGV), signals);
+    }
+
+    @Test
+    void fpStateGoesInAndComesOutOnBothSidesWithAndWithoutAFault() throws Exception {
+        // FP/SIMD batches: V0-V31, FPCR and FPSR set before the sequence and saved after it, or taken from the
+        // signal frame's fpsimd_context at a fault. Only integer and FPCR/FPSR moves run here.
+        FpValues values = new FpValues(new java.util.Random(5));
+        int msrFpcr = A64.msrFpcr(3), mrsFpsr = A64.mrsFpsr(4), udf = 0;
+        List<Sequence> seqs = new ArrayList<>();
+        for (int[] words : new int[][] {{}, {mrsFpsr}, {msrFpcr, udf}, {udf}}) {
+            Sequence s = seq(Profile.A57, words).withFp(values.state());
+            long[] x = s.x().clone();
+            x[3] = 0x03c00000L; // RMode 3, FZ, DN
+            seqs.add(s.withX(x));
+        }
+        Layout l = new Layout(seqs);
+        List<Outcome> q = qemu(l);
+        for (int i = 0; i < seqs.size(); i++) {
+            FpState in = seqs.get(i).fp(), out = q.get(i).fp();
+            assertTrue(java.util.Arrays.equals(in.v(), out.v()), "QEMU V registers, sequence " + i);
+            assertEquals(i == 2 ? 0x03c00000 : in.fpcr(), out.fpcr(), "QEMU FPCR, sequence " + i);
+            assertEquals(in.fpsr(), out.fpsr(), "QEMU FPSR, sequence " + i);
+        }
+        assertEquals(seqs.get(1).fp().fpsr(), q.get(1).x()[4]);
+        assertEquals(Outcome.SIGILL, q.get(2).signal());
+        List<Outcome> alone = JvisorRunner.run(l, Profile.A57);
+        for (int i = 0; i < seqs.size(); i++)
+            assertEquals(List.of(), Comparison.diff(alone.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
+        if (ProgramRunner.canRunFpHarness()) {
+            List<Outcome> program = ProgramRunner.run(l, Profile.A57);
+            for (int i = 0; i < seqs.size(); i++)
+                assertEquals(List.of(), Comparison.diff(program.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
+        }
+        // A difference in a V register or FPSR is reported.
+        Outcome o = q.get(0);
+        FpState changed = o.fp().withV(7, 1, 2).withFpsr(o.fp().fpsr() ^ 0x10);
+        List<String> d = Comparison.diff(new Outcome(o.x(), o.sp(), o.nzcv(), 0, 0, 0, o.memory(), null, changed), o,
+                l.recAddr[0], l.initialRecord(0));
+        assertEquals(2, d.size(), d.toString());
+        assertTrue(d.get(0).startsWith("v7: jvisor 0x0000000000000002_0000000000000001, QEMU"), d.get(0));
+        assertTrue(d.get(1).startsWith("fpsr: jvisor"), d.get(1));
     }
 
     @Test
