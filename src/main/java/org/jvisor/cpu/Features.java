@@ -8,6 +8,8 @@ public final class Features {
     public boolean crc32;
     public boolean lse;
     public boolean pan;
+    /** The crypto extensions: AES (AESE/AESD/AESMC/AESIMC), PMULL of 64-bit elements, SHA1, SHA2-256. */
+    public boolean aes, pmull, sha1, sha2;
     public int paBits = 48;
 
     public static Features cortexA57() {
@@ -19,6 +21,9 @@ public final class Features {
     /** ID_AA64ISAR0_EL1 as derived from the flags. */
     public long idAa64Isar0() {
         long v = 0;
+        if (aes) v |= (pmull ? 2L : 1L) << 4;
+        if (sha1) v |= 1L << 8;
+        if (sha2) v |= 1L << 12;
         if (crc32) v |= 1L << 16;
         if (lse) v |= 2L << 20;
         return v;
