@@ -506,7 +506,6 @@ class LoadStoreTest {
                 "0x88df7c20", // ldlar w0, [x1] (LOR, not implemented)
                 "0x889f7c20", // stllr w0, [x1]
                 "0xb8bfc020", // ldapr w0, [x1] (ARMv8.3)
-                "0x3cc00420", // ldr q0, [x1], #0 (SIMD&FP: not yet)
                 "0xf8800420", // prfm post-index slot (unallocated)
                 "0x69000420", // stgp (MTE)
                 "0xe9400420", // ldp with opc 11
