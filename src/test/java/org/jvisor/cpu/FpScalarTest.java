@@ -1,0 +1,85 @@
+package org.jvisor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scalar FP instructions: the snippets of fp-scalar-qemu.txt (FMOV in all its forms, arithmetic in each
+ * rounding mode, FZ and DN, the FMADD family's NaN signs, FCVT with AHP, FRINT*, FCMP/FCCMP/FCSEL,
+ * conversions to and from integers and fixed point) run from a zeroed state; X0-X7, Q0-Q7, NZCV and FPSR
+ * must be what they were under {@code qemu-aarch64-static -cpu cortex-a57}. Regenerate the file with
+ * src/test/python/fp_scalar_cases.py.
+ */
+class FpScalarTest {
+    @Test
+    void snippetsLeaveTheStateQemuLeaves() throws IOException {
+        List<String> cases = cases();
+        assertTrue(cases.size() >= 20, "fp-scalar-qemu.txt is missing");
+        List<String> failures = new ArrayList<>();
+        for (String c : cases) {
+            String[] f = c.split("\\|");
+            String name = f[0].trim(), snippet = f[1].trim();
+            String[] want = f[2].trim().split(" ");
+            TestMachine m = new TestMachine(1 << 20).load(String.join("\n", snippet.split(";")) + "\nhvc #0\n");
+            m.cpu.sr.cpacrEl1 = 3L << 20;
+            assertEquals(0, m.runToHvc(), name);
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < 8; i++) got.add(Long.toHexString(m.x(i)));
+            for (int i = 0; i < 8; i++)
+                got.add(Long.toHexString(m.cpu.vreg[2 * i + 1]) + ":" + Long.toHexString(m.cpu.vreg[2 * i]));
+            got.add(Long.toHexString((long) m.cpu.nzcv() << 28));
+            got.add(Integer.toHexString(m.cpu.fpsr));
+            if (!String.join(" ", got).equals(String.join(" ", want)))
+                failures.add(name + "\n  want " + String.join(" ", want) + "\n  got  " + String.join(" ", got));
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    @Test
+    void fpInstructionsTrapWhenCpacrFpenIsOff() {
+        for (String insn : new String[] {"fadd s0, s1, s2", "fmov d0, x1", "fcvtzs w0, d1", "fmadd d0, d1, d2, d3",
+                "fcmp s0, #0.0", "fcvt h0, s1", "fmov s0, #1.0", "scvtf d0, x1, #3"}) {
+            TestMachine m = LoadStoreTest.machine(new TestMachine(), insn);
+            m.cpu.sr.cpacrEl1 = 0;
+            LoadStoreTest.expectException(m, Cpu.EC_FP, Cpu.FP_TRAP_ISS);
+            assertEquals(LoadStoreTest.BODY, m.cpu.sr.elr[1], insn);
+        }
+    }
+
+    @Test
+    void halfPrecisionArithmeticAndReservedFormsAreUndefined() {
+        // FEAT_FP16 is not implemented: type=11 is unallocated outside FCVT (QEMU -cpu cortex-a57: SIGILL).
+        int[] words = {
+                0x1EE22820, // fadd h0, h1, h2
+                0x1EE60020, // fmov w0, h1
+                0x1EE1C020, // fsqrt h0, h1
+                0x1E26C020, // FRINT with rmode 101
+                0x1E224020, // fcvt with opc == type (S to S)
+                0x1E7E0020, // FJCVTZS (FEAT_JSCVT)
+                0x1E021020, // scvtf s0, w1 with sf=0 and scale<32: reserved
+                0x1EA20020, // type=10 conversion
+        };
+        for (int w : words) {
+            TestMachine m = LoadStoreTest.machine(new TestMachine(), ".inst 0x" + Integer.toHexString(w));
+            m.cpu.sr.cpacrEl1 = 0; // undefined wins over the FP trap
+            LoadStoreTest.expectException(m, Cpu.EC_UNKNOWN, 0);
+        }
+    }
+
+    private static List<String> cases() throws IOException {
+        try (InputStream in = FpScalarTest.class.getResourceAsStream("fp-scalar-qemu.txt")) {
+            if (in == null) return List.of();
+            List<String> lines = new ArrayList<>();
+            for (String l : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n"))
+                if (!l.isEmpty() && !l.startsWith("#")) lines.add(l);
+            return lines;
+        }
+    }
+}
