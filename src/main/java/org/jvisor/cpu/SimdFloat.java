@@ -204,18 +204,18 @@ final class SimdFloat {
         int elements = (q ? 128 : 64) / size;
         long lo = 0, hi = 0;
         for (int e = 0; e < elements; e++) {
-            long r = binary(cpu, fn, elem(cpu, n, e, size), elem(cpu, m, e, size), elem(cpu, d, e, size), size);
-            if (e * size < 64) lo |= place(r, e, size);
-            else hi |= place(r, e, size);
+            long r = binary(cpu, fn, SimdLanes.get(cpu, n, e, size), SimdLanes.get(cpu, m, e, size), SimdLanes.get(cpu, d, e, size), size);
+            if (e * size < 64) lo |= SimdLanes.place(r, e, size);
+            else hi |= SimdLanes.place(r, e, size);
         }
-        setVector(cpu, d, lo, hi, q);
+        SimdLanes.write(cpu, d, lo, hi, q);
     }
 
     private static void scalarThreeSame(Cpu cpu, int fn, int insn) {
         cpu.checkFpEnabled();
         int size = esize(insn);
         int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
-        setScalar(cpu, d, binary(cpu, fn, elem(cpu, n, 0, size), elem(cpu, m, 0, size), 0, size), size);
+        SimdLanes.writeScalar(cpu, d, binary(cpu, fn, SimdLanes.get(cpu, n, 0, size), SimdLanes.get(cpu, m, 0, size), 0, size), size);
     }
 
     /** Pairs from the concatenation Vm:Vn, lowest first: the low half of the result comes from Vn. */
@@ -229,18 +229,18 @@ final class SimdFloat {
         long lo = 0, hi = 0;
         for (int e = 0; e < elements; e++) {
             int src = e < half ? n : m, i = 2 * (e < half ? e : e - half);
-            long r = binary(cpu, fn, elem(cpu, src, i, size), elem(cpu, src, i + 1, size), 0, size);
-            if (e * size < 64) lo |= place(r, e, size);
-            else hi |= place(r, e, size);
+            long r = binary(cpu, fn, SimdLanes.get(cpu, src, i, size), SimdLanes.get(cpu, src, i + 1, size), 0, size);
+            if (e * size < 64) lo |= SimdLanes.place(r, e, size);
+            else hi |= SimdLanes.place(r, e, size);
         }
-        setVector(cpu, d, lo, hi, q);
+        SimdLanes.write(cpu, d, lo, hi, q);
     }
 
     private static void scalarPairwise(Cpu cpu, int fn, int insn) {
         cpu.checkFpEnabled();
         int size = esize(insn);
         int d = insn & 31, n = (insn >>> 5) & 31;
-        setScalar(cpu, d, binary(cpu, fn, elem(cpu, n, 0, size), elem(cpu, n, 1, size), 0, size), size);
+        SimdLanes.writeScalar(cpu, d, binary(cpu, fn, SimdLanes.get(cpu, n, 0, size), SimdLanes.get(cpu, n, 1, size), 0, size), size);
     }
 
     /** Reduce: a tree, op(op(e0, e1), op(e2, e3)), as the Arm ARM's Reduce() splits the vector in halves. */
@@ -248,9 +248,9 @@ final class SimdFloat {
         if ((insn & (1 << 30)) == 0 || esize(insn) == 64) throw cpu.undefined();
         cpu.checkFpEnabled();
         int d = insn & 31, n = (insn >>> 5) & 31;
-        long lo = binary(cpu, fn, elem(cpu, n, 0, 32), elem(cpu, n, 1, 32), 0, 32);
-        long hi = binary(cpu, fn, elem(cpu, n, 2, 32), elem(cpu, n, 3, 32), 0, 32);
-        setScalar(cpu, d, binary(cpu, fn, lo, hi, 0, 32), 32);
+        long lo = binary(cpu, fn, SimdLanes.get(cpu, n, 0, 32), SimdLanes.get(cpu, n, 1, 32), 0, 32);
+        long hi = binary(cpu, fn, SimdLanes.get(cpu, n, 2, 32), SimdLanes.get(cpu, n, 3, 32), 0, 32);
+        SimdLanes.writeScalar(cpu, d, binary(cpu, fn, lo, hi, 0, 32), 32);
     }
 
     private static void twoRegMisc(Cpu cpu, int fn, int insn) {
@@ -262,17 +262,17 @@ final class SimdFloat {
                 cpu.checkFpEnabled();
                 // From the low or (FCVTL2) high half of Vn, to elements twice as wide.
                 int from = size / 2, base = q ? 64 / from : 0;
-                long r0 = FpCore.convert(cpu, elem(cpu, n, base, from), from, size, FpCore.rounding(cpu));
-                long r1 = FpCore.convert(cpu, elem(cpu, n, base + 1, from), from, size, FpCore.rounding(cpu));
+                long r0 = FpCore.convert(cpu, SimdLanes.get(cpu, n, base, from), from, size, FpCore.rounding(cpu));
+                long r1 = FpCore.convert(cpu, SimdLanes.get(cpu, n, base + 1, from), from, size, FpCore.rounding(cpu));
                 long lo, hi;
                 if (size == 64) {
                     lo = r0;
                     hi = r1;
                 } else {
-                    long r2 = FpCore.convert(cpu, elem(cpu, n, base + 2, from), from, size, FpCore.rounding(cpu));
-                    long r3 = FpCore.convert(cpu, elem(cpu, n, base + 3, from), from, size, FpCore.rounding(cpu));
-                    lo = place(r0, 0, 32) | place(r1, 1, 32);
-                    hi = place(r2, 0, 32) | place(r3, 1, 32);
+                    long r2 = FpCore.convert(cpu, SimdLanes.get(cpu, n, base + 2, from), from, size, FpCore.rounding(cpu));
+                    long r3 = FpCore.convert(cpu, SimdLanes.get(cpu, n, base + 3, from), from, size, FpCore.rounding(cpu));
+                    lo = SimdLanes.place(r0, 0, 32) | SimdLanes.place(r1, 1, 32);
+                    hi = SimdLanes.place(r2, 0, 32) | SimdLanes.place(r3, 1, 32);
                 }
                 cpu.vreg[2 * d] = lo;
                 cpu.vreg[2 * d + 1] = hi;
@@ -284,7 +284,7 @@ final class SimdFloat {
                 int to = size / 2, rounding = fn == CVTXN ? FpCore.ROUND_ODD : FpCore.rounding(cpu);
                 long r = 0;
                 for (int e = 0; e < 128 / size; e++)
-                    r |= place(FpCore.convert(cpu, elem(cpu, n, e, size), size, to, rounding), e, to);
+                    r |= SimdLanes.place(FpCore.convert(cpu, SimdLanes.get(cpu, n, e, size), size, to, rounding), e, to);
                 if (q) {
                     cpu.vreg[2 * d + 1] = r;
                 } else {
@@ -298,11 +298,11 @@ final class SimdFloat {
                 int elements = (q ? 128 : 64) / size;
                 long lo = 0, hi = 0;
                 for (int e = 0; e < elements; e++) {
-                    long r = unary(cpu, fn, elem(cpu, n, e, size), size);
-                    if (e * size < 64) lo |= place(r, e, size);
-                    else hi |= place(r, e, size);
+                    long r = unary(cpu, fn, SimdLanes.get(cpu, n, e, size), size);
+                    if (e * size < 64) lo |= SimdLanes.place(r, e, size);
+                    else hi |= SimdLanes.place(r, e, size);
                 }
-                setVector(cpu, d, lo, hi, q);
+                SimdLanes.write(cpu, d, lo, hi, q);
             }
         }
     }
@@ -313,11 +313,11 @@ final class SimdFloat {
         if (fn == CVTXN) {
             if (size == 32) throw cpu.undefined();
             cpu.checkFpEnabled();
-            setScalar(cpu, d, FpCore.convert(cpu, cpu.vreg[2 * n], 64, 32, FpCore.ROUND_ODD), 32);
+            SimdLanes.writeScalar(cpu, d, FpCore.convert(cpu, cpu.vreg[2 * n], 64, 32, FpCore.ROUND_ODD), 32);
             return;
         }
         cpu.checkFpEnabled();
-        setScalar(cpu, d, unary(cpu, fn, elem(cpu, n, 0, size), size), size);
+        SimdLanes.writeScalar(cpu, d, unary(cpu, fn, SimdLanes.get(cpu, n, 0, size), size), size);
     }
 
     private static void byElement(Cpu cpu, int fn, int insn, boolean scalar) {
@@ -327,19 +327,19 @@ final class SimdFloat {
         if (size == 64 && (l == 1 || (!scalar && !q))) throw cpu.undefined();
         cpu.checkFpEnabled();
         int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
-        long element2 = elem(cpu, m, size == 64 ? h : (h << 1) | l, size);
+        long element2 = SimdLanes.get(cpu, m, size == 64 ? h : (h << 1) | l, size);
         if (scalar) {
-            setScalar(cpu, d, binary(cpu, fn, elem(cpu, n, 0, size), element2, elem(cpu, d, 0, size), size), size);
+            SimdLanes.writeScalar(cpu, d, binary(cpu, fn, SimdLanes.get(cpu, n, 0, size), element2, SimdLanes.get(cpu, d, 0, size), size), size);
             return;
         }
         int elements = (q ? 128 : 64) / size;
         long lo = 0, hi = 0;
         for (int e = 0; e < elements; e++) {
-            long r = binary(cpu, fn, elem(cpu, n, e, size), element2, elem(cpu, d, e, size), size);
-            if (e * size < 64) lo |= place(r, e, size);
-            else hi |= place(r, e, size);
+            long r = binary(cpu, fn, SimdLanes.get(cpu, n, e, size), element2, SimdLanes.get(cpu, d, e, size), size);
+            if (e * size < 64) lo |= SimdLanes.place(r, e, size);
+            else hi |= SimdLanes.place(r, e, size);
         }
-        setVector(cpu, d, lo, hi, q);
+        SimdLanes.write(cpu, d, lo, hi, q);
     }
 
     /** SCVTF, UCVTF, FCVTZS, FCVTZU with fbits = 2 * esize - immh:immb (the patterns leave only S and D). */
@@ -352,17 +352,17 @@ final class SimdFloat {
         int fbits = 2 * size - immhb;
         int d = insn & 31, n = (insn >>> 5) & 31;
         if (scalar) {
-            setScalar(cpu, d, fixed(cpu, fn, elem(cpu, n, 0, size), fbits, size), size);
+            SimdLanes.writeScalar(cpu, d, fixed(cpu, fn, SimdLanes.get(cpu, n, 0, size), fbits, size), size);
             return;
         }
         int elements = (q ? 128 : 64) / size;
         long lo = 0, hi = 0;
         for (int e = 0; e < elements; e++) {
-            long r = fixed(cpu, fn, elem(cpu, n, e, size), fbits, size);
-            if (e * size < 64) lo |= place(r, e, size);
-            else hi |= place(r, e, size);
+            long r = fixed(cpu, fn, SimdLanes.get(cpu, n, e, size), fbits, size);
+            if (e * size < 64) lo |= SimdLanes.place(r, e, size);
+            else hi |= SimdLanes.place(r, e, size);
         }
-        setVector(cpu, d, lo, hi, q);
+        SimdLanes.write(cpu, d, lo, hi, q);
     }
 
     // ---- element functions
@@ -434,31 +434,6 @@ final class SimdFloat {
         };
     }
 
-    // ---- lanes
-
     /** sz (bit 22): single or double precision. */
     private static int esize(int insn) { return (insn & (1 << 22)) != 0 ? 64 : 32; }
-
-    /** Element e of Vreg, {@code size} bits (16, 32 or 64), zero-extended. */
-    static long elem(Cpu cpu, int reg, int e, int size) {
-        int bit = e * size;
-        long word = cpu.vreg[2 * reg + (bit >>> 6)];
-        return size == 64 ? word : (word >>> (bit & 63)) & ((1L << size) - 1);
-    }
-
-    /** Element e's value at its place within its 64-bit half. */
-    private static long place(long v, int e, int size) {
-        return size == 64 ? v : (v & ((1L << size) - 1)) << ((e * size) & 63);
-    }
-
-    /** A 64-bit (Q=0) result zeroes the upper half of Vd. */
-    private static void setVector(Cpu cpu, int d, long lo, long hi, boolean q) {
-        cpu.vreg[2 * d] = lo;
-        cpu.vreg[2 * d + 1] = q ? hi : 0;
-    }
-
-    private static void setScalar(Cpu cpu, int d, long v, int size) {
-        cpu.vreg[2 * d] = size == 64 ? v : v & 0xffffffffL;
-        cpu.vreg[2 * d + 1] = 0;
-    }
 }
