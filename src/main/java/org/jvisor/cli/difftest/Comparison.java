@@ -54,16 +54,13 @@ final class Comparison {
     /** Vn as 128 bits: high half, underscore, low half. */
     static String hex128(long[] v, int n) { return String.format("0x%016x_%016x", v[2 * n + 1], v[2 * n]); }
 
-    /** FPSR cumulative flags by name: upper case when set. */
+    /** FPSR cumulative flags (IOC DZC OFC UFC IXC IDC) and QC that are set, or "none". */
     static String fpsrFlags(int fpsr) {
-        String[] names = {"ioc", "dzc", "ofc", "ufc", "ixc", "", "", "idc"};
+        String[] names = {"IOC", "DZC", "OFC", "UFC", "IXC", "", "", "IDC"};
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (names[i].isEmpty()) continue;
-            if (!b.isEmpty()) b.append(' ');
-            b.append((fpsr & (1 << i)) != 0 ? names[i].toUpperCase() : names[i]);
-        }
-        return b.append((fpsr & (1 << 27)) != 0 ? " QC" : " qc").toString();
+        for (int i = 0; i < 8; i++) if ((fpsr & (1 << i)) != 0) b.append(b.isEmpty() ? "" : " ").append(names[i]);
+        if ((fpsr & (1 << 27)) != 0) b.append(b.isEmpty() ? "" : " ").append("QC");
+        return b.isEmpty() ? "none" : b.toString();
     }
 
     static String hex(long v) { return String.format("0x%016x", v); }

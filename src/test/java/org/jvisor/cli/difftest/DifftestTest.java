@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class DifftestTest {
     /** Instruction groups checked in CI (see the class comment). */
-    static final List<String> GROUPS = List.of("dp", "ls", "branch", "lse", "sys");
+    static final List<String> GROUPS = List.of("dp", "ls", "branch", "lse", "sys", "simdls", "simdperm");
 
     @BeforeAll
     static void qemuIsInstalled() {
@@ -53,6 +53,31 @@ class DifftestTest {
         assertEquals(1, m.minimalLength(), m.report());
         assertTrue(m.report().contains("[B]"), m.report());
         assertTrue(m.report().contains("x5: jvisor"), m.report());
+    }
+
+    @Test
+    void anInjectedDifferenceInAVectorRegisterIsReportedAndMinimised() {
+        // jvisor "gets wrong" V5 and FPSR after any SIMD&FP LDR (unsigned offset): the report shows that unit
+        // and the initial FP state.
+        Difftest d = new Difftest(new Difftest.Options(60, 11, List.of("simdls"), 8, 500, 2));
+        d.jvisorTamper = (s, o) -> {
+            for (Unit u : s.units())
+                if ((u.main().word() & 0x3f400000) == 0x3d400000) {
+                    long[] v = o.fp().v().clone();
+                    v[11] ^= 1L << 63;
+                    return new Outcome(o.x(), o.sp(), o.nzcv(), o.signal(), o.faultPc(), o.faultAddr(), o.memory(), o.note(),
+                            new FpState(v, o.fp().fpcr(), o.fp().fpsr() | 0x10));
+                }
+            return o;
+        };
+        Difftest.Result r = d.run();
+        assertTrue(r.mismatches() > 0, "some sequence has an LDR (SIMD&FP, unsigned offset)");
+        Difftest.Mismatch m = r.reports().getFirst();
+        assertEquals(1, m.minimalLength(), m.report());
+        assertTrue(m.report().contains("ldr "), m.report());
+        assertTrue(m.report().contains("v5: jvisor 0x8"), m.report());
+        assertTrue(m.report().contains("fpsr: jvisor"), m.report());
+        assertTrue(m.report().contains("fpcr "), m.report());
     }
 
     @Test
