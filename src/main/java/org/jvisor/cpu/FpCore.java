@@ -312,8 +312,8 @@ public final class FpCore {
             } else if (size == 32) {
                 double p = (double) Float.intBitsToFloat((int) a) * (double) Float.intBitsToFloat((int) b);
                 float r = (float) p;
-                float ar = Math.abs(r);
-                if (ar >= Float.MIN_NORMAL && ar <= Float.MAX_VALUE) {
+                // The exact product, not the rounded one, decides tininess (before rounding).
+                if (Math.abs(p) >= Float.MIN_NORMAL && Math.abs(r) <= Float.MAX_VALUE) {
                     if (r != p) c.fpsr |= IXC;
                     return Float.floatToRawIntBits(r) & 0xFFFF_FFFFL;
                 }
@@ -363,9 +363,10 @@ public final class FpCore {
                 }
             } else if (size == 32) {
                 double x = Float.intBitsToFloat((int) a), y = Float.intBitsToFloat((int) b);
-                float r = (float) (x / y);
-                float ar = Math.abs(r);
-                if (ar >= Float.MIN_NORMAL && ar <= Float.MAX_VALUE && y != 0 && Math.abs(y) <= Float.MAX_VALUE) {
+                double q = x / y;
+                float r = (float) q;
+                // q above the smallest normal implies the exact quotient is not tiny.
+                if (Math.abs(q) > Float.MIN_NORMAL && Math.abs(r) <= Float.MAX_VALUE && Math.abs(y) <= Float.MAX_VALUE) {
                     if (Math.fma(-(double) r, y, x) != 0) c.fpsr |= IXC;
                     return Float.floatToRawIntBits(r) & 0xFFFF_FFFFL;
                 }
@@ -824,7 +825,7 @@ public final class FpCore {
             c.fpsr |= OFC | IXC;
             return sign | (toInf ? infinity(size) : maxNormal(size));
         }
-        long big = size == 16 ? 0x7800L : size == 32 ? 0x7E80_0000L : 0x7FD0_0000_0000_0000L; // 2^14, 2^126, 2^1022
+        long big = size == 16 ? 0x7400L : size == 32 ? 0x7E80_0000L : 0x7FD0_0000_0000_0000L; // 2^14, 2^126, 2^1022
         if (size != 16 && (c.fpcr & FPCR_FZ) != 0 && mag >= big) {
             c.fpsr |= UFC;
             return sign;
