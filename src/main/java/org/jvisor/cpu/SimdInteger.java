@@ -16,7 +16,7 @@ final class SimdInteger {
     static final int SAME = 1, SAME_S = 2, DIFF = 3, DIFF_S = 4, MISC = 5, MISC_S = 6, SHIFT = 7, SHIFT_S = 8,
             ACROSS = 9, ELEM = 10, ELEM_S = 11, PAIR_S = 12;
 
-    static final Encoding[] ENCODINGS = {
+    static final Encoding[] ENCODINGS = flatten(
             same("SHADD", 0, "00000"), same("SQADD", 0, "00001"), same("SRHADD", 0, "00010"),
             same("SHSUB", 0, "00100"), same("SQSUB", 0, "00101"), same("CMGT", 0, "00110"),
             same("CMGE", 0, "00111"), same("SSHL", 0, "01000"), same("SQSHL", 0, "01001"),
@@ -98,8 +98,17 @@ final class SimdInteger {
             elem("UMLSL (by element)", 1, "0110"), elem("UMULL (by element)", 1, "1010"),
             elemS("SQDMLAL (by element, scalar)", "0011"), elemS("SQDMLSL (by element, scalar)", "0111"),
             elemS("SQDMULL (by element, scalar)", "1011"), elemS("SQDMULH (by element, scalar)", "1100"),
-            elemS("SQRDMULH (by element, scalar)", "1101"),
-    };
+            elemS("SQRDMULH (by element, scalar)", "1101"));
+
+    /** The table's lines: single encodings and the shift-by-immediate groups of four. */
+    private static Encoding[] flatten(Object... lines) {
+        java.util.List<Encoding> out = new java.util.ArrayList<>();
+        for (Object o : lines) {
+            if (o instanceof Encoding e) out.add(e);
+            else out.addAll(java.util.List.of((Encoding[]) o));
+        }
+        return out.toArray(new Encoding[0]);
+    }
 
     private static Encoding same(String name, int u, String opc) {
         return new Encoding(name, "0Q" + u + "01110ss1mmmmm" + opc + "1nnnnnddddd", SAME);
@@ -125,12 +134,24 @@ final class SimdInteger {
         return new Encoding(name, "01" + u + "11110ss10000" + opc + "10nnnnnddddd", MISC_S);
     }
 
-    private static Encoding shift(String name, int u, String opc) {
-        return new Encoding(name, "0Q" + u + "011110hhhhbbb" + opc + "1nnnnnddddd", SHIFT);
+    /**
+     * One line per immh's leading one (element size), so that immh=0000, the modified immediate space
+     * (SimdPermute's MOVI/MVNI/ORR/BIC/FMOV), matches none of them: the decoder prefers more fixed bits.
+     */
+    private static Encoding[] shift(String name, int u, String opc) {
+        return shifts(name, "0Q" + u + "011110", opc, SHIFT);
     }
 
-    private static Encoding shiftS(String name, int u, String opc) {
-        return new Encoding(name, "01" + u + "111110hhhhbbb" + opc + "1nnnnnddddd", SHIFT_S);
+    private static Encoding[] shiftS(String name, int u, String opc) {
+        return shifts(name, "01" + u + "111110", opc, SHIFT_S);
+    }
+
+    private static Encoding[] shifts(String name, String head, String opc, int op) {
+        String[] immh = {"1hhh", "01hh", "001h", "0001"};
+        Encoding[] out = new Encoding[immh.length];
+        for (int i = 0; i < immh.length; i++)
+            out[i] = new Encoding(name, head + immh[i] + "bbb" + opc + "1nnnnnddddd", op);
+        return out;
     }
 
     private static Encoding across(String name, int u, String opc) {
