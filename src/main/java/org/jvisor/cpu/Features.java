@@ -15,6 +15,7 @@ public final class Features {
     public static Features cortexA57() {
         Features f = new Features();
         f.crc32 = true;
+        f.aes = f.pmull = f.sha1 = f.sha2 = true;
         return f;
     }
 
