@@ -179,6 +179,24 @@ class HarnessTest {
     }
 
     @Test
+    void anFpInstructionsResultAndFlagsAreCompared() throws Exception {
+        // fadd d0, d1, d2 with 1.0 + 2^-60 rounded towards +infinity: the next double above 1.0, and IXC.
+        Sequence s = seq(Profile.A57, 0x1e622820);
+        long[] v = new long[64];
+        v[2] = 0x3ff0000000000000L;
+        v[4] = 0x3c30000000000000L;
+        v[1] = -1; // the top half of V0 is zeroed by the scalar write
+        s = s.withFp(new FpState(v, 1 << 22, 0));
+        Layout l = new Layout(List.of(s));
+        Outcome q = qemu(l).getFirst();
+        assertEquals(0x3ff0000000000001L, q.fp().v()[0]);
+        assertEquals(0, q.fp().v()[1]);
+        assertEquals(0x10, q.fp().fpsr());
+        Outcome j = JvisorRunner.run(l, Profile.A57).getFirst();
+        assertEquals(List.of(), Comparison.diff(j, q, l.recAddr[0], l.initialRecord(0)));
+    }
+
+    @Test
     void aDifferenceInAnyPartOfTheStateIsReported() {
         long[] x = new long[31];
         byte[] m = new byte[Layout.SCRATCH_SIZE];
