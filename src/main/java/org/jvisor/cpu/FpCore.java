@@ -412,6 +412,10 @@ public final class FpCore {
 
     /** FPMulAdd: addend + a * b with a single rounding. */
     public static long mulAdd(Cpu c, long addend, long a, long b, int size) {
+        if ((c.fpcr & NON_DEFAULT) == 0) {
+            long r = size == 64 ? fastMulAdd64(c, addend, a, b) : size == 32 ? fastMulAdd32(c, addend, a, b) : -1;
+            if (r != -1) return r;
+        }
         addend = flush(c, addend, size);
         a = flush(c, a, size);
         b = flush(c, b, size);
@@ -426,6 +430,50 @@ public final class FpCore {
             return r;
         }
         return fusedMulAdd(c, addend, a, b, size, 0, rounding(c));
+    }
+
+    /**
+     * Double FMA by the host when the result is normal and its exactness can be told from the lowest set
+     * bits: the product's is at L1, the addend's at L2; if they differ, the exact sum's lowest set bit is
+     * min(L1, L2), and it is representable iff that is not below the result's ulp. -1 when undecided.
+     */
+    private static long fastMulAdd64(Cpu c, long addend, long a, long b) {
+        long ma = significand(a, 64), mb = significand(b, 64), mc = significand(addend, 64);
+        if (((a >>> 52) & 0x7FF) == 0x7FF || ((b >>> 52) & 0x7FF) == 0x7FF || ((addend >>> 52) & 0x7FF) == 0x7FF || ma == 0 || mb == 0 || mc == 0)
+            return -1;
+        double r = Math.fma(Double.longBitsToDouble(a), Double.longBitsToDouble(b), Double.longBitsToDouble(addend));
+        double ar = Math.abs(r);
+        // Above the smallest normal: the exact sum is not tiny either (rounding is monotonic).
+        if (!(ar > Double.MIN_NORMAL && ar <= Double.MAX_VALUE)) return -1;
+        int l1 = Long.numberOfTrailingZeros(ma) + lsbExponent(a, 64) + Long.numberOfTrailingZeros(mb) + lsbExponent(b, 64);
+        int l2 = Long.numberOfTrailingZeros(mc) + lsbExponent(addend, 64);
+        if (Math.min(l1, l2) < Math.getExponent(r) - 52) {
+            if (l1 == l2) return -1;
+            c.fpsr |= IXC;
+        }
+        return Double.doubleToRawLongBits(r);
+    }
+
+    /**
+     * Single FMA through doubles: the product is exact, TwoSum gives the sum's error; rounding the double
+     * sum to single is then right unless the double sum sits exactly halfway between two singles while
+     * inexact. -1 when undecided.
+     */
+    private static long fastMulAdd32(Cpu c, long addend, long a, long b) {
+        double p = (double) Float.intBitsToFloat((int) a) * (double) Float.intBitsToFloat((int) b);
+        double z = Float.intBitsToFloat((int) addend);
+        double s = p + z;
+        float f = (float) s;
+        if (!(Math.abs(s) > Float.MIN_NORMAL && Math.abs(f) <= Float.MAX_VALUE)) return -1;
+        double bb = s - p;
+        double t = (p - (s - bb)) + (z - bb);
+        if (t != 0) {
+            if ((Double.doubleToRawLongBits(s) & ((1L << 29) - 1)) == 1L << 28) return -1;
+            c.fpsr |= IXC;
+        } else if (f != s) {
+            c.fpsr |= IXC;
+        }
+        return Float.floatToRawIntBits(f) & 0xFFFF_FFFFL;
     }
 
     /**
