@@ -71,6 +71,8 @@ final class LinuxPrograms {
         if (j.failure() != null || !q.stdout().equals(j.stdoutText()))
             fail(name + ": " + why + "\n" + firstDifference(q.stdout(), j.stdoutText()));
         assertEquals(q.status(), j.exitStatus(), name + ": exit status; " + why);
+        System.out.println("linux program " + name + ": " + j.instructions() + " instructions in jvisor"
+                + (j.unknownSyscalls().isEmpty() ? "" : ", system calls not emulated (-ENOSYS): " + j.unknownSyscalls()));
         return j;
     }
 

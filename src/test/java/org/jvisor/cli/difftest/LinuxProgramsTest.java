@@ -7,8 +7,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Static Linux programs that pass in jvisor, in the default run. {@link LinuxProgramsCheck} has all of them
- * (run it with {@code -Dtest=LinuxProgramsCheck}); a program moves here once it passes on main.
+ * Every static Linux program of {@code src/test/resources/linux}, run in jvisor and under QEMU (see
+ * {@link LinuxPrograms}): the same standard output and exit status. A failure names the first instruction
+ * jvisor could not run, or the first line that differs.
  */
 class LinuxProgramsTest {
     @BeforeAll
@@ -22,5 +23,30 @@ class LinuxProgramsTest {
         assertEquals(3, r.exitStatus());
         assertTrue(r.stdoutText().contains("mmap zeroed=1\n"), r.stdoutText());
         assertTrue(r.unknownSyscalls().isEmpty(), r.unknownSyscalls().toString());
+    }
+
+    @Test
+    void glibcStartupAndStdio() throws Exception {
+        LinuxPrograms.check("hello");
+    }
+
+    @Test
+    void printfOfDoublesAndFloats() throws Exception {
+        LinuxPrograms.check("printf");
+    }
+
+    @Test
+    void mathFunctionsRoundingModesAndFlags() throws Exception {
+        LinuxPrograms.check("math");
+    }
+
+    @Test
+    void stringFunctionsAtEveryAlignment() throws Exception {
+        LinuxPrograms.check("strings");
+    }
+
+    @Test
+    void vectorisedLoops() throws Exception {
+        LinuxPrograms.check("vector");
     }
 }
