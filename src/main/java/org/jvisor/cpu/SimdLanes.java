@@ -26,6 +26,26 @@ final class SimdLanes {
         return (w << (64 - esize - (bit & 63))) >> (64 - esize);
     }
 
+    /** Elem[V[n], i, esize] = v (truncated to esize); the other bits of the 128-bit register are kept. */
+    static void set(Cpu cpu, int n, int i, int esize, long v) {
+        int bit = i * esize, w = 2 * n + (bit >>> 6);
+        long m = mask(esize) << (bit & 63);
+        cpu.vreg[w] = (cpu.vreg[w] & ~m) | ((v << (bit & 63)) & m);
+    }
+
+    /** Element {@code i} of the 128-bit value hi:lo, zero-extended. */
+    static long lane(long lo, long hi, int i, int esize) { return lane(inHigh(i, esize) ? hi : lo, i, esize); }
+
+    /** Replicate(v, 64 / esize): the low esize bits of {@code v} repeated across 64 bits. */
+    static long replicate(long v, int esize) {
+        return switch (esize) {
+            case 8 -> (v & 0xffL) * 0x0101010101010101L;
+            case 16 -> (v & 0xffffL) * 0x0001000100010001L;
+            case 32 -> (v & 0xffffffffL) * 0x0000000100000001L;
+            default -> v;
+        };
+    }
+
     /** Sign-extends the low {@code esize} bits of {@code v}. */
     static long sext(long v, int esize) { return (v << (64 - esize)) >> (64 - esize); }
 

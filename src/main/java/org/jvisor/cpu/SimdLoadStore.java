@@ -218,8 +218,8 @@ final class SimdLoadStore {
         for (int e = 0; e < elements; e++) {
             for (int s = 0; s < selem; s++) {
                 int tt = (t + s) & 31;
-                if (load) VectorLanes.setElem(v, tt, e, size, cpu.read(address, ebytes, 0));
-                else cpu.write(address, ebytes, VectorLanes.elem(v, tt, e, size), 0);
+                if (load) SimdLanes.set(cpu, tt, e, 8 << size, cpu.read(address, ebytes, 0));
+                else cpu.write(address, ebytes, SimdLanes.get(cpu, tt, e, 8 << size), 0);
                 address += ebytes;
             }
         }
@@ -270,16 +270,16 @@ final class SimdLoadStore {
                 long e = k == 0 ? e0 : k == 1 ? e1 : k == 2 ? e2 : e3;
                 int tt = (t + k) & 31;
                 if (replicate) {
-                    long r = VectorLanes.replicate(e, scale);
+                    long r = SimdLanes.replicate(e, 8 << scale);
                     v[2 * tt] = r;
                     v[2 * tt + 1] = q != 0 ? r : 0;
                 } else {
-                    VectorLanes.setElem(v, tt, index, scale, e);
+                    SimdLanes.set(cpu, tt, index, 8 << scale, e);
                 }
             }
         } else {
             for (int k = 0; k < selem; k++)
-                cpu.write(address + (long) k * ebytes, ebytes, VectorLanes.elem(v, (t + k) & 31, index, scale), 0);
+                cpu.write(address + (long) k * ebytes, ebytes, SimdLanes.get(cpu, (t + k) & 31, index, 8 << scale), 0);
         }
         if (post) {
             int m = (insn >>> 16) & 31;

@@ -79,19 +79,19 @@ final class SimdPermute {
             switch (opcode & 3) {
                 case 1 -> { // UZP: the even (odd) elements of the concatenation Vm:Vn
                     int k = 2 * e + part;
-                    x = k < elements ? VectorLanes.elem(n0, n1, k, size) : VectorLanes.elem(m0, m1, k - elements, size);
+                    x = k < elements ? SimdLanes.lane(n0, n1, k, 8 << size) : SimdLanes.lane(m0, m1, k - elements, 8 << size);
                 }
                 case 2 -> { // TRN
                     int k = (e & ~1) + part;
-                    x = (e & 1) == 0 ? VectorLanes.elem(n0, n1, k, size) : VectorLanes.elem(m0, m1, k, size);
+                    x = (e & 1) == 0 ? SimdLanes.lane(n0, n1, k, 8 << size) : SimdLanes.lane(m0, m1, k, 8 << size);
                 }
                 default -> { // ZIP: interleave the low (high) halves
                     int k = part * half + (e >>> 1);
-                    x = (e & 1) == 0 ? VectorLanes.elem(n0, n1, k, size) : VectorLanes.elem(m0, m1, k, size);
+                    x = (e & 1) == 0 ? SimdLanes.lane(n0, n1, k, 8 << size) : SimdLanes.lane(m0, m1, k, 8 << size);
                 }
             }
-            if ((e << (3 + size)) < 64) r0 |= VectorLanes.place(x, e, size);
-            else r1 |= VectorLanes.place(x, e, size);
+            if ((e << (3 + size)) < 64) r0 |= SimdLanes.place(x, e, 8 << size);
+            else r1 |= SimdLanes.place(x, e, 8 << size);
         }
         setVector(cpu, d, q, r0, r1);
     }
@@ -101,13 +101,12 @@ final class SimdPermute {
         int q = (insn >>> 30) & 1, pos = (insn >>> 11) & 15;
         if (q == 0 && pos >= 8) throw cpu.undefined();
         cpu.checkFpEnabled();
-        long[] v = cpu.vreg;
         int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
         int bytes = 8 << q;
         long r0 = 0, r1 = 0;
         for (int i = 0; i < bytes; i++) {
             int k = pos + i;
-            long b = k < bytes ? VectorLanes.elem(v, n, k, 0) : VectorLanes.elem(v, m, k - bytes, 0);
+            long b = k < bytes ? SimdLanes.get(cpu, n, k, 8) : SimdLanes.get(cpu, m, k - bytes, 8);
             if (i < 8) r0 |= b << (8 * i);
             else r1 |= b << (8 * (i - 8));
         }
@@ -124,10 +123,10 @@ final class SimdPermute {
         long i0 = v[2 * m], i1 = v[2 * m + 1], d0 = v[2 * d], d1 = v[2 * d + 1];
         long r0 = 0, r1 = 0;
         for (int i = 0; i < (8 << q); i++) {
-            int index = (int) VectorLanes.elem(i0, i1, i, 0);
+            int index = (int) SimdLanes.lane(i0, i1, i, 8);
             long b;
-            if (index < 16 * regs) b = VectorLanes.elem(v, (n + (index >>> 4)) & 31, index & 15, 0);
-            else b = tbx ? VectorLanes.elem(d0, d1, i, 0) : 0;
+            if (index < 16 * regs) b = SimdLanes.get(cpu, (n + (index >>> 4)) & 31, index & 15, 8);
+            else b = tbx ? SimdLanes.lane(d0, d1, i, 8) : 0;
             if (i < 8) r0 |= b << (8 * i);
             else r1 |= b << (8 * (i - 8));
         }
@@ -158,26 +157,26 @@ final class SimdPermute {
         int d = insn & 31, n = (insn >>> 5) & 31;
         switch (op) {
             case DUP_ELEMENT, DUP_GENERAL -> {
-                long x = op == DUP_GENERAL ? cpu.x[n] : VectorLanes.elem(v, n, index, size);
-                long r = VectorLanes.replicate(x, size);
+                long x = op == DUP_GENERAL ? cpu.x[n] : SimdLanes.get(cpu, n, index, 8 << size);
+                long r = SimdLanes.replicate(x, 8 << size);
                 setVector(cpu, d, q, r, r);
             }
             case DUP_SCALAR -> {
-                long x = VectorLanes.elem(v, n, index, size);
+                long x = SimdLanes.get(cpu, n, index, 8 << size);
                 v[2 * d] = x;
                 v[2 * d + 1] = 0;
             }
-            case INS_GENERAL -> VectorLanes.setElem(v, d, index, size, cpu.x[n]);
+            case INS_GENERAL -> SimdLanes.set(cpu, d, index, 8 << size, cpu.x[n]);
             case INS_ELEMENT -> {
                 int srcIndex = ((insn >>> 11) & 15) >>> size;
-                VectorLanes.setElem(v, d, index, size, VectorLanes.elem(v, n, srcIndex, size));
+                SimdLanes.set(cpu, d, index, 8 << size, SimdLanes.get(cpu, n, srcIndex, 8 << size));
             }
             case SMOV -> {
                 int bits = 64 - (8 << size);
-                long x = VectorLanes.elem(v, n, index, size) << bits >> bits;
+                long x = SimdLanes.get(cpu, n, index, 8 << size) << bits >> bits;
                 cpu.setX(d, q != 0 ? x : x & 0xffffffffL);
             }
-            default -> cpu.setX(d, VectorLanes.elem(v, n, index, size)); // UMOV
+            default -> cpu.setX(d, SimdLanes.get(cpu, n, index, 8 << size)); // UMOV
         }
     }
 
@@ -218,10 +217,10 @@ final class SimdPermute {
                 long r0 = 0, r1 = 0;
                 int elements = (8 << q) >>> size;
                 for (int e = 0; e < elements; e++) {
-                    long x = VectorLanes.elem(lo, hi, e, size);
+                    long x = SimdLanes.lane(lo, hi, e, 8 << size);
                     long c = op == CLZ ? countLeadingZeros(x, esize) : countLeadingZeros((x ^ (x >>> 1)) & ((1L << (esize - 1)) - 1), esize - 1);
-                    if (e < elements / (1 + q)) r0 |= VectorLanes.place(c, e, size);
-                    else r1 |= VectorLanes.place(c, e, size);
+                    if (e < elements / (1 + q)) r0 |= SimdLanes.place(c, e, 8 << size);
+                    else r1 |= SimdLanes.place(c, e, 8 << size);
                 }
                 setVector(cpu, d, q, r0, r1);
             }
@@ -243,7 +242,7 @@ final class SimdPermute {
     private static long reverseElements(long x, int size, int flip) {
         int elements = 8 >>> size;
         long r = 0;
-        for (int e = 0; e < elements; e++) r |= VectorLanes.place(VectorLanes.elem(x, 0, e, size), e ^ flip, size);
+        for (int e = 0; e < elements; e++) r |= SimdLanes.place(SimdLanes.lane(x, e, 8 << size), e ^ flip, 8 << size);
         return r;
     }
 
@@ -274,16 +273,16 @@ final class SimdPermute {
     static long advSimdExpandImm(int op, int cmode, int imm8) {
         long i = imm8 & 0xffL;
         return switch (cmode >>> 1) {
-            case 0 -> VectorLanes.replicate(i, 2);
-            case 1 -> VectorLanes.replicate(i << 8, 2);
-            case 2 -> VectorLanes.replicate(i << 16, 2);
-            case 3 -> VectorLanes.replicate(i << 24, 2);
-            case 4 -> VectorLanes.replicate(i, 1);
-            case 5 -> VectorLanes.replicate(i << 8, 1);
-            case 6 -> VectorLanes.replicate((cmode & 1) == 0 ? (i << 8) | 0xff : (i << 16) | 0xffff, 2);
+            case 0 -> SimdLanes.replicate(i, 32);
+            case 1 -> SimdLanes.replicate(i << 8, 32);
+            case 2 -> SimdLanes.replicate(i << 16, 32);
+            case 3 -> SimdLanes.replicate(i << 24, 32);
+            case 4 -> SimdLanes.replicate(i, 16);
+            case 5 -> SimdLanes.replicate(i << 8, 16);
+            case 6 -> SimdLanes.replicate((cmode & 1) == 0 ? (i << 8) | 0xff : (i << 16) | 0xffff, 32);
             default -> {
                 if ((cmode & 1) == 0) {
-                    if (op == 0) yield VectorLanes.replicate(i, 0);
+                    if (op == 0) yield SimdLanes.replicate(i, 8);
                     long r = 0;
                     for (int b = 0; b < 8; b++) if ((imm8 & (1 << b)) != 0) r |= 0xffL << (8 * b);
                     yield r;
@@ -291,7 +290,7 @@ final class SimdPermute {
                 long sign = i >>> 7, b6 = (i >>> 6) & 1, low = i & 0x3f;
                 if (op == 0) { // single precision: a:NOT(b):Replicate(b,5):cdefgh:Zeros(19)
                     long f = (sign << 31) | ((b6 ^ 1) << 30) | ((b6 != 0 ? 0x1fL : 0) << 25) | (low << 19);
-                    yield VectorLanes.replicate(f, 2);
+                    yield SimdLanes.replicate(f, 32);
                 }
                 yield (sign << 63) | ((b6 ^ 1) << 62) | ((b6 != 0 ? 0xffL : 0) << 54) | (low << 48);
             }
