@@ -199,8 +199,10 @@ final class SimdLoadStore {
 
     private static void transferMultiple(Cpu cpu, boolean load, int t, long address, int q, int size, int rpt, int selem) {
         long[] v = cpu.vreg;
-        if (selem == 1) {
-            // One structure element per register: memory holds each register's bytes in order.
+        if (selem == 1 && (size == 3 || (address & 7) == 0)) {
+            // One structure element per register: memory holds each register's bytes in order, read as
+            // doublewords. Elements smaller than 8 bytes at an unaligned address go one by one below:
+            // alignment (Device memory, SCTLR.A) is checked per element.
             for (int r = 0; r < rpt; r++) {
                 int tt = (t + r) & 31;
                 if (load) {
@@ -215,6 +217,17 @@ final class SimdLoadStore {
             return;
         }
         int elements = (8 << q) >>> size, ebytes = 1 << size;
+        if (selem == 1) {
+            for (int r = 0; r < rpt; r++) {
+                int tt = (t + r) & 31;
+                for (int e = 0; e < elements; e++, address += ebytes) {
+                    if (load) SimdLanes.set(cpu, tt, e, 8 << size, cpu.read(address, ebytes, 0));
+                    else cpu.write(address, ebytes, SimdLanes.get(cpu, tt, e, 8 << size), 0);
+                }
+                if (load && q == 0) v[2 * tt + 1] = 0;
+            }
+            return;
+        }
         for (int e = 0; e < elements; e++) {
             for (int s = 0; s < selem; s++) {
                 int tt = (t + s) & 31;

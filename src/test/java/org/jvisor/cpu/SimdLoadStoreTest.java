@@ -337,4 +337,37 @@ class SimdLoadStoreTest {
             assertEquals(0xbfbebdbcbbbab9b8L, m.cpu.vreg[3], insn);
         }
     }
+
+    // ---- alignment on Device memory (MMU off) -------------------------------------------------------
+
+    /** Runs {@code insn} with the MMU off (all data accesses Device-nGnRnE) and x1 = DATA + {@code offset}. */
+    private static TestMachine device(String insn, int offset) {
+        TestMachine m = LoadStoreTest.machine(new TestMachine(), insn);
+        m.cpu.sr.cpacrEl1 = 3L << 20;
+        byte[] b = new byte[64];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) (0x40 + i);
+        m.bus.writeBytes(LoadStoreTest.DATA, b);
+        m.cpu.x[1] = LoadStoreTest.DATA + offset;
+        return m;
+    }
+
+    @Test
+    void structureAccessesToDeviceMemoryNeedOnlyElementAlignment() {
+        // Arm ARM: an unaligned access to Device memory is an alignment fault, and the structure loads and
+        // stores access memory element by element, so byte elements may sit at any address.
+        TestMachine m = device("ld1 {v1.16b, v2.16b}, [x1]\n    sub x2, x1, #1\n    st1 {v1.8h}, [x2]", 1);
+        assertEquals(0, m.runToHvc());
+        assertEquals(0x4847464544434241L, m.cpu.vreg[2]);
+        assertEquals(0x504f4e4d4c4b4a49L, m.cpu.vreg[3]);
+        assertEquals(0x5857565554535251L, m.cpu.vreg[4]);
+        assertEquals(0x4847464544434241L, m.bus.read(LoadStoreTest.DATA, 8), "v1 stored at DATA");
+        String[][] misaligned = {{"ld1 {v1.4s}, [x1]", "2"}, {"ldr q1, [x1]", "2"}, {"ld2 {v1.8h, v2.8h}, [x1]", "1"},
+                {"st1 {v1.2d}, [x1]", "4"}, {"ld1 {v1.h}[3], [x1]", "3"}, {"ld1r {v1.4s}, [x1]", "6"}};
+        for (String[] c : misaligned) {
+            String insn = c[0];
+            m = device(insn, Integer.parseInt(c[1]));
+            assertEquals(1, m.runToHvc(), insn);
+            assertEquals(Cpu.esrValue(Cpu.EC_DABT_CUR, Mmu.FSC_ALIGNMENT | (insn.startsWith("st") ? 1 << 6 : 0)), m.cpu.sr.esr[1], insn);
+        }
+    }
 }
