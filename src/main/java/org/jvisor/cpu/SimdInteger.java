@@ -233,6 +233,12 @@ final class SimdInteger {
     }
 
     private static long word(Cpu cpu, int id, long a, long b, long acc, int esize) {
+        switch (id) { // the string and memory routines' operations, on all lanes at once
+            case ADD -> { return SimdLanes.addLanes(a, b, esize); }
+            case SUB -> { return SimdLanes.subLanes(a, b, esize); }
+            case CMEQ -> { return ~SimdLanes.nonZeroLanes(a ^ b, esize); }
+            default -> { }
+        }
         long r = 0;
         for (int i = 0, per = 64 / esize; i < per; i++)
             r |= place(same(cpu, id, lane(a, i, esize), lane(b, i, esize), lane(acc, i, esize), esize), i, esize);
