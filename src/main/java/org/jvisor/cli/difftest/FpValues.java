@@ -75,7 +75,9 @@ final class FpValues {
         return new FpState(v, fpcr, fpsr);
     }
 
-    /** 64 bits of lanes of one kind. */
+    /** 64 bits of lanes of one kind: one double, two singles, four halves, integers or random bits. */
+    long lanes() { return half64(); }
+
     private long half64() {
         return switch (rnd.nextInt(10)) {
             case 0, 1, 2 -> rnd.nextInt(8) == 0 ? randomDouble() : DOUBLES[rnd.nextInt(DOUBLES.length)];

@@ -81,10 +81,11 @@ final class Generator {
 
     Sequence next(int length) {
         long[] x = new long[31];
-        for (int k = 0; k < 31; k++) x[k] = value();
+        // FP/SIMD sequences also get FP bit patterns in general registers (FMOV, DUP, INS sources) and memory.
+        for (int k = 0; k < 31; k++) x[k] = fp && rnd.nextInt(5) == 0 ? fpValues.lanes() : value();
         byte[] scratch = new byte[Layout.SCRATCH_SIZE];
         for (int off = 0; off < scratch.length; off += 8) {
-            long v = rnd.nextInt(4) == 0 ? rnd.nextLong() : value();
+            long v = fp && rnd.nextInt(3) == 0 ? fpValues.lanes() : rnd.nextInt(4) == 0 ? rnd.nextLong() : value();
             for (int k = 0; k < 8; k++) scratch[off + k] = (byte) (v >>> (8 * k));
         }
         int spOffset = SCRATCH_MID + 16 * (rnd.nextInt(16) - 8);
