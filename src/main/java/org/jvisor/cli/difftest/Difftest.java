@@ -161,7 +161,11 @@ public final class Difftest {
             }
             List<Compared> out = new ArrayList<>();
             for (int i = 0; i < jv.size(); i++) {
-                out.add(new Compared(Comparison.diff(jv.get(i), qemu.get(i), l.recAddr[i], l.initialRecord(i)), qemu.get(i), l, i));
+                Outcome qo = qemu.get(i);
+                boolean vUnknown = qo.faultAddrMeaningful() && qo.faultPc() >= Layout.CODE_BASE
+                        && qo.faultPc() < Layout.CODE_BASE + 4L * l.code.length
+                        && isSimdFpLoad(l.code[(int) ((qo.faultPc() - Layout.CODE_BASE) / 4)]);
+                out.add(new Compared(Comparison.diff(jv.get(i), qo, l.recAddr[i], l.initialRecord(i), vUnknown), qo, l, i));
             }
             return out;
         } catch (SideFailed e) {
@@ -177,6 +181,11 @@ public final class Difftest {
         List<Compared> out = new ArrayList<>(compareAll(seqs.subList(0, half)));
         out.addAll(compareAll(seqs.subList(half, seqs.size())));
         return out;
+    }
+
+    /** A SIMD&FP load (any addressing form, structures included): the L bit, bit 22, is set in all of them. */
+    static boolean isSimdFpLoad(int w) {
+        return Generator.isLoadStore(w) && (w & (1 << 26)) != 0 && (w & (1 << 22)) != 0;
     }
 
     private static final class SideFailed extends Exception {

@@ -3,7 +3,10 @@ package org.jvisor.cli.difftest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Writes a static ELF64 AArch64 executable with PT_LOAD segments for code (R-X), data and the signal stack (RW-), no sections. */
+/**
+ * Writes a static ELF64 AArch64 executable with PT_LOAD segments for code (R-X), data and the signal stack
+ * (RW-) and the probe page (R--), no sections.
+ */
 final class ElfWriter {
     private static final int EHDR = 64, PHDR = 56, PAGE = 0x1000;
 
@@ -13,7 +16,8 @@ final class ElfWriter {
         byte[] code = l.codeBytes();
         int codeOff = PAGE;
         int dataOff = codeOff + roundUp(code.length);
-        ByteBuffer b = ByteBuffer.allocate(dataOff + l.data.length).order(ByteOrder.LITTLE_ENDIAN);
+        int probeOff = dataOff + roundUp(l.data.length);
+        ByteBuffer b = ByteBuffer.allocate(probeOff + Layout.PROBE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.put(new byte[] {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* little-endian */, 1 /* version */, 0 /* SysV */});
         b.position(16);
         b.putShort((short) 2); // ET_EXEC
@@ -25,17 +29,20 @@ final class ElfWriter {
         b.putInt(0); // e_flags
         b.putShort((short) EHDR);
         b.putShort((short) PHDR);
-        b.putShort((short) 3);
+        b.putShort((short) 4);
         b.putShort((short) 64); // e_shentsize
         b.putShort((short) 0);
         b.putShort((short) 0);
         phdr(b, 5 /* R+X */, codeOff, Layout.CODE_BASE, code.length, code.length);
         phdr(b, 6 /* R+W */, dataOff, Layout.DATA_BASE, l.data.length, l.dataMemSize());
         phdr(b, 6, 0, Layout.ALTSTACK_BASE, 0, Layout.ALTSTACK_SIZE);
+        phdr(b, 4 /* R */, probeOff, Layout.PROBE_BASE, Layout.PROBE_SIZE, Layout.PROBE_SIZE);
         b.position(codeOff);
         b.put(code);
         b.position(dataOff);
         b.put(l.data);
+        b.position(probeOff);
+        b.put(Layout.probeBytes());
         return b.array();
     }
 

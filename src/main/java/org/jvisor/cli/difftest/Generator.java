@@ -344,7 +344,12 @@ final class Generator {
             }
         }
         if (mayFault && rnd.nextInt(100) < BAD_ADDRESS_PERCENT) {
-            if (rnd.nextBoolean()) { // unmapped on both sides
+            int kind = rnd.nextInt(3);
+            if (kind == 2 && !aligned) { // the end of the probe page: part of the access readable, the rest unmapped
+                long a = Layout.PROBE_BASE + Layout.PROBE_SIZE - 1 - rnd.nextInt(64);
+                pre.add(Insn.fixed(A64.movz(rn, (int) a, 0)));
+                pre.add(Insn.fixed(A64.movk(rn, (int) (a >>> 16), 1)));
+            } else if (kind == 0) { // unmapped on both sides
                 long a = UNMAPPED + offset;
                 pre.add(Insn.fixed(A64.movz(rn, (int) a, 0)));
                 pre.add(Insn.fixed(A64.movk(rn, (int) (a >>> 16), 1)));

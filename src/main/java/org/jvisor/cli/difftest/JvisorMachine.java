@@ -38,7 +38,7 @@ final class JvisorMachine implements AutoCloseable {
     final Layout layout;
     final Cpu cpu;
     final PhysicalBus bus = new PhysicalBus();
-    private final Ram codeRam, dataRam, stackRam, tables;
+    private final Ram codeRam, dataRam, stackRam, probeRam, tables;
 
     JvisorMachine(Layout layout, Profile profile) {
         this.layout = layout;
@@ -46,11 +46,15 @@ final class JvisorMachine implements AutoCloseable {
         codeRam = Ram.allocate(ElfWriter.roundUp(code.length));
         dataRam = Ram.allocate(ElfWriter.roundUp(layout.dataMemSize()));
         stackRam = Ram.allocate(Layout.ALTSTACK_SIZE);
-        tables = Ram.allocate(0x2000);
+        probeRam = Ram.allocate(Layout.PROBE_SIZE);
+        tables = Ram.allocate(0x3000);
         bus.addRam(Layout.CODE_BASE, codeRam);
         bus.addRam(Layout.DATA_BASE, dataRam);
         bus.addRam(Layout.ALTSTACK_BASE, stackRam);
+        bus.addRam(Layout.PROBE_BASE, probeRam);
         bus.addRam(S2_TABLES, tables);
+        byte[] probe = Layout.probeBytes();
+        MemorySegment.copy(probe, 0, probeRam.segment(), ValueLayout.JAVA_BYTE, 0, probe.length);
         MemorySegment.copy(code, 0, codeRam.segment(), ValueLayout.JAVA_BYTE, 0, code.length);
         MemorySegment.copy(layout.data, 0, dataRam.segment(), ValueLayout.JAVA_BYTE, 0, layout.data.length);
         writeStage2Tables();
@@ -59,13 +63,18 @@ final class JvisorMachine implements AutoCloseable {
         cpu.sr.vtcrEl2 = VTCR;
     }
 
-    /** Level 1 table with one entry (the first GiB) pointing to a level 2 table of 2 MiB blocks. */
+    /** Level 1 table with one entry (the first GiB) pointing to a level 2 table of 2 MiB blocks (and one of pages). */
     private void writeStage2Tables() {
         MemorySegment t = tables.segment();
         t.set(D, 0, (S2_TABLES + 0x1000) | 3);
         map(t, Layout.CODE_BASE, codeRam.size(), 1L << 6); // S2AP 01: read-only, executable
         map(t, Layout.DATA_BASE, dataRam.size(), 3L << 6 | 1L << 54); // S2AP 11: read-write, XN
         map(t, Layout.ALTSTACK_BASE, stackRam.size(), 3L << 6 | 1L << 54);
+        // The probe page alone in its 2 MiB block: a level 3 table with that one page, read-only and XN.
+        long l3 = 0x2000;
+        t.set(D, 0x1000 + 8 * (Layout.PROBE_BASE >>> 21), (S2_TABLES + l3) | 3);
+        t.set(D, l3 + 8 * ((Layout.PROBE_BASE >>> 12) & 511), Layout.PROBE_BASE | 1L << 10 | 3L << 8 | 0xfL << 2 | 3
+                | 1L << 6 | 1L << 54);
     }
 
     private static void map(MemorySegment t, long base, long size, long perms) {
@@ -108,6 +117,7 @@ final class JvisorMachine implements AutoCloseable {
         codeRam.release();
         dataRam.release();
         stackRam.release();
+        probeRam.release();
         tables.release();
     }
 }

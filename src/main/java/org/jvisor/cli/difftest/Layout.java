@@ -28,6 +28,19 @@ final class Layout {
      * Below 1 GiB, which jvisor's stage 2 map covers.
      */
     static final long ALTSTACK_BASE = 0x3b7c_3000L;
+    /**
+     * A read-only page of known bytes with nothing mapped after it: loads that start in it and end past it
+     * fault part way (which registers a multi-register load has written by then is seen), stores fault at once.
+     */
+    static final long PROBE_BASE = 0x2f3f_f000L;
+    static final int PROBE_SIZE = 0x1000;
+
+    /** The probe page's contents. */
+    static byte[] probeBytes() {
+        byte[] b = new byte[PROBE_SIZE];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 37 + 11 + (i >> 8));
+        return b;
+    }
 
     // Data segment: globals, then the records.
     static final int CUR = 0, ACT = 0x40, ALTSTACK_T = 0x80, RECORDS = 0x1000;
