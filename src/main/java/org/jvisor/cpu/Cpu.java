@@ -436,9 +436,10 @@ public final class Cpu {
     private long readSlow(long va, int size, int flags) {
         if (alignmentRequired(va, size, flags)) throw dataAbort(va, Mmu.ACC_READ | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
         if (((va & 0xfff) + size) > 0x1000) {
-            // Crosses a page: translate both halves before reading, byte by byte (little-endian).
+            // Crosses a page: translate both halves before reading, byte by byte (little-endian). A fault on
+            // the second page reports its first byte, as QEMU does (and as writes do).
             checkUnalignedAllowed(va, Mmu.ACC_READ | flags);
-            checkUnalignedAllowed(va + size - 1, Mmu.ACC_READ | flags);
+            checkUnalignedAllowed((va | 0xfff) + 1, Mmu.ACC_READ | flags);
             long r = 0;
             for (int k = 0; k < size; k++) r |= readSlow(va + k, 1, flags & ~Mmu.ACC_ALIGNED) << (8 * k);
             return r;

@@ -108,6 +108,23 @@ class HarnessTest {
     }
 
     @Test
+    void theProbePageIsReadableAndALoadPastItsEndFaultsAtTheBoundary() throws Exception {
+        int[] base = A64.mov32(3, Layout.PROBE_BASE + 0xffc);
+        Sequence s = seq(Profile.A57, base[0], base[1], 0xb85fc065 /* ldur w5, [x3, #-4] */, 0xf9400064 /* ldr x4, [x3] */);
+        Layout l = new Layout(List.of(s));
+        Outcome q = qemu(l).getFirst();
+        byte[] probe = Layout.probeBytes();
+        long want = 0;
+        for (int k = 3; k >= 0; k--) want = want << 8 | (probe[0xff8 + k] & 0xff);
+        assertEquals(want, q.x()[5]);
+        assertEquals(Outcome.SIGSEGV, q.signal());
+        assertEquals(Layout.PROBE_BASE + 0x1000, q.faultAddr());
+        Outcome j = JvisorRunner.run(l, Profile.A57).getFirst(), p = ProgramRunner.run(l, Profile.A57).getFirst();
+        assertEquals(List.of(), Comparison.diff(j, q, l.recAddr[0], l.initialRecord(0)));
+        assertEquals(List.of(), Comparison.diff(p, q, l.recAddr[0], l.initialRecord(0)));
+    }
+
+    @Test
     void aSignalFrameNeverLandsInTheDataWhereverSpPoints() throws Exception {
         // SP moved past the records, where a signal stack that followed the data segment would begin.
         Sequence s = seq(Profile.A57, 0x914007ff /* add sp, sp, #1, lsl #12 */, 0 /* udf */);
