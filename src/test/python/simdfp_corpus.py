@@ -87,6 +87,8 @@ def encoded_word(rnd, p):
     w = 0
     for i, ch in enumerate(p):
         if ch == "1" or (ch != "0" and rnd.getrandbits(1)): w |= 1 << (31 - i)
+    if p[11:16] == "mmmmm" and rnd.random() < 0.2:  # Vm = Vn: equal operands (x - x, compares of equals)
+        w = (w & ~(31 << 16)) | (((w >> 5) & 31) << 16)
     return w
 
 
@@ -163,8 +165,8 @@ def run_qemu(cases):
 
 
 def main():
-    n_enc = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
-    n_space = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
+    n_enc = int(sys.argv[1]) if len(sys.argv) > 1 else 12000
+    n_space = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     pats = patterns()
     words = [encoded_word(rnd, pats[k % len(pats)]) for k in range(n_enc)]
