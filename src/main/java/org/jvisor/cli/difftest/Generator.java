@@ -411,12 +411,19 @@ final class Generator {
         if (regMove) {
             if (rnd.nextInt(10) < 7) {
                 int[] r = SYSREGS[rnd.nextInt(SYSREGS.length)];
-                w = (w & 0xffe0001f) | (r[0] & 1) << 19 | r[1] << 16 | r[2] << 12 | r[3] << 8 | r[4] << 5;
+                w = (w & 0xfff0001f) | (r[0] & 1) << 19 | r[1] << 16 | r[2] << 12 | r[3] << 8 | r[4] << 5;
             }
             int op0 = 2 + ((w >>> 19) & 1), op1 = (w >>> 16) & 7, crn = (w >>> 12) & 15;
             // ID registers (Linux emulates them for EL0), PMU and timers (host time) are not compared.
             boolean cntfrq = (w & 0x001fffe0) == 0x001be000;
             if (op0 == 3 && ((op1 == 0 && crn == 0) || crn == 9 || (crn == 14 && !cntfrq))) return null;
+            // FPCR.Len and Stride only exist for AArch32 (QEMU's cortex-a57 has it and keeps them; jvisor is
+            // AArch64-only, where they are RES0): MSR FPCR gets a value with them clear.
+            if ((w & 0xffffffe0) == A64.msrFpcr(0) && (w & 31) != 31) {
+                int t = w & 31;
+                pre.add(Insn.fixed(0x926df000 | t << 5 | t)); // and xt, xt, #~0x70000 (Len)
+                pre.add(Insn.fixed(0x926af400 | t << 5 | t)); // and xt, xt, #~0x300000 (Stride)
+            }
             return w;
         }
         if ((w & 0x00180000) == 0x00080000) { // SYS/SYSL (op0 = 1): DC/IC by address use Xt as an address
