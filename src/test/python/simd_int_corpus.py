@@ -9,6 +9,9 @@ small signed shift counts) and FPSR.QC; the instruction runs once under qemu-aar
 and the line records FPSR and the V registers that changed (or UNDEF when QEMU raised SIGILL).
 
     python3 src/test/python/simd_int_corpus.py [CASES] [SEED]
+
+A SIGILL handler skips an undefined word and marks its record, so one QEMU process runs 1000 cases
+(200,000 cases with seed 3 also pass: a good check after changing SimdInteger).
 """
 import os, random, re, struct, subprocess, sys, tempfile
 
@@ -86,16 +89,41 @@ def encoded_word(rnd, pat):
     return w
 
 
+# SIGILL handler: skip the instruction (PC in the ucontext's sigcontext += 4) and mark the record UNDEF
+HANDLER = """
+  mov x0, #4
+  adr x1, sigact
+  mov x2, #0
+  mov x3, #8
+  mov x8, #134
+  svc #0
+  b cases
+handler:
+  ldr x3, [x2, #440]
+  add x3, x3, #4
+  str x3, [x2, #440]
+  adr x3, undef
+  mov x4, #1
+  str x4, [x3]
+  ret
+restorer:
+  mov x8, #139
+  svc #0
+"""
+
+
 def build(cases, path):
-    L = [".text", ".global _start", "_start:"]
+    L = [".text", ".global _start", "_start:", HANDLER, "cases:"]
     for i, (w, seed) in enumerate(cases):
         L += ["  adr x0, in%d" % i]
         L += ["  ldp q%d, q%d, [x0, #%d]" % (r, r + 1, 16 * r) for r in range(0, 32, 2)]
         L += ["  ldr x1, [x0, #512]", "  msr fpsr, x1", "  .inst 0x%08x" % w, "  adr x0, out"]
         L += ["  stp q%d, q%d, [x0, #%d]" % (r, r + 1, 16 * r) for r in range(0, 32, 2)]
-        L += ["  mrs x1, fpsr", "  str x1, [x0, #512]", "  mov x1, x0", "  mov x0, #1", "  mov x2, #%d" % RECORD,
+        L += ["  mrs x1, fpsr", "  str x1, [x0, #512]", "  adr x3, undef", "  ldr x1, [x3]", "  str xzr, [x3]",
+              "  cbz x1, 3f", "  mov x1, #-1", "  str x1, [x0, #512]", "3:", "  mov x1, x0", "  mov x0, #1", "  mov x2, #%d" % RECORD,
               "  mov x8, #64", "  svc #0"]
-    L += ["  mov x0, #0", "  mov x8, #93", "  svc #0", ".data", ".align 4", "out: .space %d" % RECORD]
+    L += ["  mov x0, #0", "  mov x8, #93", "  svc #0", ".data", ".align 4", "out: .space %d" % RECORD,
+          "undef: .quad 0", "sigact: .quad handler, 0x04000004, restorer, 0"]
     for i, (w, seed) in enumerate(cases):
         v, fpsr = state(seed)
         L += [".align 4", "in%d: .quad %s" % (i, ", ".join(str(x) for x in v + [fpsr]))]
@@ -109,18 +137,14 @@ def run_qemu(cases):
     d = tempfile.mkdtemp()
     out, i = [], 0
     while i < len(cases):
-        chunk = cases[i:i + 300]
+        chunk = cases[i:i + 1000]
         build(chunk, d + "/t")
         r = subprocess.run(["qemu-aarch64-static", "-cpu", "cortex-a57", d + "/t"], capture_output=True)
-        k = len(r.stdout) // RECORD
-        for j in range(k):
+        if len(r.stdout) != RECORD * len(chunk): raise SystemExit("QEMU stopped with %d: %s" % (r.returncode, r.stderr[:300]))
+        for j in range(len(chunk)):
             v = struct.unpack_from("<65Q", r.stdout, RECORD * j)
-            out.append((list(v[:64]), v[64]))
-        i += k
-        if k < len(chunk):
-            if r.returncode != -4: raise SystemExit("QEMU stopped with %d: %s" % (r.returncode, r.stderr[:300]))
-            out.append(None)
-            i += 1
+            out.append(None if v[64] == M64 else (list(v[:64]), v[64]))
+        i += len(chunk)
     return out
 
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * src/test/python/simd_int_corpus.py.
  */
 class SimdIntegerCorpusTest {
-    private static final long VECTORS = TestMachine.RAM_BASE + 0x100000;
+    private static final long VECTORS = TestMachine.RAM_BASE + 0xC00000; // above the code slots of large corpora
 
     @Test
     void matchesQemuOnTheCorpus() throws IOException {
