@@ -300,6 +300,16 @@ public final class LinuxUserRunner {
                 if (nr == 135 && x[2] != 0) bus.write(x[2], 8, 0);
                 if (nr == 134 && x[2] != 0) bus.writeBytes(x[2], new byte[32]);
                 return 0;
+            case 179: { // sysinfo (qsort asks how much memory there is): 1 GiB, half of it free
+                byte[] si = new byte[112];
+                ByteBuffer b = ByteBuffer.wrap(si).order(ByteOrder.LITTLE_ENDIAN);
+                b.putLong(32, RAM_SIZE); // totalram
+                b.putLong(40, RAM_SIZE / 2); // freeram
+                b.putShort(80, (short) 1); // procs
+                b.putInt(104, 1); // mem_unit
+                bus.writeBytes(x[0], si);
+                return 0;
+            }
             case 172, 178: // getpid, gettid
                 return 1000;
             case 174, 175, 176, 177: // getuid, geteuid, getgid, getegid

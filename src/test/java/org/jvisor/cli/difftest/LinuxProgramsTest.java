@@ -46,6 +46,11 @@ class LinuxProgramsTest {
     }
 
     @Test
+    void conversionsDecimalIntegerAndHalfPrecision() throws Exception {
+        LinuxPrograms.check("convert");
+    }
+
+    @Test
     void vectorisedLoops() throws Exception {
         LinuxPrograms.check("vector");
     }
