@@ -51,6 +51,11 @@ class LinuxProgramsTest {
     }
 
     @Test
+    void arithmeticInEveryRoundingModeWithFlushToZeroAndDefaultNan() throws Exception {
+        LinuxPrograms.check("arith");
+    }
+
+    @Test
     void vectorisedLoops() throws Exception {
         LinuxPrograms.check("vector");
     }
