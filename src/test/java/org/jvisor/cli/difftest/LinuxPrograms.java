@@ -27,6 +27,7 @@ final class LinuxPrograms {
         return switch (name) {
             case "startup" -> List.of("-O2", "-nostdlib", "-ffreestanding", "-mgeneral-regs-only");
             case "vector" -> List.of("-O3");
+            case "crypto" -> List.of("-O2", "-march=armv8-a+crypto+crc");
             default -> List.of("-O2");
         };
     }

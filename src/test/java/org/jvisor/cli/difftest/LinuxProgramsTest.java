@@ -56,6 +56,11 @@ class LinuxProgramsTest {
     }
 
     @Test
+    void aesShaPmullAndCrc32Intrinsics() throws Exception {
+        LinuxPrograms.check("crypto");
+    }
+
+    @Test
     void vectorisedLoops() throws Exception {
         LinuxPrograms.check("vector");
     }
