@@ -216,6 +216,20 @@ final class SimdInteger {
         int esize = 8 << size, per = 64 / esize;
         long[] v = cpu.vreg;
         if (id == SMAXP || id == SMINP || id == ADDP || id == UMAXP || id == UMINP) {
+            if (esize < 64) {
+                int op = id == ADDP ? 0 : (id & 1) == 0 ? 1 : 2;
+                boolean signed = id == SMAXP || id == SMINP;
+                long pn0 = SimdWords.pairwise(v[2 * n], esize, op, signed);
+                long pm0 = SimdWords.pairwise(v[2 * m], esize, op, signed);
+                if (q) {
+                    long pn1 = SimdWords.pairwise(v[2 * n + 1], esize, op, signed);
+                    long pm1 = SimdWords.pairwise(v[2 * m + 1], esize, op, signed);
+                    SimdLanes.write(cpu, d, pn0 | (pn1 << 32), pm0 | (pm1 << 32), true);
+                } else {
+                    SimdLanes.write(cpu, d, pn0 | (pm0 << 32), 0, false);
+                }
+                return;
+            }
             int base = id == ADDP ? ADD : id - 8; // SMAXP -> SMAX...
             int elems = q ? 2 * per : per, half = elems / 2;
             long lo = 0, hi = 0;
@@ -234,9 +248,9 @@ final class SimdInteger {
 
     private static long word(Cpu cpu, int id, long a, long b, long acc, int esize) {
         switch (id) { // the string and memory routines' operations, on all lanes at once
-            case ADD -> { return SimdLanes.addLanes(a, b, esize); }
-            case SUB -> { return SimdLanes.subLanes(a, b, esize); }
-            case CMEQ -> { return ~SimdLanes.nonZeroLanes(a ^ b, esize); }
+            case ADD -> { return SimdWords.addLanes(a, b, esize); }
+            case SUB -> { return SimdWords.subLanes(a, b, esize); }
+            case CMEQ -> { return ~SimdWords.nonZeroLanes(a ^ b, esize); }
             default -> { }
         }
         long r = 0;

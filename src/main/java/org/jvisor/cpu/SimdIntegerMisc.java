@@ -49,8 +49,8 @@ final class SimdIntegerMisc {
                 }
                 SimdLanes.write(cpu, d, lo, hi, true);
             }
-            case CMEQ0 -> SimdLanes.write(cpu, d, ~SimdLanes.nonZeroLanes(cpu.vreg[2 * n], esize),
-                    ~SimdLanes.nonZeroLanes(cpu.vreg[2 * n + 1], esize), q);
+            case CMEQ0 -> SimdLanes.write(cpu, d, ~SimdWords.nonZeroLanes(cpu.vreg[2 * n], esize),
+                    ~SimdWords.nonZeroLanes(cpu.vreg[2 * n + 1], esize), q);
             default -> {
                 for (int i = 0, elems = q ? 2 * per : per; i < elems; i++) {
                     long r = unary(cpu, id, get(cpu, n, i, esize), get(cpu, d, i, esize), esize);

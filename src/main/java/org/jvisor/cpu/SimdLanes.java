@@ -73,35 +73,6 @@ final class SimdLanes {
         cpu.vreg[2 * d + 1] = 0;
     }
 
-    /** The top bit of every esize-bit lane of a 64-bit word. */
-    static long highBits(int esize) {
-        return switch (esize) {
-            case 8 -> 0x8080808080808080L;
-            case 16 -> 0x8000800080008000L;
-            case 32 -> 0x8000000080000000L;
-            default -> Long.MIN_VALUE;
-        };
-    }
-
-    /** Lane-wise a + b of a 64-bit word (no carry between lanes). */
-    static long addLanes(long a, long b, int esize) {
-        long h = highBits(esize);
-        return ((a & ~h) + (b & ~h)) ^ ((a ^ b) & h);
-    }
-
-    /** Lane-wise a - b of a 64-bit word (no borrow between lanes). */
-    static long subLanes(long a, long b, int esize) {
-        long h = highBits(esize);
-        return ((a | h) - (b & ~h)) ^ ((a ^ ~b) & h);
-    }
-
-    /** All-ones in every esize-bit lane of x that is non-zero, zero elsewhere. */
-    static long nonZeroLanes(long x, int esize) {
-        long h = highBits(esize);
-        long nz = (((x & ~h) + ~h) | x) & h;
-        return (nz >>> (esize - 1)) * mask(esize);
-    }
-
     /** Sets FPSR.QC (cumulative saturation). */
     static void saturated(Cpu cpu) { cpu.fpsr |= FpCore.QC; }
 }

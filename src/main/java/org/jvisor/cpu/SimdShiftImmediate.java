@@ -36,6 +36,11 @@ final class SimdShiftImmediate {
         int esize = 8 << (31 - Integer.numberOfLeadingZeros(immh)), per = 64 / esize, wide = 2 * esize;
         int sh = isLeft(id) ? immhb - esize : (longOrNarrow ? wide : 2 * esize) - immhb;
         long lo = 0, hi = 0;
+        if (id == SHRN) { // truncating: shift each 64-bit half, then keep each container's low half
+            long r = SimdWords.packEven(cpu.vreg[2 * n] >>> sh, esize) | (SimdWords.packEven(cpu.vreg[2 * n + 1] >>> sh, esize) << 32);
+            if (q) cpu.vreg[2 * d + 1] = r; else SimdLanes.write(cpu, d, r, 0, false);
+            return;
+        }
         if (isNarrowing(id)) {
             long r = 0;
             for (int i = 0; i < per; i++) r |= place(narrow(cpu, id, get(cpu, n, i, wide), sh, esize), i, esize);
