@@ -19,7 +19,7 @@ public final class DifftestCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--groups", split = ",", defaultValue = "dp,ls,branch,lse,sys",
+    @Option(names = "--groups", split = ",", defaultValue = "dp,ls,branch,lse,sys,fp,simd",
             description = "Instruction groups to draw from: dp, ls, branch, lse, sys, fp, simd (or its parts simdls, simdperm,"
                     + " simdint, simdfp, crypto) (default ${DEFAULT-VALUE}).")
     List<String> groups;

@@ -34,6 +34,14 @@ class DifftestCommandTest {
     }
 
     @Test
+    void fpAndSimdGroupsRun() {
+        Run r = run("difftest", "--count", "40", "--seed", "4", "--groups", "fp,simd");
+        assertEquals(0, r.status(), r.out() + r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals("40 sequences, 0 mismatches", lines[lines.length - 1]);
+    }
+
+    @Test
     void anUnknownGroupIsAUserError() {
         Run r = run("difftest", "--count", "1", "--groups", "vector");
         assertEquals(2, r.status());
