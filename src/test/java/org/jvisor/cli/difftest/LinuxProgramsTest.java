@@ -64,4 +64,9 @@ class LinuxProgramsTest {
     void vectorisedLoops() throws Exception {
         LinuxPrograms.check("vector");
     }
+
+    @Test
+    void neonIntegerIntrinsicsAtLaneLimitsWithSaturation() throws Exception {
+        LinuxPrograms.check("neon_int");
+    }
 }
