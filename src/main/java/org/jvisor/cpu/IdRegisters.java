@@ -28,10 +28,10 @@ final class IdRegisters {
     static final int DCZID_BS = 4, ZVA_BYTES = 4 << DCZID_BS;
 
     /**
-     * ID_AA64PFR0_EL1: EL0, EL1, EL2 AArch64 only (1), EL3 not implemented (0), no GIC system registers (0).
-     * FP and AdvSIMD read 0xF (not implemented) until the FP/SIMD issue lands: change to 0 then.
+     * ID_AA64PFR0_EL1: EL0, EL1, EL2 AArch64 only (1), EL3 not implemented (0), FP and AdvSIMD implemented
+     * without half-precision arithmetic (0: FEAT_FP16 is not), no GIC system registers (0).
      */
-    static final long PFR0_VALUE = 0x1L | (0x1L << 4) | (0x1L << 8) | (0x0L << 12) | (0xFL << 16) | (0xFL << 20);
+    static final long PFR0_VALUE = 0x1L | (0x1L << 4) | (0x1L << 8) | (0x0L << 12) | (0x0L << 16) | (0x0L << 20);
     /** ID_AA64DFR0_EL1: debug v8 (6), PMUv3 (1), 6 breakpoints, 4 watchpoints, 2 context-aware (QEMU's A57 value). */
     static final long DFR0_VALUE = 0x6L | (0x1L << 8) | ((long) (DebugRegisters.BREAKPOINTS - 1) << 12)
             | ((long) (DebugRegisters.WATCHPOINTS - 1) << 20) | (0x1L << 28);
