@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Advanced SIMD integer instructions on edge values (INT_MIN/MAX lanes, saturation and FPSR.QC, shifts
  * by 0, by the element size and by negative register amounts, rounding), snippets from
- * tools/simd_int_cases.txt with the registers QEMU (qemu-aarch64-static -cpu cortex-a57) produced, via
- * tools/qemu_simd_ref.py --java. The random corpus (SimdIntegerCorpusTest) covers every encoding.
+ * src/test/python/simd_int_cases.txt with the registers QEMU (qemu-aarch64-static -cpu cortex-a57) produced, via
+ * src/test/python/qemu_simd_ref.py --java. The random corpus (SimdIntegerCorpusTest) covers every encoding.
  */
 class SimdIntegerTest {
     @Test

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * SIMD&FP loads and stores against QEMU: every expected value below came from running the same snippet
- * under qemu-aarch64-static -cpu cortex-a57 (tools/qemu_simd_ref.py; see {@link SimdTesting}).
+ * under qemu-aarch64-static -cpu cortex-a57 (src/test/python/qemu_simd_ref.py; see {@link SimdTesting}).
  */
 class SimdLoadStoreTest {
     @Test

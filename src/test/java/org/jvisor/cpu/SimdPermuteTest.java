@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Advanced SIMD data movement and bitwise instructions against QEMU: every expected value below came
- * from running the same snippet under qemu-aarch64-static -cpu cortex-a57 (tools/qemu_simd_ref.py; see
+ * from running the same snippet under qemu-aarch64-static -cpu cortex-a57 (src/test/python/qemu_simd_ref.py; see
  * {@link SimdTesting}). V0-V31 start with the prologue's byte pattern.
  */
 class SimdPermuteTest {

@@ -3,7 +3,7 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Runs SIMD test snippets the way tools/qemu_simd_ref.py runs them under QEMU (qemu-aarch64-static -cpu
+ * Runs SIMD test snippets the way src/test/python/qemu_simd_ref.py runs them under QEMU (qemu-aarch64-static -cpu
  * cortex-a57): the same prologue (V0-V31 loaded with a byte pattern, x0 = 0x40010000, a data page
  * holding another pattern), the same link address, Normal memory; then compares registers with the
  * values QEMU produced ("v3=<hi 16 hex digits><lo 16 hex digits> x1=<16 hex digits>").
