@@ -47,7 +47,6 @@ final class Atomics {
         int sizeLog = insn >>> 30, size = 1 << sizeLog, t = insn & 31;
         long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
         long value = cpu.x[(insn >>> 16) & 31];
-        cpu.accessSyndrome = 0;
         long old = readForUpdate(cpu, address, size);
         int bits = 64 - (8 << sizeLog);
         long result = switch (op) {
@@ -71,7 +70,6 @@ final class Atomics {
         long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
         int bits = 64 - (8 << sizeLog);
         long expected = cpu.x[s] << bits >>> bits, newValue = cpu.x[insn & 31];
-        cpu.accessSyndrome = 0;
         long old = readForUpdate(cpu, address, size);
         if (old == expected) cpu.write(address, size, newValue, Mmu.ACC_ALIGNED);
         cpu.setX(s, old);
@@ -84,7 +82,6 @@ final class Atomics {
         boolean wide = (insn & (1 << 30)) != 0;
         long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
         long e1 = cpu.x[s], e2 = cpu.x[s + 1], n1 = cpu.x[t], n2 = cpu.x[t + 1];
-        cpu.accessSyndrome = 0;
         if (wide) {
             LoadStore.checkAlignment(cpu, address, 16, Mmu.ACC_WRITE);
             cpu.checkWritable(address, 0);

@@ -62,12 +62,6 @@ public final class Cpu {
     /** Current MMU index for data accesses (see {@link SoftTlb}). */
     int mmuIdx = SoftTlb.IDX_EL1;
 
-    /**
-     * ISS bits [24:14] (ISV, SAS, SSE, SRT, SF, AR) describing the load/store in flight, reported in the
-     * syndrome of a data abort taken to EL2. Load/store handlers set it before the access; 0 means "not
-     * valid" (pairs, writeback forms...).
-     */
-    public int accessSyndrome;
 
     /** The local exclusive monitor (LDXR/STXR): set by a load-exclusive, cleared by CLREX, ERET and exceptions. */
     public boolean exclusiveValid;
@@ -303,6 +297,11 @@ public final class Cpu {
         Executor.execute(this, (int) slot, insn);
         instret++;
         Debug.afterStep(this, insn);
+    }
+
+    /** The word of the instruction being executed (its decoded page is still the current one). */
+    int currentInstruction() {
+        return curSlots == null ? 0 : (int) (curSlots[(int) (insnPc >>> 2) & 1023] >>> 32);
     }
 
     /** Makes the page holding {@code p} the current instruction page (or takes the fetch exception). */
@@ -638,7 +637,7 @@ public final class Cpu {
         if (write && !s1ptw) iss |= 1 << 6;
         if (s1ptw) iss |= 1 << 7;
         if ((acc & Mmu.ACC_CM) != 0) iss |= (1 << 8) | (1 << 6);
-        if (stage2 && !s1ptw) iss |= accessSyndrome;
+        if (stage2 && !s1ptw) iss |= LoadStore.dataAbortSyndrome(currentInstruction());
         int ec = target > el ? EC_DABT_LOW : EC_DABT_CUR;
         sr.far[target] = va;
         if (stage2) sr.hpfarEl2 = ((ipa >>> 12) << 4) & 0x00000FFFFFFFFFF0L;

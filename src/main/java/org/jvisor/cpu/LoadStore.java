@@ -110,7 +110,6 @@ final class LoadStore {
         int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31, n = (insn >>> 5) & 31;
         if (opc >= 2 && (size == 3 || (size == 2 && opc == 3))) throw cpu.undefined();
         long address = baseRegister(cpu, n) + ((long) ((insn >>> 10) & 0xfff) << size);
-        cpu.accessSyndrome = singleSyndrome(size, opc, t);
         if (size == 3) {
             if (opc == 0) cpu.write64(address, cpu.x[t]);
             else cpu.setX(t, cpu.read64(address));
@@ -137,7 +136,6 @@ final class LoadStore {
         long address = op == LDST_POST ? base : base + offset;
         boolean writeback = op == LDST_POST || op == LDST_PRE;
         int flags = op == LDST_UNPRIV ? Mmu.ACC_UNPRIV : 0;
-        cpu.accessSyndrome = writeback ? 0 : singleSyndrome(size, opc, t);
         if (opc == 0) {
             cpu.write(address, 1 << size, cpu.x[t], flags);
         } else {
@@ -150,13 +148,10 @@ final class LoadStore {
         long address = cpu.insnPc + ((long) (insn << 8) >> 13 << 2);
         int t = insn & 31;
         if (op == LDRSW_LIT) {
-            cpu.accessSyndrome = ISV | (2 << 22) | SSE | (t << 16) | SF;
             cpu.setX(t, (int) cpu.read(address, 4, 0));
         } else if ((insn & (1 << 30)) != 0) {
-            cpu.accessSyndrome = ISV | (3 << 22) | (t << 16) | SF;
             cpu.setX(t, cpu.read64(address));
         } else {
-            cpu.accessSyndrome = ISV | (2 << 22) | (t << 16);
             cpu.setX(t, cpu.read(address, 4, 0));
         }
     }
@@ -177,6 +172,26 @@ final class LoadStore {
             default -> m;
         };
         return v << shift;
+    }
+
+    /**
+     * ISS bits [24:14] (ISV, SAS, SSE, SRT, SF, AR) that a data abort taken to EL2 reports for the
+     * instruction {@code insn}: valid only for a single general-purpose register load or store without
+     * writeback (the Arm ARM's rule, as QEMU applies it); 0 for pairs, writeback, exclusives, atomics and
+     * SIMD&FP registers. Worked out when the abort happens, so loads and stores pay nothing for it.
+     */
+    static int dataAbortSyndrome(int insn) {
+        int op = Decoder.decode(insn);
+        if ((op >>> 12) != Executor.G_LOADSTORE) return 0;
+        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31;
+        return switch (op & 0xfff) {
+            case LDST_UIMM, LDST_UNSCALED, LDST_UNPRIV, LDST_REG -> singleSyndrome(size, opc, t);
+            case LDR_LIT -> (insn & (1 << 30)) != 0 ? ISV | (3 << 22) | (t << 16) | SF : ISV | (2 << 22) | (t << 16);
+            case LDRSW_LIT -> ISV | (2 << 22) | SSE | (t << 16) | SF;
+            case LDAR -> singleSyndrome(size, 1, t) | AR;
+            case STLR -> singleSyndrome(size, 0, t) | AR;
+            default -> 0;
+        };
     }
 
     /** ISS[24:14] for a single general-purpose register access (data abort syndrome, ISV=1). */
@@ -202,7 +217,6 @@ final class LoadStore {
         long offset = ((long) (insn << 10) >> 25) * size; // imm7, scaled
         long base = baseRegister(cpu, n);
         long address = op == PAIR_POST ? base : base + offset;
-        cpu.accessSyndrome = 0;
         if (load) {
             long v1, v2;
             if (size == 8) {
@@ -235,7 +249,6 @@ final class LoadStore {
     private static void loadExclusive(Cpu cpu, int insn) {
         int size = 1 << (insn >>> 30), t = insn & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
-        cpu.accessSyndrome = 0;
         long v = cpu.read(address, size, Mmu.ACC_ALIGNED);
         setExclusiveMonitor(cpu, address, size, v, 0);
         cpu.setX(t, v);
@@ -245,7 +258,6 @@ final class LoadStore {
         int size = 1 << (insn >>> 30), t = insn & 31, s = (insn >>> 16) & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
         long v = cpu.x[t];
-        cpu.accessSyndrome = 0;
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
         boolean pass = exclusiveMonitorsPass(cpu, address, size)
                 && readForExclusiveStore(cpu, address, size) == cpu.exclusiveValue;
@@ -258,7 +270,6 @@ final class LoadStore {
         boolean wide = (insn & (1 << 30)) != 0;
         int t = insn & 31, t2 = (insn >>> 10) & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
-        cpu.accessSyndrome = 0;
         long v1, v2;
         if (wide) {
             // The pair is single-copy atomic as a whole: aligned to its total size of 16 bytes.
@@ -282,7 +293,6 @@ final class LoadStore {
         long address = baseRegister(cpu, (insn >>> 5) & 31);
         long v1 = cpu.x[t], v2 = cpu.x[t2];
         int size = wide ? 16 : 8;
-        cpu.accessSyndrome = 0;
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
         boolean pass = exclusiveMonitorsPass(cpu, address, size);
         if (pass) {
@@ -304,14 +314,12 @@ final class LoadStore {
     private static void loadAcquire(Cpu cpu, int insn) {
         int size = insn >>> 30, t = insn & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
-        cpu.accessSyndrome = singleSyndrome(size, 1, t) | AR;
         cpu.setX(t, cpu.read(address, 1 << size, Mmu.ACC_ALIGNED));
     }
 
     private static void storeRelease(Cpu cpu, int insn) {
         int size = insn >>> 30, t = insn & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
-        cpu.accessSyndrome = singleSyndrome(size, 0, t) | AR;
         cpu.write(address, 1 << size, cpu.x[t], Mmu.ACC_ALIGNED);
     }
 

@@ -72,7 +72,6 @@ final class SimdLoadStore {
         int t = insn & 31, n = (insn >>> 5) & 31;
         long base = LoadStore.baseRegister(cpu, n);
         long address = op == POST ? base : base + offset;
-        cpu.accessSyndrome = 0;
         if ((opc & 1) != 0) load(cpu, t, address, scale);
         else store(cpu, t, address, scale);
         if (op == POST || op == PRE) cpu.setXOrSp(n, base + offset);
@@ -82,7 +81,6 @@ final class SimdLoadStore {
         int opc = insn >>> 30;
         if (opc == 3) throw cpu.undefined();
         cpu.checkFpEnabled();
-        cpu.accessSyndrome = 0;
         load(cpu, insn & 31, cpu.insnPc + ((long) (insn << 8) >> 13 << 2), opc + 2);
     }
 
@@ -121,7 +119,6 @@ final class SimdLoadStore {
         long offset = ((long) (insn << 10) >> 25) << scale; // imm7, scaled
         long base = LoadStore.baseRegister(cpu, n);
         long address = op == PAIR_POST ? base : base + offset;
-        cpu.accessSyndrome = 0;
         long[] v = cpu.vreg;
         if ((insn & (1 << 22)) != 0) {
             long lo1, hi1 = 0, lo2, hi2 = 0;
@@ -174,7 +171,6 @@ final class SimdLoadStore {
         boolean load = (insn & (1 << 22)) != 0;
         long address = LoadStore.baseRegister(cpu, n);
         int total = (rpt * selem) << (3 + q);
-        cpu.accessSyndrome = 0;
         long[] v = cpu.vreg;
         if (load) {
             // Keep the destinations (at most 4, modulo 32) to restore them if an access faults.
@@ -271,7 +267,6 @@ final class SimdLoadStore {
         cpu.checkFpEnabled();
         int t = insn & 31, n = (insn >>> 5) & 31, ebytes = 1 << scale;
         long address = LoadStore.baseRegister(cpu, n);
-        cpu.accessSyndrome = 0;
         long[] v = cpu.vreg;
         if (load) {
             // Read every element before writing a register, so a fault leaves them all unchanged.

@@ -114,7 +114,6 @@ final class SystemOperations {
      */
     private static void zeroBlock(Cpu cpu, long va) {
         long base = va & -(long) IdRegisters.ZVA_BYTES;
-        cpu.accessSyndrome = 0; // no ISV: the syndrome does not describe a load/store register
         Mmu m = cpu.mmu;
         // The block lies in one page: one translation checks it all before anything is written.
         if (m.translate(va, Mmu.ACC_WRITE, cpu.mmuIdx) == Mmu.FAULT)
@@ -127,7 +126,6 @@ final class SystemOperations {
     private static long checkTranslation(Cpu cpu, long va, int acc) {
         long pa = cpu.mmu.translate(va, acc | Mmu.ACC_CM, cpu.mmuIdx);
         if (pa == Mmu.FAULT) {
-            cpu.accessSyndrome = 0;
             Mmu m = cpu.mmu;
             throw cpu.dataAbort(va, acc | Mmu.ACC_CM, m.faultStatus, m.faultStage2, m.faultS1ptw, m.faultIpa);
         }
