@@ -270,7 +270,17 @@ public final class Cpu {
             if (slot == 0) slot = decodeSlot(i, p);
             insnPc = p;
             pc = p + 4;
-            Executor.execute(this, (int) slot, (int) (slot >>> 32));
+            int op = (int) slot, insn = (int) (slot >>> 32), local = op & 0xfff;
+            // The integer groups are dispatched here, not through Executor: once the JIT has compiled
+            // Executor.execute on its own it no longer inlines it into this loop, and the extra call
+            // level cost 6-13% (bench: 174 -> 185 MIPS integer, 137 -> 155 load/store).
+            switch (op >>> 12) {
+                case Executor.G_DP_REG -> DataProcessingRegister.execute(this, local, insn);
+                case Executor.G_DP_IMM -> DataProcessingImmediate.execute(this, local, insn);
+                case Executor.G_LOADSTORE -> LoadStore.execute(this, local, insn);
+                case Executor.G_BRANCH -> Branches.execute(this, local, insn);
+                default -> Executor.execute(this, op, insn);
+            }
             instret++;
             if (breakLoop) break;
         }
