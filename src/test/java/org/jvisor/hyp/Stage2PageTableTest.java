@@ -1,0 +1,257 @@
+package org.jvisor.hyp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.ExitReason;
+import org.jvisor.cpu.PhysicalBus;
+import org.jvisor.cpu.SystemRegisters;
+import org.jvisor.cpu.TestMachine;
+
+/**
+ * Stage-2 tables built by {@link Stage2PageTable} and used by the processor's MMU: a guest at EL1 (MMU
+ * off, so VA = IPA) runs under HCR_EL2.VM=1 with VTTBR_EL2/VTCR_EL2 from the table. Expected values are the
+ * Arm ARM's: the descriptor format, ESR_EL2 ISS for aborts from a lower EL (EC 0x24 data, 0x20 instruction,
+ * DFSC 0b0001LL translation and 0b0011LL permission faults at level LL), HPFAR_EL2.FIPA = IPA[39:12] in [35:4].
+ */
+class Stage2PageTableTest {
+    static final long RAM = TestMachine.RAM_BASE;
+    /** Host memory for the tables: the last 16 MiB of the machine's RAM, never mapped into the guest. */
+    static final long TABLES = RAM + (48 << 20), TABLES_SIZE = 16 << 20;
+    static final long DATA = RAM + 0x20_0000; // host PA of guest data pages
+    static final long ESR_IL = 1L << 25, WNR = 1L << 6;
+    static final int RW = Stage2PageTable.R | Stage2PageTable.W, RWX = RW | Stage2PageTable.X;
+
+    final TestMachine m = new TestMachine(64 << 20);
+    final Cpu cpu = m.cpu;
+    final PhysicalBus bus = m.bus;
+    final TablePageAllocator pages = new TablePageAllocator(bus, TABLES, TABLES_SIZE);
+    final List<long[]> invalidations = new ArrayList<>();
+    final Stage2Invalidator tlbi = Stage2Invalidator.broadcastFrom(cpu);
+    final Stage2PageTable s2 = new Stage2PageTable(pages, (ipa, size) -> {
+        invalidations.add(new long[] {ipa, size});
+        tlbi.invalidate(ipa, size);
+    });
+
+    Stage2PageTableTest() {
+        // The test code at IPA = PA = RAM_BASE (where TestMachine.load puts it), executable.
+        s2.map(RAM, RAM, 0x1_0000, RWX);
+        cpu.sr.hcrEl2 = SystemRegisters.HCR_VM | SystemRegisters.HCR_RW;
+        cpu.sr.vtcrEl2 = s2.vtcr();
+        cpu.sr.vttbrEl2 = s2.vttbr(5);
+        cpu.mmu.contextChanged();
+    }
+
+    /** Runs {@code code} at EL1 until it exits to EL2; returns ESR_EL2. */
+    long run(String code) {
+        m.load(code);
+        cpu.setElAndSpSel(1, 1); // back to the guest after the previous exit
+        assertEquals(ExitReason.EL2_TRAP, m.run());
+        return cpu.sr.esr[2];
+    }
+
+    static long hvc(int imm) {
+        return (long) Cpu.EC_HVC << 26 | ESR_IL | imm;
+    }
+
+    @Test
+    void registerValuesFollowTheArmArm() {
+        // T0SZ=24 | SL0=1 | IRGN0=1 | ORGN0=1 | SH0=3 | TG0=0 | PS=2 (40 bits) | RES1 bit 31
+        assertEquals(0x8002_3558L, s2.vtcr());
+        assertEquals(s2.root() | 7L << 48, s2.vttbr(7));
+        assertEquals(0, s2.root() & 0x1fff); // two concatenated level-1 tables: 8 KiB aligned
+        assertThrows(IllegalArgumentException.class, () -> s2.vttbr(256));
+    }
+
+    @Test
+    void pageDescriptorsAreInTheArchitecturesFormat() {
+        s2.map(0x8000_0000L, DATA, 0x1000, RW);
+        s2.map(0x8000_1000L, DATA + 0x5000, 0x1000, Stage2PageTable.R | Stage2PageTable.X);
+        s2.map(0x8000_2000L, 0x0900_0000L, 0x1000, RW | Stage2PageTable.DEVICE);
+        // valid page (0b11), MemAttr 0b1111, S2AP, SH=0b11, AF, XN at bit 54
+        assertEquals(DATA | 3 | 0xf << 2 | 3 << 6 | 3 << 8 | 1 << 10 | 1L << 54, s2.lookup(0x8000_0000L));
+        assertEquals(DATA + 0x5000 | 3 | 0xf << 2 | 1 << 6 | 3 << 8 | 1 << 10, s2.lookup(0x8000_1fffL));
+        assertEquals(0x0900_0000L | 3 | 1 << 2 | 3 << 6 | 3 << 8 | 1 << 10 | 1L << 54, s2.lookup(0x8000_2000L));
+        assertEquals(0, s2.lookup(0x8000_3000L));
+        assertEquals(DATA + 0x5123, s2.translate(0x8000_1123L));
+        assertEquals(-1, s2.translate(0x8000_3000L));
+        // The level-1 entry for 2G..3G and the level-2 entry for 2G..2G+2M are table descriptors in our memory
+        long l1 = bus.read(s2.root() + 8 * 2, 8);
+        assertEquals(3, l1 & 0xfff);
+        long l2 = bus.read(l1 & ~0xfffL, 8);
+        assertEquals(3, l2 & 0xfff);
+        assertEquals(true, pages.contains(l2 & ~0xfffL));
+        assertEquals(s2.lookup(0x8000_0000L), bus.read(l2 & ~0xfffL, 8));
+    }
+
+    @Test
+    void loadsAndStoresLandAtTheMappedHostAddresses() {
+        s2.map(0x8000_0000L, DATA + 0x3000, 0x1000, RW);
+        s2.map(0x8000_1000L, DATA + 0x1000, 0x2000, RW);
+        bus.write(DATA + 0x3008, 8, 0x1111);
+        bus.write(DATA + 0x1ff8, 8, 0x2222);
+        assertEquals(hvc(0), run("""
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0, #8]
+                ldr x2, [x0, #0x1ff8]
+                mov x3, #77
+                str x3, [x0, #0x2010]
+                hvc #0
+                """));
+        assertEquals(0x1111, m.x(1));
+        assertEquals(0x2222, m.x(2));
+        assertEquals(77, bus.read(DATA + 0x2010, 8));
+    }
+
+    @Test
+    void unmappedIpaIsAStage2TranslationFault() {
+        s2.map(0x8000_0000L, DATA, 0x1000, RW);
+        // The level-2 entry for 0x9000_0000 is invalid: DFSC 0b000110
+        long esr = run("""
+                movz x0, #0x9000, lsl #16
+                ldr x1, [x0, #0x18]
+                hvc #0
+                """);
+        assertEquals(0x06, esr & 0x3f);
+        assertEquals(Cpu.EC_DABT_LOW, esr >>> 26);
+        assertEquals(0, esr & WNR);
+        assertEquals(0x9000_0018L, cpu.sr.far[2]);
+        assertEquals(0x9000_0000L >>> 12 << 4, cpu.sr.hpfarEl2);
+        assertEquals(RAM + 4, cpu.sr.elr[2]);
+        // The next page of a mapped one: level 3
+        esr = run("""
+                movz x0, #0x8000, lsl #16
+                str x0, [x0, #0x1000]
+                hvc #0
+                """);
+        assertEquals(0x07, esr & 0x3f);
+        assertEquals(WNR, esr & WNR);
+        assertEquals(0x8000_1000L >>> 12 << 4, cpu.sr.hpfarEl2);
+    }
+
+    @Test
+    void readOnlyPageFaultsOnWrite() {
+        s2.map(0x8000_0000L, DATA, 0x1000, Stage2PageTable.R);
+        bus.write(DATA, 8, 5);
+        assertEquals(hvc(0), run("""
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0]
+                hvc #0
+                """));
+        assertEquals(5, m.x(1));
+        long esr = run("""
+                movz x0, #0x8000, lsl #16
+                str x0, [x0, #8]
+                hvc #0
+                """);
+        assertEquals(Cpu.EC_DABT_LOW, esr >>> 26);
+        assertEquals(0x0f, esr & 0x3f); // permission fault, level 3
+        assertEquals(WNR, esr & WNR);
+        assertEquals(0x8000_0000L >>> 12 << 4, cpu.sr.hpfarEl2);
+        assertEquals(5, bus.read(DATA, 8));
+        assertEquals(0, bus.read(DATA + 8, 8));
+    }
+
+    @Test
+    void executeNeverPageIsAnInstructionAbort() {
+        s2.map(0x8000_0000L, DATA, 0x1000, RW); // no X: XN=1
+        s2.map(0x8000_1000L, DATA + 0x1000, 0x1000, Stage2PageTable.R | Stage2PageTable.X);
+        bus.write(DATA, 4, 0xd4000022L); // hvc #1
+        bus.write(DATA + 0x1000, 4, 0xd4000042L); // hvc #2
+        long esr = run("""
+                movz x0, #0x8000, lsl #16
+                br x0
+                """);
+        assertEquals((long) Cpu.EC_IABT_LOW << 26 | ESR_IL | 0x0f, esr);
+        assertEquals(0x8000_0000L, cpu.sr.far[2]);
+        assertEquals(0x8000_0000L >>> 12 << 4, cpu.sr.hpfarEl2);
+        assertEquals(hvc(2), run("""
+                movz x0, #0x8000, lsl #16
+                add x0, x0, #0x1000
+                br x0
+                """));
+    }
+
+    @Test
+    void walkVisitsExactlyTheLeavesInTheRange() {
+        s2.map(0x8000_0000L, DATA, 0x3000, RW);            // 3 pages
+        s2.map(0x8000_5000L, DATA, 0x1000, RW);            // 1 page after a hole
+        s2.map(0x8020_0000L, DATA + 0x1000, 0x1000, RW);   // next 2M region
+        s2.map(0x1_0000_0000L, DATA, 0x1000, RW);          // another GiB
+        int before = invalidations.size();
+        List<String> seen = new ArrayList<>();
+        s2.walk(0x8000_1000L, 0x8020_1000L - 0x8000_1000L, (ipa, level, desc) -> {
+            seen.add(Long.toHexString(ipa) + "@" + level + "->" + Long.toHexString(desc & Stage2Descriptor.OA_MASK));
+            return desc;
+        });
+        assertEquals(List.of("80001000@3->" + Long.toHexString(DATA + 0x1000),
+                "80002000@3->" + Long.toHexString(DATA + 0x2000),
+                "80005000@3->" + Long.toHexString(DATA),
+                "80200000@3->" + Long.toHexString(DATA + 0x1000)), seen);
+        seen.clear();
+        s2.walk(0, 1L << 40, (ipa, level, desc) -> {
+            seen.add(Long.toHexString(ipa));
+            return desc;
+        });
+        assertEquals(List.of("40000000", "40001000", "40002000", "40003000", "40004000", "40005000", "40006000",
+                "40007000", "40008000", "40009000", "4000a000", "4000b000", "4000c000", "4000d000", "4000e000",
+                "4000f000", "80000000", "80001000", "80002000", "80005000", "80200000", "100000000"), seen);
+        assertEquals(before, invalidations.size()); // visits that return the descriptor change nothing
+    }
+
+    @Test
+    void visitorRewritingSoftwareBitsKeepsTheTranslation() {
+        s2.map(0x8000_0000L, DATA, 0x2000, RW);
+        bus.write(DATA + 0x1000, 8, 0x55);
+        assertEquals(hvc(0), run("""
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0, #0x1000]
+                hvc #0
+                """)); // the translation is now in the TLB
+        long before = s2.lookup(0x8000_1000L);
+        invalidations.clear();
+        s2.walk(0x8000_1000L, 0x1000, (ipa, level, desc) -> Stage2Descriptor.withSoftwareBits(desc, 0xa));
+        long after = s2.lookup(0x8000_1000L);
+        assertEquals(before | 0xaL << 55, after);
+        assertEquals(0xa, Stage2Descriptor.softwareBits(after));
+        assertEquals(s2.lookup(0x8000_0000L) + 0x1000, after & ~(0xfL << 55)); // the neighbour is untouched
+        assertEquals(1, invalidations.size());
+        assertEquals(0x8000_1000L, invalidations.get(0)[0]);
+        assertEquals(0x1000L, invalidations.get(0)[1]);
+        assertEquals(hvc(0), run("""
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0, #0x1000]
+                mov x2, #66
+                str x2, [x0, #0x1008]
+                hvc #0
+                """));
+        assertEquals(0x55, m.x(1));
+        assertEquals(66, bus.read(DATA + 0x1008, 8));
+    }
+
+    @Test
+    void allocatorLimitFailsCleanly() {
+        TablePageAllocator small = new TablePageAllocator(bus, TABLES + 0x80_0000, 0x10_0000, 4);
+        Stage2PageTable t = new Stage2PageTable(small, Stage2Invalidator.NONE);
+        assertEquals(2, small.pagesInUse()); // the root
+        t.map(0x8000_0000L, DATA, 0x1000, RW); // a level-2 and a level-3 table
+        assertEquals(4, small.pagesInUse());
+        t.map(0x8000_1000L, DATA, 0x1000, RW); // same tables
+        assertThrows(Stage2MemoryExhausted.class, () -> t.map(0x8020_0000L, DATA, 0x1000, RW));
+        assertThrows(Stage2MemoryExhausted.class, () -> t.map(0xc000_0000L, DATA, 0x1000, RW));
+        assertEquals(4, small.pagesInUse());
+        assertEquals(DATA | 0x7ffL | 1L << 54, t.lookup(0x8000_0000L));
+        assertEquals(0, t.lookup(0x8020_0000L));
+        List<Long> leaves = new ArrayList<>();
+        t.walk(0, 1L << 40, (ipa, level, desc) -> {
+            leaves.add(ipa);
+            return desc;
+        });
+        assertEquals(List.of(0x8000_0000L, 0x8000_1000L), leaves);
+        assertEquals(4, t.tablePages());
+    }
+}
