@@ -18,19 +18,19 @@ public interface Stage2Invalidator {
     Stage2Invalidator NONE = (ipa, size) -> { };
 
     /**
-     * TLBI IPAS2E1IS for each page (or VMALLS12E1IS above 2 MiB) then VMALLE1IS, executed by {@code cpu},
-     * broadcast to the other processors of its bus. Stage 2 TLBIs act on the VMID in the processor's
-     * VTTBR_EL2, so call this only on {@code cpu}'s own thread while it holds this table's VMID.
+     * TLBI IPAS2E1IS + VMALLE1IS for one page, VMALLS12E1IS for anything larger (a replaced table entry
+     * stands for many leaves), executed by {@code cpu} and broadcast to the other processors of its bus.
+     * Stage 2 TLBIs act on the VMID in the processor's VTTBR_EL2, so call this only on {@code cpu}'s own
+     * thread while it holds this table's VMID.
      */
     static Stage2Invalidator broadcastFrom(Cpu cpu) {
         return (ipa, size) -> {
-            if (size > Stage2PageTable.BLOCK_SIZE) {
+            if (size == Stage2PageTable.PAGE_SIZE) {
+                cpu.mmu.tlbi(TlbiOp.IPAS2E1, ipa >>> 12, true);
+                cpu.mmu.tlbi(TlbiOp.VMALLE1, 0, true);
+            } else {
                 cpu.mmu.tlbi(TlbiOp.VMALLS12E1, 0, true);
-                return;
             }
-            for (long a = ipa; a < ipa + size; a += Stage2PageTable.PAGE_SIZE)
-                cpu.mmu.tlbi(TlbiOp.IPAS2E1, a >>> 12, true);
-            cpu.mmu.tlbi(TlbiOp.VMALLE1, 0, true);
         };
     }
 }

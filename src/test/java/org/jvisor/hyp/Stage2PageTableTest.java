@@ -254,4 +254,210 @@ class Stage2PageTableTest {
         assertEquals(List.of(0x8000_0000L, 0x8000_1000L), leaves);
         assertEquals(4, t.tablePages());
     }
+
+    /** The valid leaves in a range as "ipa@level". */
+    List<String> leaves(long ipa, long size) {
+        List<String> out = new ArrayList<>();
+        s2.walk(ipa, size, (a, level, desc) -> {
+            out.add(Long.toHexString(a) + "@" + level);
+            return desc;
+        });
+        return out;
+    }
+
+    @Test
+    void blocksWhenAskedAndAligned() {
+        long block = Stage2PageTable.BLOCK_SIZE;
+        s2.map(0x8000_0000L, DATA, 2 * block + 0x2000, RW | Stage2PageTable.BLOCKS);
+        // block descriptor: bits [1:0] = 0b01, OA[47:21]
+        assertEquals(DATA | 1 | 0xf << 2 | 3 << 6 | 3 << 8 | 1 << 10 | 1L << 54, s2.lookup(0x801f_f000L));
+        assertEquals(List.of("80000000@2", "80200000@2", "80400000@3", "80401000@3"), leaves(0x8000_0000L, 1L << 30));
+        assertEquals(DATA + 0x1f_fff8, s2.translate(0x801f_fff8L));
+        bus.write(DATA + 0x30_0008, 8, 0x3333);
+        assertEquals(hvc(0), run("""
+                movz x0, #0x8030, lsl #16
+                ldr x1, [x0, #8]
+                str x1, [x0, #0x10]
+                hvc #0
+                """));
+        assertEquals(0x3333, m.x(1));
+        assertEquals(0x3333, bus.read(DATA + 0x30_0010, 8));
+        // A PA that is not 2 MiB aligned, or an IPA range shorter than a block: pages
+        s2.map(0xc000_0000L, DATA + 0x1000, block, RW | Stage2PageTable.BLOCKS);
+        assertEquals(512, leaves(0xc000_0000L, block).size());
+        s2.map(0xc020_0000L, DATA, block - 0x1000, RW | Stage2PageTable.BLOCKS);
+        assertEquals(511, leaves(0xc020_0000L, block).size());
+        // Without BLOCKS: pages
+        s2.map(0xc040_0000L, DATA, block, RW);
+        assertEquals("c0400000@3", leaves(0xc040_0000L, block).getFirst());
+    }
+
+    @Test
+    void remappingBreaksBeforeMakeAndTheGuestSeesTheNewPage() {
+        s2.map(0x8000_0000L, DATA, 0x1000, RW);
+        bus.write(DATA, 8, 1);
+        bus.write(DATA + 0x1000, 8, 2);
+        String load = """
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0]
+                hvc #0
+                """;
+        run(load);
+        assertEquals(1, m.x(1)); // the old translation is in the TLB now
+        invalidations.clear();
+        s2.map(0x8000_0000L, DATA + 0x1000, 0x1000, RW);
+        assertEquals(1, invalidations.size());
+        assertEquals(DATA + 0x1000, s2.translate(0x8000_0000L));
+        run(load);
+        assertEquals(2, m.x(1));
+    }
+
+    @Test
+    void breakBeforeMakeOnlyWhereTheArchitectureAsksForIt() {
+        List<Long> atInvalidation = new ArrayList<>();
+        Stage2PageTable[] self = new Stage2PageTable[1];
+        Stage2PageTable t = new Stage2PageTable(pages, (ipa, size) -> atInvalidation.add(self[0].lookup(ipa)));
+        self[0] = t;
+        t.map(0x8000_0000L, DATA, 0x1000, Stage2PageTable.R);
+        assertEquals(List.of(), atInvalidation); // an invalid entry is never in a TLB
+        t.map(0x8000_0000L, DATA, 0x1000, RW); // permissions only: write the new value, then invalidate
+        assertEquals(List.of(t.lookup(0x8000_0000L)), atInvalidation);
+        atInvalidation.clear();
+        t.map(0x8000_0000L, DATA + 0x1000, 0x1000, RW); // another output address: break first
+        assertEquals(List.of(0L), atInvalidation);
+        atInvalidation.clear();
+        t.map(0x8000_0000L, DATA + 0x1000, 0x1000, RW | Stage2PageTable.DEVICE); // another memory type: break first
+        assertEquals(List.of(0L), atInvalidation);
+        atInvalidation.clear();
+        t.map(0x8000_0000L, DATA + 0x1000, 0x1000, RW | Stage2PageTable.DEVICE); // the same: nothing happens
+        assertEquals(List.of(), atInvalidation);
+    }
+
+    @Test
+    void mappingAPageInsideABlockSplitsIt() {
+        s2.map(0x8000_0000L, DATA, Stage2PageTable.BLOCK_SIZE, RW | Stage2PageTable.BLOCKS);
+        bus.write(DATA + 0x1_0000, 8, 10);
+        bus.write(DATA + 0x5_0000, 8, 20);
+        bus.write(DATA + 0x6_0000, 8, 30);
+        String load = """
+                movz x0, #0x8000, lsl #16
+                add x0, x0, #0x10, lsl #12
+                ldr x1, [x0]
+                add x0, x0, #0x40, lsl #12
+                ldr x2, [x0]
+                hvc #0
+                """;
+        run(load);
+        assertEquals(10, m.x(1));
+        assertEquals(20, m.x(2));
+        invalidations.clear();
+        s2.map(0x8005_0000L, DATA + 0x6_0000, 0x1000, Stage2PageTable.R);
+        // block -> table: a break of the whole 2 MiB; then the page of the new table that changes
+        assertEquals(2, invalidations.size());
+        assertEquals(0x8000_0000L, invalidations.get(0)[0]);
+        assertEquals(Stage2PageTable.BLOCK_SIZE, invalidations.get(0)[1]);
+        assertEquals(0x8005_0000L, invalidations.get(1)[0]);
+        assertEquals(0x1000L, invalidations.get(1)[1]);
+        assertEquals(512, leaves(0x8000_0000L, Stage2PageTable.BLOCK_SIZE).size());
+        // the rest of the block keeps its mapping and attributes, as pages
+        assertEquals(DATA + 0x1_0000 | 3 | 0xf << 2 | 3 << 6 | 3 << 8 | 1 << 10 | 1L << 54, s2.lookup(0x8001_0000L));
+        run(load);
+        assertEquals(10, m.x(1));
+        assertEquals(30, m.x(2));
+    }
+
+    @Test
+    void mappingABlockOverPagesFreesTheirTable() {
+        s2.map(0x8000_0000L, DATA, 0x3000, RW);
+        int used = pages.pagesInUse();
+        s2.map(0x8000_0000L, DATA, Stage2PageTable.BLOCK_SIZE, RW | Stage2PageTable.BLOCKS);
+        assertEquals(used - 1, pages.pagesInUse());
+        assertEquals(List.of("80000000@2"), leaves(0x8000_0000L, Stage2PageTable.BLOCK_SIZE));
+        assertEquals(s2.tablePages(), pages.pagesInUse());
+    }
+
+    @Test
+    void unmapFaultsAgainAndGivesTablesBack() {
+        int empty = pages.pagesInUse();
+        s2.map(0x8000_0000L, DATA, 0x2000, RW);
+        s2.map(0x1_0000_0000L, DATA, 0x1000, RW);
+        assertEquals(empty + 4, pages.pagesInUse());
+        String load = """
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0, #0x1000]
+                hvc #0
+                """;
+        assertEquals(hvc(0), run(load));
+        invalidations.clear();
+        s2.unmap(0x8000_1000L, 0x1000);
+        assertEquals(1, invalidations.size()); // the page; its table still maps 0x8000_0000
+        assertEquals(0x07, run(load) & 0x3f); // stage-2 translation fault at level 3: not a stale TLB entry
+        assertEquals(empty + 4, pages.pagesInUse());
+        s2.unmap(0x8000_0000L, 0x4000_0000L);
+        s2.unmap(0x1_0000_0000L, 0x1000);
+        assertEquals(empty, pages.pagesInUse());
+        assertEquals(0x05, run(load) & 0x3f); // now the level-1 entry is invalid
+        assertEquals(List.of(), leaves(0x8000_0000L, 0x1_0000_0000L));
+    }
+
+    @Test
+    void unmappingPartOfABlockKeepsTheRest() {
+        s2.map(0x8000_0000L, DATA, Stage2PageTable.BLOCK_SIZE, RW | Stage2PageTable.BLOCKS);
+        s2.unmap(0x8000_1000L, 0x1000);
+        assertEquals(511, leaves(0x8000_0000L, Stage2PageTable.BLOCK_SIZE).size());
+        assertEquals(0, s2.lookup(0x8000_1000L));
+        assertEquals(DATA + 0x2000, s2.translate(0x8000_2000L));
+        assertEquals(0x07, run("""
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0, #0x1000]
+                hvc #0
+                """) & 0x3f);
+    }
+
+    @Test
+    void walkFlagsSelectTablesAndInvalidEntries() {
+        s2.map(0x8000_0000L, DATA, 0x1000, RW);
+        List<String> seen = new ArrayList<>();
+        s2.walk(0x8000_0000L, 0x2000, Stage2PageTable.WALK_LEAF | Stage2PageTable.WALK_INVALID
+                | Stage2PageTable.WALK_TABLE_PRE | Stage2PageTable.WALK_TABLE_POST, (ipa, level, desc) -> {
+                    seen.add(Long.toHexString(ipa) + "@" + level + (Stage2Descriptor.isTable(desc, level) ? "T"
+                            : Stage2Descriptor.isValid(desc) ? "L" : "-"));
+                    return desc;
+                });
+        assertEquals(List.of("80000000@1T", "80000000@2T", "80000000@3L", "80001000@3-", "80000000@2T", "80000000@1T"), seen);
+        seen.clear();
+        s2.walk(0xc000_0000L, 0x1000, Stage2PageTable.WALK_INVALID, (ipa, level, desc) -> {
+            seen.add(Long.toHexString(ipa) + "@" + level);
+            return desc;
+        });
+        assertEquals(List.of("c0000000@1"), seen); // an invalid entry is seen at the level where the walk stops
+    }
+
+    @Test
+    void hideAndSeekInTheSoftwareBits() {
+        // The later device's use: four bits of data in the descriptor for IPA 0x4000_0000 (our code page)
+        for (int v : new int[] {0xf, 0x5, 0}) {
+            s2.walk(RAM, 0x1000, (ipa, level, desc) -> ipa == RAM ? Stage2Descriptor.withSoftwareBits(desc, v) : desc);
+            int[] found = {-1};
+            s2.walk(RAM, 0x1000, (ipa, level, desc) -> {
+                found[0] = Stage2Descriptor.softwareBits(desc);
+                return desc;
+            });
+            assertEquals(v, found[0]);
+            assertEquals(RAM, s2.translate(RAM));
+            assertEquals(hvc(3), run("hvc #3")); // the guest's code page still runs
+        }
+    }
+
+    @Test
+    void badArgumentsAreHostErrors() {
+        assertThrows(IllegalArgumentException.class, () -> s2.map(0x8000_0800L, DATA, 0x1000, RW));
+        assertThrows(IllegalArgumentException.class, () -> s2.map(0x8000_0000L, DATA + 8, 0x1000, RW));
+        assertThrows(IllegalArgumentException.class, () -> s2.map(0xff_ffff_f000L, DATA, 0x2000, RW)); // past 40 bits
+        assertThrows(IllegalArgumentException.class, () -> s2.map(0x8000_0000L, DATA, 0x1000, Stage2PageTable.X | Stage2PageTable.DEVICE));
+        assertThrows(IllegalArgumentException.class, () -> s2.unmap(0x8000_0000L, 0));
+        assertEquals(0, s2.lookup(1L << 40));
+        s2.map(0xff_ffff_f000L, DATA, 0x1000, RW); // the last page of the IPA space
+        assertEquals(DATA, s2.translate(0xff_ffff_f000L));
+    }
 }
