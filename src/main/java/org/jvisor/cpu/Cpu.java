@@ -309,8 +309,12 @@ public final class Cpu {
         Debug.afterStep(this, insn);
     }
 
-    /** The word of the instruction being executed (its decoded page is still the current one). */
-    int currentInstruction() {
+    /**
+     * The word of the instruction being executed (its decoded page is still the current one). Right after
+     * an {@link ExitReason#EL2_TRAP} for a data abort it is the faulting load or store, which a hypervisor
+     * decodes itself when the syndrome is not valid (ISV=0).
+     */
+    public int currentInstruction() {
         return curSlots == null ? 0 : (int) (curSlots[(int) (insnPc >>> 2) & 1023] >>> 32);
     }
 

@@ -68,6 +68,15 @@ public final class SysRegTable {
         return null;
     }
 
+    /**
+     * The name of the register at op0:op1:CRn:CRm:op2 (the key of an EC 0x18 syndrome), or null if the
+     * encoding is unallocated: lets a hypervisor emulate a trapped access by name.
+     */
+    public static String nameAt(int key) {
+        SysReg r = lookup(key);
+        return r == null ? null : r.name;
+    }
+
     /** The names of every register, in encoding order (for tools and documentation). */
     public static List<String> names() {
         return Arrays.stream(ALL).map(r -> r.name).toList();

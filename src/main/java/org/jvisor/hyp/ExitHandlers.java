@@ -1,0 +1,127 @@
+package org.jvisor.hyp;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.SysRegTable;
+
+/**
+ * The exit handlers, one per ESR_EL2 exception class (KVM's arm_exit_handlers[] in handle_exit.c), and
+ * the trap accounting done on the way. A class nobody handles stops the vCPU with an internal error.
+ */
+final class ExitHandlers {
+    private static final ExitHandler[] TABLE = new ExitHandler[64];
+
+    static {
+        java.util.Arrays.fill(TABLE, (ExitHandler) ExitHandlers::unhandled);
+        TABLE[Cpu.EC_WFX] = ExitHandlers::wfx;
+        TABLE[Cpu.EC_FP] = ExitHandlers::fpAccess;
+        TABLE[Cpu.EC_HVC] = ExitHandlers::hvc;
+        TABLE[Cpu.EC_SMC] = ExitHandlers::smc;
+        TABLE[Cpu.EC_SYSREG] = SysRegTraps::handle;
+        TABLE[Cpu.EC_IABT_LOW] = Stage2Faults::instructionAbort;
+        TABLE[Cpu.EC_DABT_LOW] = Stage2Faults::dataAbort;
+        TABLE[Cpu.EC_BREAKPT_LOW] = ExitHandlers::debug;
+        TABLE[Cpu.EC_STEP_LOW] = ExitHandlers::debug;
+        TABLE[Cpu.EC_WATCHPT_LOW] = ExitHandlers::debug;
+        TABLE[Cpu.EC_BRK] = ExitHandlers::debug;
+    }
+
+    private ExitHandlers() {}
+
+    /** Dispatches the trap the processor just took to EL2. */
+    static VcpuExit handle(Vcpu v) {
+        Cpu cpu = v.cpu;
+        if ((cpu.lastVectorOffset & 0x180) != 0) {
+            // A physical IRQ/FIQ/SError routed to EL2 (IMO/FMO/AMO) writes no syndrome: the host has
+            // nothing to do for it here, the guest goes on.
+            cpu.exceptionReturn();
+            return null;
+        }
+        long esr = cpu.sr.esr[2];
+        int ec = (int) (esr >>> 26) & 63;
+        v.stats.byEc[ec]++;
+        return TABLE[ec].handle(v, (int) esr & 0x1ffffff);
+    }
+
+    /** WFI sleeps the vCPU thread until an interrupt or a kick; WFE (when trapped) just yields. */
+    private static VcpuExit wfx(Vcpu v, int iss) {
+        v.stats.cpuTraps++;
+        v.cpu.sr.elr[2] += 4;
+        v.cpu.exceptionReturn();
+        if ((iss & 1) == 0) v.waitForInterrupt();
+        else Thread.yield();
+        return null;
+    }
+
+    /** CPTR_EL2.TFP trapped FP/SIMD (a host doing lazy FP switching): give the guest its FP registers. */
+    private static VcpuExit fpAccess(Vcpu v, int iss) {
+        v.stats.cpuTraps++;
+        v.cpu.sr.cptrEl2 &= ~(1L << 10);
+        v.cpu.exceptionReturn();
+        return null;
+    }
+
+    /** HVC: ELR_EL2 already points after the call. */
+    private static VcpuExit hvc(Vcpu v, int iss) {
+        v.stats.cpuTraps++;
+        v.cpu.exceptionReturn();
+        return serviceCall(v, iss & 0xffff, false);
+    }
+
+    /** SMC trapped by HCR_EL2.TSC: ELR_EL2 points at the SMC itself. */
+    private static VcpuExit smc(Vcpu v, int iss) {
+        v.stats.cpuTraps++;
+        v.cpu.sr.elr[2] += 4;
+        v.cpu.exceptionReturn();
+        return serviceCall(v, iss & 0xffff, true);
+    }
+
+    /** SMCCC: #0 calls are PSCI or a registered hypercall (else NOT_SUPPORTED); other immediates go to the caller. */
+    private static VcpuExit serviceCall(Vcpu v, int imm, boolean smc) {
+        Cpu cpu = v.cpu;
+        if (imm != 0) {
+            long[] args = new long[8];
+            System.arraycopy(cpu.x, 0, args, 0, 8);
+            return new VcpuExit.Hypercall(imm, smc, args);
+        }
+        int fid = (int) cpu.x[0];
+        if (Psci.owns(fid)) return Psci.call(v, fid);
+        HypercallHandler h = v.vm().hypercall(fid);
+        if (h != null) h.handle(v);
+        else cpu.x[0] = Psci.NOT_SUPPORTED;
+        return null;
+    }
+
+    private static VcpuExit debug(Vcpu v, int iss) {
+        int ec = (int) (v.cpu.sr.esr[2] >>> 26) & 63;
+        v.cpu.exceptionReturn();
+        return new VcpuExit.Debug(ec, v.cpu.pc);
+    }
+
+    private static VcpuExit unhandled(Vcpu v, int iss) {
+        long esr = v.cpu.sr.esr[2];
+        return v.die(String.format("unhandled exit: exception class 0x%02x, ESR_EL2 0x%x, at PC 0x%x",
+                (int) (esr >>> 26) & 63, esr, v.cpu.sr.elr[2]));
+    }
+
+    // ---- injection into the guest (the processor back in guest context) ------------------------------
+
+    /** Makes the guest take Undefined Instruction at the trapped instruction (called at EL2). */
+    static void injectUndefined(Vcpu v) {
+        v.cpu.injectException(Cpu.VECT_SYNC, 1L << 25);
+    }
+
+    /**
+     * Makes the guest (already resumed, PC at the access) take a synchronous external abort to EL1, as a
+     * bus that nobody answers gives: data abort with WnR, or instruction abort; FAR_EL1 is the address.
+     */
+    static void injectExternalAbort(Vcpu v, boolean data, boolean write, long far) {
+        Cpu cpu = v.cpu;
+        boolean fromEl0 = cpu.currentEl() == 0;
+        int ec = data ? (fromEl0 ? Cpu.EC_DABT_LOW : Cpu.EC_DABT_CUR) : (fromEl0 ? Cpu.EC_IABT_LOW : Cpu.EC_IABT_CUR);
+        int iss = 0x10 | (data && write ? 1 << 6 : 0);
+        cpu.sr.far[1] = far;
+        cpu.takeException(1, Cpu.VECT_SYNC, cpu.pc, ((long) ec << 26) | (1L << 25) | iss);
+    }
+
+    static String sysRegName(int key) { return SysRegTable.nameAt(key); }
+}

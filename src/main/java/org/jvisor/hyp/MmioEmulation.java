@@ -1,0 +1,176 @@
+package org.jvisor.hyp;
+
+import org.jvisor.cpu.BusError;
+import org.jvisor.cpu.Cpu;
+
+/**
+ * Emulates a load or store that hit an IPA outside the VM's RAM (KVM's io_mem_abort). The access comes
+ * from the data abort syndrome when it is valid (ISV: size, sign extension, register, width, direction);
+ * otherwise (pairs, writeback forms) from decoding the faulting instruction. Each access (two for a
+ * pair) is served by an in-hypervisor device or exits to the caller as {@link VcpuExit.Mmio}; once all
+ * are done, loaded values are written to their registers, the base register updated and the PC advanced.
+ * One operation at a time per vCPU; the guest is resumed (PC at the access) while it is in flight.
+ */
+final class MmioEmulation {
+    private final Vcpu vcpu;
+
+    private boolean active, exited, readDone;
+    private int count, next, size;
+    private boolean write;
+    private final long[] address = new long[2], data = new long[2], value = new long[2];
+    private long far;
+    // completion
+    private int rt, rt2, rn;
+    /** Destination width in bits (32 or 64) and whether loads sign-extend from the access size. */
+    private int regBits;
+    private boolean signed, writeback;
+    private long writebackValue;
+
+    MmioEmulation(Vcpu vcpu) { this.vcpu = vcpu; }
+
+    /** Starts the emulation of the access that trapped (the processor still at EL2); null if done. */
+    VcpuExit start(long ipa, long far, int iss) {
+        Cpu cpu = vcpu.cpu;
+        int insn = cpu.currentInstruction();
+        cpu.exceptionReturn();
+        this.far = far;
+        write = (iss & (1 << 6)) != 0;
+        writeback = false;
+        if ((iss & (1 << 24)) != 0) {
+            size = 1 << ((iss >>> 22) & 3);
+            signed = (iss & (1 << 21)) != 0;
+            rt = (iss >>> 16) & 31;
+            regBits = (iss & (1 << 15)) != 0 ? 64 : 32;
+            count = 1;
+            address[0] = ipa;
+            data[0] = mask(cpu.x[rt]);
+        } else if (!decode(cpu, insn, ipa)) {
+            return vcpu.die(String.format("cannot emulate the MMIO access of instruction 0x%08x at PC 0x%x (IPA 0x%x)",
+                    insn, cpu.pc, ipa));
+        }
+        active = true;
+        exited = false;
+        next = 0;
+        return process();
+    }
+
+    /**
+     * Decodes the load/store forms whose syndrome is not valid: LDP/STP/LDPSW (offset, pre- and
+     * post-index) and LDR/STR (immediate, pre- and post-index) of general-purpose registers.
+     */
+    private boolean decode(Cpu cpu, int insn, long ipa) {
+        rt = insn & 31;
+        rn = (insn >>> 5) & 31;
+        long base = cpu.xOrSp(rn);
+        long va, offset;
+        if (((insn >>> 27) & 7) == 5 && (insn & (1 << 26)) == 0) {
+            int opc = insn >>> 30, type = (insn >>> 23) & 7;
+            boolean load = (insn & (1 << 22)) != 0;
+            if (opc == 3 || (opc == 1 && !load) || type > 3) return false;
+            size = opc == 2 ? 8 : 4;
+            regBits = opc == 0 ? 32 : 64;
+            signed = opc == 1;
+            rt2 = (insn >>> 10) & 31;
+            offset = ((long) (insn << 10) >> 25) * size;
+            va = type == 1 ? base : base + offset;
+            writeback = type == 1 || type == 3;
+            count = 2;
+            write = !load;
+        } else if (((insn >>> 27) & 7) == 7 && (insn & (3 << 24)) == 0 && (insn & (1 << 26)) == 0
+                && (insn & (1 << 21)) == 0 && (insn & (1 << 10)) != 0) {
+            int sz = insn >>> 30, opc = (insn >>> 22) & 3;
+            if ((sz == 3 && opc >= 2) || (sz == 2 && opc == 3)) return false;
+            size = 1 << sz;
+            write = opc == 0;
+            signed = opc >= 2;
+            regBits = opc == 2 || (opc < 2 && sz == 3) ? 64 : 32;
+            offset = (long) (insn << 11) >> 23;
+            boolean post = (insn & (1 << 11)) == 0;
+            va = post ? base : base + offset;
+            writeback = true;
+            count = 1;
+        } else {
+            return false;
+        }
+        if (writeback) writebackValue = base + offset;
+        for (int i = 0; i < count; i++) {
+            address[i] = ipa + (va + (long) i * size - far);
+            data[i] = mask(cpu.x[i == 0 ? rt : rt2]);
+        }
+        return true;
+    }
+
+    private long mask(long v) { return size == 8 ? v : v & ((1L << (size * 8)) - 1); }
+
+    /** Serves the remaining accesses; returns the exit for one the caller must serve, null when done. */
+    private VcpuExit process() {
+        Vm vm = vcpu.vm();
+        while (next < count) {
+            long a = address[next];
+            Vm.Device d = vm.deviceAt(a);
+            if (d == null) {
+                exited = true;
+                readDone = false;
+                return new VcpuExit.Mmio(a, size, write, write ? data[next] : 0);
+            }
+            try {
+                if (write) d.handler().write(a - d.base(), size, data[next]);
+                else value[next] = mask(d.handler().read(a - d.base(), size));
+            } catch (BusError e) {
+                unclaimed();
+                return null;
+            }
+            next++;
+        }
+        finish();
+        return null;
+    }
+
+    /** Continues an operation the caller was serving, at the start of the next run. */
+    VcpuExit resume() {
+        if (!active) return null;
+        if (exited) {
+            if (!write && !readDone)
+                throw new IllegalStateException("vCPU " + vcpu.id() + ": complete the MMIO read at 0x"
+                        + Long.toHexString(address[next]) + " (completeMmioRead) before running again");
+            exited = false;
+            next++;
+        }
+        return process();
+    }
+
+    void completeRead(long v) {
+        if (!active || !exited || write) throw new IllegalStateException("no MMIO read in flight");
+        value[next] = mask(v);
+        readDone = true;
+    }
+
+    void completeUnclaimed() {
+        if (!active || !exited) throw new IllegalStateException("no MMIO access in flight");
+        unclaimed();
+    }
+
+    private void unclaimed() {
+        active = false;
+        ExitHandlers.injectExternalAbort(vcpu, true, write, far);
+    }
+
+    private void finish() {
+        active = false;
+        Cpu cpu = vcpu.cpu;
+        if (!write) {
+            cpu.setX(rt, extend(value[0]));
+            if (count == 2) cpu.setX(rt2, extend(value[1]));
+        }
+        if (writeback) cpu.setXOrSp(rn, writebackValue);
+        cpu.pc += 4;
+    }
+
+    private long extend(long v) {
+        if (signed && size < 8) {
+            int shift = 64 - size * 8;
+            v = (v << shift) >> shift;
+        }
+        return regBits == 32 ? v & 0xffffffffL : v;
+    }
+}

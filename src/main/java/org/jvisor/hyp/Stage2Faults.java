@@ -1,0 +1,49 @@
+package org.jvisor.hyp;
+
+import org.jvisor.cpu.Cpu;
+
+/**
+ * EC 0x20/0x24: instruction and data aborts from stage 2. A fault on an IPA inside a memory slot maps
+ * that page (a MEM trap: "fault, capture, map, run") and retries the access; a data access anywhere
+ * else is MMIO (an IO trap); an instruction fetch or a stage-1 table walk outside RAM gets an external
+ * abort, as KVM injects.
+ */
+final class Stage2Faults {
+    private Stage2Faults() {}
+
+    /** Fault status codes (DFSC/IFSC [5:2]): translation, access flag. */
+    private static final int FSC_TRANSLATION = 0x04, FSC_ACCESS = 0x08;
+
+    static VcpuExit instructionAbort(Vcpu v, int iss) {
+        return abort(v, iss, false);
+    }
+
+    static VcpuExit dataAbort(Vcpu v, int iss) {
+        return abort(v, iss, true);
+    }
+
+    private static VcpuExit abort(Vcpu v, int iss, boolean data) {
+        Cpu cpu = v.cpu;
+        long far = cpu.sr.far[2];
+        long ipa = ((cpu.sr.hpfarEl2 >>> 4) << 12) | (far & 0xfff);
+        int fsc = iss & 0x3c;
+        MemorySlot slot = v.vm().slotAt(ipa);
+        if (slot != null) {
+            if (fsc != FSC_TRANSLATION && fsc != FSC_ACCESS)
+                return v.die(String.format("stage-2 fault 0x%02x on RAM at IPA 0x%x (PC 0x%x)", iss & 0x3f, ipa, cpu.sr.elr[2]));
+            long page = ipa & ~0xfffL;
+            v.vm().stage2().mapPage(page, slot.hostAddress(page));
+            v.stats.memTraps++;
+            cpu.exceptionReturn();
+            return null;
+        }
+        boolean s1ptw = (iss & (1 << 7)) != 0;
+        if (!data || s1ptw || fsc != FSC_TRANSLATION) {
+            cpu.exceptionReturn();
+            ExitHandlers.injectExternalAbort(v, data, (iss & (1 << 6)) != 0 && !s1ptw, far);
+            return null;
+        }
+        v.stats.ioTraps++;
+        return v.mmio.start(ipa, far, iss);
+    }
+}

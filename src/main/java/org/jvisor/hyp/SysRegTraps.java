@@ -1,0 +1,48 @@
+package org.jvisor.hyp;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.SysRegTable;
+
+/**
+ * EC 0x18: an MSR, MRS or SYS the trap configuration sent to EL2. As KVM does: set/way cache
+ * maintenance (TSW) is a no-op for a processor without caches; ACTLR_EL1 (TACR) reads its value and
+ * ignores writes; a register the processor implements (the MMU controls under TVM/TRVM...) is accessed
+ * for the guest; the IMPLEMENTATION DEFINED space (TIDCP) and anything else is Undefined in the guest.
+ */
+final class SysRegTraps {
+    private SysRegTraps() {}
+
+    static VcpuExit handle(Vcpu v, int iss) {
+        v.stats.cpuTraps++;
+        Cpu cpu = v.cpu;
+        int op0 = (iss >>> 20) & 3, op2 = (iss >>> 17) & 7, op1 = (iss >>> 14) & 7, crn = (iss >>> 10) & 15;
+        int rt = (iss >>> 5) & 31, crm = (iss >>> 1) & 15;
+        boolean read = (iss & 1) != 0;
+        int key = (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+        String name = SysRegTable.nameAt(key);
+        if (name == null) {
+            ExitHandlers.injectUndefined(v);
+            return null;
+        }
+        if (op0 == 1) {
+            // SYS operations: DC ISW/CSW/CISW have nothing to clean in a model without caches.
+            if (!name.startsWith("DC ") || !name.endsWith("SW")) {
+                ExitHandlers.injectUndefined(v);
+                return null;
+            }
+        } else if (name.equals("ACTLR_EL1")) {
+            if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
+        } else {
+            try {
+                if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
+                else SysRegTable.write(cpu, name, cpu.x[rt]);
+            } catch (IllegalArgumentException e) {
+                ExitHandlers.injectUndefined(v);
+                return null;
+            }
+        }
+        cpu.sr.elr[2] += 4;
+        cpu.exceptionReturn();
+        return null;
+    }
+}

@@ -1,0 +1,261 @@
+package org.jvisor.hyp;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.ExitReason;
+import org.jvisor.cpu.SysRegTable;
+import org.jvisor.cpu.SystemRegisters;
+
+/**
+ * One virtual CPU (a KVM vCPU fd): a processor of the VM's host bus whose EL2 the hypervisor owns.
+ * {@link #run()} enters the guest and handles exits inside the hypervisor (stage-2 faults on RAM,
+ * PSCI, in-hypervisor devices, WFI...) until one needs the caller.
+ *
+ * <p>Threads: call {@link #run()} and the register accessors from one thread only, the vCPU's own (one
+ * host thread per vCPU, as KVM expects); {@link #kick()} and {@link #setIrqLine} may be called from any thread.
+ */
+public final class Vcpu {
+    static final int OFF = 0, ON = 1;
+
+    private final Vm vm;
+    private final int id;
+    final Cpu cpu;
+    final TrapStats stats = new TrapStats();
+    final MmioEmulation mmio = new MmioEmulation(this);
+
+    /** Guarded by {@link #lock}: PSCI power state, and a pending CPU_ON's entry point and context id. */
+    int power;
+    boolean powerOnPending;
+    long entryPoint, contextId;
+
+    private final Object lock = new Object();
+    private volatile boolean kickRequested;
+    private volatile boolean irqLevel;
+    private boolean irqApplied;
+    private VcpuExit.InternalError dead;
+    private VcpuExit lastEvent;
+    private Thread owner;
+
+    Vcpu(Vm vm, int id, boolean poweredOn) {
+        this.vm = vm;
+        this.id = id;
+        this.cpu = new Cpu(vm.hostBus());
+        cpu.hostOwnsEl2 = true;
+        cpu.sr.vmpidrEl2 = 0x80000000L | id;
+        cpu.sr.mpidr = 0x80000000L | id;
+        cpu.sr.vpidrEl2 = cpu.sr.midr;
+        applyHypervisorState();
+        power = poweredOn ? ON : OFF;
+    }
+
+    /** What the hypervisor keeps in the EL2 registers while this vCPU runs. */
+    private void applyHypervisorState() {
+        cpu.sr.hcrEl2 = vm.trapConfig().hcr() | (irqApplied ? SystemRegisters.HCR_VI : 0);
+        cpu.sr.vttbrEl2 = vm.stage2().vttbr();
+        cpu.sr.vtcrEl2 = vm.stage2().vtcr();
+    }
+
+    public int id() { return id; }
+
+    public Vm vm() { return vm; }
+
+    long mpidr() { return cpu.sr.vmpidrEl2; }
+
+    /** The trap counters of this vCPU. */
+    public TrapStats stats() { return stats; }
+
+    // ---- running -------------------------------------------------------------------------------
+
+    /** KVM_RUN: runs the guest until an exit the caller must see. */
+    public VcpuExit run() {
+        Thread t = Thread.currentThread();
+        if (owner == null) owner = t;
+        else if (owner != t) throw new IllegalStateException("vCPU " + id + " runs on thread " + owner.getName() + ", not " + t.getName());
+        if (dead != null) return dead;
+        if (lastEvent != null) return lastEvent;
+        try {
+            VcpuExit e = mmio.resume();
+            if (e != null) return e;
+            return loop();
+        } catch (RuntimeException | StackOverflowError e) {
+            return die("hypervisor error: " + e);
+        }
+    }
+
+    private VcpuExit loop() {
+        while (true) {
+            if (kickRequested) {
+                kickRequested = false;
+                return new VcpuExit.Interrupted();
+            }
+            if (!waitForPower()) continue;
+            boolean irq = irqLevel;
+            if (irq != irqApplied) {
+                irqApplied = irq;
+                if (irq) cpu.sr.hcrEl2 |= SystemRegisters.HCR_VI;
+                else cpu.sr.hcrEl2 &= ~SystemRegisters.HCR_VI;
+            }
+            ExitReason r = cpu.run(Long.MAX_VALUE);
+            VcpuExit e = switch (r) {
+                case EL2_TRAP -> ExitHandlers.handle(this);
+                case WAIT_FOR_INTERRUPT -> {
+                    waitForInterrupt();
+                    yield null;
+                }
+                case DEBUG_HALT -> new VcpuExit.Debug(-1, cpu.pc);
+                case STOPPED, BUDGET -> null;
+            };
+            if (e != null) {
+                if (e instanceof VcpuExit.InternalError ie) dead = ie;
+                else if (e instanceof VcpuExit.SystemEvent) lastEvent = e;
+                return e;
+            }
+        }
+    }
+
+    /** Blocks while this vCPU is powered off; applies a pending CPU_ON. False when woken by a kick. */
+    private boolean waitForPower() {
+        synchronized (lock) {
+            while (power == OFF && !kickRequested) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    kickRequested = true;
+                }
+            }
+            if (power == OFF) return false;
+            if (powerOnPending) {
+                powerOnPending = false;
+                powerOnReset(entryPoint, contextId);
+            }
+            return true;
+        }
+    }
+
+    /** PSCI CPU_ON's entry state: reset, EL1h with interrupts masked, MMU off, X0 = context id. */
+    private void powerOnReset(long entry, long context) {
+        cpu.reset();
+        cpu.sr.vmpidrEl2 = 0x80000000L | id;
+        cpu.sr.mpidr = 0x80000000L | id;
+        cpu.sr.vpidrEl2 = cpu.sr.midr;
+        applyHypervisorState();
+        cpu.pc = entry;
+        cpu.x[0] = context;
+    }
+
+    /** Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, WFE). */
+    void waitForInterrupt() {
+        synchronized (lock) {
+            while (!irqLevel && !cpu.interruptPending() && !kickRequested) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    kickRequested = true;
+                }
+            }
+        }
+    }
+
+    /** Makes a running {@link #run()} return {@link VcpuExit.Interrupted} soon (or the next one at once); any thread. */
+    public void kick() {
+        kickRequested = true;
+        cpu.kick();
+        wake();
+    }
+
+    /**
+     * Drives the guest's interrupt request input (the output of an interrupt controller): the guest sees
+     * a virtual IRQ (HCR_EL2.VI) while the level is high, and a WFI wakes up. Any thread.
+     */
+    public void setIrqLine(boolean level) {
+        irqLevel = level;
+        cpu.kick();
+        wake();
+    }
+
+    void wake() {
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+    }
+
+    Object powerLock() { return lock; }
+
+    VcpuExit die(String reason) {
+        dead = new VcpuExit.InternalError(reason, registerDump());
+        return dead;
+    }
+
+    // ---- MMIO completion --------------------------------------------------------------------------
+
+    /** Completes the read of the last {@link VcpuExit.Mmio} exit with {@code value} (the accessed bytes, zero-extended). */
+    public void completeMmioRead(long value) { mmio.completeRead(value); }
+
+    /** Refuses the access of the last {@link VcpuExit.Mmio} exit: the guest takes a synchronous external data abort. */
+    public void completeMmioUnclaimed() { mmio.completeUnclaimed(); }
+
+    // ---- registers --------------------------------------------------------------------------------
+
+    public long x(int n) {
+        if (n < 0 || n > 30) throw new IllegalArgumentException("X" + n);
+        return cpu.x[n];
+    }
+
+    public void setX(int n, long value) {
+        if (n < 0 || n > 30) throw new IllegalArgumentException("X" + n);
+        cpu.x[n] = value;
+    }
+
+    public long pc() { return cpu.pc; }
+
+    public void setPc(long pc) { cpu.pc = pc; }
+
+    /** The stack pointer PSTATE selects. */
+    public long sp() { return cpu.sp; }
+
+    public void setSp(long sp) { cpu.sp = sp; }
+
+    /** SP_EL0 / SP_EL1 whatever PSTATE selects. */
+    public long spEl(int el) { return cpu.getSpEl(el); }
+
+    public void setSpEl(int el, long value) { cpu.setSpEl(el, value); }
+
+    /** PSTATE in the SPSR layout (NZCV, DAIF, EL and SP in M[3:0]). */
+    public long pstate() { return cpu.pstateToSpsr(); }
+
+    /**
+     * Sets PSTATE from an SPSR-layout value, as an exception return to it would (EL0 or EL1, AArch64
+     * only; an illegal value sets PSTATE.IL as the hardware does).
+     */
+    public void setPstate(long spsr) {
+        long pc = cpu.pc;
+        cpu.setElAndSpSel(2, 1);
+        cpu.sr.spsr[2] = spsr;
+        cpu.sr.elr[2] = pc;
+        cpu.exceptionReturn();
+    }
+
+    /** A system register by name (e.g. "SCTLR_EL1"), as the guest's EL sees it. */
+    public long sysReg(String name) { return SysRegTable.read(cpu, name); }
+
+    public void setSysReg(String name, long value) { SysRegTable.write(cpu, name, value); }
+
+    /** The processor, for tools that need more than this API (debuggers, tests). */
+    public Cpu cpu() { return cpu; }
+
+    /** A readable dump of the guest's registers (for errors). */
+    public String registerDump() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("vCPU %d  PC %016x  PSTATE %08x  EL%d  SP %016x%n", id, cpu.pc, cpu.pstateToSpsr(), cpu.currentEl(), cpu.sp));
+        for (int i = 0; i < 31; i++) {
+            b.append(String.format("X%-2d %016x", i, cpu.x[i]));
+            b.append(i % 4 == 3 || i == 30 ? "\n" : "  ");
+        }
+        b.append(String.format("ESR_EL2 %016x  FAR_EL2 %016x  HPFAR_EL2 %016x  ELR_EL2 %016x  SPSR_EL2 %08x%n",
+                cpu.sr.esr[2], cpu.sr.far[2], cpu.sr.hpfarEl2, cpu.sr.elr[2], cpu.sr.spsr[2]));
+        b.append(String.format("ESR_EL1 %016x  FAR_EL1 %016x  ELR_EL1 %016x  VBAR_EL1 %016x  SCTLR_EL1 %08x",
+                cpu.sr.esr[1], cpu.sr.far[1], cpu.sr.elr[1], cpu.sr.vbar[1], cpu.sr.sctlr[1]));
+        return b.toString();
+    }
+}

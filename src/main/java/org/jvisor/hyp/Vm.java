@@ -1,0 +1,150 @@
+package org.jvisor.hyp;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jvisor.cpu.MmioHandler;
+import org.jvisor.cpu.PhysicalBus;
+import org.jvisor.cpu.Ram;
+
+/**
+ * One virtual machine (a KVM VM fd): its host physical address space, where the hypervisor places the
+ * slots' memory and its own stage-2 tables; the guest physical memory map (slots and in-hypervisor
+ * devices); the trap configuration; custom hypercalls; and its vCPUs. Configure it (slots, devices,
+ * hypercalls, traps) before running vCPUs.
+ */
+public final class Vm {
+    /** Host physical layout: stage-2 tables low, slots from 4 GiB up, each on a 2 MiB boundary. */
+    static final long TABLES_BASE = 0x1000_0000L, TABLES_SIZE = 16L << 20, SLOTS_BASE = 1L << 32;
+
+    private final PhysicalBus hostBus = new PhysicalBus();
+    private final GuestStage2 stage2;
+    private final TrapConfig traps = new TrapConfig();
+    private final List<MemorySlot> slots = new ArrayList<>();
+    private MemorySlot[] slotArray = new MemorySlot[0];
+    private final List<Device> devices = new ArrayList<>();
+    private Device[] deviceArray = new Device[0];
+    private final Map<Integer, HypercallHandler> hypercalls = new HashMap<>();
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private long nextHostPa = SLOTS_BASE;
+
+    record Device(long base, long size, MmioHandler handler) {
+        boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
+    }
+
+    Vm() {
+        Ram tables = Ram.allocate(TABLES_SIZE);
+        hostBus.addRam(TABLES_BASE, tables);
+        stage2 = new GuestStage2(hostBus, TABLES_BASE, TABLES_SIZE);
+    }
+
+    /**
+     * KVM_SET_USER_MEMORY_REGION: {@code hostMemory} becomes guest RAM at {@code guestPhysAddr}. Pages are
+     * mapped in stage 2 on first touch. {@code size} and the address must be 4 KiB aligned and not overlap
+     * another slot or device.
+     */
+    public synchronized MemorySlot setUserMemoryRegion(int slot, long guestPhysAddr, long size, Ram hostMemory) {
+        if (((guestPhysAddr | size) & 0xfff) != 0 || size <= 0 || size > hostMemory.size())
+            throw new IllegalArgumentException("slot " + slot + ": bad address or size");
+        if (guestPhysAddr < 0 || guestPhysAddr + size > GuestStage2.IPA_LIMIT)
+            throw new IllegalArgumentException("slot " + slot + " lies beyond the guest physical address space");
+        for (MemorySlot s : slots) {
+            if (s.slot() == slot) throw new IllegalArgumentException("slot " + slot + " already in use");
+            checkFree(guestPhysAddr, size, s.guestPhysAddr(), s.size());
+        }
+        for (Device d : devices) checkFree(guestPhysAddr, size, d.base(), d.size());
+        long hostPa = nextHostPa;
+        nextHostPa += (hostMemory.size() + 0x1fffffL) & ~0x1fffffL;
+        hostBus.addRam(hostPa, hostMemory);
+        MemorySlot s = new MemorySlot(slot, guestPhysAddr, size, hostPa, hostMemory);
+        slots.add(s);
+        slotArray = slots.toArray(new MemorySlot[0]);
+        return s;
+    }
+
+    /**
+     * Registers a device emulated inside the hypervisor at guest physical {@code [base, base+size)}: the
+     * guest's accesses are served by {@code handler} (offsets relative to base) without leaving
+     * {@link Vcpu#run()}. A handler that throws {@link org.jvisor.cpu.BusError} gives the guest an external abort.
+     * The handler runs on the accessing vCPU's thread.
+     */
+    public synchronized void addDevice(long base, long size, MmioHandler handler) {
+        for (MemorySlot s : slots) checkFree(base, size, s.guestPhysAddr(), s.size());
+        for (Device d : devices) checkFree(base, size, d.base(), d.size());
+        devices.add(new Device(base, size, handler));
+        deviceArray = devices.toArray(new Device[0]);
+    }
+
+    private static void checkFree(long base, long size, long otherBase, long otherSize) {
+        if (base < otherBase + otherSize && otherBase < base + size)
+            throw new IllegalArgumentException("0x" + Long.toHexString(base) + " overlaps 0x" + Long.toHexString(otherBase));
+    }
+
+    /** Serves HVC #0 / SMC #0 with X0 = {@code functionId} by {@code handler} (PSCI ids are the hypervisor's). */
+    public synchronized void registerHypercall(int functionId, HypercallHandler handler) {
+        if (Psci.owns(functionId)) throw new IllegalArgumentException("PSCI function id 0x" + Integer.toHexString(functionId));
+        hypercalls.put(functionId, handler);
+    }
+
+    synchronized HypercallHandler hypercall(int functionId) { return hypercalls.get(functionId); }
+
+    /**
+     * KVM_CREATE_VCPU. vCPU 0 starts powered on at EL1 with the MMU off; the others start powered off
+     * until a PSCI CPU_ON names them (MPIDR affinity 0 = id). Run each vCPU on its own thread.
+     */
+    public Vcpu createVcpu(int id) { return createVcpu(id, id == 0); }
+
+    public synchronized Vcpu createVcpu(int id, boolean poweredOn) {
+        for (Vcpu v : vcpus) if (v.id() == id) throw new IllegalArgumentException("vCPU " + id + " exists");
+        if (id < 0 || id > 255) throw new IllegalArgumentException("vCPU id " + id);
+        Vcpu v = new Vcpu(this, id, poweredOn);
+        vcpus.add(v);
+        return v;
+    }
+
+    public synchronized List<Vcpu> vcpus() { return List.copyOf(vcpus); }
+
+    synchronized Vcpu vcpuByMpidr(long mpidr) {
+        for (Vcpu v : vcpus) if ((v.mpidr() & 0xff00ffffffL) == (mpidr & 0xff00ffffffL)) return v;
+        return null;
+    }
+
+    public TrapConfig trapConfig() { return traps; }
+
+    /** The host physical address space (slots' memory and stage-2 tables); for the hypervisor and tools. */
+    public PhysicalBus hostBus() { return hostBus; }
+
+    public GuestStage2 stage2() { return stage2; }
+
+    public List<MemorySlot> slots() { return List.of(slotArray); }
+
+    MemorySlot slotAt(long ipa) {
+        for (MemorySlot s : slotArray) if (s.contains(ipa)) return s;
+        return null;
+    }
+
+    Device deviceAt(long ipa) {
+        for (Device d : deviceArray) if (d.contains(ipa)) return d;
+        return null;
+    }
+
+    /** Copies {@code data} into guest RAM at {@code ipa} (a loader's write; the range must lie in one slot). */
+    public void writeGuest(long ipa, byte[] data) {
+        MemorySlot s = slotAt(ipa);
+        if (s == null || !s.contains(ipa + data.length - 1)) throw new IllegalArgumentException("not guest RAM: 0x" + Long.toHexString(ipa));
+        hostBus.writeBytes(s.hostAddress(ipa), data);
+    }
+
+    public byte[] readGuest(long ipa, int length) {
+        MemorySlot s = slotAt(ipa);
+        if (s == null || !s.contains(ipa + length - 1)) throw new IllegalArgumentException("not guest RAM: 0x" + Long.toHexString(ipa));
+        return hostBus.readBytes(s.hostAddress(ipa), length);
+    }
+
+    public long readGuest64(long ipa) {
+        MemorySlot s = slotAt(ipa);
+        if (s == null) throw new IllegalArgumentException("not guest RAM: 0x" + Long.toHexString(ipa));
+        return hostBus.read(s.hostAddress(ipa), 8);
+    }
+}

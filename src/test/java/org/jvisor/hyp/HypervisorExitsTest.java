@@ -1,0 +1,240 @@
+package org.jvisor.hyp;
+
+import static org.jvisor.hyp.Guest.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.SystemRegisters;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exits handled by the hypervisor: PSCI (DEN 0022 function ids and return codes), custom hypercalls,
+ * HVC/SMC immediates, system register traps, the default handler. Syndromes as the Arm ARM gives them.
+ */
+class HypervisorExitsTest {
+
+    @Test
+    void psciSystemOffIsAShutdownEventAndCountsOneCpuTrap() {
+        Guest g = new Guest(OFF);
+        VcpuExit e = g.vcpu.run();
+        assertTrue(isShutdown(e), e.toString());
+        assertEquals(1, g.vcpu.stats().cpuTraps());
+        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_HVC));
+        assertEquals(1, g.vcpu.stats().memTraps(), "the code page, mapped on the first fetch");
+        assertEquals(0, g.vcpu.stats().ioTraps());
+        assertTrue(isShutdown(g.vcpu.run()), "a powered-off VM stays off");
+    }
+
+    @Test
+    void psciVersionFeaturesAndUnknownIds() {
+        Guest g = new Guest("""
+                movz x0, #0x0000
+                movk x0, #0x8400, lsl #16
+                hvc #0
+                mov x19, x0
+                movz x0, #0x000A
+                movk x0, #0x8400, lsl #16
+                movz x1, #0x0003
+                movk x1, #0xC400, lsl #16
+                hvc #0
+                mov x20, x0
+                movz x0, #0x000A
+                movk x0, #0x8400, lsl #16
+                movz x1, #0x1234
+                hvc #0
+                mov x21, x0
+                movz x0, #0x001F
+                movk x0, #0x8400, lsl #16
+                hvc #0
+                mov x22, x0
+                movz x0, #0x1234
+                movk x0, #0x8600, lsl #16
+                hvc #0
+                mov x23, x0
+                movz x0, #0x0000
+                movk x0, #0x8400, lsl #16
+                smc #0
+                mov x24, x0
+                """ + OFF);
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(0x10001, g.vcpu.x(19), "PSCI 1.1");
+        assertEquals(0, g.vcpu.x(20), "CPU_ON (SMC64) is supported");
+        assertEquals(-1, g.vcpu.x(21), "FEATURES of an unknown id: NOT_SUPPORTED");
+        assertEquals(-1, g.vcpu.x(22), "an unimplemented PSCI id: NOT_SUPPORTED");
+        assertEquals(-1, g.vcpu.x(23), "an unknown service call: NOT_SUPPORTED");
+        assertEquals(0x10001, g.vcpu.x(24), "PSCI over SMC (trapped by HCR_EL2.TSC)");
+        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_SMC));
+        assertEquals(7, g.vcpu.stats().cpuTraps());
+    }
+
+    @Test
+    void customHypercallIsServedInJava() {
+        Guest g = new Guest("""
+                movz x0, #0x0001
+                movk x0, #0xC600, lsl #16
+                movz x1, #2
+                movz x2, #2
+                hvc #0
+                mov x19, x0
+                """ + OFF);
+        g.vm.registerHypercall(0xC6000001, v -> v.setX(0, v.x(1) + v.x(2)));
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(4, g.vcpu.x(19));
+    }
+
+    @Test
+    void hvcWithAnImmediateExitsToTheCaller() {
+        Guest g = new Guest("""
+                movz x1, #7
+                hvc #0x42
+                mov x19, x0
+                """ + OFF);
+        VcpuExit e = g.vcpu.run();
+        VcpuExit.Hypercall h = assertInstanceOf(VcpuExit.Hypercall.class, e);
+        assertEquals(0x42, h.immediate());
+        assertFalse(h.smc());
+        assertEquals(7, h.args()[1]);
+        assertEquals(RAM + 8, g.vcpu.pc(), "resumes after the HVC");
+        g.vcpu.setX(0, 99);
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(99, g.vcpu.x(19));
+    }
+
+    /** A guest with an EL1 vector table whose synchronous handler records ESR/FAR/ELR in x20-x22 and powers off. */
+    static String withVectors(String main) {
+        return """
+                adr x9, vectors
+                msr vbar_el1, x9
+                isb
+                """ + main + OFF + """
+                .balign 0x800
+                vectors:
+                .skip 0x200
+                mrs x20, esr_el1
+                mrs x21, far_el1
+                mrs x22, elr_el1
+                """ + OFF;
+    }
+
+    @Test
+    void implementationDefinedRegisterTrapsAndIsUndefinedInTheGuest() {
+        Guest g = new Guest(withVectors("mrs x1, s3_1_c15_c0_0\n"));
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_SYSREG), "HCR_EL2.TIDCP traps it");
+        assertEquals(0x02000000L, g.vcpu.x(20), "ESR_EL1: Unknown reason, IL");
+        assertEquals(RAM + 12, g.vcpu.x(22), "ELR_EL1: the trapped MRS");
+    }
+
+    @Test
+    void tvmTrapsMmuRegisterWritesThatTheHypervisorPerforms() {
+        Vm vm = new Hypervisor().createVm();
+        vm.trapConfig().set(SystemRegisters.HCR_TVM | SystemRegisters.HCR_TRVM);
+        Guest g = new Guest(vm, """
+                movz x1, #0x5000
+                msr ttbr0_el1, x1
+                mrs x2, ttbr0_el1
+                mrs x3, actlr_el1
+                msr mair_el1, x1
+                """ + OFF);
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(0x5000, g.vcpu.x(2));
+        assertEquals(0x5000, g.vcpu.sysReg("TTBR0_EL1"));
+        assertEquals(0x5000, g.vcpu.sysReg("MAIR_EL1"));
+        assertEquals(4, g.vcpu.stats().exits(Cpu.EC_SYSREG));
+        assertEquals(5, g.vcpu.stats().cpuTraps());
+    }
+
+    @Test
+    void anUnhandledExceptionClassStopsTheVcpuWithARegisterDump() {
+        Vm vm = new Hypervisor().createVm();
+        vm.trapConfig().set(SystemRegisters.HCR_TGE);
+        Guest g = new Guest(vm, "svc #1\n");
+        g.vcpu.setPstate(0); // EL0t: with TGE, SVC goes to EL2 (EC 0x15), which the hypervisor does not handle
+        VcpuExit e = g.vcpu.run();
+        VcpuExit.InternalError ie = assertInstanceOf(VcpuExit.InternalError.class, e);
+        assertTrue(ie.reason().contains("exception class 0x15"), ie.reason());
+        assertTrue(ie.registers().contains("PC "), ie.registers());
+        assertSame(ie, g.vcpu.run(), "the vCPU stays stopped");
+    }
+
+    @Test
+    void brkWithDebugRoutedToEl2IsADebugExit() {
+        Guest g = new Guest("brk #3\n");
+        g.vcpu.cpu().sr.mdcrEl2 |= 1 << 8; // MDCR_EL2.TDE
+        VcpuExit e = g.vcpu.run();
+        VcpuExit.Debug d = assertInstanceOf(VcpuExit.Debug.class, e);
+        assertEquals(Cpu.EC_BRK, d.ec());
+        assertEquals(RAM, d.pc());
+    }
+
+    @Test
+    void kickInterruptsARunningGuest() throws Exception {
+        Guest g = new Guest("1: b 1b\n");
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ignored) {
+            }
+            g.vcpu.kick();
+        });
+        t.start();
+        assertInstanceOf(VcpuExit.Interrupted.class, g.vcpu.run());
+        t.join();
+        assertEquals(RAM, g.vcpu.pc());
+    }
+
+    @Test
+    void wfiSleepsUntilTheInterruptLineRisesOnAnotherThread() throws Exception {
+        Guest g = new Guest("""
+                wfi
+                movz x19, #1
+                """ + OFF);
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException ignored) {
+            }
+            g.vcpu.setIrqLine(true);
+        });
+        t.start();
+        VcpuExit e = g.vcpu.run();
+        t.join();
+        assertTrue(isShutdown(e), e.toString());
+        assertEquals(1, g.vcpu.x(19));
+        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_WFX), "HCR_EL2.TWI");
+    }
+
+    @Test
+    void virtualIrqIsTakenByTheGuestWhenUnmasked() {
+        Guest g = new Guest("""
+                adr x9, vectors
+                msr vbar_el1, x9
+                msr daifclr, #2
+                1: b 1b
+                .balign 0x800
+                vectors:
+                .skip 0x280
+                mrs x20, isr_el1
+                """ + OFF);
+        g.vcpu.setIrqLine(true);
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(0x80, g.vcpu.x(20), "ISR_EL1.I: the virtual IRQ is pending");
+    }
+
+    @Test
+    void runFromAnotherThreadIsRefused() throws Exception {
+        Guest g = new Guest(OFF);
+        g.vcpu.run();
+        Throwable[] err = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                g.vcpu.run();
+            } catch (Throwable x) {
+                err[0] = x;
+            }
+        });
+        t.start();
+        t.join();
+        assertInstanceOf(IllegalStateException.class, err[0]);
+    }
+}
