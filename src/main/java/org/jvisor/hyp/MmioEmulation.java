@@ -126,13 +126,17 @@ final class MmioEmulation {
         return null;
     }
 
+    /** A caller error (not the guest's): running again before answering an MMIO read. */
+    void checkCompleted() {
+        if (active && exited && !write && !readDone)
+            throw new IllegalStateException("vCPU " + vcpu.id() + ": complete the MMIO read at 0x"
+                    + Long.toHexString(address[next]) + " (completeMmioRead) before running again");
+    }
+
     /** Continues an operation the caller was serving, at the start of the next run. */
     VcpuExit resume() {
         if (!active) return null;
         if (exited) {
-            if (!write && !readDone)
-                throw new IllegalStateException("vCPU " + vcpu.id() + ": complete the MMIO read at 0x"
-                        + Long.toHexString(address[next]) + " (completeMmioRead) before running again");
             exited = false;
             next++;
         }

@@ -72,6 +72,7 @@ public final class Vcpu {
         else if (owner != t) throw new IllegalStateException("vCPU " + id + " runs on thread " + owner.getName() + ", not " + t.getName());
         if (dead != null) return dead;
         if (lastEvent != null) return lastEvent;
+        mmio.checkCompleted();
         try {
             VcpuExit e = mmio.resume();
             if (e != null) return e;
