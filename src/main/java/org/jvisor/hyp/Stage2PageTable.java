@@ -145,6 +145,14 @@ public final class Stage2PageTable {
         return countPages(root, START_LEVEL);
     }
 
+    /**
+     * Gives every page of this table, root included, back to the allocator (a VM or a stage-2 view is
+     * destroyed). No processor may use the table any more, and this object must not be used afterwards.
+     */
+    public synchronized void release() {
+        freeTable(root, START_LEVEL);
+    }
+
     // ---- the walk -------------------------------------------------------------------------------------
 
     private void walkTable(long table, int level, long tableIpa, long start, long end, int flags, Stage2Walker v) {
@@ -214,12 +222,13 @@ public final class Stage2PageTable {
 
     private void freeTable(long table, int level) {
         if (level < 3) {
-            for (int i = 0; i < 512; i++) {
+            int entries = level == START_LEVEL ? ROOT_ENTRIES : 512;
+            for (int i = 0; i < entries; i++) {
                 long d = pages.read(table + 8L * i);
                 if (isTable(d, level)) freeTable(outputAddress(d), level + 1);
             }
         }
-        pages.free(table, 1);
+        pages.free(table, level == START_LEVEL ? 2 : 1);
     }
 
     private boolean tableIsEmpty(long table) {

@@ -460,4 +460,41 @@ class Stage2PageTableTest {
         s2.map(0xff_ffff_f000L, DATA, 0x1000, RW); // the last page of the IPA space
         assertEquals(DATA, s2.translate(0xff_ffff_f000L));
     }
+
+    @Test
+    void releaseGivesEveryPageBack() {
+        int before = pages.pagesInUse();
+        Stage2PageTable view = new Stage2PageTable(pages, Stage2Invalidator.NONE);
+        view.map(0x8000_0000L, DATA, 0x3000, RW);
+        view.map(0x2_0000_0000L, DATA, Stage2PageTable.BLOCK_SIZE, RW | Stage2PageTable.BLOCKS);
+        assertEquals(before + 2 + 2 + 1, pages.pagesInUse());
+        view.release();
+        assertEquals(before, pages.pagesInUse());
+        assertEquals(RAM, s2.translate(RAM)); // the VM's own table is untouched
+    }
+
+    @Test
+    void otherVcpusDropTheOldTranslationToo() {
+        Cpu other = new Cpu(bus);
+        other.sr.hcrEl2 = cpu.sr.hcrEl2;
+        other.sr.vtcrEl2 = s2.vtcr();
+        other.sr.vttbrEl2 = s2.vttbr(5);
+        other.setElAndSpSel(1, 1);
+        s2.map(0x8000_0000L, DATA, 0x1000, RW);
+        bus.write(DATA, 8, 1);
+        bus.write(DATA + 0x1000, 8, 2);
+        m.load("""
+                movz x0, #0x8000, lsl #16
+                ldr x1, [x0]
+                hvc #0
+                """);
+        other.pc = RAM;
+        assertEquals(ExitReason.EL2_TRAP, other.run(1000));
+        assertEquals(1, other.x[1]); // in the other processor's TLB now
+        s2.map(0x8000_0000L, DATA + 0x1000, 0x1000, RW); // the hook runs TLBI ...IS on cpu, broadcast
+        other.setElAndSpSel(1, 1);
+        other.pc = RAM;
+        assertEquals(ExitReason.EL2_TRAP, other.run(1000));
+        assertEquals(2, other.x[1]);
+    }
 }
