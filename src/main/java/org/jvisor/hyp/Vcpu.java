@@ -15,6 +15,7 @@ import org.jvisor.cpu.SystemRegisters;
  */
 public final class Vcpu {
     static final int OFF = 0, ON = 1;
+    private static final int WFE = 0xd503205f;
 
     private final Vm vm;
     private final int id;
@@ -99,7 +100,10 @@ public final class Vcpu {
             VcpuExit e = switch (r) {
                 case EL2_TRAP -> ExitHandlers.handle(this);
                 case WAIT_FOR_INTERRUPT -> {
-                    waitForInterrupt();
+                    // Untrapped WFx (the user cleared TWI/TWE). A WFE waits for another vCPU's SEV, which
+                    // wakes no thread: yield instead of sleeping, as KVM does for a spinning vCPU.
+                    if (cpu.currentInstruction() == WFE) Thread.yield();
+                    else waitForInterrupt();
                     yield null;
                 }
                 case DEBUG_HALT -> new VcpuExit.Debug(-1, cpu.pc);
@@ -149,7 +153,17 @@ public final class Vcpu {
         synchronized (lock) {
             while (!irqLevel && !cpu.interruptPending() && !kickRequested) {
                 try {
-                    lock.wait();
+                    // An armed generic timer fires while the thread sleeps: wake for it (its output
+                    // reaches the guest once an interrupt controller routes it).
+                    long deadline = cpu.timer.nextDeadlineNanos();
+                    if (deadline == Long.MAX_VALUE) {
+                        lock.wait();
+                    } else {
+                        long ns = deadline - System.nanoTime();
+                        if (ns > 0) lock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
+                        cpu.timer.poll();
+                        if (ns <= 0 || System.nanoTime() >= deadline) return;
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     kickRequested = true;

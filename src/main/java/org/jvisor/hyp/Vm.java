@@ -28,6 +28,7 @@ public final class Vm {
     private final Map<Integer, HypercallHandler> hypercalls = new HashMap<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private long nextHostPa = SLOTS_BASE;
+    private final long createdNanos = System.nanoTime();
 
     record Device(long base, long size, MmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
@@ -111,6 +112,16 @@ public final class Vm {
     }
 
     public TrapConfig trapConfig() { return traps; }
+
+    long createdNanos() { return createdNanos; }
+
+    /**
+     * Starts printing the trap counters of every vCPU every {@code periodMillis} to {@code out} (stderr,
+     * a file) in the seeds' format; close the result to stop.
+     */
+    public TrapTrace startTrapTrace(long periodMillis, java.io.PrintStream out) {
+        return new TrapTrace(this, periodMillis, out);
+    }
 
     /** The host physical address space (slots' memory and stage-2 tables); for the hypervisor and tools. */
     public PhysicalBus hostBus() { return hostBus; }
