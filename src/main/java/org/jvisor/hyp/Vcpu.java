@@ -262,7 +262,10 @@ public final class Vcpu {
     /** A readable dump of the guest's registers (for errors). */
     public String registerDump() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("vCPU %d  PC %016x  PSTATE %08x  EL%d  SP %016x%n", id, cpu.pc, cpu.pstateToSpsr(), cpu.currentEl(), cpu.sp));
+        if (cpu.currentEl() == 2) // stopped on entry to the hypervisor: the guest's PC and PSTATE are in ELR/SPSR_EL2
+            b.append(String.format("vCPU %d  PC %016x  PSTATE %08x  EL%d  (trapped to EL2)%n", id, cpu.sr.elr[2], cpu.sr.spsr[2], (cpu.sr.spsr[2] >>> 2) & 3));
+        else
+            b.append(String.format("vCPU %d  PC %016x  PSTATE %08x  EL%d  SP %016x%n", id, cpu.pc, cpu.pstateToSpsr(), cpu.currentEl(), cpu.sp));
         for (int i = 0; i < 31; i++) {
             b.append(String.format("X%-2d %016x", i, cpu.x[i]));
             b.append(i % 4 == 3 || i == 30 ? "\n" : "  ");
