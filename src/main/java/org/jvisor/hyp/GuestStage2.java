@@ -26,6 +26,12 @@ public final class GuestStage2 {
     /** The table itself (walks, lookups). */
     public Stage2PageTable table() { return table; }
 
+    /** Maps the 2 MiB guest block at {@code ipa} to the host block at {@code hostPa} (both 2 MiB aligned). */
+    public void mapBlock(long ipa, long hostPa) {
+        table.map(ipa, hostPa, Stage2PageTable.BLOCK_SIZE,
+                Stage2PageTable.R | Stage2PageTable.W | Stage2PageTable.X | Stage2PageTable.BLOCKS);
+    }
+
     /** Maps guest page {@code ipa} to host page {@code hostPa}, read/write/execute, normal memory. */
     public void mapPage(long ipa, long hostPa) {
         table.map(ipa, hostPa, Stage2PageTable.PAGE_SIZE, Stage2PageTable.R | Stage2PageTable.W | Stage2PageTable.X);

@@ -143,6 +143,11 @@ final class MmioEmulation {
         return process();
     }
 
+    void cancel() {
+        active = false;
+        exited = false;
+    }
+
     void completeRead(long v) {
         if (!active || !exited || write) throw new IllegalStateException("no MMIO read in flight");
         value[next] = mask(v);

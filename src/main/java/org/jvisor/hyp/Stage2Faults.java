@@ -31,8 +31,14 @@ final class Stage2Faults {
         if (slot != null) {
             if (fsc != FSC_TRANSLATION && fsc != FSC_ACCESS)
                 return v.die(String.format("stage-2 fault 0x%02x on RAM at IPA 0x%x (PC 0x%x)", iss & 0x3f, ipa, cpu.sr.elr[2]));
-            long page = ipa & ~0xfffL;
-            v.vm().stage2().mapPage(page, slot.hostAddress(page));
+            long block = ipa & ~0x1fffffL;
+            if (v.vm().stage2Blocks() && slot.contains(block) && slot.contains(block + 0x1fffffL)
+                    && (slot.hostAddress(block) & 0x1fffffL) == 0) {
+                v.vm().stage2().mapBlock(block, slot.hostAddress(block));
+            } else {
+                long page = ipa & ~0xfffL;
+                v.vm().stage2().mapPage(page, slot.hostAddress(page));
+            }
             v.stats.memTraps++;
             cpu.exceptionReturn();
             return null;

@@ -35,6 +35,7 @@ public final class Vcpu {
     private VcpuExit.InternalError dead;
     private VcpuExit lastEvent;
     private Thread owner;
+    private final boolean startsOn;
 
     Vcpu(Vm vm, int id, boolean poweredOn) {
         this.vm = vm;
@@ -46,6 +47,23 @@ public final class Vcpu {
         cpu.sr.vpidrEl2 = cpu.sr.midr;
         applyHypervisorState();
         power = poweredOn ? ON : OFF;
+        startsOn = poweredOn;
+    }
+
+    /**
+     * Back to the state of creation (KVM_ARM_VCPU_INIT), e.g. after a SYSTEM_RESET exit: registers reset
+     * (EL1h, MMU off, PC 0), powered on or off as created, no pending MMIO, no sticky exit. Guest memory
+     * and its stage-2 mappings stay. Call it from the vCPU's thread while it is not running.
+     */
+    public void reset() {
+        powerOnReset(0, 0);
+        mmio.cancel();
+        dead = null;
+        lastEvent = null;
+        synchronized (lock) {
+            power = startsOn ? ON : OFF;
+            powerOnPending = false;
+        }
     }
 
     /** What the hypervisor keeps in the EL2 registers while this vCPU runs. */

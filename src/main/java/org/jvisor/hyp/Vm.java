@@ -29,6 +29,7 @@ public final class Vm {
     private final List<Vcpu> vcpus = new ArrayList<>();
     private long nextHostPa = SLOTS_BASE;
     private final long createdNanos = System.nanoTime();
+    private volatile boolean blocks;
 
     record Device(long base, long size, MmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
@@ -112,6 +113,14 @@ public final class Vm {
     }
 
     public TrapConfig trapConfig() { return traps; }
+
+    /**
+     * Whether a stage-2 fault maps the whole 2 MiB block around the address (when the slot covers it
+     * and its host memory is aligned alike) instead of one 4 KiB page: fewer MEM traps, coarser tracking.
+     */
+    public void setStage2Blocks(boolean on) { blocks = on; }
+
+    boolean stage2Blocks() { return blocks; }
 
     long createdNanos() { return createdNanos; }
 

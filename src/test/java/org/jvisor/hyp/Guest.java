@@ -5,7 +5,7 @@ import org.jvisor.cpu.Ram;
 
 /** A VM with one RAM slot at {@link #RAM} holding an assembled guest, and its vCPU 0 at the first instruction. */
 final class Guest {
-    static final long RAM = 0x4000_0000L, RAM_SIZE = 1L << 20, MMIO = 0x0900_0000L;
+    static final long RAM = 0x4000_0000L, RAM_SIZE = 4L << 20, MMIO = 0x0900_0000L;
     /** Powers the VM off (PSCI SYSTEM_OFF over HVC). */
     static final String OFF = """
             movz x0, #0x0008

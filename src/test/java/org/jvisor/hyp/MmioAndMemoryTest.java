@@ -248,4 +248,50 @@ class MmioAndMemoryTest {
         assertThrows(IllegalArgumentException.class, () -> vm.setUserMemoryRegion(1, RAM + 0x8000, 0x10000, Ram.allocate(0x10000)));
         assertThrows(IllegalArgumentException.class, () -> vm.addDevice(RAM, 0x1000, null));
     }
+
+    @Test
+    void blockMappingTakesOneMemTrapPer2MiB() {
+        Vm vm = new Hypervisor().createVm();
+        vm.setStage2Blocks(true);
+        Guest g = new Guest(vm, """
+                movz x9, #0x4001, lsl #16
+                str x9, [x9]
+                str x9, [x9, #0x1000]
+                movz x9, #0x4008, lsl #16
+                str x9, [x9]
+                """ + OFF);
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(1, g.vcpu.stats().memTraps(), "code and data all lie in the first 2 MiB block");
+        assertEquals(0x4008_0000L, g.vm.readGuest64(0x4008_0000L));
+    }
+
+    @Test
+    void anMmioAccessTheHypervisorCannotDecodeIsAnInternalError() {
+        Guest g = new Guest(SET_X9 + "str q0, [x9]\n" + OFF + ".ltorg\n");
+        g.vcpu.setSysReg("CPACR_EL1", 3L << 20);
+        VcpuExit e = g.vcpu.run();
+        VcpuExit.InternalError ie = assertInstanceOf(VcpuExit.InternalError.class, e);
+        assertTrue(ie.reason().contains("cannot emulate the MMIO access"), ie.reason());
+    }
+
+    @Test
+    void resetAfterSystemResetRunsTheGuestAgain() {
+        Guest g = new Guest("""
+                ldr x1, [x9]
+                add x1, x1, #1
+                str x1, [x9]
+                movz x0, #0x0009
+                movk x0, #0x8400, lsl #16
+                hvc #0
+                """);
+        g.vcpu.setX(9, RAM + 0x8000);
+        VcpuExit e = g.vcpu.run();
+        assertEquals(VcpuExit.SystemEvent.Type.RESET, assertInstanceOf(VcpuExit.SystemEvent.class, e).type());
+        g.vcpu.reset();
+        assertEquals(0, g.vcpu.x(9));
+        g.vcpu.setX(9, RAM + 0x8000);
+        g.vcpu.setPc(RAM);
+        assertInstanceOf(VcpuExit.SystemEvent.class, g.vcpu.run());
+        assertEquals(2, g.vm.readGuest64(RAM + 0x8000), "memory survives the reset");
+    }
 }
