@@ -85,6 +85,12 @@ final class ExitHandlers {
         }
         int fid = (int) cpu.x[0];
         if (Psci.owns(fid)) return Psci.call(v, fid);
+        if (fid == Vcpu.VIEW_SWITCH) {
+            GuestStage2 g = cpu.x[1] >= 0 && cpu.x[1] < 256 ? v.vm().stage2View((int) cpu.x[1]) : null;
+            if (g != null) v.switchView(g);
+            cpu.x[0] = g != null ? Psci.SUCCESS : Psci.INVALID_PARAMETERS;
+            return null;
+        }
         HypercallHandler h = v.vm().hypercall(fid);
         if (h != null) h.handle(v);
         else cpu.x[0] = Psci.NOT_SUPPORTED;

@@ -1,39 +1,42 @@
 package org.jvisor.hyp;
 
-import org.jvisor.cpu.PhysicalBus;
-
 /**
- * The stage-2 translation of one VM as the exit handlers use it: a {@link Stage2PageTable} in the
- * hypervisor-private table region of the VM's host bus, filled a page at a time as the guest faults,
- * and the VTTBR_EL2/VTCR_EL2 values its vCPUs run with.
+ * One stage-2 translation of a VM (a "view"): a {@link Stage2PageTable} in the hypervisor-private table
+ * region of the VM's host bus, with its own VMID, filled a page (or block) at a time as the guest
+ * faults while a vCPU runs on it. View 0 is the VM's default; others ({@link Vm#createStage2View}) can
+ * map guest addresses differently (the Arm counterpart of EPTP switching) through {@link #table()}.
  */
 public final class GuestStage2 {
     static final long IPA_LIMIT = 1L << Stage2PageTable.IPA_BITS;
-    /** Each VM has its own processors and TLBs, so one VMID serves them all. */
-    private static final int VMID = 1;
+    private static final int PROT = Stage2PageTable.R | Stage2PageTable.W | Stage2PageTable.X;
 
     private final Stage2PageTable table;
+    private final int vmid;
 
-    GuestStage2(PhysicalBus bus, long poolBase, long poolSize) {
-        // Only invalid entries are ever filled (first touch), which needs no TLB invalidation.
-        table = new Stage2PageTable(new TablePageAllocator(bus, poolBase, poolSize), Stage2Invalidator.NONE);
+    GuestStage2(TablePageAllocator pages, int vmid, Stage2Invalidator invalidator) {
+        this.vmid = vmid;
+        table = new Stage2PageTable(pages, invalidator);
     }
 
-    public long vttbr() { return table.vttbr(VMID); }
+    public long vttbr() { return table.vttbr(vmid); }
 
     public long vtcr() { return table.vtcr(); }
 
-    /** The table itself (walks, lookups). */
+    public int vmid() { return vmid; }
+
+    /**
+     * The table itself: map, unmap, walk. Changes to valid entries are invalidated in every vCPU before
+     * it next enters the guest (running vCPUs are made to re-enter at once).
+     */
     public Stage2PageTable table() { return table; }
 
     /** Maps the 2 MiB guest block at {@code ipa} to the host block at {@code hostPa} (both 2 MiB aligned). */
     public void mapBlock(long ipa, long hostPa) {
-        table.map(ipa, hostPa, Stage2PageTable.BLOCK_SIZE,
-                Stage2PageTable.R | Stage2PageTable.W | Stage2PageTable.X | Stage2PageTable.BLOCKS);
+        table.map(ipa, hostPa, Stage2PageTable.BLOCK_SIZE, PROT | Stage2PageTable.BLOCKS);
     }
 
     /** Maps guest page {@code ipa} to host page {@code hostPa}, read/write/execute, normal memory. */
     public void mapPage(long ipa, long hostPa) {
-        table.map(ipa, hostPa, Stage2PageTable.PAGE_SIZE, Stage2PageTable.R | Stage2PageTable.W | Stage2PageTable.X);
+        table.map(ipa, hostPa, Stage2PageTable.PAGE_SIZE, PROT);
     }
 }

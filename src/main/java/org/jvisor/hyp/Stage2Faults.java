@@ -34,10 +34,10 @@ final class Stage2Faults {
             long block = ipa & ~0x1fffffL;
             if (v.vm().stage2Blocks() && slot.contains(block) && slot.contains(block + 0x1fffffL)
                     && (slot.hostAddress(block) & 0x1fffffL) == 0) {
-                v.vm().stage2().mapBlock(block, slot.hostAddress(block));
+                v.stage2View().mapBlock(block, slot.hostAddress(block));
             } else {
                 long page = ipa & ~0xfffL;
-                v.vm().stage2().mapPage(page, slot.hostAddress(page));
+                v.stage2View().mapPage(page, slot.hostAddress(page));
             }
             v.stats.memTraps++;
             cpu.exceptionReturn();

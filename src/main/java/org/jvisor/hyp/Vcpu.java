@@ -16,6 +16,11 @@ import org.jvisor.cpu.SystemRegisters;
 public final class Vcpu {
     static final int OFF = 0, ON = 1;
     private static final int WFE = 0xd503205f;
+    /**
+     * The hypercall (HVC/SMC #0, SMCCC vendor-specific hypervisor range) that switches the calling vCPU
+     * to stage-2 view X1: X0 = 0, or -2 (INVALID_PARAMETERS) for a view that does not exist.
+     */
+    public static final int VIEW_SWITCH = 0xC600FF00;
 
     private final Vm vm;
     private final int id;
@@ -31,6 +36,8 @@ public final class Vcpu {
     private final Object lock = new Object();
     private volatile boolean kickRequested;
     private volatile boolean irqLevel;
+    private volatile boolean stage2FlushRequested;
+    private GuestStage2 view;
     private boolean irqApplied;
     private VcpuExit.InternalError dead;
     private VcpuExit lastEvent;
@@ -69,8 +76,9 @@ public final class Vcpu {
     /** What the hypervisor keeps in the EL2 registers while this vCPU runs. */
     private void applyHypervisorState() {
         cpu.sr.hcrEl2 = vm.trapConfig().hcr() | (irqApplied ? SystemRegisters.HCR_VI : 0);
-        cpu.sr.vttbrEl2 = vm.stage2().vttbr();
-        cpu.sr.vtcrEl2 = vm.stage2().vtcr();
+        view = vm.stage2();
+        cpu.sr.vttbrEl2 = view.vttbr();
+        cpu.sr.vtcrEl2 = view.vtcr();
     }
 
     public int id() { return id; }
@@ -108,6 +116,10 @@ public final class Vcpu {
                 return new VcpuExit.Interrupted();
             }
             if (!waitForPower()) continue;
+            if (stage2FlushRequested) {
+                stage2FlushRequested = false;
+                cpu.mmu.tlbi(org.jvisor.cpu.TlbiOp.ALLE1, 0, false);
+            }
             boolean irq = irqLevel;
             if (irq != irqApplied) {
                 irqApplied = irq;
@@ -188,6 +200,27 @@ public final class Vcpu {
                 }
             }
         }
+    }
+
+    /** The stage-2 view this vCPU runs on (its faults fill it). */
+    public GuestStage2 stage2View() { return view; }
+
+    /** Runs this vCPU on stage-2 view {@code index} from its next instruction (vCPU thread, or while stopped). */
+    public void setStage2View(int index) {
+        GuestStage2 g = vm.stage2View(index);
+        if (g == null) throw new IllegalArgumentException("no stage-2 view " + index);
+        switchView(g);
+    }
+
+    void switchView(GuestStage2 g) {
+        view = g;
+        cpu.sr.vttbrEl2 = g.vttbr();
+        cpu.tlbFlush(); // the fast TLB is not tagged by VMID
+    }
+
+    void requestStage2Flush() {
+        stage2FlushRequested = true;
+        cpu.kick();
     }
 
     /** Makes a running {@link #run()} return {@link VcpuExit.Interrupted} soon (or the next one at once); any thread. */

@@ -19,7 +19,9 @@ public final class Vm {
     static final long TABLES_BASE = 0x1000_0000L, TABLES_SIZE = 16L << 20, SLOTS_BASE = 1L << 32;
 
     private final PhysicalBus hostBus = new PhysicalBus();
-    private final GuestStage2 stage2;
+    private final TablePageAllocator tablePages;
+    private final List<GuestStage2> views = new ArrayList<>();
+    private volatile GuestStage2[] viewArray;
     private final TrapConfig traps = new TrapConfig();
     private final List<MemorySlot> slots = new ArrayList<>();
     private MemorySlot[] slotArray = new MemorySlot[0];
@@ -27,6 +29,7 @@ public final class Vm {
     private Device[] deviceArray = new Device[0];
     private final Map<Integer, HypercallHandler> hypercalls = new HashMap<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
+    private volatile Vcpu[] vcpuArray = new Vcpu[0];
     private long nextHostPa = SLOTS_BASE;
     private final long createdNanos = System.nanoTime();
     private volatile boolean blocks;
@@ -38,7 +41,33 @@ public final class Vm {
     Vm() {
         Ram tables = Ram.allocate(TABLES_SIZE);
         hostBus.addRam(TABLES_BASE, tables);
-        stage2 = new GuestStage2(hostBus, TABLES_BASE, TABLES_SIZE);
+        tablePages = new TablePageAllocator(hostBus, TABLES_BASE, TABLES_SIZE);
+        views.add(new GuestStage2(tablePages, 1, this::invalidateStage2));
+        viewArray = views.toArray(new GuestStage2[0]);
+    }
+
+    /**
+     * A new, empty stage-2 view (its own table and VMID); returns its index for
+     * {@link Vcpu#setStage2View} and the VIEW_SWITCH hypercall. At most 255 views.
+     */
+    public synchronized int createStage2View() {
+        if (views.size() >= 255) throw new IllegalStateException("no VMID left for another stage-2 view");
+        views.add(new GuestStage2(tablePages, views.size() + 1, this::invalidateStage2));
+        viewArray = views.toArray(new GuestStage2[0]);
+        return views.size() - 1;
+    }
+
+    /** Stage-2 view {@code index}; null if there is none. */
+    public GuestStage2 stage2View(int index) {
+        GuestStage2[] v = viewArray;
+        return index >= 0 && index < v.length ? v[index] : null;
+    }
+
+    public int stage2ViewCount() { return viewArray.length; }
+
+    /** A valid stage-2 entry changed: every vCPU drops its guest translations before it next enters the guest. */
+    private void invalidateStage2(long ipa, long size) {
+        for (Vcpu v : vcpuArray) v.requestStage2Flush();
     }
 
     /**
@@ -85,7 +114,7 @@ public final class Vm {
 
     /** Serves HVC #0 / SMC #0 with X0 = {@code functionId} by {@code handler} (PSCI ids are the hypervisor's). */
     public synchronized void registerHypercall(int functionId, HypercallHandler handler) {
-        if (Psci.owns(functionId)) throw new IllegalArgumentException("PSCI function id 0x" + Integer.toHexString(functionId));
+        if (Psci.owns(functionId) || functionId == Vcpu.VIEW_SWITCH) throw new IllegalArgumentException("PSCI function id 0x" + Integer.toHexString(functionId));
         hypercalls.put(functionId, handler);
     }
 
@@ -102,6 +131,7 @@ public final class Vm {
         if (id < 0 || id > 255) throw new IllegalArgumentException("vCPU id " + id);
         Vcpu v = new Vcpu(this, id, poweredOn);
         vcpus.add(v);
+        vcpuArray = vcpus.toArray(new Vcpu[0]);
         return v;
     }
 
@@ -135,7 +165,8 @@ public final class Vm {
     /** The host physical address space (slots' memory and stage-2 tables); for the hypervisor and tools. */
     public PhysicalBus hostBus() { return hostBus; }
 
-    public GuestStage2 stage2() { return stage2; }
+    /** The default stage-2 view (index 0), where vCPUs start. */
+    public GuestStage2 stage2() { return viewArray[0]; }
 
     public List<MemorySlot> slots() { return List.of(slotArray); }
 
