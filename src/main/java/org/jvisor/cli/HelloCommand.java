@@ -53,21 +53,68 @@ final class HelloCommand implements Runnable {
     @Option(names = "--hypercall", description = "Let a custom hypercall (0xC6000001, handled in Java) do the addition.")
     boolean hypercall;
 
+    @Option(names = "--mmu", description = "Run with the MMU on: stage-1 tables built by the host (code and serial port identity-mapped).")
+    boolean mmu;
+
+    @Option(names = "--el0", description = "Run the code at EL0 (MMU on); its final HVC is undefined there, so the guest's EL1 handler powers off.")
+    boolean el0;
+
+    /** Stage-1 layout of the paged modes: vectors, and the level-1 and level-2 tables, after the code page. */
+    static final long VECTORS = 0x1000, L1_TABLE = 0x2000, L2_TABLE = 0x3000;
+    /** The EL1 handler for exceptions from EL0 (VBAR_EL1 + 0x400): PSCI SYSTEM_OFF. */
+    static final int[] EL0_HANDLER = {0xd2800100, 0xf2b08000, 0xd4000002}; // mov x0, #8; movk x0, #0x8400, lsl #16; hvc #0
+
+    static byte[] words(int[] w) {
+        ByteBuffer b = ByteBuffer.allocate(w.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int word : w) b.putInt(word);
+        return b.array();
+    }
+
+    /**
+     * What a guest kernel would do before turning its MMU on, done by the host: a 39-bit VA space of
+     * 4 KiB pages with 2 MiB blocks, the first one (code) Normal memory, the serial port's Device-nGnRnE
+     * and never executable, both identity-mapped; at EL0, code read-only (so EL0 may execute it) and
+     * the serial port writable by EL0.
+     */
+    static void enableMmu(Vm vm, Vcpu vcpu, boolean el0) {
+        long af = 1L << 10, inner = 3L << 8, block = 1, table = 3, xn = (1L << 54) | (1L << 53);
+        long codeAp = el0 ? 3L << 6 : 0; // AP[2:1]: 11 read-only at EL0 and EL1; 00 EL1 read/write
+        long deviceAp = el0 ? 1L << 6 : 0; // 01: read/write at EL0 and EL1
+        vm.writeGuest(L1_TABLE, le64(L2_TABLE | table));
+        vm.writeGuest(L2_TABLE, le64(GUEST_RAM | block | af | inner | codeAp)); // AttrIndx 0: Normal
+        vm.writeGuest(L2_TABLE + 8 * (SERIAL >>> 21), le64(SERIAL | block | af | deviceAp | (1 << 2) | xn)); // AttrIndx 1
+        vcpu.setSysReg("MAIR_EL1", 0x00FFL); // attr0 Normal write-back, attr1 Device-nGnRnE
+        vcpu.setSysReg("TCR_EL1", 25 | (1L << 8) | (1L << 10) | (3L << 12) | (1L << 23) | (2L << 32)); // T0SZ 25, WB walks, EPD1, IPS 40 bits
+        vcpu.setSysReg("TTBR0_EL1", L1_TABLE);
+        vcpu.setSysReg("SCTLR_EL1", vcpu.sysReg("SCTLR_EL1") | 1 | (1 << 2) | (1 << 12)); // M, C, I
+        if (el0) {
+            vm.writeGuest(VECTORS + 0x400, words(EL0_HANDLER));
+            vcpu.setSysReg("VBAR_EL1", VECTORS);
+            vcpu.setPstate(0); // EL0t, interrupts unmasked
+        }
+    }
+
+    private static byte[] le64(long v) {
+        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
+    }
+
     @Override
     public void run() {
         // /dev/kvm -> KVM_CREATE_VM -> KVM_SET_USER_MEMORY_REGION -> KVM_CREATE_VCPU
+        if (el0 && hypercall) throw new UserError("--el0 and --hypercall: EL0 cannot call the hypervisor");
+        boolean paged = mmu || el0;
         Vm vm = new Hypervisor().createVm();
-        Ram page = Ram.allocate(4096);
-        vm.setUserMemoryRegion(0, GUEST_RAM, 4096, page);
-        ByteBuffer code = ByteBuffer.allocate(CODE.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int word : CODE) code.putInt(word);
-        vm.writeGuest(GUEST_RAM, code.array());
+        long memory = paged ? 4 * 4096 : 4096;
+        vm.setUserMemoryRegion(0, GUEST_RAM, memory, Ram.allocate(memory));
+        vm.writeGuest(GUEST_RAM, words(CODE));
         if (hypercall) vm.registerHypercall(ADD_HYPERCALL, v -> {
             System.out.printf("hypercall 0x%08x(%d, %d)%n", ADD_HYPERCALL, v.x(1), v.x(2));
             v.setX(0, v.x(1) + v.x(2));
         });
         Vcpu vcpu = vm.createVcpu(0);
         vcpu.setPc(GUEST_RAM + (hypercall ? HYPERCALL_ENTRY : 0));
+        if (paged) enableMmu(vm, vcpu, el0);
+        System.out.printf("guest: %s, MMU %s%s%n", el0 ? "EL0" : "EL1", paged ? "on" : "off", hypercall ? ", custom hypercall" : "");
 
         StringBuilder serial = new StringBuilder();
         loop:

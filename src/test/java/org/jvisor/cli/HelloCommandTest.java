@@ -40,6 +40,11 @@ class HelloCommandTest {
             """;
 
     @Test
+    void theEl0HandlerIsWhatTheAssemblerMakesOfItsListing() {
+        assertArrayEquals(Asm.assemble("movz x0, #8\nmovk x0, #0x8400, lsl #16\nhvc #0\n", 0), HelloCommand.words(HelloCommand.EL0_HANDLER));
+    }
+
+    @Test
     void theCodeIsWhatTheAssemblerMakesOfItsListing() {
         ByteBuffer b = ByteBuffer.allocate(HelloCommand.CODE.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int w : HelloCommand.CODE) b.putInt(w);
@@ -48,7 +53,12 @@ class HelloCommandTest {
 
     @Test
     void helloPrintsFourAndTheTrapCounts() {
-        for (String[] args : new String[][] {{"hello"}, {"hello", "--hypercall"}}) {
+        String[][] modes = {{"hello"}, {"hello", "--hypercall"}, {"hello", "--mmu"}, {"hello", "--el0"}};
+        // MEM traps: the code page; with the MMU on also the two table pages (stage-1 walks fault in
+        // stage 2 too); at EL0 also the vector page, whose handler makes the call EL0 cannot make.
+        String[] mem = {"MEM trap 1", "MEM trap 1", "MEM trap 3", "MEM trap 4"};
+        for (int i = 0; i < modes.length; i++) {
+            String[] args = modes[i];
             PrintStream old = System.out;
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             System.setOut(new PrintStream(buf, true));
@@ -62,7 +72,7 @@ class HelloCommandTest {
             assertEquals(0, rc);
             assertTrue(out.contains("guest output: 4\n"), out);
             assertTrue(out.contains("exit: system event SHUTDOWN"), out);
-            assertTrue(out.contains("MEM trap 1, IO trap 2"), out);
+            assertTrue(out.contains(mem[i] + ", IO trap 2"), out);
         }
     }
 }
