@@ -37,6 +37,7 @@ public final class Vcpu {
     private volatile boolean kickRequested;
     private volatile boolean irqLevel;
     private volatile boolean stage2FlushRequested;
+    private volatile boolean idle;
     private GuestStage2 view;
     private boolean irqApplied;
     private VcpuExit.InternalError dead;
@@ -180,6 +181,20 @@ public final class Vcpu {
 
     /** Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, WFE). */
     void waitForInterrupt() {
+        synchronized (lock) {
+            idle = true;
+            try {
+                sleepUntilInterrupt();
+            } finally {
+                idle = false;
+            }
+        }
+    }
+
+    /** Whether the vCPU's thread is asleep in WFI or CPU_SUSPEND (for monitors and tests). */
+    public boolean isIdle() { return idle; }
+
+    private void sleepUntilInterrupt() {
         synchronized (lock) {
             while (!irqLevel && !cpu.interruptPending() && !kickRequested) {
                 try {

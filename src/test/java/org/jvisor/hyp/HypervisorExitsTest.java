@@ -190,10 +190,7 @@ class HypervisorExitsTest {
                 movz x19, #1
                 """ + OFF);
         Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(30);
-            } catch (InterruptedException ignored) {
-            }
+            while (!g.vcpu.isIdle()) Thread.onSpinWait(); // asleep in WFI
             g.vcpu.setIrqLine(true);
         });
         t.start();
@@ -236,5 +233,39 @@ class HypervisorExitsTest {
         t.start();
         t.join();
         assertInstanceOf(IllegalStateException.class, err[0]);
+    }
+
+    @Test
+    void fpTrapFromCptrEl2IsTakenOnceLikeLazyFpSwitching() {
+        Guest g = new Guest("""
+                fmov d0, #1.0
+                fmov d1, #2.0
+                fadd d2, d0, d1
+                fmov x19, d2
+                """ + OFF);
+        g.vcpu.setSysReg("CPACR_EL1", 3L << 20);
+        g.vcpu.cpu().sr.cptrEl2 |= 1L << 10; // CPTR_EL2.TFP
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(Double.doubleToLongBits(3.0), g.vcpu.x(19));
+        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_FP));
+        assertEquals(2, g.vcpu.stats().cpuTraps());
+    }
+
+    @Test
+    void kickWakesASleepingWfiAndTheGuestGoesOnAfterIt() throws Exception {
+        Guest g = new Guest("""
+                wfi
+                movz x19, #5
+                """ + OFF);
+        Thread t = new Thread(() -> {
+            while (!g.vcpu.isIdle()) Thread.onSpinWait();
+            g.vcpu.kick();
+        });
+        t.start();
+        assertInstanceOf(VcpuExit.Interrupted.class, g.vcpu.run());
+        t.join();
+        assertEquals(RAM + 4, g.vcpu.pc(), "the WFI has completed");
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(5, g.vcpu.x(19));
     }
 }

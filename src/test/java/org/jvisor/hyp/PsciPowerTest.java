@@ -147,6 +147,7 @@ class PsciPowerTest {
             g.vcpu.run();
             cpuNs[0] = mx.getCurrentThreadCpuTime();
         });
+        while (!g.vcpu.isIdle()) Thread.onSpinWait();
         Thread.sleep(300);
         g.vcpu.setIrqLine(true);
         t.join(10_000);
