@@ -317,6 +317,22 @@ public final class Vcpu {
         cpu.exceptionReturn();
     }
 
+    /** Bits [63:0] of V{@code n} (FPCR and FPSR are system registers: {@link #sysReg}). */
+    public long vLow(int n) { return cpu.vreg[2 * checkV(n)]; }
+
+    /** Bits [127:64] of V{@code n}. */
+    public long vHigh(int n) { return cpu.vreg[2 * checkV(n) + 1]; }
+
+    public void setV(int n, long low, long high) {
+        cpu.vreg[2 * checkV(n)] = low;
+        cpu.vreg[2 * n + 1] = high;
+    }
+
+    private static int checkV(int n) {
+        if (n < 0 || n > 31) throw new IllegalArgumentException("V" + n);
+        return n;
+    }
+
     /** A system register by name (e.g. "SCTLR_EL1"), as the guest's EL sees it. */
     public long sysReg(String name) { return SysRegTable.read(cpu, name); }
 

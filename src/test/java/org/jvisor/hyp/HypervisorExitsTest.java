@@ -26,6 +26,24 @@ class HypervisorExitsTest {
     }
 
     @Test
+    void hostReadsAndWritesTheFpSimdRegisters() {
+        Guest g = new Guest("""
+                fmov d2, #1.0
+                fadd d0, d1, d2
+                ins v3.d[1], v1.d[0]
+                """ + OFF);
+        g.vcpu.setSysReg("CPACR_EL1", 3L << 20);
+        g.vcpu.setV(1, Double.doubleToRawLongBits(2.0), 0x1234);
+        g.vcpu.setSysReg("FPCR", 3L << 22); // round towards zero
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(Double.doubleToRawLongBits(3.0), g.vcpu.vLow(0));
+        assertEquals(0, g.vcpu.vHigh(0), "a scalar write clears the rest of the register");
+        assertEquals(Double.doubleToRawLongBits(2.0), g.vcpu.vHigh(3));
+        assertEquals(3L << 22, g.vcpu.sysReg("FPCR"));
+        assertThrows(IllegalArgumentException.class, () -> g.vcpu.vLow(32));
+    }
+
+    @Test
     void psciVersionFeaturesAndUnknownIds() {
         Guest g = new Guest("""
                 movz x0, #0x0000
