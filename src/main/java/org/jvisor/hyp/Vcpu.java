@@ -41,6 +41,8 @@ public final class Vcpu {
     private GuestStage2 view;
     private boolean irqApplied;
     private VcpuExit.InternalError dead;
+    /** Inside {@link #run()}: {@link Vm#close()} must not free memory this thread may touch. */
+    private volatile boolean inRun;
     private VcpuExit lastEvent;
     private Thread owner;
     private final boolean startsOn;
@@ -98,17 +100,25 @@ public final class Vcpu {
         Thread t = Thread.currentThread();
         if (owner == null) owner = t;
         else if (owner != t) throw new IllegalStateException("vCPU " + id + " runs on thread " + owner.getName() + ", not " + t.getName());
-        if (dead != null) return dead;
-        if (lastEvent != null) return lastEvent;
-        mmio.checkCompleted();
+        inRun = true;
         try {
-            VcpuExit e = mmio.resume();
-            if (e != null) return e;
-            return loop();
-        } catch (RuntimeException | StackOverflowError e) {
-            return die("hypervisor error: " + e);
+            if (vm.isClosed()) return new VcpuExit.InternalError("the VM is closed", "");
+            if (dead != null) return dead;
+            if (lastEvent != null) return lastEvent;
+            mmio.checkCompleted();
+            try {
+                VcpuExit e = mmio.resume();
+                if (e != null) return e;
+                return loop();
+            } catch (RuntimeException | StackOverflowError e) {
+                return die("hypervisor error: " + e);
+            }
+        } finally {
+            inRun = false;
         }
     }
+
+    boolean inRun() { return inRun; }
 
     private VcpuExit loop() {
         while (true) {

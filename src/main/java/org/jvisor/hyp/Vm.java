@@ -33,6 +33,8 @@ public final class Vm {
     private long nextHostPa = SLOTS_BASE;
     private final long createdNanos = System.nanoTime();
     private volatile boolean blocks;
+    private final Ram tableMemory;
+    private volatile boolean closed;
 
     record Device(long base, long size, MmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
@@ -40,6 +42,7 @@ public final class Vm {
 
     Vm() {
         Ram tables = Ram.allocate(TABLES_SIZE);
+        tableMemory = tables;
         hostBus.addRam(TABLES_BASE, tables);
         tablePages = new TablePageAllocator(hostBus, TABLES_BASE, TABLES_SIZE);
         views.add(new GuestStage2(tablePages, 1, this::invalidateStage2));
@@ -164,6 +167,25 @@ public final class Vm {
 
     /** The host physical address space (slots' memory and stage-2 tables); for the hypervisor and tools. */
     public PhysicalBus hostBus() { return hostBus; }
+
+    /**
+     * Destroys the VM: gives the stage-2 tables' memory back to the host; every vCPU's {@code run()} then
+     * returns an internal-error exit. No vCPU may be inside {@code run()} (kick them and wait first), or
+     * this throws IllegalStateException and the VM goes on. The slots' memory belongs to the caller, as
+     * KVM's user memory does: release it after this.
+     */
+    public synchronized void close() {
+        if (closed) return;
+        closed = true; // published before the check below; Vcpu.run() marks itself running before reading it
+        for (Vcpu v : vcpuArray)
+            if (v.inRun()) {
+                closed = false;
+                throw new IllegalStateException("vCPU " + v.id() + " is running: kick it and wait for run() to return");
+            }
+        tableMemory.release();
+    }
+
+    boolean isClosed() { return closed; }
 
     /** The default stage-2 view (index 0), where vCPUs start. */
     public GuestStage2 stage2() { return viewArray[0]; }

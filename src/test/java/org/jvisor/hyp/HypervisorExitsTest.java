@@ -44,6 +44,24 @@ class HypervisorExitsTest {
     }
 
     @Test
+    void closingAVmRefusesWhileAVcpuRunsThenEndsItsRuns() throws Exception {
+        Guest g = new Guest("1: b 1b");
+        var vcpuThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var first = vcpuThread.submit(g.vcpu::run);
+            while (!g.vcpu.inRun()) Thread.onSpinWait();
+            assertThrows(IllegalStateException.class, g.vm::close);
+            g.vcpu.kick();
+            assertInstanceOf(VcpuExit.Interrupted.class, first.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            g.vm.close();
+            g.vm.close(); // twice is harmless
+            assertInstanceOf(VcpuExit.InternalError.class, vcpuThread.submit(g.vcpu::run).get(10, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            vcpuThread.shutdownNow();
+        }
+    }
+
+    @Test
     void psciVersionFeaturesAndUnknownIds() {
         Guest g = new Guest("""
                 movz x0, #0x0000
