@@ -132,10 +132,13 @@ public final class Vcpu {
                 cpu.mmu.tlbi(org.jvisor.cpu.TlbiOp.ALLE1, 0, false);
             }
             boolean irq = irqLevel;
-            if (irq != irqApplied) {
-                irqApplied = irq;
-                if (irq) cpu.sr.hcrEl2 |= SystemRegisters.HCR_VI;
-                else cpu.sr.hcrEl2 &= ~SystemRegisters.HCR_VI;
+            irqApplied = irq;
+            // The trap configuration may have changed since the last entry (from any thread): apply it now.
+            long hcr = vm.trapConfig().hcr() | (irq ? SystemRegisters.HCR_VI : 0);
+            if (cpu.sr.hcrEl2 != hcr) {
+                boolean translation = ((cpu.sr.hcrEl2 ^ hcr) & ~SystemRegisters.HCR_VI) != 0;
+                cpu.sr.hcrEl2 = hcr;
+                if (translation) cpu.mmu.contextChanged();
             }
             ExitReason r = cpu.run(Long.MAX_VALUE);
             VcpuExit e = switch (r) {

@@ -181,6 +181,22 @@ class HypervisorExitsTest {
     }
 
     @Test
+    void aTrapConfigurationChangeTakesEffectAtTheNextEntry() {
+        Guest g = new Guest("""
+                movz x1, #0x44
+                msr mair_el1, x1
+                hvc #0x10
+                msr mair_el1, x1
+                """ + OFF);
+        assertInstanceOf(VcpuExit.Hypercall.class, g.vcpu.run());
+        assertEquals(0, g.vcpu.stats().exits(Cpu.EC_SYSREG), "TVM is off by default");
+        g.vm.trapConfig().set(SystemRegisters.HCR_TVM);
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_SYSREG), "the second write traps");
+        assertEquals(0x44, g.vcpu.sysReg("MAIR_EL1"));
+    }
+
+    @Test
     void anUnhandledExceptionClassStopsTheVcpuWithARegisterDump() {
         Vm vm = new Hypervisor().createVm();
         vm.trapConfig().set(SystemRegisters.HCR_TGE);
