@@ -4,10 +4,11 @@ import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.SysRegTable;
 
 /**
- * EC 0x18: an MSR, MRS or SYS the trap configuration sent to EL2. As KVM does: set/way cache
- * maintenance (TSW) is a no-op for a processor without caches; ACTLR_EL1 (TACR) reads its value and
- * ignores writes; a register the processor implements (the MMU controls under TVM/TRVM...) is accessed
- * for the guest; the IMPLEMENTATION DEFINED space (TIDCP) and anything else is Undefined in the guest.
+ * EC 0x18: an MSR, MRS or SYS the trap configuration sent to EL2. As KVM does: SYS operations (TLBI,
+ * DC, IC, AT) are performed for the guest (set/way maintenance is a no-op for a processor without
+ * caches); ACTLR_EL1 (TACR) reads its value and ignores writes; a register the processor implements (the
+ * MMU controls under TVM/TRVM...) is accessed for the guest; the IMPLEMENTATION DEFINED space (TIDCP) and
+ * anything else is Undefined in the guest.
  */
 final class SysRegTraps {
     private SysRegTraps() {}
@@ -25,11 +26,13 @@ final class SysRegTraps {
             return null;
         }
         if (op0 == 1) {
-            // SYS operations: DC ISW/CSW/CISW have nothing to clean in a model without caches.
-            if (!name.startsWith("DC ") || !name.endsWith("SW")) {
-                ExitHandlers.injectUndefined(v);
-                return null;
-            }
+            // SYS operations (TLBI under TTLB, DC/IC under TPCP/TPU, set/way under TSW): done for the guest,
+            // in its own translation regime, as if untrapped; a fault they raise is the guest's (or, at
+            // stage 2, ours: handled like any other exit).
+            long xt = cpu.x[rt];
+            cpu.exceptionReturn();
+            SysRegTable.performForGuest(cpu, key, xt);
+            return cpu.currentEl() == 2 ? ExitHandlers.handle(v) : null;
         } else if (name.equals("ACTLR_EL1")) {
             if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
         } else {

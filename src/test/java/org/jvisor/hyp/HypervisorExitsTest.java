@@ -197,6 +197,22 @@ class HypervisorExitsTest {
     }
 
     @Test
+    void trappedTlbiAndCacheMaintenanceArePerformedForTheGuest() {
+        Vm vm = new Hypervisor().createVm();
+        vm.trapConfig().set(SystemRegisters.HCR_TTLB | SystemRegisters.HCR_TPCP | SystemRegisters.HCR_TPU);
+        Guest g = new Guest(vm, """
+                adr x1, .
+                tlbi vmalle1
+                dc cvac, x1
+                ic ivau, x1
+                movz x19, #7
+                """ + OFF);
+        assertTrue(isShutdown(g.vcpu.run()));
+        assertEquals(7, g.vcpu.x(19), "the guest went on after each trapped operation");
+        assertEquals(3, g.vcpu.stats().exits(Cpu.EC_SYSREG));
+    }
+
+    @Test
     void anUnhandledExceptionClassStopsTheVcpuWithARegisterDump() {
         Vm vm = new Hypervisor().createVm();
         vm.trapConfig().set(SystemRegisters.HCR_TGE);
