@@ -379,6 +379,38 @@ public final class Cpu {
         return readSlow(va, 8, 0);
     }
 
+    /** The second word of the last {@link #read64Pair}. */
+    public long pairSecond;
+
+    /**
+     * Reads the 64-bit words at {@code va} and {@code va + 8} (LDP): one soft-TLB lookup when both lie in
+     * one page; returns the first and leaves the second in {@link #pairSecond}.
+     */
+    public long read64Pair(long va) {
+        int i = SoftTlb.index(mmuIdx, va);
+        if (tlb.readTag[i] == (va & ~0xff8L) && (va & 0xfff) <= 0xff0) {
+            long off = va + tlb.addend[i];
+            pairSecond = SoftTlb.HOST.get(PhysicalBus.D, off + 8);
+            return SoftTlb.HOST.get(PhysicalBus.D, off);
+        }
+        long first = readSlow(va, 8, 0);
+        pairSecond = read64(va + 8);
+        return first;
+    }
+
+    /** Writes two 64-bit words at {@code va} (STP), with one soft-TLB lookup when both lie in one page. */
+    public void write64Pair(long va, long first, long second) {
+        int i = SoftTlb.index(mmuIdx, va);
+        if (tlb.writeTag[i] == (va & ~0xff8L) && (va & 0xfff) <= 0xff0) {
+            long off = va + tlb.addend[i];
+            SoftTlb.HOST.set(PhysicalBus.D, off, first);
+            SoftTlb.HOST.set(PhysicalBus.D, off + 8, second);
+            return;
+        }
+        write64(va, first);
+        write64(va + 8, second);
+    }
+
     public void write8(long va, long v) { write(va, 1, v, 0); }
 
     public void write16(long va, long v) { write(va, 2, v, 0); }

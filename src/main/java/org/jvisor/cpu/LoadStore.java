@@ -220,8 +220,8 @@ final class LoadStore {
         if (load) {
             long v1, v2;
             if (size == 8) {
-                v1 = cpu.read64(address);
-                v2 = cpu.read64(address + 8);
+                v1 = cpu.read64Pair(address);
+                v2 = cpu.pairSecond;
             } else {
                 v1 = cpu.read(address, 4, 0);
                 v2 = cpu.read(address + 4, 4, 0);
@@ -233,9 +233,7 @@ final class LoadStore {
             cpu.setX(t2, v2);
             cpu.setX(t, v1);
         } else if (size == 8) {
-            long v1 = cpu.x[t], v2 = cpu.x[t2];
-            cpu.write64(address, v1);
-            cpu.write64(address + 8, v2);
+            cpu.write64Pair(address, cpu.x[t], cpu.x[t2]);
         } else {
             long v1 = cpu.x[t], v2 = cpu.x[t2];
             cpu.write(address, 4, v1, 0);
