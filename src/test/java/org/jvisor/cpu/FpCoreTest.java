@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.jvisor.cpu.FpCore.*;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -120,12 +118,6 @@ class FpCoreTest {
     }
 
     private static List<String> corpus() throws IOException {
-        try (InputStream in = FpCoreTest.class.getResourceAsStream("fp-qemu-corpus.txt")) {
-            if (in == null) return List.of();
-            List<String> lines = new ArrayList<>();
-            for (String l : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n"))
-                if (!l.isEmpty() && !l.startsWith("#")) lines.add(l);
-            return lines;
-        }
+        return QemuCorpus.load("fp-qemu-corpus.txt");
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,12 +72,6 @@ class FpScalarTest {
     }
 
     private static List<String> cases() throws IOException {
-        try (InputStream in = FpScalarTest.class.getResourceAsStream("fp-scalar-qemu.txt")) {
-            if (in == null) return List.of();
-            List<String> lines = new ArrayList<>();
-            for (String l : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n"))
-                if (!l.isEmpty() && !l.startsWith("#")) lines.add(l);
-            return lines;
-        }
+        return QemuCorpus.load("fp-scalar-qemu.txt");
     }
 }

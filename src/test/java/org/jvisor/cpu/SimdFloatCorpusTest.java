@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,13 +87,7 @@ class SimdFloatCorpusTest {
     }
 
     private static List<String> corpus() throws IOException {
-        try (InputStream s = SimdFloatCorpusTest.class.getResourceAsStream("simdfp-qemu-corpus.txt")) {
-            if (s == null) return List.of();
-            List<String> out = new ArrayList<>();
-            for (String l : new String(s.readAllBytes(), StandardCharsets.UTF_8).split("\n"))
-                if (!l.isBlank() && !l.startsWith("#")) out.add(l.trim());
-            return out;
-        }
+        return QemuCorpus.load("simdfp-qemu-corpus.txt");
     }
 
     /** V0-V31 (64 halves, low first) and FPCR from a seed, exactly as simdfp_corpus.py expands it. */

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -87,12 +85,6 @@ class SimdFloatTest {
     }
 
     private static List<String> cases() throws IOException {
-        try (InputStream in = SimdFloatTest.class.getResourceAsStream("simdfp-qemu-cases.txt")) {
-            if (in == null) return List.of();
-            List<String> lines = new ArrayList<>();
-            for (String l : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n"))
-                if (!l.isEmpty() && !l.startsWith("#")) lines.add(l);
-            return lines;
-        }
+        return QemuCorpus.load("simdfp-qemu-cases.txt");
     }
 }

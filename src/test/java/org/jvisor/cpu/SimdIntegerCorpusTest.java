@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -71,13 +69,7 @@ class SimdIntegerCorpusTest {
     }
 
     private static List<String> corpus() throws IOException {
-        try (InputStream s = SimdIntegerCorpusTest.class.getResourceAsStream("simd-int-qemu-corpus.txt")) {
-            if (s == null) return List.of();
-            List<String> out = new ArrayList<>();
-            for (String l : new String(s.readAllBytes(), StandardCharsets.UTF_8).split("\n"))
-                if (!l.isBlank() && !l.startsWith("#")) out.add(l.trim());
-            return out;
-        }
+        return QemuCorpus.load("simd-int-qemu-corpus.txt");
     }
 
     /** V0-V31 (64 halves, low first) and FPSR from a seed, exactly as simd_int_corpus.py expands it. */
