@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,26 +16,7 @@ import org.junit.jupiter.api.Test;
 class FpScalarTest {
     @Test
     void snippetsLeaveTheStateQemuLeaves() throws IOException {
-        List<String> cases = cases();
-        assertTrue(cases.size() >= 20, "fp-scalar-qemu.txt is missing");
-        List<String> failures = new ArrayList<>();
-        for (String c : cases) {
-            String[] f = c.split("\\|");
-            String name = f[0].trim(), snippet = f[1].trim();
-            String[] want = f[2].trim().split(" ");
-            TestMachine m = new TestMachine(1 << 20).load(String.join("\n", snippet.split(";")) + "\nhvc #0\n");
-            m.cpu.sr.cpacrEl1 = 3L << 20;
-            assertEquals(0, m.runToHvc(), name);
-            List<String> got = new ArrayList<>();
-            for (int i = 0; i < 8; i++) got.add(Long.toHexString(m.x(i)));
-            for (int i = 0; i < 8; i++)
-                got.add(Long.toHexString(m.cpu.vreg[2 * i + 1]) + ":" + Long.toHexString(m.cpu.vreg[2 * i]));
-            got.add(Long.toHexString((long) m.cpu.nzcv() << 28));
-            got.add(Integer.toHexString(m.cpu.fpsr));
-            if (!String.join(" ", got).equals(String.join(" ", want)))
-                failures.add(name + "\n  want " + String.join(" ", want) + "\n  got  " + String.join(" ", got));
-        }
-        assertTrue(failures.isEmpty(), String.join("\n", failures));
+        QemuCorpus.replaySnippets("fp-scalar-qemu.txt");
     }
 
     @Test
@@ -71,7 +50,4 @@ class FpScalarTest {
         }
     }
 
-    private static List<String> cases() throws IOException {
-        return QemuCorpus.load("fp-scalar-qemu.txt");
-    }
 }
