@@ -130,14 +130,39 @@ public final class PhysicalBus {
         throw BusError.INSTANCE;
     }
 
-    /** Host-side copy into guest physical memory (loaders, tests). */
-    public void writeBytes(long pa, byte[] data) {
-        for (int i = 0; i < data.length; i++) write(pa + i, 1, data[i]);
+    /**
+     * Host-side copy of {@code length} bytes from {@code src} into physical memory at {@code pa} (loaders,
+     * devices doing DMA): one bulk copy when the range lies in one RAM region, dropping the decoded code of
+     * every page it overwrites; byte by byte otherwise. Throws {@link BusError} where nothing is mapped.
+     */
+    public void writeBytes(long pa, byte[] src, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, src.length);
+        RamRegion r = ramAt(pa);
+        if (r != null && length > 0 && pa + length - r.base <= r.size) {
+            long off = pa - r.base;
+            MemorySegment.copy(src, offset, r.segment, B, off, length);
+            for (long p = off & ~0xfffL; p < off + length; p += 0x1000) invalidateCode(r, p);
+            return;
+        }
+        for (int i = 0; i < length; i++) write(pa + i, 1, src[offset + i]);
+    }
+
+    public void writeBytes(long pa, byte[] data) { writeBytes(pa, data, 0, data.length); }
+
+    /** Host-side copy out of physical memory; the counterpart of {@link #writeBytes(long, byte[], int, int)}. */
+    public void readBytes(long pa, byte[] dst, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, dst.length);
+        RamRegion r = ramAt(pa);
+        if (r != null && length > 0 && pa + length - r.base <= r.size) {
+            MemorySegment.copy(r.segment, B, pa - r.base, dst, offset, length);
+            return;
+        }
+        for (int i = 0; i < length; i++) dst[offset + i] = (byte) read(pa + i, 1);
     }
 
     public byte[] readBytes(long pa, int len) {
         byte[] out = new byte[len];
-        for (int i = 0; i < len; i++) out[i] = (byte) read(pa + i, 1);
+        readBytes(pa, out, 0, len);
         return out;
     }
 

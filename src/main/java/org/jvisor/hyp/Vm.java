@@ -203,16 +203,32 @@ public final class Vm {
     }
 
     /** Copies {@code data} into guest RAM at {@code ipa} (a loader's write; the range must lie in one slot). */
-    public void writeGuest(long ipa, byte[] data) {
-        MemorySlot s = slotAt(ipa);
-        if (s == null || !s.contains(ipa + data.length - 1)) throw new IllegalArgumentException("not guest RAM: 0x" + Long.toHexString(ipa));
-        hostBus.writeBytes(s.hostAddress(ipa), data);
+    public void writeGuest(long ipa, byte[] data) { writeGuest(ipa, data, 0, data.length); }
+
+    /**
+     * Copies {@code length} bytes of {@code src} into guest RAM at {@code ipa} (device DMA, loaders), from
+     * any thread; IllegalArgumentException unless the whole range lies in one slot.
+     */
+    public void writeGuest(long ipa, byte[] src, int offset, int length) {
+        hostBus.writeBytes(hostAddress(ipa, length), src, offset, length);
     }
 
     public byte[] readGuest(long ipa, int length) {
+        byte[] b = new byte[length];
+        readGuest(ipa, b, 0, length);
+        return b;
+    }
+
+    /** Copies guest RAM at {@code ipa} into {@code dst}; IllegalArgumentException unless the range lies in one slot. */
+    public void readGuest(long ipa, byte[] dst, int offset, int length) {
+        hostBus.readBytes(hostAddress(ipa, length), dst, offset, length);
+    }
+
+    private long hostAddress(long ipa, int length) {
         MemorySlot s = slotAt(ipa);
-        if (s == null || !s.contains(ipa + length - 1)) throw new IllegalArgumentException("not guest RAM: 0x" + Long.toHexString(ipa));
-        return hostBus.readBytes(s.hostAddress(ipa), length);
+        if (s == null || length < 0 || (length > 0 && !s.contains(ipa + length - 1)))
+            throw new IllegalArgumentException("not guest RAM: 0x" + Long.toHexString(ipa) + "+" + length);
+        return s.hostAddress(ipa);
     }
 
     public long readGuest64(long ipa) {
