@@ -185,6 +185,7 @@ final class VirtioGuest implements AutoCloseable {
             desc = base;
             avail = base + 16L * size;
             used = (avail + 6 + 2L * size + 3) & ~3L;
+            put(desc, new byte[(int) (used + 6 + 8L * size - desc)]); // vring memory comes zeroed
         }
 
         /** Writes a chain of direct descriptors and makes it available; returns its head. */
