@@ -34,11 +34,11 @@ public abstract class VirtioDevice {
     /** Device reset (Status = 0): forget driver state; the transport resets the queues. */
     protected void reset() { }
 
-    final void attach(VirtioMmioTransport t) {
+    final synchronized void attach(VirtioMmioTransport t) {
         if (transport != null) throw new IllegalStateException("device already has a transport");
         transport = t;
     }
 
-    /** The transport, or null before the board attached one. */
+    /** The transport, or null before the board attached one (read it holding the device's monitor). */
     protected final VirtioMmioTransport transport() { return transport; }
 }

@@ -225,6 +225,29 @@ class VirtioBlockTest {
     }
 
     @Test
+    void aBatchOfRequestsWithOneKickAndOneInterrupt() throws Exception {
+        Path img = image(64, 17);
+        try (VirtioBlock blk = new VirtioBlock(img, false); VirtioGuest g = new VirtioGuest(blk)) {
+            Queue q = g.init(LINUX, 0).get(0);
+            int[] heads = new int[10];
+            for (int i = 0; i < 10; i++) {
+                long h = HDR + 0x20L * i;
+                g.put(h, 4, T_IN);
+                g.put(h + 8, 8, 2 * i);
+                heads[i] = q.add(Buf.in(h, 16), Buf.out(BUF + 0x400L * i, 512), Buf.out(STATUS + i, 1));
+            }
+            q.setUsedEvent(9); // Linux's virtqueue_enable_cb_delayed-style: wake me after the 10th
+            q.kick();
+            assertEquals(1, g.irq.raises);
+            for (int i = 0; i < 10; i++) {
+                assertEquals(new Used(heads[i], 513), q.take());
+                assertEquals(S_OK, g.le(STATUS + i, 1));
+                assertArrayEquals(fileBytes(img, 2L * i * 512, 512), g.get(BUF + 0x400L * i, 512));
+            }
+        }
+    }
+
+    @Test
     void badDataAddressesFailTheRequestWithIoerr() throws Exception {
         Path img = image(8, 11);
         byte[] before = Files.readAllBytes(img);

@@ -41,6 +41,20 @@ class VirtioRngTest {
     }
 
     @Test
+    void ringIndexesWrapAt65536() {
+        try (VirtioGuest g = new VirtioGuest(new VirtioRng())) {
+            Queue q = g.init(VERSION_1 | (1L << 29), 0).get(0);
+            for (int i = 0; i < 70_000; i++) {
+                int head = q.add(Buf.out(VirtioGuest.DATA, 1));
+                q.kick();
+                Used u = q.take();
+                if (u == null || u.id() != head || u.len() != 1) fail("request " + i + ": " + u);
+            }
+            assertEquals(70_000 & 0xffff, q.usedIdx());
+        }
+    }
+
+    @Test
     void aBufferOutsideRamIsReturnedEmpty() {
         try (VirtioGuest g = new VirtioGuest(new VirtioRng())) {
             Queue q = g.init(VERSION_1, 0).get(0);
