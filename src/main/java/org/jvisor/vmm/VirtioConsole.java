@@ -54,13 +54,20 @@ public final class VirtioConsole extends VirtioDevice {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
         while (len > 0) {
             while (inputCount == INPUT_BUFFER) wait();
-            int n = Math.min(len, INPUT_BUFFER - inputCount);
-            for (int i = 0; i < n; i++) input[(inputHead + inputCount + i) % INPUT_BUFFER] = b[off + i];
-            inputCount += n;
+            int n = offer(b, off, len);
             off += n;
             len -= n;
-            deliverInput();
         }
+    }
+
+    /** Host input without waiting: takes what fits in the input buffer and returns how many bytes that was. */
+    public synchronized int offer(byte[] b, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        int n = Math.min(len, INPUT_BUFFER - inputCount);
+        for (int i = 0; i < n; i++) input[(inputHead + inputCount + i) % INPUT_BUFFER] = b[off + i];
+        inputCount += n;
+        if (n > 0) deliverInput();
+        return n;
     }
 
     /** Bytes of host input the guest has not taken yet. */
@@ -73,6 +80,8 @@ public final class VirtioConsole extends VirtioDevice {
             fillReceiveQueue();
         } catch (VirtqueueException e) {
             t.needsReset(e.getMessage());
+        } catch (RuntimeException e) {
+            t.needsReset("device error: " + e); // as the transport does on the vCPU side
         }
     }
 

@@ -234,7 +234,7 @@ public final class VirtioMmioTransport implements MmioHandler {
 
     private void writeStatus(int value) {
         if (value == 0) {
-            reset();
+            resetDevice();
             return;
         }
         int v = value & ~DEVICE_NEEDS_RESET | status & DEVICE_NEEDS_RESET;
@@ -250,7 +250,14 @@ public final class VirtioMmioTransport implements MmioHandler {
         return (driverFeatures & ~offered) == 0 && (driverFeatures & F_VERSION_1) != 0;
     }
 
-    private void reset() {
+    /** A reset of the board (system reset): the device as after power-on, as the driver's Status = 0 does. */
+    public void reset() {
+        synchronized (device) {
+            resetDevice();
+        }
+    }
+
+    private void resetDevice() {
         device.reset();
         for (Virtqueue q : queues) q.reset();
         status = 0;

@@ -97,6 +97,21 @@ class VirtioConsoleTest {
     }
 
     @Test
+    void offerTakesWhatFitsWithoutWaiting() {
+        VirtioConsole con = new VirtioConsole(ByteArrayOutputStream.nullOutputStream());
+        try (VirtioGuest g = new VirtioGuest(con)) {
+            byte[] big = new byte[VirtioConsole.INPUT_BUFFER + 100];
+            assertEquals(VirtioConsole.INPUT_BUFFER, con.offer(big, 0, big.length));
+            assertEquals(0, con.offer(big, 0, 1));
+            Queue rx = g.init(VERSION_1, 0, 0).get(0);
+            rx.add(Buf.out(RX, 100));
+            rx.kick();
+            assertEquals(100, rx.take().len());
+            assertEquals(100, con.offer(big, 0, big.length));
+        }
+    }
+
+    @Test
     void receiveBuffersOutsideRamAreReturnedEmptyAndTheInputKept() throws Exception {
         VirtioConsole con = new VirtioConsole(ByteArrayOutputStream.nullOutputStream());
         try (VirtioGuest g = new VirtioGuest(con)) {

@@ -145,6 +145,22 @@ class VirtioMmioTransportTest {
     }
 
     @Test
+    void boardResetIsAPowerOnReset() {
+        try (VirtioGuest g = new VirtioGuest(new VirtioRng())) {
+            Queue q = g.init(VERSION_1, 0).get(0);
+            q.add(Buf.out(VirtioGuest.DATA, 8));
+            q.kick();
+            assertTrue(g.irq.level);
+            g.transport.reset();
+            assertEquals(0, g.r(0x070));
+            assertEquals(0, g.r(0x060));
+            assertFalse(g.irq.level);
+            g.w(0x030, 0);
+            assertEquals(0, g.r(0x044));
+        }
+    }
+
+    @Test
     void buffersMadeAvailableBeforeDriverOkAreServedAtDriverOk() {
         try (VirtioGuest g = new VirtioGuest(new VirtioRng())) {
             assertEquals(ACK | DRIVER | FEATURES_OK, g.negotiate(VERSION_1));
