@@ -23,8 +23,13 @@ public final class BareMetalMachine {
     public final ByteArrayOutputStream uart = new ByteArrayOutputStream();
 
     public BareMetalMachine() {
+        this(null);
+    }
+
+    /** With {@code uartDevice} (a full UART model, such as the vmm's PL011) at UART_BASE instead of the print-only one. */
+    public BareMetalMachine(MmioHandler uartDevice) {
         bus.addRam(RAM_BASE, Ram.allocate(RAM_SIZE));
-        bus.addMmio(UART_BASE, 0x1000, new MmioHandler() {
+        bus.addMmio(UART_BASE, 0x1000, uartDevice != null ? uartDevice : new MmioHandler() {
             @Override
             public long read(long offset, int size) {
                 return 0; // UARTFR = 0: transmit FIFO never full; other registers read as 0
