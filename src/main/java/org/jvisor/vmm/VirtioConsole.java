@@ -11,9 +11,10 @@ import java.io.OutputStream;
  * <p>Host input (from any thread) goes through a {@value #INPUT_BUFFER}-byte buffer: {@link #receive}
  * waits while it is full, i.e. while the guest takes nothing, so a typist or a pipe is held back instead
  * of growing host memory. Input is delivered as soon as the guest has receive buffers, on the input
- * thread, or on the vCPU thread that makes buffers available.
+ * thread, or on the vCPU thread that makes buffers available. It is a {@link ConsoleInput}, so that
+ * {@link HostConsole} can feed it as it feeds the PL011.
  */
-public final class VirtioConsole extends VirtioDevice {
+public final class VirtioConsole extends VirtioDevice implements ConsoleInput {
     public static final int RECEIVEQ = 0, TRANSMITQ = 1;
     public static final int QUEUE_SIZE = 128;
     public static final int INPUT_BUFFER = 4096;
@@ -50,6 +51,7 @@ public final class VirtioConsole extends VirtioDevice {
     }
 
     /** Host input; waits while the input buffer is full. */
+    @Override
     public synchronized void receive(byte[] b, int off, int len) throws InterruptedException {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
         while (len > 0) {
