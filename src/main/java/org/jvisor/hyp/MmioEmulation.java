@@ -114,8 +114,8 @@ final class MmioEmulation {
                 return new VcpuExit.Mmio(a, size, write, write ? data[next] : 0);
             }
             try {
-                if (write) d.handler().write(a - d.base(), size, data[next]);
-                else value[next] = mask(d.handler().read(a - d.base(), size));
+                if (write) d.handler().write(vcpu, a - d.base(), size, data[next]);
+                else value[next] = mask(d.handler().read(vcpu, a - d.base(), size));
             } catch (BusError e) {
                 unclaimed();
                 return null;

@@ -11,8 +11,8 @@ import org.jvisor.cpu.Cpu;
 final class Stage2Faults {
     private Stage2Faults() {}
 
-    /** Fault status codes (DFSC/IFSC [5:2]): translation, access flag. */
-    private static final int FSC_TRANSLATION = 0x04, FSC_ACCESS = 0x08;
+    /** Fault status codes (DFSC/IFSC [5:2]): translation, access flag, permission. */
+    private static final int FSC_TRANSLATION = 0x04, FSC_ACCESS = 0x08, FSC_PERMISSION = 0x0c;
 
     static VcpuExit instructionAbort(Vcpu v, int iss) {
         return abort(v, iss, false);
@@ -22,6 +22,26 @@ final class Stage2Faults {
         return abort(v, iss, true);
     }
 
+    /**
+     * Maps the RAM page (or 2 MiB block, see {@link Vm#setStage2Blocks}) around {@code ipa} of {@code slot}
+     * in the vCPU's view, unless something already maps it there: another vCPU may have faulted on the
+     * same page, or HideSeek mapped it and hid a byte in its descriptor, which a new mapping would lose.
+     */
+    static void mapRam(Vcpu v, MemorySlot slot, long ipa) {
+        GuestStage2 view = v.stage2View();
+        synchronized (view.table()) {
+            if (view.table().lookup(ipa) != 0) return;
+            long block = ipa & ~0x1fffffL;
+            if (v.vm().stage2Blocks() && slot.contains(block) && slot.contains(block + 0x1fffffL)
+                    && (slot.hostAddress(block) & 0x1fffffL) == 0) {
+                view.mapBlock(block, slot.hostAddress(block));
+            } else {
+                long page = ipa & ~0xfffL;
+                view.mapPage(page, slot.hostAddress(page));
+            }
+        }
+    }
+
     private static VcpuExit abort(Vcpu v, int iss, boolean data) {
         Cpu cpu = v.cpu;
         long far = cpu.sr.far[2];
@@ -29,16 +49,18 @@ final class Stage2Faults {
         int fsc = iss & 0x3c;
         MemorySlot slot = v.vm().slotAt(ipa);
         if (slot != null) {
+            if (fsc == FSC_PERMISSION && !data) {
+                // Stage 2 takes execute permission from RAM only when a guest hid a byte with XN set in
+                // the descriptor (HideSeek): the guest cannot be told of a stage-2 fault, and granting
+                // execution again (as KVM's lazy cache maintenance would) would change the hidden byte.
+                // It gets what an access nobody can satisfy gets, an external abort at the fetch.
+                cpu.exceptionReturn();
+                ExitHandlers.injectExternalAbort(v, false, false, far);
+                return null;
+            }
             if (fsc != FSC_TRANSLATION && fsc != FSC_ACCESS)
                 return v.die(String.format("stage-2 fault 0x%02x on RAM at IPA 0x%x (PC 0x%x)", iss & 0x3f, ipa, cpu.sr.elr[2]));
-            long block = ipa & ~0x1fffffL;
-            if (v.vm().stage2Blocks() && slot.contains(block) && slot.contains(block + 0x1fffffL)
-                    && (slot.hostAddress(block) & 0x1fffffL) == 0) {
-                v.stage2View().mapBlock(block, slot.hostAddress(block));
-            } else {
-                long page = ipa & ~0xfffL;
-                v.stage2View().mapPage(page, slot.hostAddress(page));
-            }
+            mapRam(v, slot, ipa);
             v.stats.memTraps++;
             cpu.exceptionReturn();
             return null;

@@ -1,6 +1,7 @@
 package org.jvisor.hyp;
 
 import static org.jvisor.hyp.Stage2Descriptor.AF;
+import static org.jvisor.hyp.Stage2Descriptor.CONTIGUOUS;
 import static org.jvisor.hyp.Stage2Descriptor.MEMATTR_DEVICE_NGNRE;
 import static org.jvisor.hyp.Stage2Descriptor.MEMATTR_MASK;
 import static org.jvisor.hyp.Stage2Descriptor.MEMATTR_NORMAL_WB;
@@ -20,9 +21,9 @@ import static org.jvisor.hyp.Stage2Descriptor.outputAddress;
  * A VM's stage-2 translation tables (KVM's kvm_pgtable): 4 KiB granule, 40-bit IPA, walks starting at
  * level 1 with two concatenated level-1 tables (1024 entries of 1 GiB), in pages of a
  * {@link TablePageAllocator}. Every descriptor change goes through one place that does break-before-make
- * where the Arm ARM requires it (a new output address, memory type or shareability, or a block replaced by
- * a table and back) and then calls the {@link Stage2Invalidator}. {@link #map} and {@link #unmap} are
- * walker users, like KVM's. Methods are synchronized: vCPU threads may fault and map concurrently.
+ * where the Arm ARM requires it (a new output address, memory type, shareability or Contiguous hint, or
+ * a block replaced by a table and back) and then calls the {@link Stage2Invalidator}. {@link #map} and
+ * {@link #unmap} are walker users, like KVM's. Methods are synchronized: vCPU threads may fault and map concurrently.
  */
 public final class Stage2PageTable {
     /** {@code prot} flags: stage-2 read, write and execute permission. */
@@ -178,8 +179,11 @@ public final class Stage2PageTable {
 
     /**
      * Stores {@code next} in place of {@code old} at {@code ptep}: break-before-make when the output address,
-     * the kind of entry, the memory type or the shareability changes; invalidation after any change to a
-     * valid entry; the pages of a replaced table are freed once nothing points to them.
+     * the kind of entry, the memory type, the shareability or the Contiguous hint changes (the Arm ARM
+     * counts a Contiguous change as a change of the translation's size: a TLB may hold the old and the
+     * new size at once otherwise, "misprogramming of the Contiguous bit"); invalidation after any change to
+     * a valid entry (permissions, DBM and software bits need no break: a TLB holding either value is
+     * allowed until the invalidation); the pages of a replaced table are freed once nothing points to them.
      */
     private long replace(long ptep, long ipa, int level, long old, long next) {
         if (next == old) return old;
@@ -190,7 +194,7 @@ public final class Stage2PageTable {
         long size = levelSize(level);
         boolean oldTable = isTable(old, level), newTable = isTable(next, level);
         boolean breakFirst = isValid(next) && (oldTable != newTable || outputAddress(old) != outputAddress(next)
-                || !oldTable && ((old ^ next) & (MEMATTR_MASK | SH_MASK)) != 0);
+                || !oldTable && ((old ^ next) & (MEMATTR_MASK | SH_MASK | CONTIGUOUS)) != 0);
         if (breakFirst) {
             pages.write(ptep, 0);
             invalidator.invalidate(ipa, size);

@@ -36,7 +36,7 @@ public final class Vm {
     private final Ram tableMemory;
     private volatile boolean closed;
 
-    record Device(long base, long size, MmioHandler handler) {
+    record Device(long base, long size, VcpuMmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
     }
 
@@ -103,7 +103,23 @@ public final class Vm {
      * {@link Vcpu#run()}. A handler that throws {@link org.jvisor.cpu.BusError} gives the guest an external abort.
      * The handler runs on the accessing vCPU's thread.
      */
-    public synchronized void addDevice(long base, long size, MmioHandler handler) {
+    public void addDevice(long base, long size, MmioHandler handler) {
+        if (handler == null) throw new IllegalArgumentException("no handler");
+        addBankedDevice(base, size, new VcpuMmioHandler() {
+            @Override
+            public long read(Vcpu vcpu, long offset, int size) { return handler.read(offset, size); }
+
+            @Override
+            public void write(Vcpu vcpu, long offset, int size, long value) { handler.write(offset, size, value); }
+        });
+    }
+
+    /**
+     * Registers an in-hypervisor device whose handler learns which vCPU accesses it (banked registers,
+     * as a GIC has); otherwise as {@link #addDevice(long, long, MmioHandler)}.
+     */
+    public synchronized void addBankedDevice(long base, long size, VcpuMmioHandler handler) {
+        if (handler == null) throw new IllegalArgumentException("no handler");
         for (MemorySlot s : slots) checkFree(base, size, s.guestPhysAddr(), s.size());
         for (Device d : devices) checkFree(base, size, d.base(), d.size());
         devices.add(new Device(base, size, handler));

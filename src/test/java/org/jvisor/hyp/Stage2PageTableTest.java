@@ -331,6 +331,22 @@ class Stage2PageTableTest {
         atInvalidation.clear();
         t.map(0x8000_0000L, DATA + 0x1000, 0x1000, RW | Stage2PageTable.DEVICE); // the same: nothing happens
         assertEquals(List.of(), atInvalidation);
+        long page = t.lookup(0x8000_0000L);
+        // Contiguous changes the size a TLB may cache the entry at: break first, in both directions
+        t.walk(0x8000_0000L, 0x1000, (ipa, level, desc) -> desc | Stage2Descriptor.CONTIGUOUS);
+        assertEquals(List.of(0L), atInvalidation);
+        atInvalidation.clear();
+        t.walk(0x8000_0000L, 0x1000, (ipa, level, desc) -> desc & ~Stage2Descriptor.CONTIGUOUS);
+        assertEquals(List.of(0L), atInvalidation);
+        atInvalidation.clear();
+        // XN, DBM (permissions) and the software bits: write, then invalidate
+        for (long bit : new long[] {Stage2Descriptor.XN, Stage2Descriptor.DBM, 1L << 53, 1L << 58}) {
+            t.walk(0x8000_0000L, 0x1000, (ipa, level, desc) -> desc ^ bit);
+            assertEquals(List.of(page ^ bit), atInvalidation, Long.toHexString(bit));
+            atInvalidation.clear();
+            t.walk(0x8000_0000L, 0x1000, (ipa, level, desc) -> desc ^ bit);
+            atInvalidation.clear();
+        }
     }
 
     @Test
