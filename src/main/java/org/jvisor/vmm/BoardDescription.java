@@ -33,7 +33,7 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
     public static final int VIRT_UART_SPI = 1, VIRT_RTC_SPI = 2;
     public static final long VIRT_MMIO = 0x0a00_0000L, VIRTIO_MMIO_SIZE = 0x200;
     public static final int VIRT_MMIO_SPI = 16, VIRT_MMIO_SLOTS = 32;
-    public static final long VIRT_HIDE_SEEK = 0x0b00_0000L;
+    public static final long VIRT_HIDE_SEEK = org.jvisor.hyp.HideSeek.BASE;
 
     /**
      * The interrupt controller. For GICv2 {@code cpuOrRedistBase} is the CPU interface; for GICv3 it is the
@@ -136,6 +136,11 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
 
     public BoardDescription withRtc(Device rtc) {
         return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, initrd, seeds);
+    }
+
+    /** The hypervisor's hide/seek device ({@code org.jvisor.hyp.HideSeek}: 3 bytes at 0x0b000000, no interrupt). */
+    public BoardDescription withHideSeek() {
+        return withHideSeek(new Device(org.jvisor.hyp.HideSeek.BASE, org.jvisor.hyp.HideSeek.SIZE, -1));
     }
 
     public BoardDescription withHideSeek(Device device) {

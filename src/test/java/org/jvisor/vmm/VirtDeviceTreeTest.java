@@ -213,8 +213,7 @@ class VirtDeviceTreeTest {
 
     @Test
     void hideSeekDeviceWhenPresent() throws Exception {
-        Map<String, Map<String, String>> t = tree(BoardDescription.virt(RAM, 1, 3)
-                .withHideSeek(new Device(BoardDescription.VIRT_HIDE_SEEK, 3, -1)));
+        Map<String, Map<String, String>> t = tree(BoardDescription.virt(RAM, 1, 3).withHideSeek());
         Map<String, String> h = t.get("/hide-seek@b000000");
         assertEquals("\"jvisor,hide-seek\"", h.get("compatible"));
         assertEquals("<0x00 0xb000000 0x00 0x03>", h.get("reg"));
