@@ -5,10 +5,11 @@ package org.jvisor.cpu;
  * SWP, CAS and CASP, in byte to doubleword sizes with acquire/release variants. All of them are
  * Undefined unless {@link Features#lse} is set.
  *
- * <p>A processor model with one PE per thread at a time runs each read-modify-write without
- * interleaving, so it is atomic by construction. The accesses must be aligned to their size (the pair
- * forms to their total size), and they need write permission even when nothing ends up written: as in
- * QEMU, an alignment or permission fault reports WnR=1 and no register changes.
+ * <p>Processors run on different host threads, so each read-modify-write of RAM is one atomic operation
+ * on the host ({@link HostAtomics}: a compare-and-exchange, in a loop for the LD&lt;op&gt; forms). The
+ * accesses must be aligned to their size (the pair forms to their total size), and they need write
+ * permission even when nothing ends up written: as in QEMU, an alignment or permission fault reports
+ * WnR=1 and no register changes. On MMIO they are a read then a write.
  */
 final class Atomics {
     static final int LDADD = 1, LDCLR = 2, LDEOR = 3, LDSET = 4, LDSMAX = 5, LDSMIN = 6, LDUMAX = 7, LDUMIN = 8,
@@ -47,9 +48,26 @@ final class Atomics {
         int sizeLog = insn >>> 30, size = 1 << sizeLog, t = insn & 31;
         long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
         long value = cpu.x[(insn >>> 16) & 31];
-        long old = readForUpdate(cpu, address, size);
+        long host = updateAddress(cpu, address, size);
+        long old;
+        if (host >= 0) {
+            old = HostAtomics.load(host, size);
+            while (true) {
+                long witness = HostAtomics.compareAndExchange(host, size, old, combine(op, old, value, sizeLog));
+                if (witness == old) break;
+                old = witness;
+            }
+        } else {
+            old = cpu.read(address, size, Mmu.ACC_ALIGNED);
+            cpu.write(address, size, combine(op, old, value, sizeLog), Mmu.ACC_ALIGNED);
+        }
+        cpu.setX(t, old);
+    }
+
+    /** The value an LD&lt;op&gt; or SWP stores, given the old value (zero-extended) and Rs. */
+    private static long combine(int op, long old, long value, int sizeLog) {
         int bits = 64 - (8 << sizeLog);
-        long result = switch (op) {
+        return switch (op) {
             case LDADD -> old + value;
             case LDCLR -> old & ~value;
             case LDEOR -> old ^ value;
@@ -60,8 +78,6 @@ final class Atomics {
             case LDUMIN -> Long.compareUnsigned(old, value << bits >>> bits) <= 0 ? old : value;
             default -> value; // SWP
         };
-        cpu.write(address, size, result, Mmu.ACC_ALIGNED);
-        cpu.setX(t, old);
     }
 
     /** CAS: stores Rt if memory equals Rs (compared at the access size); Rs receives the old value. */
@@ -70,8 +86,14 @@ final class Atomics {
         long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
         int bits = 64 - (8 << sizeLog);
         long expected = cpu.x[s] << bits >>> bits, newValue = cpu.x[insn & 31];
-        long old = readForUpdate(cpu, address, size);
-        if (old == expected) cpu.write(address, size, newValue, Mmu.ACC_ALIGNED);
+        long host = updateAddress(cpu, address, size);
+        long old;
+        if (host >= 0) {
+            old = HostAtomics.compareAndExchange(host, size, expected, newValue);
+        } else {
+            old = cpu.read(address, size, Mmu.ACC_ALIGNED);
+            if (old == expected) cpu.write(address, size, newValue, Mmu.ACC_ALIGNED);
+        }
         cpu.setX(s, old);
     }
 
@@ -83,31 +105,43 @@ final class Atomics {
         long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
         long e1 = cpu.x[s], e2 = cpu.x[s + 1], n1 = cpu.x[t], n2 = cpu.x[t + 1];
         if (wide) {
-            LoadStore.checkAlignment(cpu, address, 16, Mmu.ACC_WRITE);
-            cpu.checkWritable(address, 0);
-            long o1 = cpu.read(address, 8, Mmu.ACC_ALIGNED);
-            long o2 = cpu.read(address + 8, 8, Mmu.ACC_ALIGNED);
-            if (o1 == e1 && o2 == e2) {
-                cpu.write(address, 8, n1, Mmu.ACC_ALIGNED);
-                cpu.write(address + 8, 8, n2, Mmu.ACC_ALIGNED);
+            long host = updateAddress(cpu, address, 16);
+            long o1, o2;
+            if (host >= 0) {
+                o1 = HostAtomics.compareAndExchangePair(host, e1, e2, n1, n2, cpu.pairHigh);
+                o2 = cpu.pairHigh[0];
+            } else {
+                o1 = cpu.read(address, 8, Mmu.ACC_ALIGNED);
+                o2 = cpu.read(address + 8, 8, Mmu.ACC_ALIGNED);
+                if (o1 == e1 && o2 == e2) {
+                    cpu.write(address, 8, n1, Mmu.ACC_ALIGNED);
+                    cpu.write(address + 8, 8, n2, Mmu.ACC_ALIGNED);
+                }
             }
             cpu.setX(s, o1);
             cpu.setX(s + 1, o2);
         } else {
-            long old = readForUpdate(cpu, address, 8);
-            if (old == ((e1 & 0xffffffffL) | (e2 << 32))) cpu.write(address, 8, (n1 & 0xffffffffL) | (n2 << 32), Mmu.ACC_ALIGNED);
+            long expected = (e1 & 0xffffffffL) | (e2 << 32), newValue = (n1 & 0xffffffffL) | (n2 << 32);
+            long host = updateAddress(cpu, address, 8);
+            long old;
+            if (host >= 0) {
+                old = HostAtomics.compareAndExchange(host, 8, expected, newValue);
+            } else {
+                old = cpu.read(address, 8, Mmu.ACC_ALIGNED);
+                if (old == expected) cpu.write(address, 8, newValue, Mmu.ACC_ALIGNED);
+            }
             cpu.setX(s, old & 0xffffffffL);
             cpu.setX(s + 1, old >>> 32);
         }
     }
 
     /**
-     * The read half of a read-modify-write: alignment and write permission are checked first, so that a
-     * fault is reported as on the write (WnR=1) before anything is read.
+     * The host address of the location of a read-modify-write, or -1 for MMIO: alignment and write
+     * permission are checked first, so that a fault is reported as on the write (WnR=1) before anything
+     * is read.
      */
-    private static long readForUpdate(Cpu cpu, long address, int size) {
+    private static long updateAddress(Cpu cpu, long address, int size) {
         LoadStore.checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
-        cpu.checkWritable(address, 0);
-        return cpu.read(address, size, Mmu.ACC_ALIGNED);
+        return cpu.hostAddress(address, size, true);
     }
 }

@@ -51,8 +51,8 @@ public final class Cpu {
     /** The generic timer (CNT* registers) and the performance monitors (PM* registers) of this processor. */
     public final GenericTimer timer = new GenericTimer(this);
     public final Pmu pmu = new Pmu(this);
-    /** The event register of WFE: set by SEV, SEVL and exception returns. */
-    boolean eventRegister;
+    /** The event register of WFE: set by SEV (from any processor's thread), SEVL and exception returns. */
+    volatile boolean eventRegister;
 
     /** When set, exceptions to EL2 end the run loop instead of vectoring through VBAR_EL2. */
     public boolean hostOwnsEl2 = true;
@@ -82,6 +82,14 @@ public final class Cpu {
     boolean breakLoop;
     private ExitReason exit;
     private volatile boolean stopRequested;
+    /**
+     * Inside {@link #run}. A processor outside it executes nothing, and applies the TLB invalidations other
+     * processors broadcast before it executes again: a broadcaster need not wait for it (see
+     * {@link Mmu#completeBroadcasts}).
+     */
+    private volatile boolean running;
+    /** The {@link PhysicalBus#codeEpoch()} when {@link #curSlots} was last known current. */
+    private long codeEpochSeen;
     /** Interrupt request lines driven by the interrupt controller (may be set from other threads). */
     private volatile boolean irqLine, fiqLine, serrorLine;
     /**
@@ -231,6 +239,17 @@ public final class Cpu {
      * guest stuck in a loop of faults still returns {@link ExitReason#BUDGET}).
      */
     public ExitReason run(long maxInstructions) {
+        running = true;
+        try {
+            return runLoop(maxInstructions);
+        } finally {
+            running = false;
+        }
+    }
+
+    boolean isRunning() { return running; }
+
+    private ExitReason runLoop(long maxInstructions) {
         final long start = instret;
         long taken = 0;
         exit = null;
@@ -241,7 +260,9 @@ public final class Cpu {
             }
             long done = instret - start + taken;
             if (done >= maxInstructions) return ExitReason.BUDGET;
+            // Between chunks: what other processors did to the TLBs and to decoded code takes effect here.
             if (mmu.remotePending) mmu.applyRemoteInvalidations();
+            syncCode();
             try {
                 if (timer.armed) timer.poll();
                 if (pmu.active) pmu.accrue();
@@ -325,7 +346,7 @@ public final class Cpu {
         long pa = translateFetch(p);
         PhysicalBus.RamRegion r = bus.ramAt(pa);
         if (r == null) throw instructionAbort(p, Mmu.FSC_SYNC_EXTERNAL, false, false, 0);
-        curSlots = bus.codePage(r, pa - r.base);
+        curSlots = bus.codePage(r, pa - r.base, this);
         curPageVa = p & ~0xfffL;
     }
 
@@ -349,9 +370,13 @@ public final class Cpu {
         return slot;
     }
 
-    /** Called by the bus when decoded code was dropped: refetch before the next instruction. */
-    void codeInvalidated() {
-        curPageVa = -1;
+    /** Refetches the current instruction page before the next instruction if decoded code was dropped since. */
+    void syncCode() {
+        long e = bus.codeEpoch();
+        if (e != codeEpochSeen) {
+            codeEpochSeen = e;
+            curPageVa = -1;
+        }
     }
 
     /** Flushes the fast TLB (any change of translation context, every TLBI). */
@@ -524,6 +549,7 @@ public final class Cpu {
         if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE | flags);
         try {
             bus.write(pa, size, value);
+            syncCode(); // a store to this processor's own code is seen by its next instruction
             if (!debugActive && idx == mmuIdx && bus.ramAt(pa) != null) fillTlb(va, pa);
         } catch (BusError e) {
             throw dataAbort(va, Mmu.ACC_WRITE | flags, Mmu.FSC_SYNC_EXTERNAL, false, false, 0);
@@ -545,6 +571,42 @@ public final class Cpu {
         long pa = mmu.translate(va, Mmu.ACC_WRITE | flags, mmuIdxFor(flags));
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_WRITE | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
     }
+
+    /**
+     * The host address of the aligned {@code size}-byte location at {@code va} for an access that must be
+     * atomic on the host (exclusives, LSE atomics; see {@link HostAtomics}), after the checks of the
+     * access: read permission, and with {@code write} also write permission (a fault then reports WnR=1,
+     * as the write would), and watchpoints. Returns -1 when the location is not RAM (MMIO): the caller
+     * then makes an ordinary read and write. The decoded code of a RAM page about to be written is
+     * dropped first, as a store to it would drop it.
+     */
+    long hostAddress(long va, int size, boolean write) {
+        int i = SoftTlb.index(mmuIdx, va);
+        long page = va & ~0xfffL;
+        if (tlb.readTag[i] == page && (!write || tlb.writeTag[i] == page)) return va + tlb.addend[i];
+        int acc = write ? Mmu.ACC_WRITE : Mmu.ACC_READ;
+        long pa = mmu.translate(va, acc, mmuIdx);
+        if (pa == Mmu.FAULT) throw dataAbort(va, acc, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
+        // A stage 2 may grant write without read: the read half of the update needs read permission too.
+        if (write && !mmu.lastReadable && (pa = mmu.translate(va, Mmu.ACC_READ, mmuIdx)) == Mmu.FAULT)
+            throw dataAbort(va, Mmu.ACC_READ, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
+        if (debugActive) {
+            Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ);
+            if (write) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE);
+        }
+        PhysicalBus.RamRegion r = bus.ramAt(pa);
+        if (r == null) return -1;
+        long off = pa - r.base;
+        if (write) {
+            bus.invalidateCode(r, off);
+            syncCode();
+        }
+        if (!debugActive) fillTlb(va, pa);
+        return r.segment.address() + off;
+    }
+
+    /** The high half of the last 16-byte access through {@link HostAtomics}. */
+    final long[] pairHigh = new long[1];
 
     /** Caches the translation the MMU just made, with the permissions it granted. */
     private void fillTlb(long va, long pa) {

@@ -1,5 +1,7 @@
 package org.jvisor.cpu;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * Loads and stores of general-purpose registers: single register (unsigned offset, unscaled, pre/post
  * index, register offset, unprivileged, literal), pairs, prefetches, exclusives and load-acquire /
@@ -244,10 +246,18 @@ final class LoadStore {
 
     // ---- exclusives and ordered accesses -----------------------------------------------------------
 
+    // Processors run on different host threads: a store-exclusive is a compare-and-exchange on the host
+    // (HostAtomics) against the value its load-exclusive read, as QEMU implements it, so of two
+    // processors racing from the same load-exclusive only one succeeds, and a store by anyone that changed
+    // the value in between makes it fail. Acquire forms fence after their load, release forms before
+    // their store; a store-release is also followed by a full fence, so that a later load-acquire cannot
+    // pass it (the host may otherwise hold the store in its store buffer), as the Arm ARM requires.
+
     private static void loadExclusive(Cpu cpu, int insn) {
         int size = 1 << (insn >>> 30), t = insn & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
         long v = cpu.read(address, size, Mmu.ACC_ALIGNED);
+        VarHandle.acquireFence();
         setExclusiveMonitor(cpu, address, size, v, 0);
         cpu.setX(t, v);
     }
@@ -257,9 +267,16 @@ final class LoadStore {
         long address = baseRegister(cpu, (insn >>> 5) & 31);
         long v = cpu.x[t];
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
-        boolean pass = exclusiveMonitorsPass(cpu, address, size)
-                && readForExclusiveStore(cpu, address, size) == cpu.exclusiveValue;
-        if (pass) cpu.write(address, size, v, Mmu.ACC_ALIGNED);
+        boolean pass = false;
+        if (exclusiveMonitorsPass(cpu, address, size)) {
+            long host = cpu.hostAddress(address, size, true);
+            if (host >= 0) {
+                pass = HostAtomics.compareAndExchange(host, size, cpu.exclusiveValue, v) == cpu.exclusiveValue;
+            } else if (cpu.read(address, size, Mmu.ACC_ALIGNED) == cpu.exclusiveValue) { // MMIO
+                cpu.write(address, size, v, Mmu.ACC_ALIGNED);
+                pass = true;
+            }
+        }
         cpu.clearExclusiveMonitor();
         cpu.setX(s, pass ? 0 : 1);
     }
@@ -272,8 +289,14 @@ final class LoadStore {
         if (wide) {
             // The pair is single-copy atomic as a whole: aligned to its total size of 16 bytes.
             checkAlignment(cpu, address, 16, Mmu.ACC_READ);
-            v1 = cpu.read(address, 8, Mmu.ACC_ALIGNED);
-            v2 = cpu.read(address + 8, 8, Mmu.ACC_ALIGNED);
+            long host = cpu.hostAddress(address, 16, false);
+            if (host >= 0) {
+                v1 = HostAtomics.loadPair(host, cpu.pairHigh);
+                v2 = cpu.pairHigh[0];
+            } else {
+                v1 = cpu.read(address, 8, Mmu.ACC_ALIGNED);
+                v2 = cpu.read(address + 8, 8, Mmu.ACC_ALIGNED);
+            }
             setExclusiveMonitor(cpu, address, 16, v1, v2);
         } else {
             long v = cpu.read(address, 8, Mmu.ACC_ALIGNED);
@@ -281,6 +304,7 @@ final class LoadStore {
             v2 = v >>> 32;
             setExclusiveMonitor(cpu, address, 8, v, 0);
         }
+        VarHandle.acquireFence();
         cpu.setX(t, v1);
         cpu.setX(t2, v2);
     }
@@ -292,17 +316,23 @@ final class LoadStore {
         long v1 = cpu.x[t], v2 = cpu.x[t2];
         int size = wide ? 16 : 8;
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
-        boolean pass = exclusiveMonitorsPass(cpu, address, size);
-        if (pass) {
-            pass = readForExclusiveStore(cpu, address, 8) == cpu.exclusiveValue
-                    && (!wide || cpu.read(address + 8, 8, Mmu.ACC_ALIGNED) == cpu.exclusiveValueHigh);
-        }
-        if (pass) {
-            if (wide) {
-                cpu.write(address, 8, v1, Mmu.ACC_ALIGNED);
-                cpu.write(address + 8, 8, v2, Mmu.ACC_ALIGNED);
-            } else {
-                cpu.write(address, 8, (v1 & 0xffffffffL) | (v2 << 32), Mmu.ACC_ALIGNED);
+        boolean pass = false;
+        if (exclusiveMonitorsPass(cpu, address, size)) {
+            long host = cpu.hostAddress(address, size, true);
+            long e1 = cpu.exclusiveValue, e2 = cpu.exclusiveValueHigh;
+            if (host >= 0) {
+                pass = wide
+                        ? HostAtomics.compareAndExchangePair(host, e1, e2, v1, v2, cpu.pairHigh) == e1 && cpu.pairHigh[0] == e2
+                        : HostAtomics.compareAndExchange(host, 8, e1, (v1 & 0xffffffffL) | (v2 << 32)) == e1;
+            } else if (cpu.read(address, 8, Mmu.ACC_ALIGNED) == e1
+                    && (!wide || cpu.read(address + 8, 8, Mmu.ACC_ALIGNED) == e2)) { // MMIO
+                pass = true;
+                if (wide) {
+                    cpu.write(address, 8, v1, Mmu.ACC_ALIGNED);
+                    cpu.write(address + 8, 8, v2, Mmu.ACC_ALIGNED);
+                } else {
+                    cpu.write(address, 8, (v1 & 0xffffffffL) | (v2 << 32), Mmu.ACC_ALIGNED);
+                }
             }
         }
         cpu.clearExclusiveMonitor();
@@ -312,13 +342,17 @@ final class LoadStore {
     private static void loadAcquire(Cpu cpu, int insn) {
         int size = insn >>> 30, t = insn & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
-        cpu.setX(t, cpu.read(address, 1 << size, Mmu.ACC_ALIGNED));
+        long v = cpu.read(address, 1 << size, Mmu.ACC_ALIGNED);
+        VarHandle.acquireFence();
+        cpu.setX(t, v);
     }
 
     private static void storeRelease(Cpu cpu, int insn) {
         int size = insn >>> 30, t = insn & 31;
         long address = baseRegister(cpu, (insn >>> 5) & 31);
+        VarHandle.releaseFence();
         cpu.write(address, 1 << size, cpu.x[t], Mmu.ACC_ALIGNED);
+        VarHandle.fullFence();
     }
 
     /** AArch64.SetExclusiveMonitors: marks the block loaded by a load-exclusive, remembering its data. */
@@ -328,15 +362,6 @@ final class LoadStore {
         cpu.exclusiveSize = size;
         cpu.exclusiveValue = value;
         cpu.exclusiveValueHigh = valueHigh;
-    }
-
-    /**
-     * The current data of a block that passed the monitor check, read as the compare half of QEMU's
-     * compare-and-exchange: write permission is checked first, so a fault reports WnR=1.
-     */
-    private static long readForExclusiveStore(Cpu cpu, long address, int size) {
-        cpu.checkWritable(address, 0);
-        return cpu.read(address, size, Mmu.ACC_ALIGNED);
     }
 
     /**

@@ -64,14 +64,21 @@ public final class Mmu {
     private long walkDesc;
     private boolean walkApTableRo, walkApTableNoEl0, walkXnTable, walkPxnTable;
 
-    // TLBIs broadcast by other processors, applied by this processor's thread between chunks.
+    // TLBIs broadcast by other processors (and requests to stop caching write access to a page that now
+    // holds decoded code), applied by this processor's own thread between chunks: only that thread
+    // touches its TLBs. The broadcaster counts what it posted (remotePosted) and, at its next DSB, waits
+    // until this processor has applied as much (remoteApplied) or is outside Cpu.run.
+    private static final int DROP_WRITES = -1;
     private final Object remoteLock = new Object();
     private final int[] remoteOp = new int[64];
     private final long[] remoteXt = new long[64];
     private final int[] remoteVmid = new int[64];
     private int remoteCount;
-    private boolean remoteOverflow;
+    private boolean remoteOverflow, remoteTlbi;
     volatile boolean remotePending;
+    private volatile long remotePosted, remoteApplied;
+    /** This processor broadcast TLBIs that its next DSB must see completed everywhere. */
+    private boolean broadcastPending;
 
     Mmu(Cpu cpu) {
         this.cpu = cpu;
@@ -82,9 +89,11 @@ public final class Mmu {
         tlb.invalidateAll();
         synchronized (remoteLock) {
             remoteCount = 0;
-            remoteOverflow = false;
+            remoteOverflow = remoteTlbi = false;
             remotePending = false;
+            remoteApplied = remotePosted;
         }
+        broadcastPending = false;
     }
 
     /**
@@ -486,7 +495,11 @@ public final class Mmu {
         invalidate(op, xt, vmid);
         cpu.tlbFlush();
         if (broadcast) {
-            for (Cpu other : cpu.bus.cpus()) if (other != cpu) other.mmu.postRemote(op, xt, vmid);
+            for (Cpu other : cpu.bus.cpus()) {
+                if (other == cpu) continue;
+                other.mmu.postRemote(op.ordinal(), xt, vmid);
+                broadcastPending = true;
+            }
         }
     }
 
@@ -515,31 +528,68 @@ public final class Mmu {
         }
     }
 
-    private void postRemote(TlbiOp op, long xt, int vmid) {
+    private void postRemote(int op, long xt, int vmid) {
         synchronized (remoteLock) {
             int n = remoteCount;
             if (n < remoteOp.length) {
-                remoteOp[n] = op.ordinal();
+                remoteOp[n] = op;
                 remoteXt[n] = xt;
                 remoteVmid[n] = vmid;
                 remoteCount = n + 1;
             } else {
                 remoteOverflow = true; // invalidating more than asked is always allowed
             }
+            if (op != DROP_WRITES) remoteTlbi = true;
+            remotePosted++;
             remotePending = true;
         }
     }
 
-    /** Applies the TLBIs other processors broadcast; called by this processor's own thread. */
+    /** Asks this processor to stop caching write access to the physical page {@code paPage} (it holds decoded code now). */
+    void postDropWrites(long paPage) {
+        postRemote(DROP_WRITES, paPage, 0);
+    }
+
+    /** Applies what other processors posted; called by this processor's own thread. */
     void applyRemoteInvalidations() {
+        boolean flush;
         synchronized (remoteLock) {
+            flush = remoteOverflow || remoteTlbi;
             if (remoteOverflow) tlb.invalidateAll();
-            else for (int k = 0; k < remoteCount; k++) invalidate(TLBI_OPS[remoteOp[k]], remoteXt[k], remoteVmid[k]);
+            else
+                for (int k = 0; k < remoteCount; k++) {
+                    if (remoteOp[k] != DROP_WRITES) invalidate(TLBI_OPS[remoteOp[k]], remoteXt[k], remoteVmid[k]);
+                    else if (!flush) cpu.tlb.dropWritesTo(remoteXt[k]);
+                }
             remoteCount = 0;
-            remoteOverflow = false;
+            remoteOverflow = remoteTlbi = false;
             remotePending = false;
+            remoteApplied = remotePosted;
         }
-        cpu.tlbFlush();
+        if (flush) cpu.tlbFlush();
+    }
+
+    /**
+     * DSB: the TLB invalidations this processor broadcast are complete on every processor when it
+     * returns. Waits for each other processor to apply them (it does so between chunks, within a few
+     * thousand instructions) unless it is outside {@link Cpu#run} (asleep in WFI, powered off, or in its
+     * host's hands), where it applies them before running again. While waiting, this processor applies
+     * what others broadcast to it, so two processors that broadcast at once do not wait for each other
+     * forever.
+     */
+    void completeBroadcasts() {
+        if (!broadcastPending) return;
+        broadcastPending = false;
+        for (Cpu other : cpu.bus.cpus()) {
+            if (other == cpu) continue;
+            Mmu m = other.mmu;
+            long wanted = m.remotePosted;
+            for (int spins = 0; m.remoteApplied < wanted && other.isRunning(); spins++) {
+                if (remotePending) applyRemoteInvalidations();
+                if (spins < 1000) Thread.onSpinWait();
+                else Thread.yield();
+            }
+        }
     }
 
     // ---- address translation instructions ------------------------------------------------------------

@@ -2,14 +2,28 @@ package org.jvisor.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The physical address space seen by the processors: a short list of RAM regions and MMIO ranges.
  * An address that nothing claims reads as a bus error, which the processor reports as an external abort.
  * It also keeps the decoded-instruction pages of its RAM, shared by every processor on the bus.
+ *
+ * <p>Threads: each processor runs on its own thread, and devices and the host touch memory from others.
+ * The decoded pages are shared without a lock on the processors' hot path: a page array is published and
+ * dropped with release/acquire accesses ({@link #codePage}, {@link #invalidateCode}), so a processor that
+ * finds a page (or finds none and decodes from memory) sees the memory written before it was dropped.
+ * The slots inside a page are plain longs, written and read without synchronization: a slot is written
+ * whole (64-bit), and its value is a function of the instruction word, so a racing reader sees either 0
+ * (and decodes the word itself) or a valid slot; a slot decoded into a page already dropped is never
+ * used once its processor has refetched the page. Every drop increments {@link #codeEpoch}: a processor
+ * refetches its current page when the epoch moved, at its next chunk of instructions (so at the latest
+ * after its next ISB, which is when the architecture requires it to see code changed by another PE).
  */
 public final class PhysicalBus {
     static final ValueLayout.OfByte B = ValueLayout.JAVA_BYTE;
@@ -21,6 +35,7 @@ public final class PhysicalBus {
     public static final class RamRegion {
         public final long base, size;
         public final MemorySegment segment;
+        /** Per 4 KiB page, its decoded slots or null: accessed through {@link #DECODED} (release/acquire). */
         final long[][] decoded;
 
         RamRegion(long base, Ram ram) {
@@ -37,8 +52,12 @@ public final class PhysicalBus {
         boolean contains(long pa) { return pa - base >= 0 && pa - base < size; }
     }
 
-    private RamRegion[] ram = new RamRegion[0];
-    private MmioRegion[] mmio = new MmioRegion[0];
+    private static final VarHandle DECODED = MethodHandles.arrayElementVarHandle(long[][].class);
+
+    private volatile RamRegion[] ram = new RamRegion[0];
+    private volatile MmioRegion[] mmio = new MmioRegion[0];
+    /** Incremented whenever decoded code is dropped (see the class comment). */
+    private final AtomicLong codeEpoch = new AtomicLong();
     private final List<Cpu> cpus = new ArrayList<>();
     /** Snapshot of {@link #cpus} readable from any thread (TLBI broadcasts). */
     private volatile Cpu[] cpuArray = new Cpu[0];
@@ -74,9 +93,9 @@ public final class PhysicalBus {
     /** The processors attached to this bus. */
     Cpu[] cpus() { return cpuArray; }
 
-    /** SEV: sets the event register of every processor on the bus. */
-    synchronized void sendEvent() {
-        for (Cpu c : cpus) c.eventRegister = true;
+    /** SEV: sets the event register of every processor on the bus (a volatile field, so WFE on another thread sees it). */
+    void sendEvent() {
+        for (Cpu c : cpuArray) c.eventRegister = true;
     }
 
     public RamRegion ramAt(long pa) {
@@ -168,35 +187,49 @@ public final class PhysicalBus {
 
     // ---- decoded-instruction pages -------------------------------------------------------------
 
-    /** The decoded slots of the RAM page holding {@code pa}, created on first use; null if not RAM. */
-    long[] codePage(RamRegion r, long off) {
+    /** The number of code drops so far; a processor compares it with the last value it saw. */
+    long codeEpoch() { return codeEpoch.get(); }
+
+    /**
+     * The decoded slots of the RAM page at {@code off}, created on first use (by one processor when several
+     * race). Stores to a page holding decoded code must take the slow path so that they drop the code:
+     * {@code self} (the processor fetching) stops caching write access to the page at once, the others at
+     * their next chunk of instructions (each processor's soft TLB is written by its own thread only).
+     */
+    long[] codePage(RamRegion r, long off, Cpu self) {
         int idx = (int) (off >>> 12);
-        long[] page = r.decoded[idx];
+        long[] page = (long[]) DECODED.getAcquire(r.decoded, idx);
         if (page == null) {
-            page = new long[1024];
-            r.decoded[idx] = page;
+            long[] fresh = new long[1024];
+            page = (long[]) DECODED.compareAndExchange(r.decoded, idx, (long[]) null, fresh);
+            if (page != null) return page; // another processor published the page first
+            page = fresh;
             long paPage = r.base + (off & ~0xfffL);
-            // Stores to a page holding decoded code must take the slow path so the code can be dropped.
-            for (Cpu c : cpus) c.tlb.dropWritesTo(paPage);
+            for (Cpu c : cpuArray) {
+                if (c == self) c.tlb.dropWritesTo(paPage);
+                else c.mmu.postDropWrites(paPage);
+            }
         }
         return page;
     }
 
-    boolean isCode(RamRegion r, long off) { return r.decoded[(int) (off >>> 12)] != null; }
+    boolean isCode(RamRegion r, long off) { return DECODED.getAcquire(r.decoded, (int) (off >>> 12)) != null; }
 
     /** Drops the decoded form of the page at {@code off} if there is one (a store or IC invalidation hit it). */
     void invalidateCode(RamRegion r, long off) {
         int idx = (int) (off >>> 12);
-        if (r.decoded[idx] != null) {
-            r.decoded[idx] = null;
-            for (Cpu c : cpus) c.codeInvalidated();
+        if (DECODED.getAcquire(r.decoded, idx) != null) {
+            DECODED.setRelease(r.decoded, idx, (long[]) null);
+            codeEpoch.incrementAndGet();
         }
     }
 
     /** IC IALLU / IALLUIS: forget every decoded page. */
     public void invalidateAllCode() {
-        for (RamRegion r : ram) java.util.Arrays.fill(r.decoded, null);
-        for (Cpu c : cpus) c.codeInvalidated();
+        for (RamRegion r : ram)
+            for (int i = 0; i < r.decoded.length; i++)
+                if (r.decoded[i] != null) DECODED.setRelease(r.decoded, i, (long[]) null);
+        codeEpoch.incrementAndGet();
     }
 
     public void invalidateCodeAt(long pa) {

@@ -1,5 +1,7 @@
 package org.jvisor.cpu;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * The system instruction space: exception generation (SVC/HVC/SMC/BRK/HLT), ERET, hints, barriers,
  * PSTATE writes, MRS/MSR and the SYS operations (DC, IC, TLBI, AT). Register accesses and SYS
@@ -52,8 +54,20 @@ final class SystemInstructions {
             case HLT -> throw cpu.undefined(); // halting debug is not enabled from software
             case HINT -> hint(cpu, (insn >>> 5) & 0x7f);
             case CLREX -> cpu.clearExclusiveMonitor();
-            case DSB, DMB -> { } // one processor thread, memory accesses in program order
-            case ISB -> cpu.endChunk(); // context changes are seen by the next instruction
+            // Barriers order this thread's accesses as other processors' threads see them (the JIT may
+            // reorder plain accesses; an x86 host may move a store after a later load). A DSB also waits
+            // for this processor's broadcast TLB invalidations to be done on every processor.
+            case DMB -> VarHandle.fullFence();
+            case DSB -> {
+                VarHandle.fullFence();
+                cpu.mmu.completeBroadcasts();
+            }
+            case ISB -> {
+                // Context changes (and code another processor changed) are seen by the next instruction:
+                // the chunk ends. A load before the ISB stays before the loads after it.
+                VarHandle.acquireFence();
+                cpu.endChunk();
+            }
             case MRS -> {
                 int key = imm16, rt = insn & 31;
                 SysReg r = SysRegTable.lookup(key);
@@ -88,7 +102,7 @@ final class SystemInstructions {
             case HINT_WFE -> {
                 checkForWfxTrap(cpu, true);
                 cpu.timer.poll();
-                if (cpu.eventRegister) cpu.eventRegister = false;
+                if (cpu.eventRegister) cpu.eventRegister = false; // an SEV racing with this merges with it
                 // With the timer's event stream on, an event is never far: complete at once (WFE may always
                 // complete early) rather than sleep in a host that does not model the stream.
                 else if (!cpu.interruptPending() && !cpu.timer.eventStreamEnabled())

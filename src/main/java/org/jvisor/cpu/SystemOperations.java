@@ -101,8 +101,15 @@ final class SystemOperations {
             case DC_IVAC -> checkTranslation(cpu, xt, Mmu.ACC_WRITE);
             case DC_CVAC, DC_CVAU, DC_CVAP, DC_CIVAC -> checkTranslation(cpu, xt, Mmu.ACC_READ);
             case DC_ISW, DC_CSW, DC_CISW -> { } // set/way maintenance of caches that are not modelled
-            case IC_IALLU, IC_IALLUIS -> cpu.bus.invalidateAllCode();
-            case IC_IVAU -> cpu.bus.invalidateCodeAt(checkTranslation(cpu, xt, Mmu.ACC_READ));
+            // The decoded code is shared by all processors: each refetches at its next chunk (see PhysicalBus).
+            case IC_IALLU, IC_IALLUIS -> {
+                cpu.bus.invalidateAllCode();
+                cpu.syncCode();
+            }
+            case IC_IVAU -> {
+                cpu.bus.invalidateCodeAt(checkTranslation(cpu, xt, Mmu.ACC_READ));
+                cpu.syncCode();
+            }
             default -> throw new IllegalStateException("operation id " + id);
         }
     }
