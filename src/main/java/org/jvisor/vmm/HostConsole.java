@@ -64,7 +64,7 @@ public final class HostConsole implements AutoCloseable {
     private final PrintStream messages;
     private final RawMode rawMode;
     private final boolean escapes;
-    private final ConsoleInput guest;
+    private volatile ConsoleInput target;
     private final Runnable quit, monitor;
     private final Queue queue = new Queue(QUEUE_CAPACITY);
 
@@ -93,9 +93,18 @@ public final class HostConsole implements AutoCloseable {
         this.messages = messages instanceof PrintStream p ? p : new PrintStream(messages, true, StandardCharsets.UTF_8);
         this.rawMode = rawMode;
         this.escapes = escapes;
-        this.guest = Objects.requireNonNull(guest);
+        this.target = Objects.requireNonNull(guest);
         this.quit = Objects.requireNonNull(quit);
         this.monitor = Objects.requireNonNull(monitor);
+    }
+
+    /**
+     * Sends what is typed from now on to {@code input} instead: QEMU's multiplexer switching the keyboard
+     * between the serial port and the monitor (Ctrl-A c calls the monitor action, which can take the
+     * keyboard with this and give it back). Bytes already queued go to the new input.
+     */
+    public void setInput(ConsoleInput input) {
+        target = Objects.requireNonNull(input);
     }
 
     /** Whether the host side is a terminal (switched to raw mode while the console runs). */
@@ -231,8 +240,9 @@ public final class HostConsole implements AutoCloseable {
             while (!isClosed()) {
                 int n = queue.take(chunk);
                 if (isClosed()) return;
-                if (n == Queue.BREAK) guest.receiveBreak();
-                else guest.receive(chunk, 0, n);
+                ConsoleInput to = target;
+                if (n == Queue.BREAK) to.receiveBreak();
+                else to.receive(chunk, 0, n);
             }
         } catch (InterruptedException e) {
             // closed

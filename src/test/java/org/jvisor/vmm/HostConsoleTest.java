@@ -104,6 +104,28 @@ class HostConsoleTest {
     }
 
     @Test
+    void theMonitorCanTakeTheKeyboardAndGiveItBack() throws Exception {
+        Guest monitorInput = new Guest();
+        PipedOutputStream typing = new PipedOutputStream();
+        HostConsole[] console = new HostConsole[1];
+        console[0] = new HostConsole(new PipedInputStream(typing), messages, tty, true, guest, quit::countDown,
+                () -> console[0].setInput(monitorInput));
+        try (HostConsole c = console[0].start()) {
+            typing.write("ab".getBytes(StandardCharsets.ISO_8859_1));
+            typing.flush();
+            guest.awaitBytes(2);
+            typing.write("\u0001cinfo".getBytes(StandardCharsets.ISO_8859_1));
+            typing.flush();
+            assertEquals("info", new String(monitorInput.awaitBytes(4), StandardCharsets.ISO_8859_1));
+            c.setInput(guest);
+            typing.write("cd".getBytes(StandardCharsets.ISO_8859_1));
+            typing.flush();
+            assertEquals("abcd", new String(guest.awaitBytes(4), StandardCharsets.ISO_8859_1));
+        }
+        typing.close();
+    }
+
+    @Test
     void aPipePassesEveryByteUnchangedAndItsEndDoesNotQuit() throws Exception {
         byte[] all = new byte[512];
         for (int i = 0; i < all.length; i++) all[i] = (byte) i;

@@ -327,6 +327,38 @@ class Pl011Test {
         assertArrayEquals(input, got.toByteArray());
     }
 
+    /** vCPUs transmitting and reading at once while the host types: nothing lost, nothing thrown. */
+    @Test
+    void concurrentVcpusAndHostInput() throws Exception {
+        linuxStartup();
+        int n = 20_000;
+        byte[] input = new byte[n];
+        for (int i = 0; i < n; i++) input[i] = (byte) i;
+        Thread host = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < n; i += 100) uart.receive(input, i, 100);
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < n; i++) uart.write(DR, 4, 'w');
+        });
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            while (got.size() < n) {
+                synchronized (uart) { // the guest's port lock: FR then DR as one step, as Linux's driver
+                    if ((uart.read(FR, 4) & FR_RXFE) == 0) got.write((int) uart.read(DR, 1));
+                }
+            }
+        });
+        host.join();
+        writer.join();
+        reader.join();
+        assertArrayEquals(input, got.toByteArray());
+        assertEquals(n, out.size());
+    }
+
     @Test
     void anInterruptedProducerStopsWaiting() throws Exception {
         Pl011 small = new Pl011(out, irq, 1);
