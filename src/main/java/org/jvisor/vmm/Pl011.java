@@ -133,6 +133,21 @@ public final class Pl011 extends PrimeCell implements ConsoleInput {
         }
     }
 
+    /** Host input without waiting: puts on the line what fits and returns how many bytes that was. */
+    public int offer(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        lock.lock();
+        try {
+            int n = 0;
+            while (n < length && lineCount < line.length) enqueue(bytes[offset + n++] & 0xff);
+            fill();
+            update();
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void receiveBreak() throws InterruptedException {
         lock.lockInterruptibly();

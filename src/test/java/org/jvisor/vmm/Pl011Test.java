@@ -360,6 +360,17 @@ class Pl011Test {
     }
 
     @Test
+    void offerTakesWhatFitsWithoutWaiting() {
+        Pl011 small = new Pl011(out, irq, 4);
+        byte[] b = "abcdef".getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(4, small.offer(b, 0, 6), "the receiver is off: the line's 4 only");
+        assertEquals(0, small.offer(b, 4, 2));
+        small.write(CR, 4, CR_UARTEN | CR_RXE); // holding register takes one, the line has room for one
+        assertEquals(1, small.offer(b, 4, 2));
+        assertEquals('a', small.read(DR, 4));
+    }
+
+    @Test
     void anInterruptedProducerStopsWaiting() throws Exception {
         Pl011 small = new Pl011(out, irq, 1);
         Thread producer = Thread.ofPlatform().start(() -> {
