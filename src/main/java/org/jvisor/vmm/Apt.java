@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 public final class Apt {
     static final String ENABLE_ARM64 = "sudo dpkg --add-architecture arm64 && sudo apt-get update";
-    static final String OR_PASS_FILES = "or pass -kernel IMAGE -initrd INITRD instead";
+    static final String PASS_FILES = "pass -kernel IMAGE -initrd INITRD instead";
 
     private final List<Path> path;
 
@@ -44,8 +44,8 @@ public final class Apt {
      */
     public void requireArm64() throws IOException {
         if (find("apt-get") == null || find("apt-cache") == null) {
-            throw new GuestImageException("jvisor's default guest is made of Debian arm64 packages downloaded with apt-get,"
-                    + " and this machine has no apt-get: " + OR_PASS_FILES);
+            throw new GuestImageException("jvisor's default guest comes from Debian arm64 packages downloaded with apt-get,"
+                    + " which this machine lacks: " + PASS_FILES);
         }
         if (find("dpkg") == null) return;  // apt without dpkg: let apt-cache tell whether it knows arm64
         String archs = run(null, "dpkg", "--print-architecture") + " " + run(null, "dpkg", "--print-foreign-architectures");
@@ -53,8 +53,8 @@ public final class Apt {
     }
 
     static GuestImageException arm64NotEnabled() {
-        return new GuestImageException("jvisor's default guest is made of Debian arm64 packages, and apt here has no arm64"
-                + " packages: run '" + ENABLE_ARM64 + "', " + OR_PASS_FILES);
+        return new GuestImageException("jvisor's default guest comes from Debian arm64 packages, which apt here does not offer:"
+                + " run '" + ENABLE_ARM64 + "', or " + PASS_FILES);
     }
 
     /**
@@ -143,7 +143,7 @@ public final class Apt {
     /** Runs a command with stderr joined to stdout, handing over each line; fails with its output on a non-zero exit. */
     private void run(java.util.function.Consumer<String> lines, Path dir, String command, String... args) throws IOException {
         Path exe = find(command);
-        if (exe == null) throw new GuestImageException("'" + command + "' is not installed: " + OR_PASS_FILES);
+        if (exe == null) throw new GuestImageException("'" + command + "' is not installed: " + PASS_FILES);
         List<String> cmd = new ArrayList<>();
         cmd.add(exe.toString());
         cmd.addAll(List.of(args));

@@ -103,7 +103,7 @@ public final class DefaultGuest {
                 Path kdeb = debPath(kpkg, kver), bdeb = debPath(BUSYBOX, bver);
                 if (Files.isRegularFile(kdeb) && Files.isRegularFile(bdeb)) return build(kdeb, bdeb, progress);
             }
-            return update(progress);
+            return askApt(progress);
         } finally {
             progress.done();
         }
@@ -111,6 +111,14 @@ public final class DefaultGuest {
 
     /** Asks apt for the current packages, downloads those not cached, builds the guest and makes it the default. */
     public GuestImage update(ProgressListener progress) throws IOException {
+        try {
+            return askApt(progress);
+        } finally {
+            progress.done();
+        }
+    }
+
+    private GuestImage askApt(ProgressListener progress) throws IOException {
         progress.step("resolving the default guest's packages with apt");
         apt.requireArm64();
         String kpkg = apt.kernelPackage();

@@ -193,8 +193,8 @@ class DefaultGuestTest {
     void withoutAptGetTheMessageSaysToPassTheFiles() {
         GuestImageException e = assertThrows(GuestImageException.class,
                 () -> new DefaultGuest(tmp.resolve("cache"), new Apt(tmp.resolve("empty").toString())).get(ProgressListener.NONE));
-        assertEquals("jvisor's default guest is made of Debian arm64 packages downloaded with apt-get, and this machine has no"
-                + " apt-get: or pass -kernel IMAGE -initrd INITRD instead", e.getMessage());
+        assertEquals("jvisor's default guest comes from Debian arm64 packages downloaded with apt-get, which this machine lacks:"
+                + " pass -kernel IMAGE -initrd INITRD instead", e.getMessage());
     }
 
     @Test
