@@ -51,6 +51,8 @@ public final class Cpu {
     /** The generic timer (CNT* registers) and the performance monitors (PM* registers) of this processor. */
     public final GenericTimer timer = new GenericTimer(this);
     public final Pmu pmu = new Pmu(this);
+    /** The GICv3 CPU interface the ICC_* registers reach; null (UNDEFINED) unless an interrupt controller attaches one. */
+    private GicCpuInterface gicCpuInterface;
     /** The event register of WFE: set by SEV (from any processor's thread), SEVL and exception returns. */
     volatile boolean eventRegister;
 
@@ -110,6 +112,14 @@ public final class Cpu {
         bus.attach(this);
         reset();
     }
+
+    /**
+     * Connects the GICv3 CPU interface that the ICC_*_EL1 system registers reach (null: none, the ICC
+     * registers are UNDEFINED). A reset of the processor keeps it: its state is the interrupt controller's.
+     */
+    public void attachGicCpuInterface(GicCpuInterface gic) { gicCpuInterface = gic; }
+
+    public GicCpuInterface gicCpuInterface() { return gicCpuInterface; }
 
     /** Cold reset into EL1h with the MMU off and interrupts masked, as QEMU's virt board starts a core. */
     public void reset() {

@@ -29,7 +29,8 @@ final class IdRegisters {
 
     /**
      * ID_AA64PFR0_EL1: EL0, EL1, EL2 AArch64 only (1), EL3 not implemented (0), FP and AdvSIMD implemented
-     * without half-precision arithmetic (0: FEAT_FP16 is not), no GIC system registers (0).
+     * without half-precision arithmetic (0: FEAT_FP16 is not), no GIC system registers (0; 1 while a GICv3
+     * CPU interface is attached).
      */
     static final long PFR0_VALUE = 0x1L | (0x1L << 4) | (0x1L << 8) | (0x0L << 12) | (0x0L << 16) | (0x0L << 20);
     /** ID_AA64DFR0_EL1: debug v8 (6), PMUv3 (1), 6 breakpoints, 4 watchpoints, 2 context-aware (QEMU's A57 value). */
@@ -110,7 +111,7 @@ final class IdRegisters {
             case CSSELR -> s.csselrEl1;
             case VPIDR -> s.vpidrEl2;
             case VMPIDR -> s.vmpidrEl2;
-            case AA64PFR0 -> PFR0_VALUE;
+            case AA64PFR0 -> PFR0_VALUE | (cpu.gicCpuInterface() != null ? 1L << 24 : 0);
             case AA64DFR0 -> DFR0_VALUE;
             case AA64ISAR0 -> cpu.features.idAa64Isar0();
             case AA64MMFR0 -> cpu.features.idAa64Mmfr0();

@@ -16,7 +16,8 @@ final class SysReg {
             EL0_CNT_PT = 12, EL0_CNT_VT = 13, EL0_TDCC = 14, EL0_PMU_SEL = 15;
 
     /** Features a register depends on (absent feature: the encoding is unallocated). */
-    static final int FEAT_NONE = 0, FEAT_PAN = 1, FEAT_DPB = 2;
+    static final int FEAT_NONE = 0, FEAT_PAN = 1, FEAT_DPB = 2, FEAT_GIC = 3;
+    // FEAT_GIC: a GICv3 CPU interface is attached (Cpu.attachGicCpuInterface)
 
     final String name;
     /** op0:op1:CRn:CRm:op2, as in bits [20:5] of MRS/MSR/SYS. */

@@ -19,7 +19,7 @@ import java.util.List;
  * encoding against the GNU assembler.
  */
 public final class SysRegTable {
-    static final int OWNER_CONTROL = 1, OWNER_ID = 2, OWNER_TIMER = 3, OWNER_PMU = 4, OWNER_DEBUG = 5, OWNER_OPS = 6, OWNER_FP = 7;
+    static final int OWNER_CONTROL = 1, OWNER_ID = 2, OWNER_TIMER = 3, OWNER_PMU = 4, OWNER_DEBUG = 5, OWNER_OPS = 6, OWNER_FP = 7, OWNER_GIC = 8;
 
     // MDCR_EL2 bits
     static final long MDCR_HPMN = 0x1fL, MDCR_TPMCR = 1L << 5, MDCR_TPM = 1L << 6, MDCR_HPME = 1L << 7,
@@ -43,6 +43,7 @@ public final class SysRegTable {
         add(all, OWNER_DEBUG, DebugSysRegs.REGISTERS);
         add(all, OWNER_OPS, SystemOperations.REGISTERS);
         add(all, OWNER_FP, FpRegisters.REGISTERS);
+        add(all, OWNER_GIC, GicSysRegs.REGISTERS);
         all.sort(Comparator.comparingInt((SysReg r) -> r.key));
         for (SysReg r : all) {
             if (BY_KEY[r.key] != null) throw new IllegalStateException("two registers at " + r + ": " + BY_KEY[r.key].name);
@@ -108,6 +109,7 @@ public final class SysRegTable {
             case OWNER_PMU -> cpu.pmu.read(r.id);
             case OWNER_DEBUG -> DebugSysRegs.read(cpu, r.id);
             case OWNER_FP -> FpRegisters.read(cpu, r.id);
+            case OWNER_GIC -> GicSysRegs.read(cpu, r.id);
             default -> throw new IllegalStateException(r.name);
         };
     }
@@ -123,6 +125,7 @@ public final class SysRegTable {
             case OWNER_DEBUG -> DebugSysRegs.write(cpu, r.id, v);
             case OWNER_OPS -> SystemOperations.execute(cpu, r.id, value);
             case OWNER_FP -> FpRegisters.write(cpu, r.id, v);
+            case OWNER_GIC -> GicSysRegs.write(cpu, r.id, v);
             default -> throw new IllegalStateException(r.name);
         }
     }
@@ -216,6 +219,7 @@ public final class SysRegTable {
     static boolean hasFeature(Cpu cpu, int feature) {
         return switch (feature) {
             case SysReg.FEAT_PAN -> cpu.features.pan;
+            case SysReg.FEAT_GIC -> cpu.gicCpuInterface() != null;
             default -> false; // FEAT_DPB (DC CVAP) is not in the ARMv8.0 profile
         };
     }

@@ -34,12 +34,19 @@ public final class Vcpu {
     long entryPoint, contextId;
 
     private final Object lock = new Object();
+    /**
+     * What a WFI sleeps on: a leaf lock (nothing is called while holding it), so that an interrupt
+     * controller may raise the IRQ line under its own lock from any thread.
+     */
+    private final Object sleepLock = new Object();
     private volatile boolean kickRequested;
-    private volatile boolean irqLevel;
+    private volatile boolean irqLevel, fiqLevel;
+    /** An interrupt controller takes the generic timer's outputs (else a timer deadline ends a WFI by itself). */
+    volatile boolean timerWired;
     private volatile boolean stage2FlushRequested;
     private volatile boolean idle;
     private GuestStage2 view;
-    private boolean irqApplied;
+    private boolean irqApplied, fiqApplied;
     private VcpuExit.InternalError dead;
     /** Inside {@link #run()}: {@link Vm#close()} must not free memory this thread may touch. */
     private volatile boolean inRun;
@@ -78,7 +85,7 @@ public final class Vcpu {
 
     /** What the hypervisor keeps in the EL2 registers while this vCPU runs. */
     private void applyHypervisorState() {
-        cpu.sr.hcrEl2 = vm.trapConfig().hcr() | (irqApplied ? SystemRegisters.HCR_VI : 0);
+        cpu.sr.hcrEl2 = vm.trapConfig().hcr() | (irqApplied ? SystemRegisters.HCR_VI : 0) | (fiqApplied ? SystemRegisters.HCR_VF : 0);
         view = vm.stage2();
         cpu.sr.vttbrEl2 = view.vttbr();
         cpu.sr.vtcrEl2 = view.vtcr();
@@ -131,12 +138,13 @@ public final class Vcpu {
                 stage2FlushRequested = false;
                 cpu.mmu.tlbi(org.jvisor.cpu.TlbiOp.ALLE1, 0, false);
             }
-            boolean irq = irqLevel;
+            boolean irq = irqLevel, fiq = fiqLevel;
             irqApplied = irq;
+            fiqApplied = fiq;
             // The trap configuration may have changed since the last entry (from any thread): apply it now.
-            long hcr = vm.trapConfig().hcr() | (irq ? SystemRegisters.HCR_VI : 0);
+            long hcr = vm.trapConfig().hcr() | (irq ? SystemRegisters.HCR_VI : 0) | (fiq ? SystemRegisters.HCR_VF : 0);
             if (cpu.sr.hcrEl2 != hcr) {
-                boolean translation = ((cpu.sr.hcrEl2 ^ hcr) & ~SystemRegisters.HCR_VI) != 0;
+                boolean translation = ((cpu.sr.hcrEl2 ^ hcr) & ~(SystemRegisters.HCR_VI | SystemRegisters.HCR_VF)) != 0;
                 cpu.sr.hcrEl2 = hcr;
                 if (translation) cpu.mmu.contextChanged();
             }
@@ -194,38 +202,47 @@ public final class Vcpu {
 
     /** Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, WFE). */
     void waitForInterrupt() {
-        synchronized (lock) {
-            idle = true;
-            try {
-                sleepUntilInterrupt();
-            } finally {
-                idle = false;
-            }
+        idle = true;
+        try {
+            sleepUntilInterrupt();
+        } finally {
+            idle = false;
         }
     }
 
     /** Whether the vCPU's thread is asleep in WFI or CPU_SUSPEND (for monitors and tests). */
     public boolean isIdle() { return idle; }
 
+    /**
+     * The sleep lock is held only to wait: polling the timer drives its interrupt lines into an interrupt
+     * controller, which calls {@link #setIrqLine} (and so takes the sleep lock) under its own lock;
+     * holding ours across the poll would order the two locks both ways.
+     */
     private void sleepUntilInterrupt() {
-        synchronized (lock) {
-            while (!irqLevel && !cpu.interruptPending() && !kickRequested) {
+        while (true) {
+            long deadline;
+            synchronized (sleepLock) {
+                if (irqLevel || fiqLevel || cpu.interruptPending() || kickRequested) return;
+                deadline = cpu.timer.nextDeadlineNanos();
                 try {
-                    // An armed generic timer fires while the thread sleeps: wake for it (its output
-                    // reaches the guest once an interrupt controller routes it).
-                    long deadline = cpu.timer.nextDeadlineNanos();
                     if (deadline == Long.MAX_VALUE) {
-                        lock.wait();
-                    } else {
-                        long ns = deadline - System.nanoTime();
-                        if (ns > 0) lock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
-                        cpu.timer.poll();
-                        if (ns <= 0 || System.nanoTime() >= deadline) return;
+                        sleepLock.wait();
+                        continue;
                     }
+                    long ns = deadline - System.nanoTime();
+                    if (ns > 0) sleepLock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     kickRequested = true;
+                    return;
                 }
+            }
+            // An armed generic timer fires while the thread sleeps: its output reaches the guest through
+            // the interrupt controller wired to it (which raises the IRQ line); without one, a due
+            // deadline still ends the wait.
+            if (System.nanoTime() >= deadline) {
+                cpu.timer.poll();
+                if (!timerWired) return;
             }
         }
     }
@@ -265,12 +282,27 @@ public final class Vcpu {
     public void setIrqLine(boolean level) {
         irqLevel = level;
         cpu.kick();
-        wake();
+        wakeFromWfi();
     }
 
+    /** Drives the guest's FIQ input (HCR_EL2.VF) as {@link #setIrqLine} drives IRQ (a GICv3's Group 0). Any thread. */
+    public void setFiqLine(boolean level) {
+        fiqLevel = level;
+        cpu.kick();
+        wakeFromWfi();
+    }
+
+    /** Wakes the vCPU's thread wherever it waits (powered off, or in WFI). */
     void wake() {
         synchronized (lock) {
             lock.notifyAll();
+        }
+        wakeFromWfi();
+    }
+
+    private void wakeFromWfi() {
+        synchronized (sleepLock) {
+            sleepLock.notifyAll();
         }
     }
 

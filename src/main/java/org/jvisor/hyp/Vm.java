@@ -35,6 +35,7 @@ public final class Vm {
     private volatile boolean blocks;
     private final Ram tableMemory;
     private volatile boolean closed;
+    private Vgic gic;
 
     record Device(long base, long size, VcpuMmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
@@ -162,6 +163,14 @@ public final class Vm {
     }
 
     public TrapConfig trapConfig() { return traps; }
+
+    /** The VM's interrupt controller ({@link Vgic#create}), or null before one is created. */
+    public synchronized Vgic gic() { return gic; }
+
+    synchronized void attachGic(Vgic g) {
+        if (gic != null) throw new IllegalStateException("the VM has a GIC already");
+        gic = g;
+    }
 
     /**
      * Whether a stage-2 fault maps the whole 2 MiB block around the address (when the slot covers it

@@ -1,0 +1,25 @@
+package org.jvisor.cpu;
+
+/**
+ * The GICv3 CPU interface of this processor as its system registers reach it (ICC_*_EL1): the interrupt
+ * controller attaches one with {@link Cpu#attachGicCpuInterface}. Without one the ICC registers are
+ * UNDEFINED and ID_AA64PFR0_EL1.GIC reads 0, as on a processor wired to a memory-mapped GICv2 CPU
+ * interface. ICC_SRE_EL1 is the processor's own (system register interface always on: reads 0b111).
+ *
+ * <p>Accesses come from the processor's thread, already checked against the access rules (EL, traps);
+ * {@link Register#SGI0R}, {@link Register#SGI1R} and {@link Register#ASGI1R} reach it at EL1 only when
+ * HCR_EL2.IMO and FMO are both clear (otherwise they trap to EL2, whose handler emulates the write,
+ * e.g. through {@link SysRegTable#write}). After a write or an acknowledge the processor ends its
+ * chunk, so a changed interrupt output is seen before the next instructions run.
+ */
+public interface GicCpuInterface {
+    /** The registers, named as ICC_&lt;name&gt;_EL1. */
+    enum Register {
+        PMR, IAR0, EOIR0, HPPIR0, BPR0, AP0R0, AP0R1, AP0R2, AP0R3, AP1R0, AP1R1, AP1R2, AP1R3, DIR, RPR, SGI1R,
+        ASGI1R, SGI0R, IAR1, EOIR1, HPPIR1, BPR1, CTLR, IGRPEN0, IGRPEN1
+    }
+
+    long read(Register r);
+
+    void write(Register r, long value);
+}
