@@ -221,7 +221,7 @@ final class GicGuest {
                 ret
 
             // a nesting IRQ handler: logs the INTID and the running priority, calls the host (HVC #9, x0 = IAR
-            // value), lets a higher priority interrupt preempt, logs GICD_ISACTIVER1, EOIs (and DIRs in EOImode 1
+            // value) and the test's routine at x25 if any (x4 = IAR value), lets a higher priority interrupt preempt, logs GICD_ISACTIVER1, EOIs (and DIRs in EOImode 1
             // when x27 != 0)
             irq_entry:
                 sub sp, sp, #64
@@ -237,7 +237,9 @@ final class GicGuest {
                 LOG 0
                 mov x0, x4
                 hvc #9
-                msr daifclr, #2
+                cbz x25, 6f
+                blr x25                     // the test's own handling of INTID x4
+            6:  msr daifclr, #2
                 isb
                 msr daifset, #2
                 GICD_R 0, 0x304

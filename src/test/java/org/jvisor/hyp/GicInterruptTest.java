@@ -129,4 +129,79 @@ class GicInterruptTest {
         assertEquals(List.of(36L, 0x60L, 0x10L, 0x10L, 0xffL, 0L), g.log(0),
                 "after the EOI the interrupt stays active (EOImode 1) until DIR; the running priority drops at the EOI");
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void sgisBetweenTwoVcpusOnTwoThreads(int version) throws Exception {
+        GicGuest g = new GicGuest(version, 2, """
+                    ldr x10, =0x40300000
+                    mov x26, #0
+                    cbnz x0, secondary
+                    CONFIG_PRIVATE 5, 0x80
+                1:  ldr x1, [x10]
+                    cbz x1, 1b
+                .if V3
+                    ldr x0, =(3 << 24) | 2         // SGI 3 to Aff0 1 (TargetList bit 1)
+                    msr icc_sgi1r_el1, x0
+                .else
+                    GICD_W 0xf00, (2 << 16) | 3     // SGI 3 to CPU interface 1 (CPUTargetList)
+                .endif
+                """ + waitForIrqs(1) + """
+                    POWER_OFF
+                secondary:
+                    CONFIG_PRIVATE 3, 0x80
+                    mov x1, #1
+                    str x1, [x10]
+                """ + waitForIrqs(1) + """
+                .if V3
+                    ldr x0, =(5 << 24) | 1         // SGI 5 to Aff0 0
+                    msr icc_sgi1r_el1, x0
+                .else
+                    GICD_W 0xf00, (1 << 24) | 5     // SGI 5 to all but self
+                .endif
+                3:  wfi
+                    b 3b
+                """);
+        g.on(9, (v, iar) -> v.setX(26, v.x(26) + 1));
+        g.run();
+        // GICv2: the acknowledge gives the source CPU in bits [12:10]
+        long fromCpu1 = version == 2 ? 0x405 : 5;
+        assertEquals(List.of(3L, 0x80L, 0L), g.log(1));
+        assertEquals(List.of(fromCpu1, 0x80L, 0L), g.log(0));
+        if (version == 3) {
+            // ICC_SGI1R_EL1 traps to EL2 under HCR_EL2.IMO: emulated by the hypervisor, one CPU trap each
+            assertEquals(1, g.vcpus[0].stats().exits(org.jvisor.cpu.Cpu.EC_SYSREG));
+            assertEquals(1, g.vcpus[1].stats().exits(org.jvisor.cpu.Cpu.EC_SYSREG));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void virtualTimerPpiWakesAVcpuInWfiAndDeassertsWhenMasked(int version) throws Exception {
+        GicGuest g = new GicGuest(version, 1, """
+                    CONFIG_PRIVATE 27, 0x20
+                    adr x25, timer_hook
+                    mov x26, #0
+                    ldr x0, =62500                  // 1 ms at 62.5 MHz
+                    msr cntv_tval_el0, x0
+                    mov x0, #1
+                    msr cntv_ctl_el0, x0            // enabled, not masked
+                    isb
+                """ + waitForIrqs(1) + """
+                    HPPIR 0
+                    LOG 0
+                    POWER_OFF
+                timer_hook:                         // as Linux's arch_timer handler: mask the timer
+                    cmp x4, #27
+                    b.ne 1f
+                    mov x0, #3
+                    msr cntv_ctl_el0, x0
+                    isb
+                1:  ret
+                """);
+        g.on(9, (v, iar) -> v.setX(26, v.x(26) + 1));
+        g.run();
+        assertEquals(List.of(27L, 0x20L, 0L, SPURIOUS), g.log(0), "PPI 27 taken, then deasserted by IMASK");
+        assertEquals(true, g.vcpus[0].stats().exits(org.jvisor.cpu.Cpu.EC_WFX) >= 1, "the vCPU waited in WFI");
+    }
 }
