@@ -92,31 +92,10 @@ class VirtWalkerModuleTest {
         assertTrue(used.containsAll(List.of("misc_register", "misc_deregister", "module_layout")), used.toString());
     }
 
-    /** The release of the kernel the default guest runs: the one the linux-image-arm64 metapackage names. */
-    static String defaultGuestRelease() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("apt-cache", "depends", "linux-image-arm64:arm64").redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        String best = null;
-        for (String line : text.split("\n")) {
-            var m = java.util.regex.Pattern.compile("^\\s*\\|?Depends:\\s*linux-image-([^\\s:]+)").matcher(line);
-            if (m.find() && (best == null || newer(m.group(1), best))) best = m.group(1);
-        }
-        assertNotNull(best, text);
-        return best;
-    }
-
-    /** "6.1.0-56" after "6.1.0-9": digit runs compare as numbers. */
-    static boolean newer(String a, String b) {
-        var ma = java.util.regex.Pattern.compile("\\d+|\\D+").matcher(a);
-        var mb = java.util.regex.Pattern.compile("\\d+|\\D+").matcher(b);
-        while (ma.find() && mb.find()) {
-            String x = ma.group(), y = mb.group();
-            int c = Character.isDigit(x.charAt(0)) && Character.isDigit(y.charAt(0))
-                    ? new java.math.BigInteger(x).compareTo(new java.math.BigInteger(y)) : x.compareTo(y);
-            if (c != 0) return c > 0;
-        }
-        return a.length() > b.length();
+    /** The release of the kernel the default guest runs, as {@link DefaultGuest} chooses its package. */
+    static String defaultGuestRelease() throws IOException {
+        String pkg = Apt.system().kernelPackage();
+        return pkg.replaceFirst("^linux-image-", "").replaceFirst("-unsigned$", "");
     }
 
     static Map<String, String> kernelConfig(Path file) throws IOException {
