@@ -270,6 +270,69 @@ class HideSeekTest {
     }
 
     @Test
+    void aHideReachesTheTlbOfAnotherVcpuRunningCodeInThePage() throws Exception {
+        long flags = RAM + 0x20_0000; // [0] calls made by vCPU 1, [8] its abort, [16] ESR_EL1, [24] ELR_EL1
+        Vm vm = new Hypervisor().createVm();
+        vm.setUserMemoryRegion(0, RAM, RAM_SIZE, Ram.allocate(RAM_SIZE));
+        HideSeek.install(vm, s -> { });
+        vm.writeGuest(TARGET, Asm.assemble("add x0, x0, #1\nret\n", TARGET));
+        vm.writeGuest(CODE, Asm.assemble(String.format("""
+                movz x9, #0x0b00, lsl #16
+                ldr x10, =0x%x
+                1: ldr x1, [x10]
+                cmp x1, #100
+                b.lt 1b
+                mov w1, #0x08
+                strb w1, [x9]
+                2: ldr x1, [x10, #8]
+                cbz x1, 2b
+                hvc #1
+                .ltorg
+                """, flags), CODE));
+        long code1 = CODE + 0x1000;
+        vm.writeGuest(code1, Asm.assemble(String.format("""
+                adr x11, vectors
+                msr vbar_el1, x11
+                isb
+                ldr x10, =0x%x
+                movz x8, #0x4000, lsl #16
+                mov x0, #0
+                1: blr x8
+                str x0, [x10]
+                b 1b
+                .ltorg
+                .balign 0x800
+                vectors:
+                .skip 0x200
+                mrs x12, esr_el1
+                str x12, [x10, #16]
+                mrs x12, elr_el1
+                str x12, [x10, #24]
+                mov x12, #1
+                str x12, [x10, #8]
+                hvc #2
+                """, flags), code1));
+        Vcpu v0 = vm.createVcpu(0), v1 = vm.createVcpu(1, true);
+        v0.setPc(CODE);
+        v1.setPc(code1);
+        VcpuExit[] exits = new VcpuExit[2];
+        Thread t1 = Thread.ofPlatform().start(() -> exits[1] = v1.run());
+        Thread t0 = Thread.ofPlatform().start(() -> exits[0] = v0.run());
+        t0.join(60_000);
+        t1.join(60_000);
+        if (t0.isAlive() || t1.isAlive()) {
+            v0.kick();
+            v1.kick();
+            fail("the vCPU calling into 0x4000_0000 never saw the hidden XN");
+        }
+        assertEquals(1, assertInstanceOf(VcpuExit.Hypercall.class, exits[0]).immediate());
+        assertEquals(2, assertInstanceOf(VcpuExit.Hypercall.class, exits[1]).immediate());
+        assertTrue(vm.readGuest64(flags) >= 100, "vCPU 1 ran the page's code before the hide");
+        assertEquals(0x86000010L, vm.readGuest64(flags + 16), "then an instruction abort at the fetch");
+        assertEquals(TARGET, vm.readGuest64(flags + 24));
+    }
+
+    @Test
     void eachStage2ViewHidesItsOwnByte() {
         HsGuest g = new HsGuest("""
                 mov w1, #0x11
