@@ -63,7 +63,8 @@ import org.jvisor.cpu.BusError;
  * map the same page.
  *
  * <p>The seed's version is a kernel patch (a walker callback, a helper and a branch in io_mem_abort)
- * plus a rebuilt host kernel; here it is this class, registered on a VM at run time.
+ * plus a rebuilt host kernel; here it is this class (the two registers and the walk are some 25 lines of
+ * Java, the rest is the rate-limited log), registered on a VM at run time.
  */
 public final class HideSeek implements VcpuMmioHandler {
     /** Where the board puts it, and the size of its range. */
