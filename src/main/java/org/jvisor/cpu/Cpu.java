@@ -82,6 +82,15 @@ public final class Cpu {
     private long curPageVa = -1;
     private long[] curSlots;
     boolean breakLoop;
+    private static final java.lang.invoke.VarHandle BREAK_LOOP;
+
+    static {
+        try {
+            BREAK_LOOP = java.lang.invoke.MethodHandles.lookup().findVarHandle(Cpu.class, "breakLoop", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private ExitReason exit;
     private volatile boolean stopRequested;
     /**
@@ -313,7 +322,9 @@ public final class Cpu {
                 default -> Executor.execute(this, op, insn);
             }
             instret++;
-            if (breakLoop) break;
+            // Opaque: the JIT may not keep the flag in a register, so a kick from another processor (a
+            // broadcast TLB invalidation waiting in its DSB) ends the chunk at once.
+            if ((boolean) BREAK_LOOP.getOpaque(this)) break;
         }
     }
 
@@ -397,6 +408,13 @@ public final class Cpu {
 
     /** Ends the current chunk after this instruction, e.g. after unmasking interrupts. */
     public void endChunk() { breakLoop = true; }
+
+    /**
+     * From another processor's thread: end the current chunk soon, so that this processor applies what
+     * was posted to it between chunks. A plain write to a field this thread also writes: if this thread
+     * misses it, or clears it when starting a chunk, the chunk simply runs to its normal end.
+     */
+    void endChunkSoon() { breakLoop = true; }
 
     // ---- memory ------------------------------------------------------------------------------------
 

@@ -498,6 +498,7 @@ public final class Mmu {
             for (Cpu other : cpu.bus.cpus()) {
                 if (other == cpu) continue;
                 other.mmu.postRemote(op.ordinal(), xt, vmid);
+                other.endChunkSoon(); // so that it applies the invalidation before our DSB has long to wait
                 broadcastPending = true;
             }
         }
