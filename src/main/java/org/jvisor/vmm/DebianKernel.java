@@ -91,6 +91,11 @@ public final class DebianKernel {
      * dependencies that came earlier in the archive than the modules needing them.
      */
     public static Contents read(DebianPackage deb) throws IOException {
+        return read(deb, ProgressListener.NONE);
+    }
+
+    /** The same, telling {@code progress} how far each pass is. */
+    public static Contents read(DebianPackage deb, ProgressListener progress) throws IOException {
         var pass = new Object() {
             String release;
             byte[] vmlinuz;
@@ -123,7 +128,7 @@ public final class DebianKernel {
                     if (pass.roots.contains(info.name())) pass.kept.put(info.name(), ko);
                 }
             }
-        });
+        }, progress::percent);
         if (pass.vmlinuz == null) throw new GuestImageException(deb.file() + ": no boot/vmlinuz-* in the package: not a kernel package");
         if (pass.config == null) throw new GuestImageException(deb.file() + ": no boot/config-* in the package");
         byte[] image = rawImage(deb, pass.vmlinuz);
@@ -136,13 +141,14 @@ public final class DebianKernel {
         Set<String> missing = new java.util.HashSet<>(order);
         missing.removeAll(pass.kept.keySet());
         if (!missing.isEmpty()) {
+            progress.step("unpacking the modules they depend on");
             deb.forEachFile((path, entry, in) -> {
                 if (entry.isFile() && KernelModules.isModule(path) && MODULE_PATH.matcher(path).matches()
                         && missing.contains(KernelModules.nameOf(path))) {
                     byte[] ko = uncompressed(deb, path, in);
                     pass.kept.put(KernelModules.modinfo(ko).name(), ko);
                 }
-            });
+            }, progress::percent);
         }
         List<Module> modules = new ArrayList<>();
         for (String name : order) {

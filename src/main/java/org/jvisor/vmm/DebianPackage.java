@@ -65,17 +65,52 @@ public final class DebianPackage {
 
     /** Streams every entry of the data archive through {@code visitor}. */
     public void forEachFile(FileVisitor visitor) throws IOException {
-        forEachFile("data.tar", visitor);
+        forEachFile("data.tar", visitor, p -> {});
+    }
+
+    /** The same, telling {@code percent} how much of the (compressed) archive has been read. */
+    public void forEachFile(FileVisitor visitor, java.util.function.DoubleConsumer percent) throws IOException {
+        forEachFile("data.tar", visitor, percent);
     }
 
     private void forEachFile(String member, FileVisitor visitor) throws IOException {
+        forEachFile(member, visitor, p -> {});
+    }
+
+    private void forEachFile(String member, FileVisitor visitor, java.util.function.DoubleConsumer percent) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
              ArArchiveInputStream ar = new ArArchiveInputStream(raw)) {
             ArArchiveEntry e;
             while ((e = ar.getNextEntry()) != null) {
                 String name = e.getName();
                 if (!name.startsWith(member)) continue;
-                try (InputStream tar = decompressor(name.substring(member.length()), ar);
+                long length = Math.max(1, e.getLength());
+                InputStream counted = new java.io.FilterInputStream(ar) {
+                    private long read, reported;
+
+                    @Override public int read() throws IOException {
+                        int b = super.read();
+                        if (b >= 0) count(1);
+                        return b;
+                    }
+
+                    @Override public int read(byte[] buf, int off, int len) throws IOException {
+                        int n = super.read(buf, off, len);
+                        if (n > 0) count(n);
+                        return n;
+                    }
+
+                    private void count(int n) {
+                        read += n;
+                        if (read - reported >= length / 100) {
+                            reported = read;
+                            percent.accept(Math.min(100.0, 100.0 * read / length));
+                        }
+                    }
+
+                    @Override public void close() {}
+                };
+                try (InputStream tar = decompressor(name.substring(member.length()), counted);
                      TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
                     TarArchiveEntry t;
                     while ((t = entries.getNextEntry()) != null) {
@@ -93,13 +128,10 @@ public final class DebianPackage {
 
     /** The compressions dpkg-deb writes; zstd (Ubuntu's choice) would need a library jvisor does not ship. */
     private InputStream decompressor(String suffix, InputStream in) throws IOException {
-        InputStream closeShield = new java.io.FilterInputStream(in) {
-            @Override public void close() {}
-        };
         return switch (suffix) {
-            case ".xz" -> new XZInputStream(closeShield);
-            case ".gz" -> new GZIPInputStream(closeShield, 1 << 16);
-            case "" -> closeShield;
+            case ".xz" -> new XZInputStream(in);
+            case ".gz" -> new GZIPInputStream(in, 1 << 16);
+            case "" -> in;
             default -> throw new GuestImageException(file + ": its members are compressed as '" + suffix
                     + "', which jvisor cannot read (it reads .xz, .gz and uncompressed tar);"
                     + " pass -kernel and -initrd instead");

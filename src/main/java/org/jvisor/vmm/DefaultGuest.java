@@ -28,15 +28,19 @@ import java.util.stream.Stream;
  * and the files for {@code /home/root}.
  *
  * <p>Everything is cached below the user's cache directory ({@code $XDG_CACHE_HOME/jvisor}, else
- * {@code ~/.cache/jvisor}): the .deb files under {@code debs/}, each built guest under {@code guest/<key>/}
- * where the key names the package versions and a hash of the recipe (this class's version, /init, the home
- * files), and {@code default.properties} naming the packages last chosen. Once that exists, starting a guest
- * calls no apt at all; {@link #update} asks apt again. Every file appears by an atomic rename, so a run that
- * is killed leaves no half-written cache.
+ * {@code ~/.cache/jvisor}): the .deb files under {@code debs/}; what is taken from a kernel package (Image,
+ * release, the chosen modules) under {@code kernel/<package>_<version>+k<n>/}, unpacked once; each initramfs
+ * under {@code guest/<key>/}, where the key names both packages' versions and a hash of the recipe (this
+ * class's versions, /init, the home files); and {@code default.properties}, naming the packages last chosen.
+ * Once that exists, starting a guest calls no apt at all; {@link #update} asks apt again. Every file and
+ * directory appears by an atomic rename, so a run that is killed leaves no half-written cache.
  */
 public final class DefaultGuest {
     /** Raise when the initramfs layout changes in a way the hashed inputs do not show. */
     static final int RECIPE_VERSION = 1;
+
+    /** Raise when what is taken from the kernel package changes (the modules chosen, the Image's treatment). */
+    static final int KERNEL_RECIPE = 1;
 
     static final String BUSYBOX = "busybox-static";
     private static final String RESOURCES = "/org/jvisor/vmm/guest/";
@@ -73,7 +77,7 @@ public final class DefaultGuest {
 
     /** Prepares {@code cacheDir} from given packages, without apt: a later {@link #get} there finds them. */
     public static GuestImage fromDebs(Path kernelDeb, Path busyboxDeb, Path cacheDir) throws IOException {
-        return new DefaultGuest(cacheDir, new Apt("")).build(kernelDeb, busyboxDeb, ProgressListener.NONE);
+        return new DefaultGuest(cacheDir, new Apt("")).buildFromDebs(kernelDeb, busyboxDeb, ProgressListener.NONE);
     }
 
     /** {@code $XDG_CACHE_HOME/jvisor}, or {@code ~/.cache/jvisor}. */
@@ -101,7 +105,9 @@ public final class DefaultGuest {
                 GuestImage built = cached(kpkg, kver, bver);
                 if (built != null) return built;
                 Path kdeb = debPath(kpkg, kver), bdeb = debPath(BUSYBOX, bver);
-                if (Files.isRegularFile(kdeb) && Files.isRegularFile(bdeb)) return build(kdeb, bdeb, progress);
+                if ((kernelReady(kpkg, kver) || Files.isRegularFile(kdeb)) && Files.isRegularFile(bdeb)) {
+                    return build(kpkg, kver, kdeb, bver, bdeb, progress);
+                }
             }
             return askApt(progress);
         } finally {
@@ -124,9 +130,10 @@ public final class DefaultGuest {
         String kpkg = apt.kernelPackage();
         var versions = apt.candidates(kpkg, BUSYBOX);
         if (!versions.containsKey(kpkg) || !versions.containsKey(BUSYBOX)) throw Apt.arm64NotEnabled();
-        Path kdeb = fetch(kpkg, versions.get(kpkg), progress);
-        Path bdeb = fetch(BUSYBOX, versions.get(BUSYBOX), progress);
-        return build(kdeb, bdeb, progress);
+        String kver = versions.get(kpkg), bver = versions.get(BUSYBOX);
+        Path kdeb = kernelReady(kpkg, kver) ? null : fetch(kpkg, kver, progress);
+        Path bdeb = fetch(BUSYBOX, bver, progress);
+        return build(kpkg, kver, kdeb, bver, bdeb, progress);
     }
 
     private Path fetch(String pkg, String version, ProgressListener progress) throws IOException {
@@ -144,49 +151,83 @@ public final class DefaultGuest {
         }
     }
 
-    /** Builds (unless already cached) the guest from two packages and makes it the default. */
-    GuestImage build(Path kernelDeb, Path busyboxDeb, ProgressListener progress) throws IOException {
-        DebianPackage kernel = new DebianPackage(kernelDeb), busybox = new DebianPackage(busyboxDeb);
-        var kcontrol = kernel.control();
-        var bcontrol = busybox.control();
+    /** Checks the packages are what they claim, keeps them in the cache, and builds from them. */
+    private GuestImage buildFromDebs(Path kernelDeb, Path busyboxDeb, ProgressListener progress) throws IOException {
+        var kcontrol = new DebianPackage(kernelDeb).control();
+        var bcontrol = new DebianPackage(busyboxDeb).control();
         String kpkg = kcontrol.get("Package"), kver = kcontrol.get("Version"), bver = bcontrol.get("Version");
         if (!kpkg.startsWith("linux-image-")) throw new GuestImageException(kernelDeb + ": " + kpkg + " is not a linux-image package");
         if (!BUSYBOX.equals(bcontrol.get("Package"))) throw new GuestImageException(busyboxDeb + ": not the busybox-static package");
-        GuestImage image = cached(kpkg, kver, bver);
-        if (image == null) {
-            progress.step("unpacking " + kpkg + " " + kver);
-            DebianKernel.Contents k = DebianKernel.read(kernel);
-            progress.step("building the initramfs");
-            byte[] busyboxBinary = busyboxBinary(busybox);
-            Path tmp = tempDir();
-            try {
-                Files.write(tmp.resolve("Image"), k.image());
-                try (OutputStream out = Files.newOutputStream(tmp.resolve("initrd.gz"))) {
-                    initramfs(k, busyboxBinary).writeGzip(out);
-                }
-                Files.writeString(tmp.resolve("release"), k.release() + "\n");
-                Path dir = guestDir(kpkg, kver, bver);
-                Files.createDirectories(dir.getParent());
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                    // another jvisor built the same guest meanwhile: same inputs, same bytes
-                }
-            } finally {
-                deleteTree(tmp);
-            }
-            image = cached(kpkg, kver, bver);
-            if (image == null) throw new GuestImageException("the guest built in " + cacheDir + " disappeared");
-        }
         Files.createDirectories(cacheDir.resolve("debs"));
         copyIntoCache(kernelDeb, debPath(kpkg, kver));
         copyIntoCache(busyboxDeb, debPath(BUSYBOX, bver));
+        return build(kpkg, kver, debPath(kpkg, kver), bver, debPath(BUSYBOX, bver), progress);
+    }
+
+    /**
+     * Builds what is missing of the guest and makes it the default: the kernel's parts once per kernel
+     * package (the Image, the chosen modules), the initramfs once per busybox and recipe.
+     */
+    private GuestImage build(String kpkg, String kver, Path kernelDeb, String bver, Path busyboxDeb, ProgressListener progress)
+            throws IOException {
+        Path kernel = kernelDir(kpkg, kver);
+        if (!kernelReady(kpkg, kver)) {
+            progress.step("unpacking " + kpkg + " " + kver);
+            DebianKernel.Contents k = DebianKernel.read(new DebianPackage(kernelDeb), progress);
+            Path tmp = tempDir();
+            try {
+                Files.write(tmp.resolve("Image"), k.image());
+                Files.writeString(tmp.resolve("release"), k.release() + "\n");
+                StringBuilder order = new StringBuilder();
+                for (DebianKernel.Module m : k.modules()) {
+                    Path f = tmp.resolve("modules").resolve(m.path());
+                    Files.createDirectories(f.getParent());
+                    Files.write(f, m.ko());
+                    order.append(m.path()).append('\n');
+                }
+                Files.writeString(tmp.resolve("load-order"), order);
+                publish(tmp, kernel);
+            } finally {
+                deleteTree(tmp);
+            }
+        }
+        Path guest = guestDir(kpkg, kver, bver);
+        if (!Files.isRegularFile(guest.resolve("initrd.gz"))) {
+            progress.step("building the initramfs");
+            byte[] busybox = busyboxBinary(new DebianPackage(busyboxDeb));
+            String release = Files.readString(kernel.resolve("release")).strip();
+            List<DebianKernel.Module> modules = new ArrayList<>();
+            for (String path : Files.readAllLines(kernel.resolve("load-order"))) {
+                if (!path.isBlank()) modules.add(new DebianKernel.Module(path, Files.readAllBytes(kernel.resolve("modules").resolve(path))));
+            }
+            Path tmp = tempDir();
+            try {
+                try (OutputStream out = Files.newOutputStream(tmp.resolve("initrd.gz"))) {
+                    initramfs(release, modules, busybox).writeGzip(out);
+                }
+                publish(tmp, guest);
+            } finally {
+                deleteTree(tmp);
+            }
+        }
+        GuestImage image = cached(kpkg, kver, bver);
+        if (image == null) throw new GuestImageException("the guest built in " + cacheDir + " disappeared");
         writeChosen(kpkg, kver, bver);
         return image;
     }
 
+    /** Renames a finished directory into place; if another jvisor got there first, its copy is as good. */
+    private static void publish(Path tmp, Path dir) throws IOException {
+        Files.createDirectories(dir.getParent());
+        try {
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            // same inputs, same bytes
+        }
+    }
+
     /** The initramfs for a kernel and a busybox binary: see the class comment and {@code guest/init}. */
-    Initramfs initramfs(DebianKernel.Contents kernel, byte[] busyboxBinary) throws IOException {
+    Initramfs initramfs(String release, List<DebianKernel.Module> modules, byte[] busyboxBinary) throws IOException {
         Initramfs fs = new Initramfs();
         for (String d : List.of("bin", "sbin", "usr/bin", "usr/sbin", "dev", "proc", "sys", "mnt", "etc", "home/root")) {
             fs.directory(d, 0755);
@@ -199,8 +240,8 @@ public final class DefaultGuest {
         fs.file("etc/passwd", 0644, "root:x:0:0:root:/home/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8));
         fs.file("etc/group", 0644, "root:x:0:\n".getBytes(StandardCharsets.UTF_8));
         StringBuilder order = new StringBuilder();
-        for (DebianKernel.Module m : kernel.modules()) {
-            String path = "lib/modules/" + kernel.release() + "/" + m.path();
+        for (DebianKernel.Module m : modules) {
+            String path = "lib/modules/" + release + "/" + m.path();
             fs.file(path, 0644, m.ko());
             order.append('/').append(path).append('\n');
         }
@@ -220,12 +261,22 @@ public final class DefaultGuest {
     }
 
     private GuestImage cached(String kpkg, String kver, String bver) throws IOException {
-        Path dir = guestDir(kpkg, kver, bver);
-        Path image = dir.resolve("Image"), initrd = dir.resolve("initrd.gz"), release = dir.resolve("release");
-        if (!Files.isRegularFile(image) || !Files.isRegularFile(initrd) || !Files.isRegularFile(release)) return null;
-        return new GuestImage(image, initrd, Files.readString(release).strip());
+        Path kernel = kernelDir(kpkg, kver), initrd = guestDir(kpkg, kver, bver).resolve("initrd.gz");
+        if (!kernelReady(kpkg, kver) || !Files.isRegularFile(initrd)) return null;
+        return new GuestImage(kernel.resolve("Image"), initrd, Files.readString(kernel.resolve("release")).strip());
     }
 
+    /** The kernel's parts appear together (one rename), so one file tells they are all there. */
+    private boolean kernelReady(String kpkg, String kver) {
+        return Files.isRegularFile(kernelDir(kpkg, kver).resolve("load-order"));
+    }
+
+    /** The Image, release and modules taken from one kernel package (by the selection of {@link #KERNEL_RECIPE}). */
+    Path kernelDir(String kpkg, String kver) {
+        return cacheDir.resolve("kernel").resolve(fileName(kpkg + "_" + kver + "+k" + KERNEL_RECIPE));
+    }
+
+    /** The initramfs for a kernel package, a busybox and this recipe. */
     Path guestDir(String kpkg, String kver, String bver) throws IOException {
         return cacheDir.resolve("guest").resolve(fileName(kpkg + "_" + kver + "+" + BUSYBOX + "_" + bver + "+" + recipeHash()));
     }
@@ -245,7 +296,7 @@ public final class DefaultGuest {
     String recipeHash() throws IOException {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(("recipe " + RECIPE_VERSION + " " + INIT_APPLETS + "\n").getBytes(StandardCharsets.UTF_8));
+            sha.update(("recipe " + RECIPE_VERSION + " kernel " + KERNEL_RECIPE + " " + INIT_APPLETS + "\n").getBytes(StandardCharsets.UTF_8));
             sha.update(resource("init"));
             for (String name : homeResourceNames()) {
                 sha.update(("\nhome " + name + "\n").getBytes(StandardCharsets.UTF_8));

@@ -82,6 +82,7 @@ class DefaultGuestTest {
         DefaultGuest withProgs = new DefaultGuest(cache, new Apt(tmp.toString())).withHomeFiles(progs);
         GuestImage g = withProgs.get(ProgressListener.NONE);
         assertNotEquals(plain.initrd(), g.initrd());
+        assertEquals(plain.kernel(), g.kernel(), "the kernel's parts are unpacked once, whatever the home files");
         Newc.Entry hello = initramfs(g).get("home/root/hello");
         assertEquals(0755, hello.perm());
         assertEquals("#!/bin/sh\necho hello\n", hello.text());
@@ -159,7 +160,11 @@ class DefaultGuestTest {
                 "apt-get download -o APT::Status-Fd=1 linux-image-6.1.0-99-arm64-unsigned:arm64=6.1.999-1 in mode 777",
                 "apt-get download -o APT::Status-Fd=1 busybox-static:arm64=1:1.35.0-4+b1 in mode 777"), aptCalls(),
                 "the newest ABI the metapackage depends on, -unsigned, downloaded in a directory apt's _apt user can write");
-        assertEquals(List.of(0.0, 42.5, 100.0, 0.0, 42.5, 100.0), percents);
+        assertEquals(List.of(0.0, 42.5, 100.0, 0.0, 42.5, 100.0), percents.subList(0, 6), "apt's dlstatus lines");
+        List<Double> unpacking = percents.subList(6, percents.size());
+        assertFalse(unpacking.isEmpty());
+        assertTrue(unpacking.stream().allMatch(p -> p > 0 && p <= 100), unpacking.toString());
+        assertTrue(steps.contains("unpacking " + TestDebs.KERNEL_PKG + " " + TestDebs.KERNEL_VERSION), steps.toString());
         assertTrue(steps.contains("downloading busybox-static 1:1.35.0-4+b1"), steps.toString());
         assertTrue(Files.isRegularFile(cache.resolve("debs/busybox-static_1%3a1.35.0-4+b1_arm64.deb")));
         try (var left = Files.list(cache)) {
@@ -177,6 +182,22 @@ class DefaultGuestTest {
         GuestImage rebuilt = new DefaultGuest(cache, new Apt(bin.toString())).withHomeFiles(progs).get(ProgressListener.NONE);
         assertNotEquals(g.initrd(), rebuilt.initrd());
         assertEquals(List.of(), aptCalls());
+    }
+
+    @Test
+    void aNewRecipeNeedsOnlyTheUnpackedKernelNotItsPackage(@TempDir Path progs) throws IOException {
+        Path cache = tmp.resolve("cache");
+        GuestImage plain = DefaultGuest.fromDebs(TestDebs.kernelDeb(tmp.resolve("in")), TestDebs.busyboxDeb(tmp.resolve("in")), cache);
+        try (var debs = Files.list(cache.resolve("debs"))) {
+            for (Path deb : debs.filter(d -> d.getFileName().toString().startsWith("linux-image")).toList()) Files.delete(deb);
+        }
+        Files.writeString(progs.resolve("data"), "data");
+        GuestImage g = new DefaultGuest(cache, new Apt(tmp.resolve("nothing").toString())).withHomeFiles(progs).get(ProgressListener.NONE);
+        assertEquals(plain.kernel(), g.kernel());
+        Map<String, Newc.Entry> e = initramfs(g);
+        assertEquals("data", e.get("home/root/data").text());
+        assertEquals(initramfs(plain).get("lib/modules/load-order").text(), e.get("lib/modules/load-order").text());
+        assertArrayEquals(initramfs(plain).get(MODULES + "fs/ext4/ext4.ko").data(), e.get(MODULES + "fs/ext4/ext4.ko").data());
     }
 
     @Test
