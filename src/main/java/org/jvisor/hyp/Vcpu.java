@@ -224,18 +224,26 @@ public final class Vcpu {
             synchronized (sleepLock) {
                 if (irqLevel || fiqLevel || cpu.interruptPending() || kickRequested) return;
                 deadline = cpu.timer.nextDeadlineNanos();
-                try {
-                    if (deadline == Long.MAX_VALUE) {
-                        sleepLock.wait();
-                        continue;
+                boolean warp = deadline == Long.MAX_VALUE && countsInstructions() && cpu.timer.ticksToDeadline() != Long.MAX_VALUE;
+                if (!warp) {
+                    try {
+                        if (deadline == Long.MAX_VALUE) {
+                            sleepLock.wait();
+                            continue;
+                        }
+                        long ns = deadline - System.nanoTime();
+                        if (ns > 0) sleepLock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        kickRequested = true;
+                        return;
                     }
-                    long ns = deadline - System.nanoTime();
-                    if (ns > 0) sleepLock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    kickRequested = true;
-                    return;
                 }
+            }
+            if (deadline == Long.MAX_VALUE) { // outside the sleep lock: see above
+                warpToTimerDeadline();
+                if (!timerWired) return;
+                continue;
             }
             // An armed generic timer fires while the thread sleeps: its output reaches the guest through
             // the interrupt controller wired to it (which raises the IRQ line); without one, a due
@@ -245,6 +253,23 @@ public final class Vcpu {
                 if (!timerWired) return;
             }
         }
+    }
+
+    /**
+     * A counter that advances only as the guest retires instructions would never reach an armed timer's
+     * deadline while the guest waits: skip it forward to the deadline instead (QEMU's icount does the
+     * same when all CPUs sleep), which keeps a run repeatable.
+     */
+    private boolean countsInstructions() {
+        return cpu.timer.counterSource() instanceof org.jvisor.cpu.GenericTimer.InstructionCounter;
+    }
+
+    private void warpToTimerDeadline() {
+        if (!(cpu.timer.counterSource() instanceof org.jvisor.cpu.GenericTimer.InstructionCounter counter)) return;
+        long ticks = cpu.timer.ticksToDeadline();
+        if (ticks == Long.MAX_VALUE) return;
+        counter.advance(ticks);
+        cpu.timer.poll();
     }
 
     /** The stage-2 view this vCPU runs on (its faults fill it). */

@@ -1,0 +1,152 @@
+package org.jvisor.vmm;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jvisor.cpu.BusError;
+import org.jvisor.hyp.Vcpu;
+import org.jvisor.hyp.VcpuExit;
+
+/**
+ * One host thread per vCPU, each running the single exit switch of the VMM (kvmtool's kvm_cpu__start):
+ * MMIO exits go to the {@link MmioBus}, PSCI system events power the board off or reset it. Stopping and
+ * resetting reach every vCPU through a kick; a reset waits until all vCPUs have left the guest, reloads
+ * the guest once, then resets each vCPU on its own thread.
+ */
+final class VcpuThreads {
+    /**
+     * What the board does once every vCPU has left the guest and been reset (each on its own thread):
+     * reload memory, reset devices, set the boot vCPU's registers. Runs on one of the vCPU threads.
+     */
+    interface ResetAction {
+        void reset(List<Vcpu> vcpus);
+    }
+
+    /** Exit status of a run that a vCPU's internal error ended. */
+    static final int INTERNAL_ERROR = 1;
+    private static final int MAX_BAD_MMIO_REPORTS = 10;
+
+    private final List<Vcpu> vcpus;
+    private final MmioBus mmio;
+    private final boolean restartOnReset;
+    private final ResetAction resetAction;
+    private final PrintStream log;
+    /** A reset: all vCPUs out of the guest ({@code gathered}), each reset by its thread, then the board reloads ({@code reset}). */
+    private final CyclicBarrier gathered, reset;
+    private final AtomicInteger badMmioReports = new AtomicInteger();
+    private final Object done = new Object();
+    private volatile boolean stopping, resetPending;
+    private int status = -1, running;
+
+    VcpuThreads(List<Vcpu> vcpus, MmioBus mmio, boolean restartOnReset, ResetAction resetAction, PrintStream log) {
+        this.vcpus = List.copyOf(vcpus);
+        this.mmio = mmio;
+        this.restartOnReset = restartOnReset;
+        this.resetAction = resetAction;
+        this.log = log;
+        this.gathered = new CyclicBarrier(vcpus.size());
+        this.reset = new CyclicBarrier(vcpus.size(), () -> {
+            resetAction.reset(this.vcpus);
+            resetPending = false;
+        });
+    }
+
+    /** Starts the threads and waits until the guest powers off or {@link #stop} is called; the exit status. */
+    int runUntilStopped() throws InterruptedException {
+        running = vcpus.size();
+        for (Vcpu v : vcpus) Thread.ofPlatform().name("vcpu" + v.id()).daemon().start(() -> loop(v));
+        synchronized (done) {
+            while (running > 0) done.wait();
+            return Math.max(status, 0);
+        }
+    }
+
+    /** Ends the run with {@code exitStatus} (the first request wins); any thread. */
+    void stop(int exitStatus) {
+        synchronized (done) {
+            if (status < 0) status = exitStatus;
+        }
+        stopping = true;
+        gathered.reset();
+        reset.reset();
+        for (Vcpu v : vcpus) v.kick();
+    }
+
+    boolean isStopping() { return stopping; }
+
+    private void loop(Vcpu v) {
+        try {
+            while (!stopping) {
+                if (resetPending) {
+                    awaitReset(v);
+                    continue;
+                }
+                handle(v, v.run());
+            }
+        } finally {
+            synchronized (done) {
+                running--;
+                done.notifyAll();
+            }
+        }
+    }
+
+    private void handle(Vcpu v, VcpuExit exit) {
+        switch (exit) {
+            case VcpuExit.Mmio m -> serveMmio(v, m);
+            case VcpuExit.SystemEvent e -> {
+                if (e.type() == VcpuExit.SystemEvent.Type.RESET && restartOnReset) {
+                    resetPending = true;
+                    for (Vcpu other : vcpus) other.kick();
+                } else {
+                    stop(0);
+                }
+            }
+            // Vendor hypercalls nobody registered: SMCCC's NOT_SUPPORTED, as KVM answers unknown calls.
+            case VcpuExit.Hypercall h -> v.setX(0, -1);
+            case VcpuExit.Debug d -> { }
+            case VcpuExit.InternalError e -> {
+                log.println("jvisor: vCPU " + v.id() + " stopped: " + e.reason());
+                log.println(e.registers());
+                stop(INTERNAL_ERROR);
+            }
+            case VcpuExit.Interrupted i -> { }
+        }
+    }
+
+    private void serveMmio(Vcpu v, VcpuExit.Mmio m) {
+        try {
+            if (m.write()) mmio.write(m.address(), m.size(), m.data());
+            else v.completeMmioRead(mmio.read(m.address(), m.size()));
+        } catch (BusError e) {
+            v.completeMmioUnclaimed();
+            reportBadMmio(v, m, "no device there or access refused");
+        } catch (RuntimeException e) {
+            // A device bug must not take the VMM down: the guest sees an abort, the user a report.
+            v.completeMmioUnclaimed();
+            reportBadMmio(v, m, "device error: " + e);
+        }
+    }
+
+    private void reportBadMmio(Vcpu v, VcpuExit.Mmio m, String why) {
+        int n = badMmioReports.incrementAndGet();
+        if (n > MAX_BAD_MMIO_REPORTS) return;
+        log.printf("jvisor: vCPU %d: %d-byte MMIO %s at 0x%x: %s (guest gets an external abort)%s%n", v.id(), m.size(),
+                m.write() ? "write" : "read", m.address(), why, n == MAX_BAD_MMIO_REPORTS ? "; further reports suppressed" : "");
+    }
+
+    private void awaitReset(Vcpu v) {
+        try {
+            gathered.await();
+            v.reset();
+            reset.await();
+        } catch (BrokenBarrierException e) {
+            // stop() broke the barrier: the loop sees stopping and ends
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop(INTERNAL_ERROR);
+        }
+    }
+}

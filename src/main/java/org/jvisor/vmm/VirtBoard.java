@@ -1,0 +1,185 @@
+package org.jvisor.vmm;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.jvisor.cpu.GenericTimer;
+import org.jvisor.cpu.Ram;
+import org.jvisor.hyp.HideSeek;
+import org.jvisor.hyp.Hypervisor;
+import org.jvisor.hyp.TrapTrace;
+import org.jvisor.hyp.Vcpu;
+import org.jvisor.hyp.Vgic;
+import org.jvisor.hyp.Vm;
+
+/**
+ * QEMU's {@code virt} board on jvisor's hypervisor (hw/arm/virt.c's memory map): RAM from 1 GiB, a GICv2
+ * or GICv3 served inside the hypervisor, PL011 and PL031, one virtio-mmio transport per backed virtio
+ * device, PSCI, and the device tree that describes exactly that. The devices of the board are the VMM's:
+ * the guest's accesses to them leave {@code Vcpu.run()} as MMIO exits and reach them through the
+ * {@link MmioBus}, as QEMU's and kvmtool's devices are reached on KVM.
+ *
+ * <pre>
+ *   try (VirtBoard board = VirtBoard.build(config, System.out)) {
+ *       int status = board.run();      // until the guest powers off (or stop() is called)
+ *   }
+ * </pre>
+ */
+public final class VirtBoard implements AutoCloseable {
+    private final BoardConfig config;
+    private final Ram ram;
+    private final Vm vm;
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final Vgic gic;
+    private final MmioBus mmio = new MmioBus();
+    private final Pl011 uart;
+    private final Pl031 rtc;
+    private final List<VirtioMmioTransport> transports = new ArrayList<>();
+    private final List<VirtioBlock> disks = new ArrayList<>();
+    private final LinuxLoader.Boot boot;
+    private final PrintStream log;
+    private final VcpuThreads threads;
+    private TrapTrace trace;
+
+    private VirtBoard(BoardConfig config, OutputStream console, PrintStream log, boolean restartOnReset)
+            throws BootException {
+        this.config = config;
+        this.log = log;
+        ram = Ram.allocate(config.ramSize());
+        vm = new Hypervisor().createVm();
+        try {
+            vm.setUserMemoryRegion(0, BoardDescription.VIRT_RAM_BASE, config.ramSize(), ram);
+            for (int i = 0; i < config.cpus(); i++) vcpus.add(vm.createVcpu(i));
+            if (config.instructionClock())
+                for (Vcpu v : vcpus) v.cpu().timer.setCounterSource(new GenericTimer.InstructionCounter(v.cpu()));
+            gic = Vgic.create(vm, config.gicVersion());
+            BoardDescription d = BoardDescription.virt(config.ramSize(), config.cpus(), config.gicVersion()).withPmu(true);
+
+            uart = new Pl011(console, gic.spiLine(BoardDescription.VIRT_UART_SPI));
+            mmio.add(BoardDescription.VIRT_UART, 0x1000, "pl011", uart);
+            rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI));
+            mmio.add(BoardDescription.VIRT_RTC, 0x1000, "pl031", rtc);
+
+            GuestMemory memory = GuestMemory.of(vm);
+            for (BoardConfig.Drive drive : config.drives()) {
+                VirtioBlock disk;
+                try {
+                    disk = new VirtioBlock(drive.file(), drive.readOnly());
+                } catch (IOException e) {
+                    throw new BootException("cannot open disk image '" + drive.file() + "': " + e.getMessage());
+                }
+                disks.add(disk);
+                d = d.withVirtio(addVirtio(disk, memory));
+            }
+            d = d.withVirtio(addVirtio(new VirtioRng(), memory));
+            // A second console (/dev/hvc0) whose output joins the serial console's; input stays with the PL011.
+            d = d.withVirtio(addVirtio(new VirtioConsole(console), memory));
+            if (config.hideSeek()) {
+                HideSeek.install(vm, log::println);
+                d = d.withHideSeek();
+            }
+
+            boot = LinuxLoader.prepare(d.withBootargs(config.bootargs()), config.kernel(), config.initrd());
+            loadGuest();
+        } catch (BootException | RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+        threads = new VcpuThreads(vcpus, mmio, restartOnReset, v -> reboot(), log);
+    }
+
+    /**
+     * Builds the board {@code config} describes, with the guest's console output going to {@code console};
+     * problems with the user's files or sizes throw {@link BootException} with a one-line message.
+     */
+    public static VirtBoard build(BoardConfig config, OutputStream console, PrintStream log, boolean restartOnReset)
+            throws BootException {
+        return new VirtBoard(config, console, log, restartOnReset);
+    }
+
+    private BoardDescription.Device addVirtio(VirtioDevice device, GuestMemory memory) {
+        BoardDescription.Device slot = BoardDescription.virtioSlot(transports.size());
+        VirtioMmioTransport t = new VirtioMmioTransport(device, memory, gic.spiLine(slot.spi()));
+        transports.add(t);
+        mmio.add(slot.base(), slot.size(), "virtio-mmio " + transports.size(), t);
+        return slot;
+    }
+
+    /** Kernel, initrd and device tree into RAM; the boot vCPU at the kernel's entry as booting.rst asks. */
+    private void loadGuest() throws BootException {
+        boot.writeTo(GuestMemory.of(vm));
+        BootCpuState s = boot.cpu();
+        Vcpu v = vcpus.get(0);
+        v.setPc(s.pc());
+        v.setPstate(s.pstate());
+        v.setX(0, s.x0());
+        v.setX(1, s.x1());
+        v.setX(2, s.x2());
+        v.setX(3, s.x3());
+    }
+
+    /** A guest's SYSTEM_RESET with restart requested: every vCPU is reset; reload and start again. */
+    private void reboot() {
+        gic.reset();
+        uart.reset();
+        for (VirtioMmioTransport t : transports) t.reset();
+        try {
+            loadGuest();
+        } catch (BootException e) {
+            log.println("jvisor: cannot restart the guest: " + e.getMessage());
+            threads.stop(VcpuThreads.INTERNAL_ERROR);
+        }
+    }
+
+    /** The flattened device tree given to the guest. */
+    public byte[] deviceTree() { return boot.dtb().clone(); }
+
+    public Vm vm() { return vm; }
+
+    public Vgic gic() { return gic; }
+
+    /** Where host input for the guest's console goes (the PL011). */
+    public ConsoleInput consoleInput() { return uart; }
+
+    /** Prints the trap counters every {@code periodMillis} to {@code out} while the board runs. */
+    public void traceTraps(long periodMillis, PrintStream out) { trace = vm.startTrapTrace(periodMillis, out); }
+
+    /**
+     * Runs the guest, one thread per vCPU, until it powers off (exit status 0), resets (0, unless the
+     * board restarts on reset), a vCPU hits an internal error (1) or {@link #stop} is called.
+     */
+    public int run() throws InterruptedException {
+        try {
+            return threads.runUntilStopped();
+        } finally {
+            if (trace != null) trace.close();
+        }
+    }
+
+    /** Ends {@link #run()} with {@code status}; any thread (the console's Ctrl-A x). */
+    public void stop(int status) { threads.stop(status); }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        for (VirtioBlock d : disks) {
+            try {
+                d.close();
+            } catch (IOException e) {
+                log.println("jvisor: closing a disk image: " + e.getMessage());
+            }
+        }
+        if (rtc != null) rtc.close();
+        try {
+            vm.close();
+            ram.release();
+        } catch (IllegalStateException e) {
+            // a vCPU thread is still inside run(): leave the memory to the process's end
+        }
+    }
+}
