@@ -69,11 +69,87 @@ class SmpMaintenanceTest {
         }
     }
 
+    /**
+     * A processor outside {@link Cpu#run} (here: stopped at an HVC) does not hold up a broadcaster's DSB,
+     * and applies the invalidation before it executes again.
+     */
+    @Test
+    void aStoppedProcessorAppliesTheBroadcastBeforeRunningAgain() {
+        TestMachine m = new TestMachine().load("""
+                    cbnz x0, reader
+                    str x6, [x5]
+                    dsb ishst
+                    lsr x4, x7, #12
+                    tlbi vae1is, x4
+                    dsb ish
+                    hvc #0
+                reader:
+                    ldr w4, [x7]
+                    hvc #0
+                    ldr w4, [x7]
+                    hvc #0
+                """).normalMemory();
+        m.bus.write(OLD_PAGE, 4, 1);
+        m.bus.write(NEW_PAGE, 4, 2);
+        List<Cpu> cpus = processors(m, 2, Features.cortexA57());
+        for (Cpu c : cpus) {
+            c.x[5] = L3 + 8 * ((VA - TestMachine.RAM_BASE) >>> 12);
+            c.x[6] = NEW_PAGE | RW_PAGE;
+            c.x[7] = VA;
+        }
+        Cpu writer = cpus.get(0), reader = cpus.get(1);
+        assertEquals(ExitReason.EL2_TRAP, reader.run(1000));
+        assertEquals(1, reader.x[4]);
+        assertEquals(ExitReason.EL2_TRAP, writer.run(1000));
+        reader.exceptionReturn();
+        assertEquals(ExitReason.EL2_TRAP, reader.run(1000));
+        assertEquals(2, reader.x[4], "the reader used the old translation after the broadcaster's DSB");
+    }
+
+    /**
+     * A processor whose soft TLB could write a page before another processor decoded code in it stops
+     * writing it directly before its next instructions: its store then drops the decoded code, which the
+     * other processor executes anew (stores into code are seen without IC maintenance, as in QEMU).
+     */
+    @Test
+    void storesAfterAnotherProcessorDecodedThePageDropTheCode() {
+        long function = TestMachine.RAM_BASE + 0x10000;
+        byte[] oldCode = Asm.assemble("mov x20, #1\nret\n", function);
+        TestMachine m = new TestMachine().load("""
+                    cbnz x0, writer
+                    blr x11
+                    hvc #0
+                    blr x11
+                    hvc #0
+                writer:
+                    str w12, [x11]
+                    hvc #0
+                    str w10, [x11]
+                    hvc #0
+                """);
+        m.bus.writeBytes(function, oldCode);
+        List<Cpu> cpus = processors(m, 2, Features.cortexA57());
+        for (Cpu c : cpus) {
+            c.x[10] = leWord(Asm.assemble("mov x20, #2\n", function));
+            c.x[11] = function;
+            c.x[12] = leWord(oldCode);
+        }
+        Cpu caller = cpus.get(0), writer = cpus.get(1);
+        assertEquals(ExitReason.EL2_TRAP, writer.run(1000)); // its TLB may now write the page
+        assertEquals(ExitReason.EL2_TRAP, caller.run(1000)); // decodes the function
+        assertEquals(1, caller.x[20]);
+        writer.exceptionReturn();
+        assertEquals(ExitReason.EL2_TRAP, writer.run(1000)); // rewrites it
+        caller.exceptionReturn();
+        assertEquals(ExitReason.EL2_TRAP, caller.run(1000));
+        assertEquals(2, caller.x[20]);
+    }
+
     /** Two processors broadcasting at once, each waiting in DSB for the other, both finish. */
     @Test
     void simultaneousBroadcastsDoNotDeadlock() throws InterruptedException {
         TestMachine m = new TestMachine().load("""
-                    ldr x9, =20000
+                    ldr x9, =2000
                 1:  tlbi vmalle1is
                     dsb ish
                     tlbi vae1is, x9
