@@ -136,15 +136,25 @@ public final class DefaultGuest {
         return build(kpkg, kver, kdeb, bver, bdeb, progress);
     }
 
+    /**
+     * Downloads a package unless cached. apt downloads as its unprivileged {@code _apt} user when it can reach
+     * the directory, so that is a fresh one in the system's temporary directory rather than in the user's
+     * cache (under a home directory _apt may not enter); the file is then copied into the cache and renamed.
+     */
     private Path fetch(String pkg, String version, ProgressListener progress) throws IOException {
         Path deb = debPath(pkg, version);
         if (Files.isRegularFile(deb)) return deb;
         progress.step("downloading " + pkg + " " + version);
-        Path tmp = tempDir();
+        Path tmp = Files.createTempDirectory("jvisor-apt-");
         try {
             Path got = apt.download(pkg, version, tmp, progress);
+            var control = new DebianPackage(got).control();
+            if (!pkg.equals(control.get("Package")) || !version.equals(control.get("Version"))) {
+                throw new GuestImageException("apt-get download " + pkg + "=" + version + " gave " + control.get("Package")
+                        + " " + control.get("Version"));
+            }
             Files.createDirectories(deb.getParent());
-            moveAtomically(got, deb);
+            copyIntoCache(got, deb);
             return deb;
         } finally {
             deleteTree(tmp);
