@@ -53,7 +53,11 @@ import org.jvisor.cpu.BusError;
  *     guest takes a synchronous external abort (instruction abort, FSC 0x10) at the fetch and its
  *     handler runs; nothing loops unless that handler itself lies in the page. Data accesses are
  *     unaffected, and hiding a value without bit 3 makes the page executable again. A Linux guest that
- *     later runs code from that page sees the process killed by SIGBUS (or the kernel panic).</li>
+ *     runs code from that page sees the process killed by SIGBUS (or the kernel panic), and this does
+ *     happen: Linux gives the head of an Image loaded at the start of RAM back to its allocator, and
+ *     after {@code devmem 0x0b000000 8 0x5a} the next program with text there died. So the board
+ *     reserves the page in the device tree (/memreserve/, {@code org.jvisor.vmm.VirtDeviceTree}) when it
+ *     has this device.</li>
  * <li>bits 4-7 → 55-58: reserved for software use, ignored by hardware.</li>
  * </ul>
  * A hide that changes any of them goes through {@link Stage2PageTable#walk}, which invalidates the TLBs

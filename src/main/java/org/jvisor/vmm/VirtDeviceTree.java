@@ -127,6 +127,12 @@ public final class VirtDeviceTree {
             reg(fdt, h);
             spi(fdt, h, IRQ_TYPE_LEVEL_HIGH);
             fdt.endNode();
+            // The hidden byte lives in the stage-2 descriptor of this page, and its bit 3 is stage-2 XN:
+            // the guest must not run code from it. Linux frees the head of an Image loaded at the start
+            // of RAM (it reserves from _stext, not _text) and may later put a program's text there, which
+            // would then die of SIGBUS after a hide of 0x5a. Reserved, the page stays out of its allocator.
+            long page = org.jvisor.hyp.HideSeek.TARGET_IPA;
+            if (page >= b.ramBase() && page + 0x1000 <= b.ramBase() + b.ramSize()) fdt.reserveMemory(page, 0x1000);
         }
 
         fdt.endNode();

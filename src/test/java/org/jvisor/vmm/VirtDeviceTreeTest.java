@@ -220,4 +220,13 @@ class VirtDeviceTreeTest {
         assertNull(h.get("interrupts"));
         assertTrue(tree(BoardDescription.virt(RAM, 1, 3)).keySet().stream().noneMatch(p -> p.contains("hide-seek")));
     }
+
+    @Test
+    void hideSeekReservesThePageWhoseDescriptorHoldsTheByte() throws Exception {
+        Path dtb = Files.createTempFile(dir, "jvisor", ".dtb");
+        Files.write(dtb, VirtDeviceTree.build(BoardDescription.virt(RAM, 1, 3).withHideSeek()));
+        assertTrue(Dtc.decompile(dtb).out().contains("/memreserve/\t0x0000000040000000 0x0000000000001000;"), Dtc.decompile(dtb).out());
+        Files.write(dtb, VirtDeviceTree.build(BoardDescription.virt(RAM, 1, 3)));
+        assertFalse(Dtc.decompile(dtb).out().contains("/memreserve/"), "QEMU's virt reserves nothing");
+    }
 }
