@@ -56,10 +56,12 @@ fetch() { # spec=name:arch -> path of the .deb
     [ "$arch" = "$spec" ] && arch=all
     file=$cache/debs/${name}_${ver//:/%3a}_$arch.deb
     if [ ! -s "$file" ]; then
-        tmp=$(mktemp -d "$cache/.tmp-deb-XXXXXX")
-        chmod 777 "$tmp" # apt downloads as its unprivileged _apt user
+        # apt downloads as its unprivileged _apt user, who may not reach the cache (under a private
+        # home): into the system's temporary directory first.
+        tmp=$(mktemp -d)
+        chmod 777 "$tmp"
         (cd "$tmp" && apt-get download -q "$spec=$ver" >&2) || { rm -rf "$tmp"; die "apt-get download $spec=$ver failed"; }
-        mv "$tmp"/*.deb "$file.part" && mv "$file.part" "$file"
+        cp "$tmp"/*.deb "$file.part" && mv "$file.part" "$file"
         rm -rf "$tmp"
     fi
     echo "$file"
