@@ -1,0 +1,155 @@
+package org.jvisor.vmm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Year;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5's acceptance: Debian's arm64 kernel with the default guest's busybox initramfs boots on the virt
+ * board to a shell, with one and two vCPUs, GICv2 and GICv3; the shell's answers come from the devices
+ * (GIC, timer, PL011, PL031, virtio); a virtio disk is formatted, written, and read back on the next boot.
+ * The guest comes from {@link DefaultGuest} (Debian's packages through apt, cached between runs).
+ */
+class LinuxBootTest {
+    private static final long TIMEOUT_SECONDS = 600;
+    @TempDir Path tmp;
+
+    /** The console's bytes, readable while the guest writes them. */
+    static final class Transcript extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            bytes.write(b, off, len);
+            notifyAll();
+        }
+
+        synchronized String text() { return bytes.toString(StandardCharsets.ISO_8859_1).replace("\r", ""); }
+
+        synchronized boolean await(String s, long deadline) throws InterruptedException {
+            while (!text().contains(s)) {
+                long ms = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (ms <= 0) return false;
+                wait(Math.min(ms, 1000));
+            }
+            return true;
+        }
+    }
+
+    record Boot(int status, String console, String log) {}
+
+    /** Boots, types {@code input} at the shell prompt (if any), and waits for the guest to power off. */
+    static Boot boot(int cpus, int gic, String append, List<BoardConfig.Drive> drives, String input) throws Exception {
+        GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
+        BoardConfig config = new BoardConfig(256L << 20, cpus, gic, true, drives, g.kernel(), g.initrd(),
+                "console=ttyAMA0 " + append, false);
+        Transcript console = new Transcript();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (VirtBoard board = VirtBoard.build(config, console, new PrintStream(log, true), false)) {
+            int[] status = {-1};
+            Thread runner = Thread.ofPlatform().name("board").start(() -> {
+                try {
+                    status[0] = board.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+            if (input != null) {
+                // typed once the shell prompts: the UART takes input only once Linux has opened it
+                if (console.await("~ # ", deadline)) {
+                    byte[] b = input.getBytes(StandardCharsets.UTF_8);
+                    board.consoleInput().receive(b, 0, b.length);
+                }
+            }
+            runner.join(TimeUnit.NANOSECONDS.toMillis(Math.max(1, deadline - System.nanoTime())));
+            if (runner.isAlive()) {
+                board.stop(99);
+                runner.join(10_000);
+                throw new AssertionError("the guest did not power off within " + TIMEOUT_SECONDS + " s; it printed:\n" + console.text());
+            }
+            return new Boot(status[0], "\n" + console.text(), log.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void assertBooted(Boot b) {
+        assertEquals(0, b.status(), b.console() + b.log());
+        assertEquals("", b.log(), b.console());
+        assertTrue(b.console().contains("\nJVISOR-READY\n"), b.console());
+        assertFalse(b.console().contains("insmod") && b.console().contains("failed"), b.console());
+        assertTrue(b.console().contains("reboot: Power down"), b.console());
+    }
+
+    /** The shell's view of the board: uname, interrupts, CPUs, date from the RTC, poweroff. */
+    private static void shellSeesTheBoard(int cpus, int gic) throws Exception {
+        Boot b = boot(cpus, gic, "", List.of(),
+                "uname -a; cat /proc/interrupts; cat /proc/cpuinfo; echo year=$(date +%Y); poweroff -f\n");
+        assertBooted(b);
+        String c = b.console();
+        assertTrue(Pattern.compile("\nLinux \\S+ 6\\.1\\.\\S+ #1 SMP Debian .* aarch64 GNU/Linux\n").matcher(c).find(), c);
+        // /proc/interrupts: the timer ticks on every CPU, the UART took the typed line, all through this GIC
+        Matcher timer = Pattern.compile("\n\\s*\\d+:((?:\\s+\\d+){" + cpus + "})\\s+(?:GIC-0|GICv3)\\s+27 Level\\s+arch_timer\n").matcher(c);
+        assertTrue(timer.find(), "arch_timer on PPI 27:\n" + c);
+        for (String n : timer.group(1).trim().split("\\s+")) assertTrue(Long.parseLong(n) > 0, "timer ticks on every CPU: " + timer.group());
+        assertTrue(Pattern.compile("(?:GIC-0|GICv3)\\s+33 Level\\s+uart-pl011\n").matcher(c).find(), c);
+        assertTrue(Pattern.compile("(?:GIC-0|GICv3)\\s+34 Level\\s+rtc-pl031\n").matcher(c).find(), c);
+        assertTrue(gic == 3 ? c.contains("GICv3: 224 SPIs implemented") && c.contains(" GICv3  27 Level") : c.contains(" GIC-0  27 Level"), c);
+        if (cpus > 1) assertTrue(c.contains("IPI0:") && c.contains("smp: Brought up 1 node, " + cpus + " CPUs"), c);
+        // /proc/cpuinfo: one entry per vCPU, a Cortex-A57 with the features the processor advertises
+        assertEquals(cpus, Pattern.compile("\nprocessor\\s+: \\d+\n").matcher(c).results().count(), c);
+        assertTrue(c.contains("CPU part\t: 0xd07") && c.contains("CPU implementer\t: 0x41"), c);
+        assertTrue(Pattern.compile("Features\\s+: fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid").matcher(c).find(), c);
+        // date: the RTC gives the kernel the host's time
+        int year = Year.now().getValue();
+        assertTrue(c.contains("\nyear=" + year + "\n") || c.contains("\nyear=" + (year + 1) + "\n"), c);
+    }
+
+    @Test
+    void oneCpuGicV2() throws Exception { shellSeesTheBoard(1, 2); }
+
+    @Test
+    void twoCpusGicV3() throws Exception { shellSeesTheBoard(2, 3); }
+
+    /** virtio_mmio, virtio_blk, virtio_console load; a disk is formatted and written, and keeps its data across boots. */
+    @Test
+    void diskKeepsItsDataAcrossBoots() throws Exception {
+        Path disk = tmp.resolve("disk.img");
+        try (var f = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            f.truncate(0).write(java.nio.ByteBuffer.wrap(new byte[1]), (32L << 20) - 1);
+        }
+        List<BoardConfig.Drive> drives = List.of(new BoardConfig.Drive(disk, false));
+        Boot first = boot(2, 2, "jvisor.run=\"lsmod && ls -1 /dev/vda /dev/hvc0 && mke2fs -q /dev/vda && mount /dev/vda /mnt"
+                + " && echo jvisor-was-here > /mnt/note && umount /mnt\"", drives, null);
+        assertBooted(first);
+        for (String m : List.of("virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng"))
+            assertTrue(Pattern.compile("\n" + m + "\\s+\\d+").matcher(first.console()).find(), m + " loaded:\n" + first.console());
+        assertTrue(first.console().contains("\n/dev/hvc0\n/dev/vda\n") || first.console().contains("\n/dev/vda\n/dev/hvc0\n"), first.console());
+        assertTrue(first.console().contains("JVISOR-EXIT 0"), first.console());
+        byte[] image = Files.readAllBytes(disk);
+        assertTrue(new String(image, StandardCharsets.ISO_8859_1).contains("jvisor-was-here"), "the write reached the image file");
+
+        Boot second = boot(1, 3, "jvisor.run=\"mount /dev/vda /mnt && cat /mnt/note\"", drives, null);
+        assertBooted(second);
+        assertTrue(second.console().contains("\njvisor-was-here\nJVISOR-EXIT 0\n"), second.console());
+    }
+}
