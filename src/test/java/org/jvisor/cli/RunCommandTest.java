@@ -82,6 +82,35 @@ class RunCommandTest {
         msg: .asciz "tick 2"
             """;
 
+    /**
+     * Counts its boots in a RAM word the loader does not overwrite (RAM survives a reset, as on the
+     * board), prints "boot N", and asks for a reset (PSCI SYSTEM_RESET) until the third boot, which powers off.
+     */
+    static final String REBOOT = """
+            movz x1, #0x4100, lsl #16
+            ldr w2, [x1]
+            add w2, w2, #1
+            str w2, [x1]
+            movz x3, #0x0900, lsl #16
+            adr x4, msg
+        1:  ldrb w5, [x4], #1
+            cbz w5, 2f
+            str w5, [x3]
+            b 1b
+        2:  add w5, w2, #'0'
+            str w5, [x3]
+            mov w5, #10
+            str w5, [x3]
+            movz x0, #0x0009                   // SYSTEM_RESET
+            cmp w2, #3
+            b.lo 3f
+            movz x0, #0x0008                   // SYSTEM_OFF
+        3:  movk x0, #0x8400, lsl #16
+            hvc #0
+            b .
+        msg: .asciz "boot "
+            """;
+
     record Result(int status, String out, String err) {}
 
     static Result run(String... args) {
@@ -126,6 +155,18 @@ class RunCommandTest {
             assertEquals("tick 27\n", r.out(), clock + ": " + r.err());
             assertEquals(0, r.status(), r.err());
         }
+    }
+
+    @Test
+    void aResetEndsTheRunUnlessTheBoardRestarts(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("reboot.bin");
+        Files.write(p, Asm.assemble(REBOOT, 0x4008_0000L));
+        Result once = run("run", "-kernel", p.toString(), "-m", "64M", "-smp", "2");
+        assertEquals("boot 1\n", once.out(), once.err());
+        assertEquals(0, once.status());
+        Result restarted = run("run", "-kernel", p.toString(), "-m", "64M", "-smp", "2", "--on-reboot", "restart");
+        assertEquals("boot 1\nboot 2\nboot 3\n", restarted.out(), restarted.err());
+        assertEquals(0, restarted.status());
     }
 
     @Test
