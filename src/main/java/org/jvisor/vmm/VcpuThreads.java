@@ -37,8 +37,8 @@ final class VcpuThreads {
     private final CyclicBarrier gathered, reset;
     private final AtomicInteger badMmioReports = new AtomicInteger();
     private final Object done = new Object();
-    private volatile boolean stopping, resetPending;
-    private int status = -1, running;
+    private volatile boolean stopping, resetPending, pauseRequested;
+    private int status = -1, running, parked;
 
     VcpuThreads(List<Vcpu> vcpus, MmioBus mmio, boolean restartOnReset, ResetAction resetAction, PrintStream log) {
         this.vcpus = List.copyOf(vcpus);
@@ -55,7 +55,9 @@ final class VcpuThreads {
 
     /** Starts the threads and waits until the guest powers off or {@link #stop} is called; the exit status. */
     int runUntilStopped() throws InterruptedException {
-        running = vcpus.size();
+        synchronized (done) {
+            running = vcpus.size();
+        }
         for (Vcpu v : vcpus) Thread.ofPlatform().name("vcpu" + v.id()).daemon().start(() -> loop(v));
         synchronized (done) {
             while (running > 0) done.wait();
@@ -69,6 +71,9 @@ final class VcpuThreads {
             if (status < 0) status = exitStatus;
         }
         stopping = true;
+        synchronized (done) {
+            done.notifyAll();
+        }
         gathered.reset();
         reset.reset();
         for (Vcpu v : vcpus) v.kick();
@@ -76,11 +81,59 @@ final class VcpuThreads {
 
     boolean isStopping() { return stopping; }
 
+    /**
+     * Stops every vCPU outside the guest and returns once all are parked (a monitor's or debugger's
+     * "stop"): their registers and the guest's memory may then be read and changed from the calling
+     * thread until {@link #resume}. Returns at once if the run is over.
+     */
+    void pause() throws InterruptedException {
+        synchronized (done) {
+            pauseRequested = true;
+        }
+        for (Vcpu v : vcpus) v.kick();
+        synchronized (done) {
+            while (parked < running && !stopping) done.wait();
+        }
+    }
+
+    /** Lets the vCPUs parked by {@link #pause} run again. */
+    void resume() {
+        synchronized (done) {
+            pauseRequested = false;
+            done.notifyAll();
+        }
+    }
+
+    boolean isPaused() {
+        synchronized (done) {
+            return pauseRequested && parked == running;
+        }
+    }
+
+    private void park() {
+        synchronized (done) {
+            parked++;
+            done.notifyAll();
+            try {
+                while (pauseRequested && !stopping) done.wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop(INTERNAL_ERROR);
+            } finally {
+                parked--;
+            }
+        }
+    }
+
     private void loop(Vcpu v) {
         try {
             while (!stopping) {
                 if (resetPending) {
                     awaitReset(v);
+                    continue;
+                }
+                if (pauseRequested) {
+                    park();
                     continue;
                 }
                 handle(v, v.run());

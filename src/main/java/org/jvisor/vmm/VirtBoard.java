@@ -158,6 +158,20 @@ public final class VirtBoard implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops all vCPUs outside the guest (a monitor's {@code stop}, a debugger's halt) and returns when
+     * every one is parked; until {@link #resume()}, the caller may read and change their registers
+     * ({@link #vcpus()}) and guest memory. Any thread but a vCPU's.
+     */
+    public void pause() throws InterruptedException { threads.pause(); }
+
+    public void resume() { threads.resume(); }
+
+    public boolean isPaused() { return threads.isPaused(); }
+
+    /** The vCPUs, in id order. */
+    public List<Vcpu> vcpus() { return List.copyOf(vcpus); }
+
     /** Ends {@link #run()} with {@code status}; any thread (the console's Ctrl-A x). */
     public void stop(int status) { threads.stop(status); }
 
