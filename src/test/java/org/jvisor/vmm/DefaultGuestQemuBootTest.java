@@ -106,8 +106,12 @@ class DefaultGuestQemuBootTest {
         assertEquals(0, mkfs.waitFor(), mkfsOut);
 
         String console = boot("quiet jvisor.run=\"mount /dev/vda /mnt && cat /mnt/hello && ls -1 /dev/hvc0 /dev/hwrng"
-                + " && cat /sys/class/misc/hw_random/rng_current && pwd\"", disk);
+                + " && cat /sys/class/misc/hw_random/rng_current && pwd && echo written > /mnt/new\"", disk);
         assertTrue(console.contains("\nhello from an ext4 disk\n/dev/hvc0\n/dev/hwrng\nvirtio_rng.0\n/home/root\nJVISOR-EXIT 0\n"), console);
+
+        // the file written (disk still mounted) reached the image: /init syncs before powering off
+        String again = boot("quiet jvisor.run=\"mount -o ro /dev/vda /mnt && cat /mnt/new\"", disk);
+        assertTrue(again.contains("\nwritten\nJVISOR-EXIT 0\n"), again);
 
         String failing = boot("quiet jvisor.run=false", null);
         assertTrue(failing.contains("\nJVISOR-EXIT 1\n"), failing);
