@@ -362,6 +362,9 @@ public final class Cpu {
 
     /** Makes the page holding {@code p} the current instruction page (or takes the fetch exception). */
     private void fetchPage(long p) {
+        // Requests from other processors first: one may have just decoded this page and asked us to
+        // stop writing it through the soft TLB, which we must honour before we run code from it.
+        if (mmu.remotePending) mmu.applyRemoteInvalidations();
         curPageVa = -1;
         if ((p & 3) != 0) throw pcAlignmentFault(p);
         long pa = translateFetch(p);

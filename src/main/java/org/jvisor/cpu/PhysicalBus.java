@@ -202,9 +202,14 @@ public final class PhysicalBus {
         if (page == null) {
             long[] fresh = new long[1024];
             page = (long[]) DECODED.compareAndExchange(r.decoded, idx, (long[]) null, fresh);
-            if (page != null) return page; // another processor published the page first
-            page = fresh;
             long paPage = r.base + (off & ~0xfffL);
+            if (page != null) {
+                // Another processor published the page first (and asked us to drop write access, which
+                // we would apply only at our next chunk): drop it now, as we are about to run the code.
+                self.tlb.dropWritesTo(paPage);
+                return page;
+            }
+            page = fresh;
             for (Cpu c : cpuArray) {
                 if (c == self) c.tlb.dropWritesTo(paPage);
                 else c.mmu.postDropWrites(paPage);
