@@ -122,6 +122,8 @@ class SmpAtomicityTest {
     @Test
     void spinlockWithFourProcessors() throws InterruptedException {
         countTo(SPINLOCK, 4, 10_000, Features.cortexA57(), 3);
+        // The same lock taken with a store-release exclusive.
+        countTo(SPINLOCK.replace("stxr w4", "stlxr w4"), 4, 10_000, Features.cortexA57(), 1);
     }
 
     @Test
