@@ -142,18 +142,32 @@ _start:
     WR x20, 0x000, 0xffffffff
     RD x20, 0x000, "GICC_CTLR after ~0"
     WR x20, 0x000, 0
+
+    // without a GICv3 CPU interface: no GIC system registers (ID_AA64PFR0_EL1.GIC = 0, ICC_* UNDEFINED)
+    mrs x13, id_aa64pfr0_el1
+    ubfx x13, x13, #24, #4
+    PUTS "ID_AA64PFR0_EL1.GIC="
+    PUTHEX x13
+    PUTS "\n"
+    mrs x0, s3_0_c4_c6_0            // ICC_PMR_EL1
+    msr s3_0_c12_c12_7, x0          // ICC_IGRPEN1_EL1
+    mrs x0, s3_0_c12_c12_5          // ICC_SRE_EL1
     PUTS "done\n"
     POWER_OFF
 
+// x1 = vector entry: prints the syndrome and steps over the instruction
 on_exception:
-    mov x20, x1
+    mov x22, x1
     PUTS "exception entry "
-    PUTHEX x20
+    PUTHEX x22
     PUTS " ESR_EL1="
     mrs x21, esr_el1
     PUTHEX x21
     PUTS "\n"
-    POWER_OFF
+    mrs x22, elr_el1
+    add x22, x22, #4
+    msr elr_el1, x22
+    b exception_return
 
     VECTOR_TABLE
 
