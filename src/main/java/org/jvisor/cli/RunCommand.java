@@ -2,6 +2,8 @@ package org.jvisor.cli;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.BootException;
+import org.jvisor.vmm.GdbStub;
 import org.jvisor.vmm.HostConsole;
 import org.jvisor.vmm.VirtBoard;
 import picocli.CommandLine.Command;
@@ -52,6 +55,16 @@ final class RunCommand implements Callable<Integer> {
             description = "Print every vCPU's trap counters every MS milliseconds (default 1000) on stderr.")
     Long traceTraps;
 
+    @Option(names = "-s", description = "Shorthand for -gdb tcp::1234: GDB's remote protocol on 127.0.0.1:1234.")
+    boolean gdbDefault;
+
+    @Option(names = "-gdb", paramLabel = "tcp:[HOST]:PORT",
+            description = "Wait for GDB's remote protocol on PORT (HOST: the loopback unless given).")
+    String gdb;
+
+    @Option(names = "-S", description = "Start with the vCPUs stopped (until GDB continues them).")
+    boolean startStopped;
+
     @Option(names = "--dump-dtb", paramLabel = "FILE", description = "Write the board's device tree blob to FILE and exit.")
     Path dumpDtb;
 
@@ -84,10 +97,44 @@ final class RunCommand implements Callable<Integer> {
                 return 0;
             }
             if (traceTraps != null) board.traceTraps(traceTraps, System.err);
+            InetSocketAddress gdbAddress = gdbAddress();
+            GdbStub stub = null;
+            if (gdbAddress != null) {
+                try {
+                    stub = GdbStub.listen(board, gdbAddress.getAddress(), gdbAddress.getPort(), System.err);
+                } catch (IOException e) {
+                    throw new UserError("-gdb: cannot listen on " + gdbAddress + ": " + e.getMessage());
+                }
+                System.err.println("jvisor: gdbstub listening on " + gdbAddress.getAddress().getHostAddress() + ":" + stub.port());
+            }
+            if (startStopped) board.requestPause();
             try (HostConsole input = HostConsole.forStdin(board.consoleInput(), () -> board.stop(0), () -> { })) {
                 input.start();
                 return board.run();
+            } finally {
+                if (stub != null) stub.close();
             }
+        }
+    }
+
+    /** -s and -gdb tcp:[HOST]:PORT (QEMU's syntax); null without either. */
+    InetSocketAddress gdbAddress() {
+        if (gdb == null) return gdbDefault ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 1234) : null;
+        String spec = gdb.startsWith("tcp:") ? gdb.substring(4) : gdb;
+        int colon = spec.lastIndexOf(':');
+        String host = colon < 0 ? "" : spec.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(spec.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new UserError("-gdb " + gdb + ": expected tcp:[HOST]:PORT");
+        }
+        if (port < 0 || port > 65535) throw new UserError("-gdb " + gdb + ": no such port");
+        try {
+            InetAddress a = host.isEmpty() ? InetAddress.getLoopbackAddress() : InetAddress.getByName(host);
+            return new InetSocketAddress(a, port);
+        } catch (java.net.UnknownHostException e) {
+            throw new UserError("-gdb " + gdb + ": unknown host '" + host + "'");
         }
     }
 

@@ -44,6 +44,8 @@ public final class Cpu {
 
     public final SystemRegisters sr = new SystemRegisters();
     public final DebugRegisters dbg = new DebugRegisters();
+    /** The host's debugger (GDB stub): breakpoints, watchpoints and step the guest does not see. */
+    public final HostDebug hostDebug = new HostDebug(this);
     public final PhysicalBus bus;
     final SoftTlb tlb = new SoftTlb();
     public final Mmu mmu;
@@ -285,9 +287,13 @@ public final class Cpu {
             try {
                 if (timer.armed) timer.poll();
                 if (pmu.active) pmu.accrue();
-                checkPendingInterrupts();
-                if (debugActive) stepWithDebug();
-                else runChunk(instret + Math.min(maxInstructions - done, 4096));
+                if (debugActive) {
+                    if (!hostDebug.stepping()) checkPendingInterrupts();
+                    stepWithDebug();
+                } else {
+                    checkPendingInterrupts();
+                    runChunk(instret + Math.min(maxInstructions - done, 4096));
+                }
             } catch (ExceptionTaken e) {
                 // the exception is already taken; the loop continues at its vector
                 taken++;
@@ -335,8 +341,15 @@ public final class Cpu {
      */
     private void stepWithDebug() {
         breakLoop = false;
-        Debug.beforeStep(this);
         long p = pc;
+        boolean host = hostDebug.armed;
+        if (host) {
+            // The host's halt comes before anything the guest would see of this instruction: it is
+            // external debug, whose halting has priority over the guest's own debug exceptions.
+            if ((p & ~0xffcL) != curPageVa) fetchPage(p);
+            if (hostDebug.haltBefore(p)) return;
+        }
+        Debug.beforeStep(this);
         if ((p & ~0xffcL) != curPageVa) fetchPage(p);
         int i = (int) (p >>> 2) & 1023;
         long slot = curSlots[i];
@@ -348,6 +361,7 @@ public final class Cpu {
         int insn = (int) (slot >>> 32);
         Executor.execute(this, (int) slot, insn);
         instret++;
+        if (host) hostDebug.executed();
         Debug.afterStep(this, insn);
     }
 
@@ -550,7 +564,10 @@ public final class Cpu {
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_READ | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
         if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_READ | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
         // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
-        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ | flags);
+        if (debugActive) {
+            if (hostDebug.armed) hostDebug.checkAccess(va, size, false);
+            Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ | flags);
+        }
         try {
             long val = bus.read(pa, size);
             if (!debugActive && idx == mmuIdx && bus.ramAt(pa) != null) fillTlb(va, pa);
@@ -577,7 +594,10 @@ public final class Cpu {
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_WRITE | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
         if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_WRITE | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
         // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
-        if (debugActive) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE | flags);
+        if (debugActive) {
+            if (hostDebug.armed) hostDebug.checkAccess(va, size, true);
+            Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE | flags);
+        }
         try {
             bus.write(pa, size, value);
             syncCode(); // a store to this processor's own code is seen by its next instruction
@@ -622,6 +642,10 @@ public final class Cpu {
         if (write && !mmu.lastReadable && (pa = mmu.translate(va, Mmu.ACC_READ, mmuIdx)) == Mmu.FAULT)
             throw dataAbort(va, Mmu.ACC_READ, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
         if (debugActive) {
+            if (hostDebug.armed) {
+                hostDebug.checkAccess(va, size, false);
+                if (write) hostDebug.checkAccess(va, size, true);
+            }
             Debug.checkWatchpoint(this, va, size, Mmu.ACC_READ);
             if (write) Debug.checkWatchpoint(this, va, size, Mmu.ACC_WRITE);
         }
@@ -693,7 +717,7 @@ public final class Cpu {
         ss = false;
         il = false;
         dbg.stepDone = false;
-        debugActive = dbg.armed;
+        debugActive = dbg.armed || hostDebug.armed;
         if (target == 1 && features.pan && (sr.sctlr[1] & SystemRegisters.SCTLR_SPAN) == 0) pan = true;
         updateMmuIdx();
         pc = (sr.vbar[target] & ~0x7ffL) + offset;
@@ -885,7 +909,7 @@ public final class Cpu {
         }
         ss = newSs;
         dbg.stepDone = false;
-        debugActive = dbg.armed || il;
+        debugActive = dbg.armed || il || hostDebug.armed;
         updateMmuIdx();
         pc = (spsr & 0x10) != 0 ? target : branchAddr(target, el);
         exclusiveValid = false;

@@ -34,9 +34,9 @@ public final class Debug {
                 for (long wcr : d.wcr) armed |= (wcr & 1) != 0;
             }
         }
-        if (armed && !d.armed) cpu.tlbFlush();
+        if (armed && !d.armed && !cpu.hostDebug.armed) cpu.tlbFlush();
         d.armed = armed;
-        cpu.debugActive = armed || cpu.il;
+        cpu.debugActive = armed || cpu.il || cpu.hostDebug.armed;
         cpu.endChunk();
     }
 

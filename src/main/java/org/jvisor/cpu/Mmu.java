@@ -633,6 +633,112 @@ public final class Mmu {
         return (pa & OA_MASK) | (long) lastAttrs << 56 | (long) lastShareability << 7 | 1L << 9 | 1L << 11;
     }
 
+    // ---- translation for debuggers -------------------------------------------------------------------
+
+    /**
+     * Reads the 8-byte translation table descriptor at {@code address} (a stage 1 output address: an IPA
+     * when stage 2 is on) for {@link #debugTranslate}; any RuntimeException means "no memory there".
+     */
+    @FunctionalInterface
+    public interface DescriptorReader {
+        long read(long address);
+    }
+
+    /**
+     * The stage 1 translation of {@code va} in the regime of exception level {@code el} (0 or 1: EL1&0,
+     * 2: EL2) as the tables in memory give it now, for debuggers and monitors: the output address (an
+     * IPA when stage 2 is on, else a PA), or {@link #FAULT} when it does not translate. No permission
+     * check, and no side effect: neither TLB nor any fault or walk state of the processor changes, and
+     * the guest sees nothing. Descriptors are read through stage 2 (a side-effect-free walk too) and the
+     * processor's bus.
+     */
+    public long debugTranslate(long va, int el) {
+        boolean s2 = el < 2 && (cpu.sr.hcrEl2 & HCR_VM) != 0;
+        return debugTranslate(va, el, a -> {
+            long pa = s2 ? debugStage2(a) : a;
+            if (pa == FAULT) throw BusError.INSTANCE;
+            return cpu.bus.read(pa, 8);
+        });
+    }
+
+    /** {@link #debugTranslate(long, int)} with descriptors read by {@code reader} (e.g. from guest memory by IPA). */
+    public long debugTranslate(long va, int el, DescriptorReader reader) {
+        SystemRegisters sr = cpu.sr;
+        boolean el2Regime = el == 2;
+        int r = el2Regime ? 2 : 1;
+        long sctlr = sr.sctlr[r], tcr = sr.tcr[r];
+        boolean tbi = el2Regime ? (tcr & (1L << 20)) != 0 : (tcr & (1L << ((va & (1L << 55)) != 0 ? 38 : 37))) != 0;
+        int top = tbi ? 55 : 63;
+        boolean on = (sctlr & SCTLR_M) != 0 && (el2Regime || (sr.hcrEl2 & (HCR_TGE | HCR_DC)) == 0);
+        if (!on) {
+            long a = top == 55 ? va & 0x00ff_ffff_ffff_ffffL : va;
+            return (a >>> cpu.features.paBits) != 0 ? FAULT : a;
+        }
+        boolean upper = !el2Regime && (va & (1L << top)) != 0;
+        int tsz, grain;
+        long ttb;
+        if (!upper) {
+            tsz = (int) tcr & 63;
+            grain = granuleTg0((int) (tcr >>> 14) & 3);
+            ttb = sr.ttbr0[r];
+            if (!el2Regime && (tcr & (1L << 7)) != 0) return FAULT;
+        } else {
+            tsz = (int) (tcr >>> 16) & 63;
+            grain = granuleTg1((int) (tcr >>> 30) & 3);
+            ttb = sr.ttbr1El1;
+            if ((tcr & (1L << 23)) != 0) return FAULT;
+        }
+        int inputSize = Math.clamp(64 - tsz, 25, 48);
+        long field = (va << (63 - top)) >>> (63 - top + inputSize);
+        long ones = (1L << (top - inputSize + 1)) - 1;
+        if (field != (upper ? ones : 0)) return FAULT;
+        int level = 4 - ceilDiv(inputSize - grain, grain - 3);
+        boolean bigEndian = (sctlr & SCTLR_EE) != 0;
+        return debugWalk(va, inputSize, grain, level, ttb, bigEndian, reader);
+    }
+
+    /** Stage 2 of {@code ipa} as VTTBR_EL2's tables give it now (PA or FAULT), without side effects. */
+    public long debugStage2(long ipa) {
+        SystemRegisters sr = cpu.sr;
+        long vtcr = sr.vtcrEl2;
+        int inputSize = Math.clamp(64 - ((int) vtcr & 63), 25, 48);
+        if ((ipa >>> inputSize) != 0) return FAULT;
+        int grain = granuleTg0((int) (vtcr >>> 14) & 3);
+        int sl0 = (int) (vtcr >>> 6) & 3;
+        if (sl0 == 3) return FAULT;
+        int level = grain == 12 ? 2 - sl0 : 3 - sl0;
+        boolean bigEndian = (sr.sctlr[2] & SCTLR_EE) != 0;
+        return debugWalk(ipa, inputSize, grain, level, sr.vttbrEl2, bigEndian, a -> cpu.bus.read(a, 8));
+    }
+
+    private static long debugWalk(long ia, int inputSize, int grain, int level, long ttb, boolean bigEndian, DescriptorReader reader) {
+        int stride = grain - 3;
+        long base = ttb & OA_MASK & (-1L << Math.max(3, 3 + inputSize - ((3 - level) * stride + grain)));
+        int topBit = inputSize - 1;
+        for (int guard = 0; guard < 5 && level <= 3; guard++) {
+            int bottom = (3 - level) * stride + grain;
+            long index = ((ia & ((2L << topBit) - 1)) >>> bottom) << 3;
+            long desc;
+            try {
+                desc = reader.read(base | index);
+            } catch (RuntimeException e) {
+                return FAULT;
+            }
+            if (bigEndian) desc = Long.reverseBytes(desc);
+            if ((desc & 1) == 0) return FAULT;
+            boolean table = (desc & 3) == 3 && level < 3;
+            if (!table) {
+                if (level == 3 && (desc & 3) != 3) return FAULT;
+                if (level < (grain == 12 ? 1 : 2)) return FAULT;
+                return (desc & OA_MASK & (-1L << bottom)) | (ia & ~(-1L << bottom));
+            }
+            base = desc & OA_MASK & (-1L << grain);
+            level++;
+            topBit = bottom - 1;
+        }
+        return FAULT;
+    }
+
     private long fault(int fsc, boolean stage2, boolean s1ptw, long ipa) {
         faultStatus = fsc;
         faultStage2 = stage2;

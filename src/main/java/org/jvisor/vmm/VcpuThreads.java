@@ -39,6 +39,8 @@ final class VcpuThreads {
     private final Object done = new Object();
     private volatile boolean stopping, resetPending, pauseRequested;
     private int status = -1, running, parked;
+    /** Who hears of a vCPU's debug halt (the GDB stub); null: the vCPU simply runs on. */
+    private volatile java.util.function.Consumer<Vcpu> debugListener;
 
     VcpuThreads(List<Vcpu> vcpus, MmioBus mmio, boolean restartOnReset, ResetAction resetAction, PrintStream log) {
         this.vcpus = List.copyOf(vcpus);
@@ -95,6 +97,19 @@ final class VcpuThreads {
             while (parked < running && !stopping) done.wait();
         }
     }
+
+    /**
+     * Asks every vCPU to park, without waiting (a vCPU's own thread may call it: a debug halt stops all
+     * vCPUs, and the debugger's thread then waits in {@link #pause}).
+     */
+    void requestPause() {
+        synchronized (done) {
+            pauseRequested = true;
+        }
+        for (Vcpu v : vcpus) v.kick();
+    }
+
+    void setDebugListener(java.util.function.Consumer<Vcpu> listener) { debugListener = listener; }
 
     /** Lets the vCPUs parked by {@link #pause} run again. */
     void resume() {
@@ -159,7 +174,10 @@ final class VcpuThreads {
             }
             // Vendor hypercalls nobody registered: SMCCC's NOT_SUPPORTED, as KVM answers unknown calls.
             case VcpuExit.Hypercall h -> v.setX(0, -1);
-            case VcpuExit.Debug d -> { }
+            case VcpuExit.Debug d -> {
+                var l = debugListener;
+                if (l != null) l.accept(v);
+            }
             case VcpuExit.InternalError e -> {
                 log.println("jvisor: vCPU " + v.id() + " stopped: " + e.reason());
                 log.println(e.registers());

@@ -167,6 +167,15 @@ public final class VirtBoard implements AutoCloseable {
 
     public void resume() { threads.resume(); }
 
+    /** Asks every vCPU to stop outside the guest without waiting for it (any thread, a vCPU's too). */
+    public void requestPause() { threads.requestPause(); }
+
+    /**
+     * Who is told, on the vCPU's own thread, that a vCPU halted for the host's debugger (its
+     * {@code cpu().hostDebug}); it must not block. Null: none.
+     */
+    public void setDebugListener(java.util.function.Consumer<Vcpu> listener) { threads.setDebugListener(listener); }
+
     public boolean isPaused() { return threads.isPaused(); }
 
     /** The vCPUs, in id order. */
