@@ -126,7 +126,11 @@ public final class HideSeek implements VcpuMmioHandler {
         Stage2PageTable table = vcpu.stage2View().table();
         int[] found = {-1};
         synchronized (table) { // nothing may unmap the page between mapping it and the walk
-            Stage2Faults.mapRam(vcpu, slot, TARGET_IPA);
+            try {
+                Stage2Faults.mapRam(vcpu, slot, TARGET_IPA);
+            } catch (Stage2MemoryExhausted e) {
+                throw refuse(vcpu, hide ? HIDE : SEEK, 1, hide, "no stage-2 table memory left to map IPA 0x40000000");
+            }
             table.walk(TARGET_IPA, Stage2PageTable.PAGE_SIZE, Stage2PageTable.WALK_LEAF, (ipa, level, desc) -> {
                 found[0] = (int) (desc >>> SHIFT) & 0xff;
                 return hide ? desc & ~MASK | (long) value << SHIFT : desc;
