@@ -239,8 +239,14 @@ public final class Cpu {
 
     // ---- run loop ----------------------------------------------------------------------------------
 
-    /** Asks a running {@link #run} to return {@link ExitReason#STOPPED} soon; safe from any thread. */
-    public void kick() { stopRequested = true; }
+    /**
+     * Asks a running {@link #run} to return {@link ExitReason#STOPPED} after the current instruction;
+     * safe from any thread (an interrupt controller raising this processor's line, a VMM stopping it).
+     */
+    public void kick() {
+        stopRequested = true;
+        breakLoop = true;
+    }
 
     public void setIrqLine(boolean level) { irqLine = level; }
 
@@ -285,7 +291,12 @@ public final class Cpu {
             if (mmu.remotePending) mmu.applyRemoteInvalidations();
             syncCode();
             try {
-                if (timer.armed) timer.poll();
+                if (timer.armed) {
+                    timer.poll();
+                    // a timer output that just rose may have kicked this processor (its interrupt
+                    // controller raising the line): return to the VMM now, not after another chunk
+                    if (stopRequested) continue;
+                }
                 if (pmu.active) pmu.accrue();
                 if (debugActive) {
                     if (!hostDebug.stepping()) checkPendingInterrupts();
