@@ -61,7 +61,7 @@ fetch() { # spec=name:arch -> path of the .deb
         tmp=$(mktemp -d)
         chmod 777 "$tmp"
         (cd "$tmp" && apt-get download -q "$spec=$ver" >&2) || { rm -rf "$tmp"; die "apt-get download $spec=$ver failed"; }
-        cp "$tmp"/*.deb "$file.part" && mv "$file.part" "$file"
+        cp "$tmp"/*.deb "$file.part$$" && mv "$file.part$$" "$file"
         rm -rf "$tmp"
     fi
     echo "$file"
@@ -70,7 +70,8 @@ deb_headers=$(fetch "$headers:arm64")
 deb_common=$(fetch "$common")
 deb_kbuild=$(fetch "$kbuild:$host_arch")
 
-# Unpacked once per set of packages; a tree is used only when complete.
+# Unpacked once per set of packages; a tree appears by one rename, complete (other builds may share the
+# cache at the same time: the first rename wins, the others drop their copy).
 key=$(basename "$deb_headers" .deb)+$(basename "$deb_kbuild" .deb)
 root=$cache/kheaders/$key
 if [ ! -e "$root/.complete" ]; then
@@ -84,8 +85,7 @@ if [ ! -e "$root/.complete" ]; then
         ln -sfn "$root$(readlink "$link")" "$link"
     done
     touch "$tmp/.complete"
-    rm -rf "$root"
-    mv "$tmp" "$root"
+    mv -T "$tmp" "$root" 2>/dev/null || rm -rf "$tmp"
 fi
 kdir=$root/usr/src/$headers
 release=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
@@ -100,7 +100,7 @@ if [ ! -s "$built" ]; then
     cp "$here/virt_walker.c" "$here/Kbuild" "$work/"
     make -s -C "$kdir" M="$work" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules >&2
     mkdir -p "$(dirname "$built")"
-    cp "$work/virt_walker.ko" "$built.part" && mv "$built.part" "$built"
+    cp "$work/virt_walker.ko" "$built.part$$" && mv "$built.part$$" "$built"
 fi
 vermagic=$(grep -a -o 'vermagic=[[:print:]]*' "$built" | head -n 1)
 case "$vermagic" in
