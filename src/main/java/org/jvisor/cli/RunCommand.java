@@ -14,6 +14,8 @@ import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.BootException;
 import org.jvisor.vmm.GdbStub;
 import org.jvisor.vmm.HostConsole;
+import org.jvisor.vmm.Monitor;
+import org.jvisor.vmm.MonitorConsole;
 import org.jvisor.vmm.VirtBoard;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +53,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-nographic", description = "Accepted for compatibility: the console is always the terminal.")
     boolean nographic;
 
+    @Option(names = "-monitor", paramLabel = "stdio|none",
+            description = "stdio: the keyboard starts in the monitor (Ctrl-A c switches to the guest's console and back; "
+                    + "from a pipe, stdin is monitor commands); none: no monitor. Default: the monitor behind Ctrl-A c.")
+    String monitorOption;
+
     @Option(names = "--trace-traps", paramLabel = "MS", arity = "0..1", fallbackValue = "1000",
             description = "Print every vCPU's trap counters every MS milliseconds (default 1000) on stderr.")
     Long traceTraps;
@@ -79,6 +86,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BoardConfig config = config();
+        if (monitorOption != null && !monitorOption.equals("stdio") && !monitorOption.equals("none"))
+            throw new UserError("-monitor " + monitorOption + ": expected stdio or none");
         boolean restart = switch (onReboot) {
             case "exit" -> false;
             case "restart" -> true;
@@ -98,6 +107,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (traceTraps != null) board.traceTraps(traceTraps, System.err);
             InetSocketAddress gdbAddress = gdbAddress();
+            Monitor monitor = new Monitor(board);
             GdbStub stub = null;
             if (gdbAddress != null) {
                 try {
@@ -105,10 +115,21 @@ final class RunCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UserError("-gdb: cannot listen on " + gdbAddress + ": " + e.getMessage());
                 }
+                stub.setMonitor(monitor::execute);
                 System.err.println("jvisor: gdbstub listening on " + gdbAddress.getAddress().getHostAddress() + ":" + stub.port());
             }
             if (startStopped) board.requestPause();
-            try (HostConsole input = HostConsole.forStdin(board.consoleInput(), () -> board.stop(0), () -> { })) {
+            boolean withMonitor = monitorOption == null || monitorOption.equals("stdio");
+            MonitorConsole[] monitorConsole = new MonitorConsole[1];
+            Runnable toggle = () -> {
+                if (monitorConsole[0] != null) monitorConsole[0].toggle();
+            };
+            try (HostConsole input = HostConsole.forStdin(board.consoleInput(), () -> board.stop(0), toggle)) {
+                if (withMonitor) {
+                    monitorConsole[0] = new MonitorConsole(monitor, System.out, input.isTerminal());
+                    monitorConsole[0].attach(input, board.consoleInput());
+                    if (monitorOption != null) monitorConsole[0].enter();
+                }
                 input.start();
                 return board.run();
             } finally {

@@ -69,7 +69,7 @@ public final class HostConsole implements AutoCloseable {
     private final Queue queue = new Queue(QUEUE_CAPACITY);
 
     private final Object state = new Object();
-    private boolean started, raw, closed, stopped;
+    private boolean started, raw, closed, stopped, delivering;
     private Thread reader, forwarder, shutdownHook;
     private int escapeState; // 0: normal, 1: after Ctrl-A
 
@@ -105,6 +105,13 @@ public final class HostConsole implements AutoCloseable {
      */
     public void setInput(ConsoleInput input) {
         target = Objects.requireNonNull(input);
+        // A delivery blocked on the old input (a guest that does not read) must not hold the keyboard:
+        // it is abandoned, as keystrokes overrun a serial line nobody reads.
+        Thread f;
+        synchronized (state) {
+            f = delivering ? forwarder : null;
+        }
+        if (f != null) f.interrupt();
     }
 
     /** Whether the host side is a terminal (switched to raw mode while the console runs). */
@@ -236,16 +243,26 @@ public final class HostConsole implements AutoCloseable {
 
     private void forward() {
         byte[] chunk = new byte[CHUNK];
-        try {
-            while (!isClosed()) {
+        while (!isClosed()) {
+            try {
                 int n = queue.take(chunk);
                 if (isClosed()) return;
                 ConsoleInput to = target;
-                if (n == Queue.BREAK) to.receiveBreak();
-                else to.receive(chunk, 0, n);
+                synchronized (state) {
+                    delivering = true;
+                }
+                try {
+                    if (n == Queue.BREAK) to.receiveBreak();
+                    else to.receive(chunk, 0, n);
+                } finally {
+                    synchronized (state) {
+                        delivering = false;
+                    }
+                }
+            } catch (InterruptedException e) {
+                // closed, or the input switched away from a device that blocked us: go on with the new one
+                Thread.interrupted();
             }
-        } catch (InterruptedException e) {
-            // closed
         }
     }
 

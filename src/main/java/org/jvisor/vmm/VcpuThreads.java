@@ -38,6 +38,8 @@ final class VcpuThreads {
     private final AtomicInteger badMmioReports = new AtomicInteger();
     private final Object done = new Object();
     private volatile boolean stopping, resetPending, pauseRequested;
+    /** Short holds (a monitor reading registers): vCPUs park while any is held, whatever pause says. */
+    private volatile int holds;
     private int status = -1, running, parked;
     /** Who hears of a vCPU's debug halt (the GDB stub); null: the vCPU simply runs on. */
     private volatile java.util.function.Consumer<Vcpu> debugListener;
@@ -119,6 +121,35 @@ final class VcpuThreads {
         }
     }
 
+    /**
+     * Parks every vCPU as {@link #pause} does, but counted and apart from the pause state: a monitor or
+     * debugger that only looks (registers, a page walk) holds the vCPUs, and {@link #release} lets them
+     * go on unless someone paused them meanwhile, so a look never resumes a VM another tool stopped.
+     */
+    void hold() throws InterruptedException {
+        synchronized (done) {
+            holds++;
+        }
+        for (Vcpu v : vcpus) v.kick();
+        synchronized (done) {
+            try {
+                while (parked < running && !stopping) done.wait();
+            } catch (InterruptedException e) {
+                release();
+                throw e;
+            }
+        }
+    }
+
+    void release() {
+        synchronized (done) {
+            if (holds > 0) holds--;
+            done.notifyAll();
+        }
+    }
+
+    private boolean parkRequested() { return pauseRequested || holds > 0; }
+
     boolean isPaused() {
         synchronized (done) {
             return pauseRequested && parked == running;
@@ -130,7 +161,7 @@ final class VcpuThreads {
             parked++;
             done.notifyAll();
             try {
-                while (pauseRequested && !stopping) done.wait();
+                while (parkRequested() && !stopping) done.wait();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 stop(INTERNAL_ERROR);
@@ -147,7 +178,7 @@ final class VcpuThreads {
                     awaitReset(v);
                     continue;
                 }
-                if (pauseRequested) {
+                if (parkRequested()) {
                     park();
                     continue;
                 }

@@ -178,6 +178,15 @@ public final class VirtBoard implements AutoCloseable {
 
     public boolean isPaused() { return threads.isPaused(); }
 
+    /**
+     * Parks every vCPU for a look at their state (a monitor's {@code info registers}) without changing
+     * whether the VM is paused: each {@code hold()} is ended by one {@link #release()}, after which the
+     * vCPUs run again unless {@link #pause} was called. Any thread but a vCPU's.
+     */
+    public void hold() throws InterruptedException { threads.hold(); }
+
+    public void release() { threads.release(); }
+
     /** The vCPUs, in id order. */
     public List<Vcpu> vcpus() { return List.copyOf(vcpus); }
 
