@@ -15,11 +15,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Interrupt controller of the board (default ${DEFAULT-VALUE}; with 3 the guest's ICC_SGI1R_EL1 write traps).")
     int gic;
 
+    @Option(names = "--stage2-blocks", description = "Stage-2 faults map 2 MiB blocks instead of 4 KiB pages (fewer MEM traps).")
+    boolean blocks;
+
     @Override
     public Integer call() throws Exception {
         if (gic != 2 && gic != 3) throw new UserError("--gic: " + gic + " (expected 2 or 3)");
         try {
-            return TrapDemo.run(gic, System.out).allAsExpected() ? 0 : 1;
+            return TrapDemo.run(gic, blocks, System.out).allAsExpected() ? 0 : 1;
         } catch (BootException e) {
             throw new UserError(e.getMessage());
         }

@@ -38,6 +38,8 @@ final class TrapDemo {
     static final int PAGES = 16;
     static final String MESSAGE = "Hello from the guest, through the PL011!\n";
     static final int UNEXPECTED = 255;
+    /** Steps 0..15, the same with either GIC. */
+    static final int STEPS = 16;
     /** ESR_EL1 of an Undefined Instruction exception (EC 0x00) from an A64 instruction (IL = 1). */
     static final long ESR_UNDEFINED = 1L << 25;
 
@@ -57,18 +59,22 @@ final class TrapDemo {
     /** A run of the demo. */
     record Result(int gicVersion, List<Outcome> outcomes, String console, TrapStats total, int boardStatus, String failure) {
         boolean allAsExpected() {
-            return failure == null && boardStatus == 0 && outcomes.size() == steps(gicVersion).size()
+            return failure == null && boardStatus == 0 && outcomes.size() == STEPS
                     && outcomes.stream().allMatch(Outcome::asExpected);
         }
     }
 
     private TrapDemo() {}
 
-    /** The steps of the guest, in order, with their expected costs on a board with this GIC. */
-    static List<Step> steps(int gic) {
+    /**
+     * The steps of the guest, in order, with their expected costs on a board with this GIC, with stage-2
+     * faults mapping 4 KiB pages or (blocks) 2 MiB blocks.
+     */
+    static List<Step> steps(int gic, boolean blocks) {
+        String granule = blocks ? "the 2 MiB block" : "4 KiB";
         List<Step> s = new ArrayList<>();
         s.add(new Step(0, "start: the first instruction fetch",
-                "stage 2 starts empty: the fetch from the code page is a stage-2 fault (EC 0x20); the hypervisor maps 4 KiB",
+                "stage 2 starts empty: the fetch from the code page is a stage-2 fault (EC 0x20); the hypervisor maps " + granule,
                 0, 1, 0, ec(EC_IABT, 1), null, 0));
         s.add(new Step(1, "MRS MIDR/SCTLR/ID_AA64MMFR0, CNTVCT; LDR",
                 "no HCR_EL2 bit traps these; RAM already mapped at stage 2 needs no hypervisor",
@@ -102,17 +108,18 @@ final class TrapDemo {
                 "HCR_EL2.TSC (KVM default) traps SMC: EC 0x17; the hypervisor's PSCI answers (0x10001: version 1.1)",
                 1, 0, 0, ec(EC_SMC, 1), 0x10001L, 0));
         s.add(new Step(11, "STR into " + PAGES + " fresh pages",
-                "a first touch of a RAM page is a stage-2 fault (EC 0x24): the hypervisor maps 4 KiB, one MEM trap a page",
-                0, PAGES, 0, ec(EC_DABT, PAGES), null, 0));
+                blocks ? "the first touch is a stage-2 fault (EC 0x24) that maps the whole 2 MiB block: one MEM trap for all"
+                        : "a first touch of a RAM page is a stage-2 fault (EC 0x24): the hypervisor maps 4 KiB, one MEM trap a page",
+                0, blocks ? 1 : PAGES, 0, ec(EC_DABT, blocks ? 1 : PAGES), null, 0));
         s.add(new Step(12, "LDR from the same " + PAGES + " pages",
                 "they are mapped at stage 2 now: no trap",
                 0, 0, 0, ec(), null, 0));
         s.add(new Step(13, MESSAGE.length() + " bytes written to the PL011's UARTDR",
                 "no RAM at 0x09000000: each STRB is a stage-2 data abort (EC 0x24), an MMIO exit to the VMM's PL011",
                 0, 0, MESSAGE.length(), ec(EC_DABT, MESSAGE.length()), null, 0));
-        s.add(new Step(14, "hide/seek: hide 'J' at 0x0b000000, seek it",
+        s.add(new Step(14, "hide/seek: hide 'p' at 0x0b000000, seek it",
                 "MMIO (EC 0x24) to the hide/seek device, which keeps the byte in a stage-2 descriptor's bits [58:51]",
-                0, 0, 2, ec(EC_DABT, 2), (long) 'J', 0));
+                0, 0, 2, ec(EC_DABT, 2), (long) 'p', 0));
         if (gic == 3)
             s.add(new Step(15, "MSR ICC_SGI1R_EL1: SGI 1 to this CPU",
                     "HCR_EL2.IMO makes SGI writes trap (the hypervisor must reach the other vCPUs): EC 0x18",
@@ -165,12 +172,13 @@ final class TrapDemo {
     }
 
     /**
-     * Runs the demo on a virt board with {@code gic} (2 or 3), printing each step to {@code out} as the
+     * Runs the demo on a virt board with {@code gic} (2 or 3), stage-2 faults mapping 2 MiB blocks if
+     * {@code blocks} (else 4 KiB pages), printing each step to {@code out} as the
      * guest completes it.
      */
-    static Result run(int gic, PrintStream out) throws BootException, InterruptedException {
+    static Result run(int gic, boolean blocks, PrintStream out) throws BootException, InterruptedException {
         byte[] code = guest();
-        List<Step> steps = steps(gic);
+        List<Step> steps = steps(gic, blocks);
         Path kernel;
         try {
             kernel = Files.createTempFile("jvisor-demo-", ".bin");
@@ -182,13 +190,14 @@ final class TrapDemo {
         BoardConfig config = new BoardConfig(RAM, 1, gic, true, List.of(), kernel, null, "", true);
         try (VirtBoard board = VirtBoard.build(config, console, out, false)) {
             Vm vm = board.vm();
+            vm.setStage2Blocks(blocks);
             List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
             String[] failure = {null};
             Snapshot[] last = {new Snapshot(0, 0, 0, new long[64])};
             int[] consoleSeen = {0};
 
-            out.printf("jvisor demo: a bare-metal guest (%s, %d bytes at 0x%x) on the virt board: 1 vCPU, %d MiB, GICv%d, hide/seek%n",
-                    SOURCE, code.length, LOAD_ADDRESS, RAM >> 20, gic);
+            out.printf("jvisor demo: a bare-metal guest (%s, %d bytes at 0x%x) on the virt board: 1 vCPU, %d MiB, GICv%d, hide/seek%s%n",
+                    SOURCE, code.length, LOAD_ADDRESS, RAM >> 20, gic, blocks ? ", 2 MiB stage-2 blocks" : "");
             out.println("The guest ends each step with a \"step done\" hypercall (HVC #0, x0 = 0xC6000D00); there the host reads");
             out.println("vcpu.stats(). Counts are the step's own, without that hypercall: observed/expected.");
             out.println();

@@ -171,9 +171,11 @@ entry:
         b       4b
 5:      done    13
 
-// 14: hide a byte in the stage-2 descriptor of IPA 0x40000000, seek it back
+// 14: hide a byte in the stage-2 descriptor of IPA 0x40000000, seek it back. 'p' (0x70) lands in bits
+//     [57:55], reserved for software; a byte with bit 3 set would set XN (bit 54), and with 2 MiB stage-2
+//     blocks this code lies in that block
         movl    x20, HIDESEEK
-        mov     w22, #'J'
+        mov     w22, #'p'
         strb    w22, [x20]                      // HIDE
         ldrb    w23, [x20, #1]                  // SEEK
         done    14, x23

@@ -51,7 +51,7 @@ class TrapDemoTest {
     @ValueSource(ints = {2, 3})
     void everyTrapKindWithItsExactCount(int gic) throws Exception {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
-        TrapDemo.Result r = TrapDemo.run(gic, new PrintStream(text, true, StandardCharsets.UTF_8));
+        TrapDemo.Result r = TrapDemo.run(gic, false, new PrintStream(text, true, StandardCharsets.UTF_8));
         assertNull(r.failure(), text.toString(StandardCharsets.UTF_8));
         assertEquals(0, r.boardStatus(), "PSCI SYSTEM_OFF ends the run with status 0");
         List<TrapDemo.Outcome> s = r.outcomes();
@@ -79,7 +79,7 @@ class TrapDemoTest {
         assertStep(s.get(13), 0, 0, line.length(), Map.of(DABT_LOW, (long) line.length())); // one byte per store
         assertEquals(line, r.console());
         assertStep(s.get(14), 0, 0, 2, Map.of(DABT_LOW, 2L));         // HIDE, SEEK
-        assertEquals('J', s.get(14).value());
+        assertEquals('p', s.get(14).value());
         if (gic == 3) assertStep(s.get(15), 1, 0, 0, Map.of(SYSREG, 1L)); // ICC_SGI1R_EL1 under IMO
         else assertStep(s.get(15), 0, 0, 1, Map.of(DABT_LOW, 1L));        // GICD_SGIR
         for (TrapDemo.Outcome o : s)
@@ -92,6 +92,21 @@ class TrapDemoTest {
         assertEquals(s.stream().mapToLong(TrapDemo.Outcome::io).sum(), r.total().ioTraps());
         assertEquals(16 + 1 + 1, r.total().exits(HVC));
         assertTrue(r.allAsExpected());
+    }
+
+    @Test
+    void withStage2BlocksSixteenPagesOfOneBlockCostOneMemTrap() throws Exception {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        TrapDemo.Result r = TrapDemo.run(3, true, new PrintStream(text, true, StandardCharsets.UTF_8));
+        List<TrapDemo.Outcome> s = r.outcomes();
+        assertEquals(16, s.size(), text.toString(StandardCharsets.UTF_8));
+        // The code's block (0x40000000-0x401fffff) at the first fetch; the 16 pages from 0x40400000 lie in one block.
+        assertStep(s.get(0), 0, 1, 0, Map.of(IABT_LOW, 1L));
+        assertStep(s.get(11), 0, 1, 0, Map.of(DABT_LOW, 1L));
+        assertStep(s.get(12), 0, 0, 0, Map.of());
+        assertEquals('p', s.get(14).value(), "hide/seek keeps its byte in the block descriptor");
+        assertEquals(2, r.total().memTraps());
+        assertTrue(r.allAsExpected(), text.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -109,7 +124,7 @@ class TrapDemoTest {
         assertEquals(0, status, out);
         for (String s : List.of("GICv3", "MRS ACTLR_EL1", "HCR_EL2.TACR", "HCR_EL2.TSW", "HCR_EL2.TIDCP", "HCR_EL2.TVM",
                 "HCR_EL2.TID3", "HCR_EL2.TWI", "HCR_EL2.TSC", "HCR_EL2.IMO", "WFx(0x01) 1", "SMC64(0x17) 1",
-                "DABT_LOW(0x24) 16", "the guest sought back 0x4a 'J'", "Hello from the guest", "all 16 steps as expected"))
+                "DABT_LOW(0x24) 16", "the guest sought back 0x70 'p'", "Hello from the guest", "all 16 steps as expected"))
             assertTrue(out.contains(s), "missing '" + s + "' in:\n" + out);
         assertEquals(2, Main.execute("demo", "--gic", "4"));
     }
