@@ -305,13 +305,17 @@ public final class Monitor {
     }
 
     private String cpus() throws InterruptedException {
+        List<Vcpu> all = board.vcpus();
+        boolean[] halted = new boolean[all.size()];
+        for (int i = 0; i < halted.length; i++) halted[i] = all.get(i).isIdle(); // before the hold wakes them
         board.hold();
         try {
             StringBuilder b = new StringBuilder();
-            for (Vcpu v : board.vcpus()) {
+            for (int i = 0; i < halted.length; i++) {
+                Vcpu v = all.get(i);
                 GuestView g = GuestView.of(v);
                 b.append(String.format("%c CPU #%d: PC=0x%016x EL%d%s%n", v.id() == current ? '*' : ' ', v.id(), g.pc,
-                        (g.pstate >>> 2) & 3, v.isIdle() ? " (halted)" : ""));
+                        (g.pstate >>> 2) & 3, halted[i] ? " (halted)" : ""));
             }
             return b.toString();
         } finally {
