@@ -40,7 +40,11 @@ final class VcpuThreads {
     private volatile boolean stopping, resetPending, pauseRequested;
     /** Short holds (a monitor reading registers): vCPUs park while any is held, whatever pause says. */
     private volatile int holds;
-    private int status = -1, running, parked;
+    /**
+     * Threads of the run ({@code running}), those inside their loop ({@code entered}: a thread not yet
+     * there runs no guest code before it checks for a pause), and those parked.
+     */
+    private int status = -1, running, entered, parked;
     /** Who hears of a vCPU's debug halt (the GDB stub); null: the vCPU simply runs on. */
     private volatile java.util.function.Consumer<Vcpu> debugListener;
 
@@ -96,7 +100,7 @@ final class VcpuThreads {
         }
         for (Vcpu v : vcpus) v.kick();
         synchronized (done) {
-            while (parked < running && !stopping) done.wait();
+            while (parked < entered && !stopping) done.wait();
         }
     }
 
@@ -133,7 +137,7 @@ final class VcpuThreads {
         for (Vcpu v : vcpus) v.kick();
         synchronized (done) {
             try {
-                while (parked < running && !stopping) done.wait();
+                while (parked < entered && !stopping) done.wait();
             } catch (InterruptedException e) {
                 release();
                 throw e;
@@ -152,7 +156,7 @@ final class VcpuThreads {
 
     boolean isPaused() {
         synchronized (done) {
-            return pauseRequested && parked == running;
+            return pauseRequested && parked == entered;
         }
     }
 
@@ -172,6 +176,9 @@ final class VcpuThreads {
     }
 
     private void loop(Vcpu v) {
+        synchronized (done) {
+            entered++;
+        }
         try {
             while (!stopping) {
                 if (resetPending) {
@@ -186,6 +193,7 @@ final class VcpuThreads {
             }
         } finally {
             synchronized (done) {
+                entered--;
                 running--;
                 done.notifyAll();
             }

@@ -70,6 +70,37 @@ class MonitorControlTest {
         }
     }
 
+    /** A stop before the run starts (as -S does): the vCPUs park before the guest's first instruction. */
+    @Test
+    void stopBeforeTheRunHoldsTheGuestAtItsFirstInstruction(@TempDir Path dir) throws Exception {
+        Path kernel = Files.write(dir.resolve("count.bin"), Asm.assemble(VirtBoardTest.COUNTERS, 0x4008_0000L));
+        BoardConfig config = new BoardConfig(64L << 20, 2, 3, true, List.of(), kernel, null, "", false);
+        try (VirtBoard board = VirtBoard.build(config, new ByteArrayOutputStream(), new PrintStream(new ByteArrayOutputStream()), false)) {
+            Monitor monitor = new Monitor(board);
+            assertEquals("", monitor.execute("stop"));
+            int[] status = {-1};
+            Thread runner = Thread.ofPlatform().start(() -> {
+                try {
+                    status[0] = board.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int i = 0; i < 20; i++) {
+                assertEquals("VM status: paused\n", monitor.execute("info status"));
+                assertTrue(monitor.execute("info registers").contains(" PC=0000000040080000 "), "not one instruction ran");
+                Thread.sleep(5);
+            }
+            assertEquals(0, board.vcpus().get(0).stats().totalExits());
+            assertEquals("", monitor.execute("cont"));
+            List<Vcpu> v = board.vcpus();
+            awaitChange(v, new long[] {0, 0});
+            assertEquals("", monitor.execute("q"));
+            runner.join(10_000);
+            assertEquals(0, status[0]);
+        }
+    }
+
     static void awaitChange(List<Vcpu> v, long[] from) throws InterruptedException {
         long until = System.nanoTime() + 20_000_000_000L;
         while ((v.get(0).x(5) == from[0] || v.get(1).x(5) == from[1]) && System.nanoTime() < until) Thread.sleep(5);
