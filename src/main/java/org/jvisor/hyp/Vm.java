@@ -147,6 +147,7 @@ public final class Vm {
     public Vcpu createVcpu(int id) { return createVcpu(id, id == 0); }
 
     public synchronized Vcpu createVcpu(int id, boolean poweredOn) {
+        if (gic != null) throw new IllegalStateException("create every vCPU before the GIC (it serves those that exist)");
         for (Vcpu v : vcpus) if (v.id() == id) throw new IllegalArgumentException("vCPU " + id + " exists");
         if (id < 0 || id > 255) throw new IllegalArgumentException("vCPU id " + id);
         Vcpu v = new Vcpu(this, id, poweredOn);
