@@ -2,8 +2,6 @@ package org.jvisor.vmm;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,25 +32,8 @@ class HideSeekLinuxTest {
     static Boot boot(GuestImage g, int cpus, boolean hideSeek, String run) throws Exception {
         BoardConfig config = new BoardConfig(256L << 20, cpus, 3, hideSeek, List.of(), g.kernel(), g.initrd(),
                 "console=ttyAMA0 panic=-1 jvisor.run=\"" + run + "\"", false);
-        LinuxBootTest.Transcript console = new LinuxBootTest.Transcript();
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (VirtBoard board = VirtBoard.build(config, console, new PrintStream(log, true), false)) {
-            int[] status = {-1};
-            Thread runner = Thread.ofPlatform().name("board").start(() -> {
-                try {
-                    status[0] = board.run();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            runner.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
-            if (runner.isAlive()) {
-                board.stop(99);
-                runner.join(10_000);
-                fail("the guest did not power off within " + TIMEOUT_SECONDS + " s; it printed:\n" + console.text());
-            }
-            return new Boot(status[0], console.text(), log.toString(StandardCharsets.UTF_8));
-        }
+        BoardRun.Result r = BoardRun.run(config, null, TIMEOUT_SECONDS);
+        return new Boot(r.status(), r.console(), r.log());
     }
 
     static Path buildModule(Path dir) throws Exception {

@@ -4,15 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Year;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,34 +24,6 @@ class LinuxBootTest {
     private static final long TIMEOUT_SECONDS = 600;
     @TempDir Path tmp;
 
-    /** The console's bytes, readable while the guest writes them. */
-    static final class Transcript extends OutputStream {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-
-        @Override
-        public synchronized void write(int b) {
-            bytes.write(b);
-            notifyAll();
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            bytes.write(b, off, len);
-            notifyAll();
-        }
-
-        synchronized String text() { return bytes.toString(StandardCharsets.ISO_8859_1).replace("\r", ""); }
-
-        synchronized boolean await(String s, long deadline) throws InterruptedException {
-            while (!text().contains(s)) {
-                long ms = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (ms <= 0) return false;
-                wait(Math.min(ms, 1000));
-            }
-            return true;
-        }
-    }
-
     record Boot(int status, String console, String log) {}
 
     /** Boots, types {@code input} at the shell prompt (if any), and waits for the guest to power off. */
@@ -63,33 +31,8 @@ class LinuxBootTest {
         GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
         BoardConfig config = new BoardConfig(256L << 20, cpus, gic, true, drives, g.kernel(), g.initrd(),
                 "console=ttyAMA0 " + append, false);
-        Transcript console = new Transcript();
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (VirtBoard board = VirtBoard.build(config, console, new PrintStream(log, true), false)) {
-            int[] status = {-1};
-            Thread runner = Thread.ofPlatform().name("board").start(() -> {
-                try {
-                    status[0] = board.run();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-            if (input != null) {
-                // typed once the shell prompts: the UART takes input only once Linux has opened it
-                if (console.await("~ # ", deadline)) {
-                    byte[] b = input.getBytes(StandardCharsets.UTF_8);
-                    board.consoleInput().receive(b, 0, b.length);
-                }
-            }
-            runner.join(TimeUnit.NANOSECONDS.toMillis(Math.max(1, deadline - System.nanoTime())));
-            if (runner.isAlive()) {
-                board.stop(99);
-                runner.join(10_000);
-                throw new AssertionError("the guest did not power off within " + TIMEOUT_SECONDS + " s; it printed:\n" + console.text());
-            }
-            return new Boot(status[0], "\n" + console.text(), log.toString(StandardCharsets.UTF_8));
-        }
+        BoardRun.Result r = BoardRun.run(config, input, TIMEOUT_SECONDS);
+        return new Boot(r.status(), "\n" + r.console(), r.log());
     }
 
     private static void assertBooted(Boot b) {
