@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code jvisor} command. Subcommands live in one small class each. */
 @Command(name = "jvisor", mixinStandardHelpOptions = true, version = "jvisor 0.1.0",
         description = "A hypervisor for 64-bit Arm, in Java.",
-        subcommands = {CommandLine.HelpCommand.class, DifftestCommand.class, BenchCommand.class, HelloCommand.class, ExitBenchCommand.class, GuestCommand.class, RunCommand.class, DemoCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, DifftestCommand.class, BenchCommand.class, HelloCommand.class, ExitBenchCommand.class, GuestCommand.class, RunCommand.class, DemoCommand.class, ExperimentCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

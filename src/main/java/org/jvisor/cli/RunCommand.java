@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.BootException;
 import org.jvisor.vmm.GdbStub;
+import org.jvisor.vmm.GuestImage;
 import org.jvisor.vmm.HostConsole;
 import org.jvisor.vmm.Monitor;
 import org.jvisor.vmm.MonitorConsole;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "run", sortOptions = false,
         description = "Boot a kernel on the virt board (options as qemu-system-aarch64's).")
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "-kernel", paramLabel = "FILE", description = "arm64 Linux Image, or a raw binary loaded at RAM + 0x80000.")
+    @Option(names = "-kernel", paramLabel = "FILE", description = "arm64 Linux Image, or a raw binary loaded at RAM + 0x80000"
+            + " (default: jvisor's default guest, Debian's kernel and a busybox initramfs with the test programs; see 'jvisor guest').")
     Path kernel;
 
     @Option(names = "-initrd", paramLabel = "FILE", description = "Initial ramdisk.")
@@ -168,7 +170,13 @@ final class RunCommand implements Callable<Integer> {
     }
 
     BoardConfig config() {
-        if (kernel == null) throw new UserError("no kernel given (-kernel FILE)");
+        if (kernel == null) {
+            if (initrd != null) throw new UserError("-initrd without -kernel: give both, or neither for the default guest");
+            GuestImage guest = ExperimentCommand.obtainDefaultGuest();
+            kernel = guest.kernel();
+            initrd = guest.initrd();
+            if (append == null) append = "console=ttyAMA0";
+        }
         long ram = QemuStyle.parseSize("-m", memory);
         if (ram < BoardConfig.MIN_RAM) throw new UserError("-m " + memory + ": at least " + (BoardConfig.MIN_RAM >> 20) + " MiB of RAM are needed");
         if (ram > BoardConfig.MAX_RAM) throw new UserError("-m " + memory + ": at most " + (BoardConfig.MAX_RAM >> 30) + " GiB of RAM");

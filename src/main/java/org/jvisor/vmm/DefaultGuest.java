@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  */
 public final class DefaultGuest {
     /** Raise when the initramfs layout changes in a way the hashed inputs do not show. */
-    static final int RECIPE_VERSION = 1;
+    static final int RECIPE_VERSION = 2;
 
     /** Raise when what is taken from the kernel package changes (the modules chosen, the Image's treatment). */
     static final int KERNEL_RECIPE = 1;
@@ -256,7 +256,11 @@ public final class DefaultGuest {
             order.append('/').append(path).append('\n');
         }
         fs.file("lib/modules/load-order", 0644, order.toString().getBytes(StandardCharsets.UTF_8));
-        for (String name : homeResourceNames()) fs.file("home/root/" + name, 0755, resource("home/" + name));
+        for (String name : homeResourceNames()) {
+            int arrow = name.indexOf(" -> ");
+            if (arrow >= 0) fs.symlink("home/root/" + name.substring(0, arrow).strip(), name.substring(arrow + 4).strip());
+            else fs.file("home/root/" + name, 0755, resource("home/" + name));
+        }
         for (Path dir : homeDirs) fs.tree(dir, "home/root");
         return fs;
     }
@@ -310,7 +314,7 @@ public final class DefaultGuest {
             sha.update(resource("init"));
             for (String name : homeResourceNames()) {
                 sha.update(("\nhome " + name + "\n").getBytes(StandardCharsets.UTF_8));
-                sha.update(resource("home/" + name));
+                if (!name.contains(" -> ")) sha.update(resource("home/" + name));
             }
             for (Path dir : homeDirs) {
                 try (Stream<Path> files = Files.walk(dir)) {
@@ -326,7 +330,10 @@ public final class DefaultGuest {
         }
     }
 
-    /** The names listed in {@code guest/home/INDEX}: programs other parts of jvisor ship for the guest. */
+    /**
+     * The entries of {@code guest/home/INDEX}: programs other parts of jvisor ship for the guest, each a
+     * name, or {@code "NAME -> TARGET"} for a symbolic link.
+     */
     static List<String> homeResourceNames() throws IOException {
         List<String> names = new ArrayList<>();
         for (String line : new String(resource("home/INDEX"), StandardCharsets.UTF_8).split("\n")) {

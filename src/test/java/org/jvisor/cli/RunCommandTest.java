@@ -278,7 +278,7 @@ class RunCommandTest {
             {"1 to 8 vCPUs", "run", "-kernel", kernel.toString(), "-smp", "0"},
             {"not found", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},
             {"only format=raw", "run", "-kernel", kernel.toString(), "-drive", "file=" + kernel + ",format=qcow2"},
-            {"no kernel given", "run"},
+            {"-initrd without -kernel", "run", "-initrd", kernel.toString()},
         };
         for (String[] c : cases) {
             String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);

@@ -1,0 +1,134 @@
+package org.jvisor.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.jvisor.vmm.BoardConfig;
+import org.jvisor.vmm.DefaultGuest;
+import org.jvisor.vmm.GuestImage;
+import org.jvisor.vmm.GuestImageException;
+import org.jvisor.vmm.ProgressListener;
+import org.jvisor.vmm.TrapExperiment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jvisor experiment}: the seeds' experiments as commands. */
+@Command(name = "experiment", description = "Run one of the experiments on the default guest.",
+        subcommands = {ExperimentCommand.Traps.class})
+final class ExperimentCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "traps", sortOptions = false, description = {
+            "Boot the default guest, run its test programs one after the other (bomb last, with a time limit), and",
+            "count the CPU, MEM and IO traps of each: prints a table, writes the counter trace (traps.csv), the",
+            "table (traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory."})
+    static final class Traps implements Callable<Integer> {
+        @Parameters(paramLabel = "PROGRAM[,ARG...]", arity = "0..*",
+                description = "Programs in /home/root to run, arguments after commas (default: /bin/true mem,64 io,1000 divide access fork stack cpubench bomb,10).")
+        List<String> programs = new ArrayList<>();
+
+        @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "traps-experiment",
+                description = "Where the trace, table, console and chart go (default ${DEFAULT-VALUE}).")
+        Path output;
+
+        @Option(names = "-m", paramLabel = "SIZE", defaultValue = "512M", description = "Guest RAM (default ${DEFAULT-VALUE}).")
+        String memory;
+
+        @Option(names = "-smp", paramLabel = "N", defaultValue = "1", description = "Number of vCPUs (default ${DEFAULT-VALUE}).")
+        int cpus;
+
+        @Option(names = "--period", paramLabel = "MS", defaultValue = "100", description = "Trace sampling period (default ${DEFAULT-VALUE} ms).")
+        long period;
+
+        @Option(names = "--quiet", description = "Do not show the guest's console while it runs.")
+        boolean quiet;
+
+        @Override
+        public Integer call() throws Exception {
+            long ram = QemuStyle.parseSize("-m", memory);
+            if (ram < 64L << 20 || ram > BoardConfig.MAX_RAM || (ram & 0xfff) != 0) throw new UserError("-m " + memory + ": 64 MiB to " + (BoardConfig.MAX_RAM >> 30) + " GiB, whole pages");
+            if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
+            if (period <= 0) throw new UserError("--period must be positive");
+            TrapExperiment experiment;
+            try {
+                experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)
+                        .samplePeriod(period);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+            Files.createDirectories(output);
+            TrapExperiment.Report r;
+            try {
+                r = experiment.run(quiet ? null : System.out);
+            } catch (org.jvisor.vmm.BootException e) {
+                throw new UserError(e.getMessage());
+            }
+            String table = table(r);
+            System.out.println();
+            System.out.print(table);
+            Files.writeString(output.resolve("traps.txt"), table);
+            Files.writeString(output.resolve("traps.csv"), csv(r));
+            Files.writeString(output.resolve("console.txt"), r.console());
+            TrapChart.write(r, output.resolve("traps.png"));
+            System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
+            int expected = programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS.size() : programs.size();
+            if (r.timedOut()) System.out.println("jvisor: a deadline stopped the guest");
+            return r.timedOut() || r.results().size() != expected ? 1 : 0;
+        }
+    }
+
+    /** The default guest from the user's cache, obtained through apt on first use; a user error where that cannot be. */
+    static GuestImage obtainDefaultGuest() {
+        try {
+            return DefaultGuest.obtain(ProgressListener.console());
+        } catch (GuestImageException e) {
+            throw new UserError(e.getMessage());
+        } catch (IOException e) {
+            throw new UserError("cannot prepare the default guest in " + DefaultGuest.userCacheDir() + ": " + e);
+        }
+    }
+
+    static String table(TrapExperiment.Report r) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-10s %-6s %10s %10s %10s %9s  %-14s %9s %9s%n",
+                "program", "args", "CPU traps", "MEM traps", "IO traps", "wall s", "guest status", "RSS MiB", "heap MiB"));
+        for (TrapExperiment.Result x : r.results()) {
+            b.append(String.format(Locale.ROOT, "%-10s %-6s %10d %10d %10d %9.2f  %-14s %9d %9d%n", x.name(), x.args(),
+                    x.delta().cpu(), x.delta().mem(), x.delta().io(), x.wallNanos() / 1e9, status(x.status()),
+                    x.peakRssBytes() >> 20, x.peakHeapBytes() >> 20));
+        }
+        b.append(String.format(Locale.ROOT, "(guest RAM %d MiB; RSS and heap: the jvisor process's peaks while the program ran)%n", r.guestRamBytes() >> 20));
+        return b.toString();
+    }
+
+    static String status(int s) {
+        if (s < 0) return "did not end";
+        if (s > 128 && s < 128 + 32) {
+            String[] names = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
+                    "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM"};
+            int sig = s - 128;
+            return s + " (" + (sig < names.length ? names[sig] : "signal " + sig) + ")";
+        }
+        return Integer.toString(s);
+    }
+
+    static String csv(TrapExperiment.Report r) {
+        StringBuilder b = new StringBuilder("seconds,vcpu,cpu_traps,mem_traps,io_traps,event\n");
+        for (TrapExperiment.Sample s : r.samples()) {
+            b.append(String.format(Locale.ROOT, "%.3f,%d,%d,%d,%d,%s%n", s.seconds(), s.vcpu(), s.counters().cpu(),
+                    s.counters().mem(), s.counters().io(), s.event()));
+        }
+        return b.toString();
+    }
+}
