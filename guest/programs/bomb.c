@@ -1,12 +1,18 @@
-/* bomb [seconds]: a fork bomb that stops itself. A child starts a new process group and forks without end
- * (each copy forks too); after the given seconds (default 10) the parent counts the processes, kills the
- * whole group with SIGKILL until none is left, and reports. Without the time limit it would run until
- * the guest could fork no more, and stay so. */
+/* bomb [seconds [tasks]]: a fork bomb that stops itself. A child starts a new process group and forks
+ * without end (each copy forks too); after the given seconds (default 10) the parent counts the processes,
+ * kills the whole group with SIGKILL until none is left, and reports. Without the time limit it would run
+ * until the guest could fork no more, and stay so.
+ *
+ * The bombers run as user nobody with RLIMIT_NPROC at the given tasks (default 1000; root ignores the
+ * limit): otherwise they fill a small guest's memory with kernel stacks and page tables, and Linux's OOM
+ * killer kills them one at a time, each kill with a report of a hundred console lines, for minutes. With
+ * the limit, fork fails with EAGAIN once nobody has that many processes, and the bombers spin. */
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,9 +29,19 @@ static int processes(void)
     return n;
 }
 
+static void write_proc(const char *path, const char *value)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(value, f);
+        fclose(f);
+    }
+}
+
 int bomb_main(int argc, char **argv)
 {
     int seconds = argc > 1 ? atoi(argv[1]) : 10;
+    long tasks = argc > 2 ? atol(argv[2]) : 1000;
     /* the bombers orphaned by kills come back to this process (not to init), which reaps them */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     int before = processes();
@@ -33,9 +49,17 @@ int bomb_main(int argc, char **argv)
     if (leader < 0) { perror("bomb: fork"); return 1; }
     if (leader == 0) {
         setpgid(0, 0);
+        write_proc("/proc/self/oom_score_adj", "1000");   /* the bombers first, should memory run out anyway */
+        struct rlimit nproc = {tasks, tasks};
+        if (setrlimit(RLIMIT_NPROC, &nproc) != 0 || setgid(65534) != 0 || setuid(65534) != 0) {
+            perror("bomb: cannot become nobody with a process limit");
+            _exit(1);
+        }
         for (;;) fork();
     }
     setpgid(leader, leader);   /* also here, so that the group exists before the kill below either way */
+    /* should memory run out, Linux's OOM killer must not pick this process */
+    write_proc("/proc/self/oom_score_adj", "-1000");
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     sleep(seconds);

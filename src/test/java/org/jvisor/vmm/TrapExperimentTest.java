@@ -1,0 +1,75 @@
+package org.jvisor.vmm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 7's check of the trap experiment: the default guest boots once and runs the test programs; each
+ * program's counters move as the hardware and Linux say they must. The guest comes from
+ * {@link DefaultGuest#obtain}, as in {@link LinuxBootTest}: from the user's cache when an earlier test or
+ * run filled it (no network), else through the host's apt as {@code ./jvisor run} would, so the outcome does
+ * not depend on the order the suite runs its tests in.
+ */
+class TrapExperimentTest {
+    private static final int MEM_MIB = 64, IO_LINES = 300, BOMB_SECONDS = 3;
+
+    @Test
+    void programsRaiseTheTrapsTheyShould() throws Exception {
+        GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
+        Map<String, Newc.Entry> initrd = Newc.parse(Newc.gunzip(Files.readAllBytes(g.initrd())));
+        assertEquals(Newc.REG, initrd.get("home/root/jvprogs").type());
+        assertEquals("jvprogs", initrd.get("home/root/mem").text(), "mem is a link to the multi-call binary");
+
+        List<String> programs = List.of("mem," + MEM_MIB, "io," + IO_LINES, "divide", "access", "fork", "stack",
+                "bomb," + BOMB_SECONDS);
+        TrapExperiment.Report r = new TrapExperiment(g, 512L << 20, 1, programs).deadlines(900, 300).run(null);
+
+        assertFalse(r.timedOut(), r.console());
+        assertEquals(0, r.boardStatus(), "the guest powered off after the last program:\n" + r.console());
+        assertTrue(r.console().contains("JVISOR-EXIT 0"), r.console());
+        Map<String, TrapExperiment.Result> by = r.results().stream()
+                .collect(Collectors.toMap(TrapExperiment.Result::name, Function.identity()));
+        assertEquals(programs.size(), by.size(), r.console());
+
+        // mem: every page it touches is RAM the VM has not touched yet (the guest kernel hands out pages it never
+        // used before, as this boot used little of the 512 MiB), and VirtBoard never turns on stage-2 blocks
+        // (Vm.setStage2Blocks), so each 4 KiB page is one stage-2 fault
+        TrapExperiment.Result mem = by.get("mem");
+        assertEquals(0, mem.status(), mem.output());
+        int pages = MEM_MIB << 20 >> 12;
+        assertTrue(mem.output().contains("mem: touched " + pages + " pages of 4096 bytes"), mem.output());
+        assertTrue(mem.delta().mem() >= pages, "MEM traps " + mem.delta() + " for " + pages + " pages");
+
+        // io: each line's characters go out through the PL011's UARTDR, one MMIO write (IO trap) per character
+        TrapExperiment.Result io = by.get("io");
+        assertEquals(0, io.status(), io.output());
+        assertTrue(io.output().contains("io line " + IO_LINES + "\n"), io.output());
+        assertTrue(io.delta().io() >= IO_LINES, "IO traps " + io.delta() + " for " + IO_LINES + " lines");
+
+        // divide: SDIV by zero gives 0 on AArch64, no exception
+        TrapExperiment.Result divide = by.get("divide");
+        assertEquals(0, divide.status());
+        assertTrue(divide.output().contains("a = 50\nb = 0\nc = a/b = 0\n"), divide.output());
+
+        TrapExperiment.Result fork = by.get("fork");
+        assertEquals(0, fork.status());
+        assertTrue(fork.output().contains("i am mama\n") && fork.output().contains("i am child\n"), fork.output());
+
+        // access and stack: SIGSEGV inside the guest (the shell sees 128 + 11), and the next programs still run
+        assertEquals(128 + 11, by.get("access").status(), by.get("access").output());
+        assertEquals(128 + 11, by.get("stack").status(), by.get("stack").output());
+
+        // bomb: stopped by its own time limit, every process killed, the guest goes on to power off
+        TrapExperiment.Result bomb = by.get("bomb");
+        assertEquals(0, bomb.status(), bomb.output());
+        assertTrue(bomb.output().contains("all killed"), bomb.output());
+    }
+}
