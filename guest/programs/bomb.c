@@ -4,7 +4,7 @@
  * until the guest could fork no more, and stay so.
  *
  * The bombers run as user nobody with RLIMIT_NPROC at the given tasks (default 200; root ignores the
- * limit) and at nice 19. Without that, on jvisor's processor (some 100 times slower than a real one) the
+ * limit) and at nice 19. Without that, on jvisor's interpreted processor (many times slower than a real one) the
  * spinning bombers starve the guest kernel's own threads (ksoftirqd, RCU's grace-period thread), so the
  * memory that exiting and failed forks free after an RCU grace period is never freed: the guest runs out
  * of memory, and its OOM killer kills bombers one at a time, each kill reported in a hundred console lines,
