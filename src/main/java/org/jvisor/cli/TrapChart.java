@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
 import org.jvisor.vmm.TrapExperiment;
@@ -21,7 +20,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The picture the seeds' report took screenshots of: CPU, MEM and IO traps (summed over the vCPUs) over
- * time, one panel each, with a line where each program starts. Drawn headless with XChart.
+ * time, one panel each, with a line where each program starts. The window begins a second before the first
+ * program (the boot before it would squeeze the programs into a sliver), counting from there. Drawn
+ * headless with XChart.
  */
 final class TrapChart {
     private static final int WIDTH = 1200, PANEL = 300;
@@ -32,7 +33,7 @@ final class TrapChart {
         System.setProperty("java.awt.headless", "true");
         // totals at each sampling instant (every vCPU is read at the same instant)
         TreeMap<Double, long[]> totals = new TreeMap<>();
-        Map<Double, String> starts = new TreeMap<>();
+        TreeMap<Double, String> starts = new TreeMap<>();
         for (TrapExperiment.Sample s : report.samples()) {
             long[] t = totals.computeIfAbsent(s.seconds(), k -> new long[3]);
             t[0] += s.counters().cpu();
@@ -40,21 +41,24 @@ final class TrapChart {
             t[2] += s.counters().io();
             if (s.event().startsWith("start ")) starts.put(s.seconds(), s.event().substring(6).split(",")[0].replaceAll(".*/", ""));
         }
+        double from = starts.isEmpty() ? 0 : starts.firstKey() - 1;
+        var window = totals.tailMap(totals.floorKey(from) == null ? from : totals.floorKey(from), true);
+        long[] base = window.isEmpty() ? new long[3] : window.firstEntry().getValue();
         String[] names = {"CPU traps", "MEM traps", "IO traps"};
         Color[] colors = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c)};
         List<BufferedImage> panels = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
             XYChart chart = new XYChartBuilder().width(WIDTH).height(PANEL)
-                    .title(k == 0 ? "jvisor experiment traps: trap counters over time (all vCPUs), programs marked at their start" : "")
+                    .title(k == 0 ? "jvisor experiment traps: traps since just before the first program (all vCPUs), each program marked at its start" : "")
                     .xAxisTitle(k == 2 ? "seconds since the board started" : "").yAxisTitle(names[k]).build();
             chart.getStyler().setPlotGridVerticalLinesVisible(false);
             chart.getStyler().setLegendVisible(false).setChartBackgroundColor(Color.WHITE)
                     .setAnnotationLineColor(new Color(0x888888)).setAnnotationTextFontColor(Color.DARK_GRAY);
-            double[] x = new double[Math.max(1, totals.size())], y = new double[x.length];
+            double[] x = new double[Math.max(1, window.size())], y = new double[x.length];
             int i = 0;
-            for (var e : totals.entrySet()) {
+            for (var e : window.entrySet()) {
                 x[i] = e.getKey();
-                y[i++] = e.getValue()[k];
+                y[i++] = e.getValue()[k] - base[k];
             }
             XYSeries s = chart.addSeries(names[k], x, y);
             s.setMarker(SeriesMarkers.NONE).setLineColor(colors[k]);
@@ -62,7 +66,8 @@ final class TrapChart {
             int n = 0;
             for (var e : starts.entrySet()) {
                 chart.addAnnotation(new AnnotationLine(e.getKey(), true, false));
-                if (k == 0) chart.addAnnotation(new AnnotationText(e.getValue(), e.getKey(), top * (n++ % 2 == 0 ? 0.55 : 0.35), false));
+                double level = 0.92 - 0.17 * (n++ % 5);
+                chart.addAnnotation(new AnnotationText(e.getValue(), e.getKey(), Math.max(top, 1) * level, false));
             }
             panels.add(BitmapEncoder.getBufferedImage(chart));
         }

@@ -290,4 +290,22 @@ class RunCommandTest {
             assertTrue(lines[0].startsWith("jvisor: ") && lines[0].contains(c[0]), String.join(" ", args) + ": " + lines[0]);
         }
     }
+
+    /** Without -kernel, run boots the default guest; where apt is missing that is DefaultGuest's one message and status 2. */
+    @Test
+    void noKernelWithoutAptSaysWhatToDo(@org.junit.jupiter.api.io.TempDir Path cache) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.jvisor.cli.Main", "run")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("PATH", cache.resolve("no-such-dir").toString());
+        pb.environment().put("XDG_CACHE_HOME", cache.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), out + err);
+        assertEquals("", out);
+        String[] lines = err.strip().split("\n");
+        assertEquals(1, lines.length, err);
+        assertTrue(lines[0].startsWith("jvisor: ") && lines[0].contains("apt-get") && lines[0].contains("-kernel"), err);
+    }
 }
