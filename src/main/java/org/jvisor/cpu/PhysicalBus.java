@@ -58,6 +58,13 @@ public final class PhysicalBus {
     private volatile MmioRegion[] mmio = new MmioRegion[0];
     /** Incremented whenever decoded code is dropped (see the class comment). */
     private final AtomicLong codeEpoch = new AtomicLong();
+    /**
+     * Decoded pages kept at most (8 KiB of slots each): beyond this the whole cache is dropped and refills
+     * with what runs now, so the host's memory stays the guest's RAM plus a fixed overhead (128 MiB here)
+     * whatever a guest executes. Linux's kernel text is about 3,300 pages.
+     */
+    static final int MAX_DECODED_PAGES = 16384;
+    private final java.util.concurrent.atomic.AtomicInteger decodedPages = new java.util.concurrent.atomic.AtomicInteger();
     private final List<Cpu> cpus = new ArrayList<>();
     /** Snapshot of {@link #cpus} readable from any thread (TLBI broadcasts). */
     private volatile Cpu[] cpuArray = new Cpu[0];
@@ -214,17 +221,23 @@ public final class PhysicalBus {
                 if (c == self) c.tlb.dropWritesTo(paPage);
                 else c.mmu.postDropWrites(paPage);
             }
+            // the caller still runs from the page it got; every processor refetches after the epoch change
+            if (decodedPages.incrementAndGet() > MAX_DECODED_PAGES) invalidateAllCode();
         }
         return page;
     }
+
+    /** Pages whose decoded form is kept now (at most {@link #MAX_DECODED_PAGES} after each fetch). */
+    int decodedPageCount() { return decodedPages.get(); }
 
     boolean isCode(RamRegion r, long off) { return DECODED.getAcquire(r.decoded, (int) (off >>> 12)) != null; }
 
     /** Drops the decoded form of the page at {@code off} if there is one (a store or IC invalidation hit it). */
     void invalidateCode(RamRegion r, long off) {
         int idx = (int) (off >>> 12);
-        if (DECODED.getAcquire(r.decoded, idx) != null) {
-            DECODED.setRelease(r.decoded, idx, (long[]) null);
+        long[] old = (long[]) DECODED.getAcquire(r.decoded, idx);
+        if (old != null && DECODED.compareAndSet(r.decoded, idx, old, (long[]) null)) {
+            decodedPages.decrementAndGet();
             codeEpoch.incrementAndGet();
         }
     }
@@ -232,8 +245,10 @@ public final class PhysicalBus {
     /** IC IALLU / IALLUIS: forget every decoded page. */
     public void invalidateAllCode() {
         for (RamRegion r : ram)
-            for (int i = 0; i < r.decoded.length; i++)
-                if (r.decoded[i] != null) DECODED.setRelease(r.decoded, i, (long[]) null);
+            for (int i = 0; i < r.decoded.length; i++) {
+                long[] old = (long[]) DECODED.getAcquire(r.decoded, i);
+                if (old != null && DECODED.compareAndSet(r.decoded, i, old, (long[]) null)) decodedPages.decrementAndGet();
+            }
         codeEpoch.incrementAndGet();
     }
 
