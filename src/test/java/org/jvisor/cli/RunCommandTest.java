@@ -199,6 +199,18 @@ class RunCommandTest {
         }
     }
 
+    /** -gdb tcp::0 listens on a free loopback port and says which; without a client the guest just runs. */
+    @Test
+    void gdbStubListensOnTheLoopbackAndTheGuestRunsWithoutAClient(@TempDir Path dir) throws Exception {
+        Result r = run("run", "-kernel", hello(dir).toString(), "-m", "64M", "-gdb", "tcp::0");
+        assertEquals("hello from the virt board\n", r.out(), r.err());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.err().startsWith("jvisor: gdbstub listening on 127.0.0.1:"), r.err());
+        Result bad = run("run", "-kernel", hello(dir).toString(), "-m", "64M", "-gdb", "tcp::99999");
+        assertTrue(bad.status() != 0, bad.err());
+        assertTrue(bad.err().contains("-gdb tcp::99999"), bad.err());
+    }
+
     @Test
     void timerInterruptWakesAWfiWithEitherClock(@TempDir Path dir) throws Exception {
         Path p = dir.resolve("timer.bin");

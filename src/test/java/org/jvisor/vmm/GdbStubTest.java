@@ -85,8 +85,13 @@ class GdbStubTest {
     }
 
     static String gdb(Path dir, int port, String script) throws Exception {
+        return gdbRaw(dir, "set pagination off\nset confirm off\nset width 0\ntarget remote 127.0.0.1:" + port + "\n" + script);
+    }
+
+    /** Runs gdb-multiarch in batch mode on {@code script}; its output. */
+    static String gdbRaw(Path dir, String script) throws Exception {
         Path f = dir.resolve("script.gdb");
-        Files.writeString(f, "set pagination off\nset confirm off\nset width 0\ntarget remote 127.0.0.1:" + port + "\n" + script);
+        Files.writeString(f, script);
         Process p = new ProcessBuilder("gdb-multiarch", "-nx", "-batch", "-x", f.toString()).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
@@ -264,6 +269,15 @@ class GdbStubTest {
                 o.write(frame("m40080000,10").getBytes(StandardCharsets.ISO_8859_1));
                 o.flush();
                 assertEquals(32, readPacket(in).length());
+                // Ctrl-C while the guest runs: every vCPU stops, the reply is SIGINT for the selected thread
+                o.write(frame("c").getBytes(StandardCharsets.ISO_8859_1));
+                o.flush();
+                long runUntil = System.nanoTime() + 20_000_000_000L;
+                while (r.board.isPaused() && System.nanoTime() < runUntil) Thread.sleep(10);
+                o.write(3);
+                o.flush();
+                assertEquals("T02thread:1;", readPacket(in));
+                assertTrue(r.board.isPaused());
                 // continue, then vanish in the middle of a packet while the guest runs
                 o.write((frame("c") + "$m4008").getBytes(StandardCharsets.ISO_8859_1));
                 o.flush();
