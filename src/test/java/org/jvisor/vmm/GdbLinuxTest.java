@@ -36,7 +36,7 @@ class GdbLinuxTest {
     void breakAtAKernelFunctionTheShellReachesThenBacktrace(@TempDir Path dir) throws Exception {
         GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
         BoardConfig config = new BoardConfig(256L << 20, 1, 3, true, List.of(), g.kernel(), g.initrd(), "console=ttyAMA0", false);
-        LinuxBootTest.Transcript console = new LinuxBootTest.Transcript();
+        BoardRun.Transcript console = new BoardRun.Transcript();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (VirtBoard board = VirtBoard.build(config, console, new PrintStream(log, true), false);
              GdbStub stub = GdbStub.listen(board, null, 0, new PrintStream(log, true))) {
