@@ -3,14 +3,11 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -54,25 +51,7 @@ class BareMetalTest {
 
     /** The program's UART output on qemu-system-aarch64 (stdout is exactly the UART with these flags). */
     static String runQemu(Path elf) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "128M",
-                "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", elf.toString())
-                .redirectInput(new File("/dev/null")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        var out = new java.io.ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (var in = p.getInputStream()) {
-                in.transferTo(out);
-            } catch (IOException e) {
-                // the process was killed
-            }
-        });
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            reader.join(1000);
-            throw new AssertionError("QEMU did not power off within 30 s; it printed:\n" + out.toString(StandardCharsets.ISO_8859_1));
-        }
-        reader.join();
-        assertEquals(0, p.exitValue(), "QEMU exit status");
-        return out.toString(StandardCharsets.ISO_8859_1);
+        return QemuVirt.run(elf, "virt", 1, null, true);
     }
 
     /** Runs {@code body}, kicking the processor if it has not returned after 20 s (a guest loop that retires nothing). */

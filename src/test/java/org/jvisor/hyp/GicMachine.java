@@ -1,7 +1,6 @@
 package org.jvisor.hyp;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.Ram;
 
@@ -77,24 +75,6 @@ final class GicMachine {
 
     /** The program's UART output on qemu-system-aarch64 -M virt,gic-version=N -smp cpus. */
     static String runQemu(Path elf, int gicVersion, int cpus) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("qemu-system-aarch64", "-M", "virt,gic-version=" + gicVersion, "-cpu", "cortex-a57",
-                "-smp", String.valueOf(cpus), "-m", "128M", "-display", "none", "-monitor", "none", "-serial", "stdio",
-                "-kernel", elf.toString())
-                .redirectInput(new File("/dev/null")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        var out = new ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (var in = p.getInputStream()) {
-                in.transferTo(out);
-            } catch (IOException e) {
-                // killed
-            }
-        });
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            reader.join(1000);
-            throw new AssertionError("QEMU did not power off within 30 s; it printed:\n" + out.toString(StandardCharsets.ISO_8859_1));
-        }
-        reader.join();
-        return out.toString(StandardCharsets.ISO_8859_1);
+        return org.jvisor.cpu.QemuVirt.run(elf, "virt,gic-version=" + gicVersion, cpus, null, false);
     }
 }

@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.BareMetalMachine;
 import org.junit.jupiter.api.Test;
@@ -46,25 +44,7 @@ class Pl011BareMetalTest {
         Path in = Files.createTempFile("pl011echo", ".in");
         try {
             Files.write(in, input);
-            Process p = new ProcessBuilder("qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "128M",
-                    "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", elf.toString())
-                    .redirectInput(in.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Thread reader = Thread.ofVirtual().start(() -> {
-                try (var s = p.getInputStream()) {
-                    s.transferTo(out);
-                } catch (IOException e) {
-                    // killed
-                }
-            });
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                reader.join(1000);
-                throw new AssertionError("QEMU did not power off within 30 s; it printed:\n" + out.toString(StandardCharsets.ISO_8859_1));
-            }
-            reader.join();
-            assertEquals(0, p.exitValue(), "QEMU exit status");
-            return out.toString(StandardCharsets.ISO_8859_1);
+            return org.jvisor.cpu.QemuVirt.run(elf, "virt", 1, in, true);
         } finally {
             Files.deleteIfExists(in);
         }
