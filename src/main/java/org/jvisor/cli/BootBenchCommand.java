@@ -64,17 +64,25 @@ final class BootBenchCommand implements Callable<Integer> {
             initrd = g.initrd();
         }
         List<String> jvisor = jvisorCommand();
-        List<String> q = List.of(qemu, "-M", "virt", "-cpu", "cortex-a57", "-m", "512M", "-smp", String.valueOf(smp),
-                "-nographic", "-no-reboot", "-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append);
+        // -nodefaults: only the board's own devices, as jvisor's (QEMU's default NIC would also need the
+        // option ROM efi-virtio.rom from ipxe-qemu, which qemu-system-arm only recommends)
+        List<String> q = List.of(qemu, "-nodefaults", "-display", "none", "-serial", "stdio", "-M", "virt", "-cpu", "cortex-a57",
+                "-m", "512M", "-smp", String.valueOf(smp), "-no-reboot",
+                "-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append);
         System.out.printf("jvisor bench boot: %s; Java %s; %d vCPU(s); process start to '%s', %d runs each (median)%n",
                 BenchCommand.hostCpu(), Runtime.version(), smp, marker, runs);
         System.out.println("kernel " + kernel);
         double[] j = new double[runs], r = new double[runs];
         for (int i = 0; i < runs; i++) {
-            j[i] = timeToMarker(jvisor);
+            j[i] = timeToMarker("jvisor run", jvisor);
             System.out.printf("  run %d: jvisor %6.2f s", i + 1, j[i]);
             if (!noQemu) {
-                r[i] = timeToMarker(q);
+                try {
+                    r[i] = timeToMarker(qemu, q);
+                } catch (Exception e) {
+                    System.out.println(); // ends the run's line, so that the error is a line of its own
+                    throw e;
+                }
                 System.out.printf("   qemu %6.2f s", r[i]);
             }
             System.out.println();
@@ -100,25 +108,28 @@ final class BootBenchCommand implements Callable<Integer> {
         return c;
     }
 
-    /** Seconds from starting {@code command} to the marker on its output; the process is then stopped. */
-    private double timeToMarker(List<String> command) throws IOException, InterruptedException {
+    /**
+     * Seconds from starting {@code command} to the marker on its stdout; the process is then stopped. A
+     * process that exits first is reported at once, with its status and stderr.
+     */
+    private double timeToMarker(String name, List<String> command) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
         } catch (IOException e) {
             throw new UserError("cannot start " + command.get(0) + ": " + e.getMessage());
         }
         p.getOutputStream().close();
         byte[] want = marker.getBytes(StandardCharsets.US_ASCII);
         long[] at = {-1};
-        StringBuilder tail = new StringBuilder();
+        Tail out = new Tail(), err = new Tail();
+        Thread errReader = Thread.ofPlatform().daemon().start(() -> err.readAll(p.getErrorStream()));
         Thread reader = Thread.ofPlatform().daemon().start(() -> {
             try (InputStream in = p.getInputStream()) {
                 int matched = 0;
                 for (int b; (b = in.read()) >= 0; ) {
-                    if (tail.length() > 4000) tail.delete(0, 2000);
-                    tail.append((char) b);
+                    out.add(b);
                     matched = b == want[matched] ? matched + 1 : (b == want[0] ? 1 : 0);
                     if (matched == want.length) {
                         matched = 0;
@@ -132,16 +143,53 @@ final class BootBenchCommand implements Callable<Integer> {
                 // the process ended
             }
         });
+        boolean exited;
         synchronized (at) {
             long deadline = t0 + TimeUnit.SECONDS.toNanos(timeout);
-            while (at[0] < 0 && reader.isAlive() && System.nanoTime() < deadline) at.wait(200);
+            while (at[0] < 0 && p.isAlive() && System.nanoTime() < deadline) at.wait(100);
+            exited = at[0] < 0 && !p.isAlive();
+        }
+        if (exited) {
+            reader.join(1000); // its last output, which may hold the marker after all
+            errReader.join(1000);
         }
         p.destroy();
         if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
         reader.join(1000);
-        if (at[0] < 0) throw new UserError(command.get(0) + " did not print '" + marker + "' within " + timeout + " s; last output: "
-                + tail.toString().strip().replaceAll("\\s+", " ").replaceAll(".*(.{200})$", "$1"));
-        return (at[0] - t0) / 1e9;
+        if (at[0] >= 0) return (at[0] - t0) / 1e9;
+        if (exited) {
+            String why = !err.isEmpty() ? err.last(400) : !out.isEmpty() ? "its last output: " + out.last(200) : "no output";
+            throw new UserError(name + " exited with status " + p.exitValue() + " before printing '" + marker + "': " + why);
+        }
+        throw new UserError(name + " did not print '" + marker + "' within " + timeout + " s; last output: " + out.last(200));
+    }
+
+    /** The last few thousand characters a stream printed. */
+    private static final class Tail {
+        private final StringBuilder text = new StringBuilder();
+
+        synchronized void add(int b) {
+            if (text.length() > 4000) text.delete(0, 2000);
+            text.append((char) b);
+        }
+
+        void readAll(InputStream in) {
+            try (in) {
+                for (int b; (b = in.read()) >= 0; ) add(b);
+            } catch (IOException e) {
+                // the process ended
+            }
+        }
+
+        synchronized boolean isEmpty() {
+            return text.toString().isBlank();
+        }
+
+        /** Its last {@code n} characters on one line. */
+        synchronized String last(int n) {
+            String s = text.toString().strip().replaceAll("\\s+", " ");
+            return s.length() > n ? "..." + s.substring(s.length() - n) : s;
+        }
     }
 
     static double median(double[] v) {

@@ -20,4 +20,34 @@ class BootBenchCommandTest {
         assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(Pattern.compile("median: jvisor \\d+\\.\\d\\d s, qemu \\d+\\.\\d\\d s, jvisor/qemu \\d+\\.\\d\\d\n").matcher(r.out()).find(), r.out());
     }
+
+    /** A QEMU (or jvisor) that exits before the marker: one line with its status and stderr, at once, not at the timeout. */
+    @Test
+    void aMachineThatExitsEarlyIsReportedAtOnceWithItsStderr(@TempDir Path dir) throws Exception {
+        Path kernel = RunCommandTest.hello(dir);
+        Path initrd = Files.write(dir.resolve("initrd"), new byte[4096]);
+        Path qemu = Files.writeString(dir.resolve("qemu"), """
+                #!/bin/sh
+                echo 'qemu-system-aarch64: failed to find romfile "efi-virtio.rom"' >&2
+                echo 'and a second line' >&2
+                exit 3
+                """);
+        assertTrue(qemu.toFile().setExecutable(true));
+        long t0 = System.nanoTime();
+        RunCommandTest.Result r = RunCommandTest.run("bench", "boot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
+                "--marker", "hello from the virt board", "--runs", "1", "--timeout", "300", "--qemu", qemu.toString());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertEquals("jvisor: " + qemu + " exited with status 3 before printing 'hello from the virt board': "
+                + "qemu-system-aarch64: failed to find romfile \"efi-virtio.rom\" and a second line\n", r.err());
+        assertTrue(Pattern.compile("\n  run 1: jvisor +\\d+\\.\\d\\d s\n$").matcher(r.out()).find(), "the run's line ended:\n" + r.out());
+        assertTrue(seconds < 60, "reported after " + seconds + " s");
+
+        Path missing = dir.resolve("missing");
+        RunCommandTest.Result j = RunCommandTest.run("bench", "boot", "-kernel", missing.toString(), "-initrd", initrd.toString(),
+                "--runs", "1", "--timeout", "300", "--no-qemu");
+        assertEquals(2, j.status(), j.out() + j.err());
+        assertTrue(j.err().startsWith("jvisor: jvisor run exited with status 2 before printing 'JVISOR-READY': jvisor: "), j.err());
+        assertTrue(j.err().contains(missing.toString()) && j.err().indexOf('\n') == j.err().length() - 1, j.err());
+    }
 }

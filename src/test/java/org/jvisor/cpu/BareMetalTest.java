@@ -51,7 +51,7 @@ class BareMetalTest {
 
     /** The program's UART output on qemu-system-aarch64 (stdout is exactly the UART with these flags). */
     static String runQemu(Path elf) throws IOException, InterruptedException {
-        return QemuVirt.run(elf, "virt", 1, null, true);
+        return QemuVirt.run(elf, "virt", 1, null);
     }
 
     /** Runs {@code body}, kicking the processor if it has not returned after 20 s (a guest loop that retires nothing). */

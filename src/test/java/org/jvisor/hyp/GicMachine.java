@@ -75,6 +75,6 @@ final class GicMachine {
 
     /** The program's UART output on qemu-system-aarch64 -M virt,gic-version=N -smp cpus. */
     static String runQemu(Path elf, int gicVersion, int cpus) throws IOException, InterruptedException {
-        return org.jvisor.cpu.QemuVirt.run(elf, "virt,gic-version=" + gicVersion, cpus, null, false);
+        return org.jvisor.cpu.QemuVirt.run(elf, "virt,gic-version=" + gicVersion, cpus, null);
     }
 }

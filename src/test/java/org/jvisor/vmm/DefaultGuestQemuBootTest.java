@@ -9,9 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jvisor.cpu.QemuVirt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,11 +29,10 @@ class DefaultGuestQemuBootTest {
 
     private String boot(String append, Path disk, String input) throws Exception {
         GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
-        List<String> cmd = new ArrayList<>(List.of("qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a57", "-m", "256M",
-                "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+        List<String> cmd = QemuVirt.command("virt", "-m", "256M", "-serial", "stdio", "-no-reboot",
                 "-kernel", g.kernel().toString(), "-initrd", g.initrd().toString(), "-append", "console=ttyAMA0 " + append,
                 "-device", "virtio-rng-device", "-device", "virtio-serial-device", "-chardev", "null,id=c1",
-                "-device", "virtconsole,chardev=c1"));
+                "-device", "virtconsole,chardev=c1");
         if (disk != null) {
             cmd.addAll(List.of("-drive", "if=none,format=raw,id=d0,file=" + disk, "-device", "virtio-blk-device,drive=d0"));
         }
@@ -75,7 +74,7 @@ class DefaultGuestQemuBootTest {
         synchronized (out) {
             console = "\n" + out.toString(StandardCharsets.ISO_8859_1).replace("\r", "");
         }
-        assertEquals(0, p.exitValue(), console);
+        assertEquals(0, p.exitValue(), () -> "QEMU exited with status " + p.exitValue() + "; its output (stderr included):" + console);
         assertFalse(console.contains("failed"), console);
         assertTrue(console.contains("\nJVISOR-READY\n"), console);
         return console;

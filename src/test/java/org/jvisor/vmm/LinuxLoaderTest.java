@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -18,8 +17,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
+import org.jvisor.cpu.QemuVirt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,11 +176,7 @@ class LinuxLoaderTest {
         Path kernel = file("bare.bin", new byte[] {0, 0, 0, 0x14});
         Path initrd = file("initrd", new byte[300 << 10]);
         Path dtb = dir.resolve("q.dtb");
-        Process p = new ProcessBuilder("qemu-system-aarch64", "-M", "virt,dumpdtb=" + dtb, "-cpu", "cortex-a57", "-m", "512M",
-                "-display", "none", "-serial", "null", "-monitor", "none", "-kernel", kernel.toString(), "-initrd", initrd.toString())
-                .redirectInput(new File("/dev/null")).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "qemu dumpdtb");
+        QemuVirt.dumpDtb(dtb, "virt", "-m", "512M", "-kernel", kernel.toString(), "-initrd", initrd.toString());
         Map<String, String> chosen = Dtc.parse(Dtc.decompile(dtb).out()).get("/chosen");
         LinuxLoader.Boot boot = LinuxLoader.prepare(board(512 * MiB), kernel, initrd);
         assertEquals(Long.decode(chosen.get("linux,initrd-start").replaceAll("[<>]", "")), boot.layout().initrdStart());

@@ -44,7 +44,7 @@ class Pl011BareMetalTest {
         Path in = Files.createTempFile("pl011echo", ".in");
         try {
             Files.write(in, input);
-            return org.jvisor.cpu.QemuVirt.run(elf, "virt", 1, in, true);
+            return org.jvisor.cpu.QemuVirt.run(elf, "virt", 1, in);
         } finally {
             Files.deleteIfExists(in);
         }

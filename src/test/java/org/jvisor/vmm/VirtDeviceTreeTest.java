@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,7 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import org.jvisor.cpu.QemuVirt;
 import org.jvisor.vmm.BoardDescription.Device;
 import org.jvisor.vmm.BoardDescription.Initrd;
 import org.jvisor.vmm.BoardDescription.Seeds;
@@ -45,17 +43,9 @@ class VirtDeviceTreeTest {
     /** QEMU's tree for the same machine; {@code kernel} and the rest optional. */
     private Map<String, Map<String, String>> qemuTree(int gic, int cpus, String... extra) throws Exception {
         Path dtb = Files.createTempFile(dir, "qemu", ".dtb");
-        List<String> cmd = new ArrayList<>(List.of("qemu-system-aarch64", "-M", "virt,gic-version=" + gic + ",dumpdtb=" + dtb,
-                "-cpu", "cortex-a57", "-m", (RAM >> 20) + "M", "-smp", String.valueOf(cpus), "-display", "none",
-                "-serial", "null", "-monitor", "none"));
-        cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException("qemu -dumpdtb failed: " + out);
-        }
+        List<String> options = new ArrayList<>(List.of("-m", (RAM >> 20) + "M", "-smp", String.valueOf(cpus)));
+        options.addAll(List.of(extra));
+        QemuVirt.dumpDtb(dtb, "virt,gic-version=" + gic, options.toArray(String[]::new));
         return Dtc.parse(Dtc.decompile(dtb).out());
     }
 

@@ -51,14 +51,26 @@ final class LinuxPrograms {
         return out;
     }
 
-    record Run(String stdout, int status) {}
+    /** The program's stdout and exit status under QEMU, and QEMU's (and the program's) stderr for the messages. */
+    record Run(String stdout, int status, String stderr) {
+        String why() {
+            return "QEMU exited with " + status + (stderr.isBlank() ? "" : ", its stderr: " + stderr.strip());
+        }
+    }
 
     static Run qemu(Path exe) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(QemuRunner.QEMU, "-cpu", "cortex-a57", exe.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) fail("QEMU did not finish");
-        return new Run(out, p.exitValue());
+        Path err = Files.createTempFile("qemu", ".err");
+        try {
+            Process p = new ProcessBuilder(QemuRunner.QEMU, "-cpu", "cortex-a57", exe.toString()).redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("QEMU did not finish within 120 s: " + exe);
+            }
+            return new Run(out, p.exitValue(), Files.readString(err, StandardCharsets.ISO_8859_1));
+        } finally {
+            Files.deleteIfExists(err);
+        }
     }
 
     /** Builds {@code name}, runs it on both sides and asserts the same output and exit status. */
@@ -70,8 +82,8 @@ final class LinuxPrograms {
         String why = j.failure() != null ? "jvisor: " + j.failure() : "jvisor exited with " + j.exitStatus();
         if (!j.unknownSyscalls().isEmpty()) why += "; system calls not emulated: " + j.unknownSyscalls();
         if (j.failure() != null || !q.stdout().equals(j.stdoutText()))
-            fail(name + ": " + why + "\n" + firstDifference(q.stdout(), j.stdoutText()));
-        assertEquals(q.status(), j.exitStatus(), name + ": exit status; " + why);
+            fail(name + ": " + why + "; " + q.why() + "\n" + firstDifference(q.stdout(), j.stdoutText()));
+        assertEquals(q.status(), j.exitStatus(), name + ": exit status; " + why + "; " + q.why());
         System.out.println("linux program " + name + ": " + j.instructions() + " instructions in jvisor"
                 + (j.unknownSyscalls().isEmpty() ? "" : ", system calls not emulated (-ENOSYS): " + j.unknownSyscalls()));
         return j;
