@@ -22,14 +22,14 @@ host_arch=$(dpkg --print-architecture)
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 for c in apt-cache apt-get dpkg-deb make aarch64-linux-gnu-gcc; do
-    command -v "$c" >/dev/null || die "'$c' is not installed (sudo bash .ci/deps installs what jvisor needs)"
+    command -v "$c" >/dev/null || die "'$c' is not installed (bash .ci/deps installs what jvisor needs)"
 done
 
 # The kernel ABI, as the default guest chooses its kernel.
 if [ -z "${KERNEL_ABI:-}" ]; then
     image=$(apt-cache depends "linux-image-$flavour:arm64" 2>/dev/null \
         | sed -n 's/^ *|\{0,1\}Depends: *\(linux-image-[^ :<>]*\).*/\1/p' | sort -V | tail -n 1)
-    [ -n "$image" ] || die "apt knows no linux-image-$flavour:arm64 (enable arm64: sudo dpkg --add-architecture arm64 && sudo apt-get update)"
+    [ -n "$image" ] || die "apt knows no linux-image-$flavour:arm64 (bash .ci/deps enables arm64 packages)"
     KERNEL_ABI=${image#linux-image-}
     KERNEL_ABI=${KERNEL_ABI%-$flavour}
 fi
