@@ -21,7 +21,7 @@ public final class QemuVirt {
     public static String run(Path elf, String machine, int cpus, Path input, boolean checkStatus)
             throws IOException, InterruptedException {
         Process p = new ProcessBuilder("qemu-system-aarch64", "-M", machine, "-cpu", "cortex-a57", "-smp", String.valueOf(cpus),
-                "-m", "128M", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", elf.toString())
+                "-m", "128M", "-nic", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", elf.toString())
                 .redirectInput(input != null ? input.toFile() : new File("/dev/null"))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
