@@ -78,7 +78,7 @@ final class ExperimentCommand implements Runnable {
             System.out.println();
             System.out.print(table);
             Files.writeString(output.resolve("traps.txt"), table);
-            Files.writeString(output.resolve("traps.csv"), csv(r));
+            Files.writeString(output.resolve("traps.csv"), r.csv());
             Files.writeString(output.resolve("console.txt"), r.console());
             TrapChart.write(r, output.resolve("traps.png"));
             System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
@@ -121,14 +121,5 @@ final class ExperimentCommand implements Runnable {
             return s + " (" + (sig < names.length ? names[sig] : "signal " + sig) + ")";
         }
         return Integer.toString(s);
-    }
-
-    static String csv(TrapExperiment.Report r) {
-        StringBuilder b = new StringBuilder("seconds,vcpu,cpu_traps,mem_traps,io_traps,event\n");
-        for (TrapExperiment.Sample s : r.samples()) {
-            b.append(String.format(Locale.ROOT, "%.3f,%d,%d,%d,%d,%s%n", s.seconds(), s.vcpu(), s.counters().cpu(),
-                    s.counters().mem(), s.counters().io(), s.event()));
-        }
-        return b.toString();
     }
 }
