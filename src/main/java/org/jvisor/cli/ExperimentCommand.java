@@ -38,8 +38,9 @@ final class ExperimentCommand implements Runnable {
                 description = "Programs in /home/root to run, arguments after commas (default: /bin/true mem,64 io,1000 divide access fork stack cpubench bomb,10).")
         List<String> programs = new ArrayList<>();
 
-        @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "traps-experiment",
-                description = "Where the trace, table, console and chart go (default ${DEFAULT-VALUE}).")
+        @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "jvisor-out/traps",
+                description = "Where the trace, table, console and chart go, created if needed (default ${DEFAULT-VALUE} under the"
+                        + " working directory; jvisor's .gitignore lists jvisor-out/).")
         Path output;
 
         @Option(names = "-m", paramLabel = "SIZE", defaultValue = "512M", description = "Guest RAM (default ${DEFAULT-VALUE}).")
