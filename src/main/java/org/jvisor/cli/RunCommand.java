@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
     String monitorOption;
 
     @Option(names = "--trace-traps", paramLabel = "MS", arity = "0..1", fallbackValue = "1000",
-            description = "Print every vCPU's trap counters every MS milliseconds (default 1000) on stderr.")
+            description = "Print every vCPU's trap counters every MS milliseconds (default 1000), and once more when the run ends, on stderr.")
     Long traceTraps;
 
     @Option(names = "-s", description = "Shorthand for -gdb tcp::1234: GDB's remote protocol on 127.0.0.1:1234.")

@@ -41,12 +41,14 @@ public final class VirtBoard implements AutoCloseable {
     private final LinuxLoader.Boot boot;
     private final PrintStream log;
     private final VcpuThreads threads;
+    private final ConsoleWatch consoleWatch;
     private TrapTrace trace;
 
     private VirtBoard(BoardConfig config, OutputStream console, PrintStream log, boolean restartOnReset)
             throws BootException {
         this.config = config;
         this.log = log;
+        consoleWatch = new ConsoleWatch(console);
         ram = Ram.allocate(config.ramSize());
         vm = new Hypervisor().createVm();
         try {
@@ -57,7 +59,7 @@ public final class VirtBoard implements AutoCloseable {
             gic = Vgic.create(vm, config.gicVersion());
             BoardDescription d = BoardDescription.virt(config.ramSize(), config.cpus(), config.gicVersion()).withPmu(true);
 
-            uart = new Pl011(console, gic.spiLine(BoardDescription.VIRT_UART_SPI));
+            uart = new Pl011(consoleWatch, gic.spiLine(BoardDescription.VIRT_UART_SPI));
             mmio.add(BoardDescription.VIRT_UART, 0x1000, "pl011", uart);
             rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI));
             mmio.add(BoardDescription.VIRT_RTC, 0x1000, "pl031", rtc);
@@ -75,7 +77,7 @@ public final class VirtBoard implements AutoCloseable {
             }
             d = d.withVirtio(addVirtio(new VirtioRng(), memory));
             // A second console (/dev/hvc0) whose output joins the serial console's; input stays with the PL011.
-            d = d.withVirtio(addVirtio(new VirtioConsole(console), memory));
+            d = d.withVirtio(addVirtio(new VirtioConsole(consoleWatch), memory));
             if (config.hideSeek()) {
                 HideSeek.install(vm, log::println);
                 d = d.withHideSeek();
@@ -143,6 +145,9 @@ public final class VirtBoard implements AutoCloseable {
     /** Where host input for the guest's console goes (the PL011). */
     public ConsoleInput consoleInput() { return uart; }
 
+    /** The guest's console output as the monitor's {@code wait-for} sees it. */
+    ConsoleWatch consoleWatch() { return consoleWatch; }
+
     /** Prints the trap counters every {@code periodMillis} to {@code out} while the board runs. */
     public void traceTraps(long periodMillis, PrintStream out) { trace = vm.startTrapTrace(periodMillis, out); }
 
@@ -154,6 +159,7 @@ public final class VirtBoard implements AutoCloseable {
         try {
             return threads.runUntilStopped();
         } finally {
+            consoleWatch.end();
             if (trace != null) trace.close();
         }
     }
