@@ -103,8 +103,11 @@ class GuestArgsTest {
                 + " \"$@\"\n");
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         String release = DefaultGuest.obtain(ProgressListener.NONE).kernelVersion();
+        // the eval line is the one for paths that need quotes: give it such a path to the same cache
+        Path spaced = Files.createDirectories(tmp.resolve("cache with spaces"));
+        Files.createSymbolicLink(spaced.resolve("jvisor"), DefaultGuest.userCacheDir());
         for (String command : commands) {
-            String console = boot(dir, command);
+            String console = boot(dir, command, command.startsWith("eval ") ? spaced : null);
             assertTrue(console.contains("\n" + release + "\n"), command + "\n" + console);
         }
     }
@@ -130,8 +133,10 @@ class GuestArgsTest {
         return found;
     }
 
-    private static String boot(Path dir, String command) throws Exception {
-        Process p = new ProcessBuilder("bash", "-c", command).directory(dir.toFile()).redirectErrorStream(true).start();
+    private static String boot(Path dir, String command, Path xdgCacheHome) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", command).directory(dir.toFile()).redirectErrorStream(true);
+        if (xdgCacheHome != null) pb.environment().put("XDG_CACHE_HOME", xdgCacheHome.toString());
+        Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread reader = Thread.ofVirtual().start(() -> {
             try (InputStream in = p.getInputStream()) {
