@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * What the user asked the virt board to be: memory, processors, interrupt controller, disks, what to boot.
  *
- * @param ramSize guest RAM in bytes, mapped from {@link VirtMemoryMap#RAM_BASE}
+ * @param ramSize guest RAM in bytes, mapped from {@link BoardDescription#VIRT_RAM_BASE}
  * @param cpus vCPUs; the first starts the kernel, the others wait for PSCI CPU_ON
  * @param gicVersion 2 or 3
  * @param hideSeek whether the hide/seek device is on the board

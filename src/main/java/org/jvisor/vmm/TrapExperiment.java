@@ -24,9 +24,9 @@ import org.jvisor.hyp.Vcpu;
  * sampler thread also reads every vCPU's counters each {@code periodMillis} for the trace. The guest
  * powers itself off after the last program; a host-side deadline per program stops the board otherwise.
  *
- * <pre>
+ * <pre>{@code
  *   TrapExperiment.Report r = new TrapExperiment(image, 512L << 20, 1, List.of("mem,64", "io,1000")).run(System.out);
- * </pre>
+ * }</pre>
  */
 public final class TrapExperiment {
     /** The programs and arguments run when none are given: bomb last, as it leaves the guest's memory scattered. */
