@@ -30,7 +30,9 @@ import picocli.CommandLine.Option;
  * meanings where they overlap so that users' habits carry over (jvisor behaves as QEMU with -nographic).
  * The guest's serial console is the terminal.
  */
-@Command(name = "run", sortOptions = false,
+// The options are many and their values long: a synopsis listing them all wraps inside a value, which
+// the man page's AsciiDoc cannot take; the option list below shows them all anyway.
+@Command(name = "run", sortOptions = false, customSynopsis = "jvisor run [OPTION]...",
         description = "Boot a kernel on the virt board (options as qemu-system-aarch64's, which jvisor runs like with -nographic).")
 final class RunCommand implements Callable<Integer> {
     @Option(names = "-kernel", paramLabel = "FILE", description = "arm64 Linux Image, or a raw binary loaded at RAM + 0x80000"
