@@ -99,8 +99,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-display", paramLabel = "none", description = "Accepted: jvisor has no display.")
     String display;
 
-    @Option(names = {"-nic", "-net"}, paramLabel = "none", description = "Accepted: jvisor has no network device yet.")
+    @Option(names = "-nic", paramLabel = "none", description = "Accepted: jvisor has no network device yet.")
     List<String> nics = new ArrayList<>();
+
+    @Option(names = "-net", paramLabel = "none", description = "The same, in QEMU's older spelling.")
+    List<String> nets = new ArrayList<>();
 
     @Option(names = "-rtc", paramLabel = "base=utc|localtime|DATE",
             description = "What the PL031 real-time clock shows: the host's time in UTC (the default), in the host's zone"
@@ -236,12 +239,14 @@ final class RunCommand implements Callable<Integer> {
         throw new UserError(given + ": jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does (only tcg is accepted)");
     }
 
-    private void checkNoHardware() {
+    private void checkAcceleratorDisplayAndNetwork() {
         if (enableKvm) throw new UserError("-enable-kvm: jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does");
         if (!accels.isEmpty()) checkAccelerators("-accel " + String.join(" -accel ", accels), accels);
         if (display != null && !display.equals("none")) throw new UserError("-display " + display + ": jvisor has no display (only -display none)");
         for (String nic : nics)
-            if (!nic.equals("none")) throw new UserError("-nic " + nic + ": jvisor has no network device yet (only -nic none or -net none)");
+            if (!nic.equals("none")) throw new UserError("-nic " + nic + ": jvisor has no network device yet (only -nic none)");
+        for (String net : nets)
+            if (!net.equals("none")) throw new UserError("-net " + net + ": jvisor has no network device yet (only -net none)");
     }
 
     /** The file -M virt,dumpdtb=FILE or --dump-dtb names, or null. */
@@ -284,7 +289,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     BoardConfig config() {
-        checkNoHardware();
+        checkAcceleratorDisplayAndNetwork();
         Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
         if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));

@@ -114,7 +114,7 @@ class ConsoleOptionsTest {
             {"-serial tcp::4444: expected mon:stdio, stdio or none", "-serial", "tcp::4444"},
             {"-display gtk: jvisor has no display", "-display", "gtk"},
             {"-nic user: jvisor has no network device", "-nic", "user"},
-            {"-nic user,model=virtio: jvisor has no network device", "-net", "none", "-net", "user,model=virtio"},
+            {"-net user,model=virtio: jvisor has no network device", "-net", "none", "-net", "user,model=virtio"},
         };
         for (String[] c : cases) {
             RunCommandTest.Result r = RunCommandTest.run(jvisorArgs(hello, List.of(c).subList(1, c.length)));
