@@ -20,9 +20,11 @@ class QemuOptionsTest {
     /** What QEMU users add to see a bare-metal guest's serial port and nothing else; jvisor takes it as is. */
     static final String[] SERIAL_ONLY = {"-nodefaults", "-display", "none", "-serial", "stdio"};
 
-    /** Prints ID_AA64ISAR0_EL1 (the instruction set attributes) in hex, powers off. */
-    static final String ISAR0 = """
-            mrs x0, id_aa64isar0_el1
+    /**
+     * The tail of the option tests' guests: W0 in hex and a newline on the PL011 (QEMU virt's 0x09000000),
+     * then PSCI SYSTEM_OFF, so that jvisor and QEMU print the same line and both exit.
+     */
+    static final String PRINT_W0_AND_POWER_OFF = """
             movz x2, #0x0900, lsl #16
             mov w8, #28
         1:  lsr w4, w0, w8
@@ -41,6 +43,11 @@ class QemuOptionsTest {
             hvc #0
             b .
         """;
+
+    /** Prints ID_AA64ISAR0_EL1 (the instruction set attributes) in hex, powers off. */
+    static final String ISAR0 = """
+            mrs x0, id_aa64isar0_el1
+        """ + PRINT_W0_AND_POWER_OFF;
 
     static String[] with(String[] first, String... more) {
         List<String> a = new ArrayList<>(List.of(first));

@@ -27,24 +27,7 @@ class RtcOptionTest {
     static final String READ_RTC = """
             movz x1, #0x0901, lsl #16
             ldr w0, [x1]
-            movz x2, #0x0900, lsl #16
-            mov w8, #28
-        1:  lsr w4, w0, w8
-            and w4, w4, #0xf
-            cmp w4, #10
-            add w5, w4, #'0'
-            add w4, w4, #'a' - 10
-            csel w4, w5, w4, lo
-            str w4, [x2]
-            subs w8, w8, #4
-            b.pl 1b
-            mov w4, #10
-            str w4, [x2]
-            movz x0, #0x0008
-            movk x0, #0x8400, lsl #16
-            hvc #0
-            b .
-        """;
+        """ + QemuOptionsTest.PRINT_W0_AND_POWER_OFF;
 
     /** The zone's offset from UTC in seconds now, from date(1) (glibc's reading of the system's tzdata). */
     static long zoneOffset(String zone) throws Exception {
