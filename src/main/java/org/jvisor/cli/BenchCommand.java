@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * JIT); QEMU is timed at two iteration counts and the difference taken, so its start-up is excluded.
  * Each figure is the median of several runs.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BootBenchCommand.class,
+@Command(name = "bench", subcommands = BootBenchCommand.class,
         description = "Measures guest MIPS of jvisor (EL1, MMU on) and of qemu-aarch64 on an integer loop and a load/store loop.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", description = "Loop iterations per timed jvisor run (default: ${DEFAULT-VALUE}).")

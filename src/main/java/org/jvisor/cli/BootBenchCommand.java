@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * initramfs and command line, run alternately in one session so that a busy host slows both alike.
  * Both are whole processes started from here (the JVM's start and JIT warm-up count, as QEMU's start does).
  */
-@Command(name = "boot", mixinStandardHelpOptions = true,
+@Command(name = "boot",
         description = "Time from process start to the guest's ready marker: jvisor run vs qemu-system-aarch64 (TCG), same guest.")
 final class BootBenchCommand implements Callable<Integer> {
     static final String MARKER = "JVISOR-READY";

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jvisor difftest}: random instruction sequences run in jvisor and under QEMU user mode, compared. */
-@Command(name = "difftest", mixinStandardHelpOptions = true,
+@Command(name = "difftest",
         description = {"Runs random A64 instruction sequences in jvisor and under qemu-aarch64-static and compares"
                 + " every register, the flags, the memory touched and any fault. Prints each mismatch minimised,"
                 + " then one line: N sequences, M mismatches. Exit status 1 if any mismatch."})

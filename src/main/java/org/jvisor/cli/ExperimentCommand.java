@@ -38,8 +38,9 @@ final class ExperimentCommand implements Runnable {
                 description = "Programs in /home/root to run, arguments after commas (default: /bin/true mem,64 io,1000 divide access fork stack cpubench bomb,10).")
         List<String> programs = new ArrayList<>();
 
-        @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "traps-experiment",
-                description = "Where the trace, table, console and chart go (default ${DEFAULT-VALUE}).")
+        @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "jvisor-out/traps",
+                description = "Where the trace, table, console and chart go, created if needed (default ${DEFAULT-VALUE} under the"
+                        + " working directory; jvisor's .gitignore lists jvisor-out/).")
         Path output;
 
         @Option(names = "-m", paramLabel = "SIZE", defaultValue = "512M", description = "Guest RAM (default ${DEFAULT-VALUE}).")
@@ -78,7 +79,7 @@ final class ExperimentCommand implements Runnable {
             System.out.println();
             System.out.print(table);
             Files.writeString(output.resolve("traps.txt"), table);
-            Files.writeString(output.resolve("traps.csv"), csv(r));
+            Files.writeString(output.resolve("traps.csv"), r.csv());
             Files.writeString(output.resolve("console.txt"), r.console());
             TrapChart.write(r, output.resolve("traps.png"));
             System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
@@ -121,14 +122,5 @@ final class ExperimentCommand implements Runnable {
             return s + " (" + (sig < names.length ? names[sig] : "signal " + sig) + ")";
         }
         return Integer.toString(s);
-    }
-
-    static String csv(TrapExperiment.Report r) {
-        StringBuilder b = new StringBuilder("seconds,vcpu,cpu_traps,mem_traps,io_traps,event\n");
-        for (TrapExperiment.Sample s : r.samples()) {
-            b.append(String.format(Locale.ROOT, "%.3f,%d,%d,%d,%d,%s%n", s.seconds(), s.vcpu(), s.counters().cpu(),
-                    s.counters().mem(), s.counters().io(), s.event()));
-        }
-        return b.toString();
     }
 }

@@ -55,7 +55,8 @@ final class QemuStyle {
                 value = p.substring(eq + 1);
             }
             if (!java.util.Arrays.asList(allowed).contains(key) && !key.equals(firstKey))
-                throw new UserError(option + ": unknown property '" + key + "' (known: " + String.join(", ", allowed) + ")");
+                throw new UserError(option + ": unknown property '" + key + "' ("
+                        + (allowed.length == 0 ? "it takes none" : "known: " + String.join(", ", allowed)) + ")");
             if (out.put(key, value) != null) throw new UserError(option + ": '" + key + "' given twice");
         }
         return out;

@@ -6,12 +6,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.BootException;
+import org.jvisor.vmm.ConsoleInput;
 import org.jvisor.vmm.GdbStub;
 import org.jvisor.vmm.GuestImage;
 import org.jvisor.vmm.HostConsole;
@@ -22,11 +26,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jvisor run}: boots a kernel on the virt board, with qemu-system-aarch64's option names where
- * they overlap so that users' habits carry over. The guest's serial console is the terminal.
+ * {@code jvisor run}: boots a kernel on the virt board, with qemu-system-aarch64's option names and
+ * meanings where they overlap so that users' habits carry over (jvisor behaves as QEMU with -nographic).
+ * The guest's serial console is the terminal.
  */
-@Command(name = "run", sortOptions = false,
-        description = "Boot a kernel on the virt board (options as qemu-system-aarch64's).")
+// The options are many and their values long: a synopsis listing them all wraps inside a value, which
+// the man page's AsciiDoc cannot take; the option list below shows them all anyway.
+@Command(name = "run", sortOptions = false, customSynopsis = "jvisor run [OPTION]...",
+        description = "Boot a kernel on the virt board (options as qemu-system-aarch64's, which jvisor runs like with -nographic).")
 final class RunCommand implements Callable<Integer> {
     @Option(names = "-kernel", paramLabel = "FILE", description = "arm64 Linux Image, or a raw binary loaded at RAM + 0x80000"
             + " (default: jvisor's default guest, Debian's kernel and a busybox initramfs with the test programs; see 'jvisor guest').")
@@ -44,25 +51,67 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-smp", paramLabel = "N", description = "Number of vCPUs (or cpus=N; default ${DEFAULT-VALUE}).", defaultValue = "1")
     String smp;
 
-    @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,hide-seek=on|off]",
-            description = "Board and its properties (default ${DEFAULT-VALUE}).", defaultValue = "virt")
+    @Option(names = "-cpu", paramLabel = "MODEL", defaultValue = CpuOption.MODEL,
+            description = "cortex-a57 (jvisor's processor, the default); max gets the same, with a note saying so; help lists the models.")
+    String cpu;
+
+    @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,hide-seek=on|off][,dumpdtb=FILE]",
+            description = "Board and its properties (default ${DEFAULT-VALUE}); dumpdtb=FILE writes the device tree blob and exits;"
+                    + " help lists the boards.", defaultValue = "virt")
     String machine;
 
-    @Option(names = "-drive", paramLabel = "file=IMG,format=raw,if=virtio[,readonly=on]",
-            description = "A raw disk image behind virtio-blk (repeatable).")
+    @Option(names = "-accel", paramLabel = "tcg",
+            description = "Accepted: jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does (kvm, hvf, ... are refused"
+                    + " unless a tcg follows as the fallback).")
+    List<String> accels = new ArrayList<>();
+
+    @Option(names = "-enable-kvm", hidden = true, description = "Refused: jvisor does not use KVM.")
+    boolean enableKvm;
+
+    @Option(names = "-drive", paramLabel = "file=IMG,format=raw,if=virtio|none[,id=ID][,readonly=on]",
+            description = "A raw disk image: if=virtio (the default) is a virtio-blk disk; if=none,id=ID is one for"
+                    + " -device virtio-blk-device,drive=ID (repeatable).")
     List<String> drives = new ArrayList<>();
 
-    @Option(names = "-nographic", description = "Accepted for compatibility: the console is always the terminal.")
-    boolean nographic;
+    @Option(names = "-device", paramLabel = "DRIVER[,PROP=VALUE...]",
+            description = "virtio-blk-device,drive=ID; virtio-rng-device; virtio-serial-device with virtconsole (hvc0); help lists them."
+                    + " The entropy device and the console are there by default, as if given, unless -nodefaults.")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "-nodefaults", description = "No default devices: no virtio entropy device or console (name them with -device),"
+            + " and the serial port and monitor are connected only if -serial or -monitor says so.")
+    boolean nodefaults;
+
+    @Option(names = "-serial", paramLabel = "mon:stdio|stdio|none",
+            description = "The PL011: mon:stdio (the default) shares the terminal with the monitor (Ctrl-A c switches, Ctrl-A x quits);"
+                    + " stdio gives the terminal to the guest alone (no escapes; Ctrl-C ends jvisor); none connects it to nothing"
+                    + " (the monitor then has the terminal unless -monitor none).")
+    List<String> serials = new ArrayList<>();
 
     @Option(names = "-monitor", paramLabel = "stdio|none",
             description = "stdio: the keyboard starts in the monitor (Ctrl-A c switches to the guest's console and back; "
                     + "from a pipe, stdin is monitor commands); none: no monitor. Default: the monitor behind Ctrl-A c.")
     String monitorOption;
 
-    @Option(names = "--trace-traps", paramLabel = "MS", arity = "0..1", fallbackValue = "1000",
-            description = "Print every vCPU's trap counters every MS milliseconds (default 1000) on stderr.")
-    Long traceTraps;
+    @Option(names = "-nographic", description = "Accepted: jvisor always runs as QEMU does with -nographic.")
+    boolean nographic;
+
+    @Option(names = "-display", paramLabel = "none", description = "Accepted: jvisor has no display.")
+    String display;
+
+    @Option(names = "-nic", paramLabel = "none", description = "Accepted: jvisor has no network device yet.")
+    List<String> nics = new ArrayList<>();
+
+    @Option(names = "-net", paramLabel = "none", description = "The same, in QEMU's older spelling.")
+    List<String> nets = new ArrayList<>();
+
+    @Option(names = "-rtc", paramLabel = "base=utc|localtime|DATE",
+            description = "What the PL031 real-time clock shows: the host's time in UTC (the default), in the host's zone"
+                    + " (as at start), or from DATE on (2006-06-17T16:01:21 or 2006-06-17, UTC).")
+    String rtc;
+
+    @Option(names = "-no-reboot", description = "A guest's reboot ends jvisor (jvisor's default, unlike QEMU's; see --on-reboot).")
+    boolean noReboot;
 
     @Option(names = "-s", description = "Shorthand for -gdb tcp::1234: GDB's remote protocol on 127.0.0.1:1234.")
     boolean gdbDefault;
@@ -74,7 +123,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-S", description = "Start with the vCPUs stopped (until GDB continues them).")
     boolean startStopped;
 
-    @Option(names = "--dump-dtb", paramLabel = "FILE", description = "Write the board's device tree blob to FILE and exit.")
+    @Option(names = "--trace-traps", paramLabel = "MS", arity = "0..1", fallbackValue = "1000",
+            description = "Print every vCPU's trap counters every MS milliseconds (default 1000), and once more when the run ends, on stderr.")
+    Long traceTraps;
+
+    @Option(names = "--dump-dtb", paramLabel = "FILE", description = "Write the board's device tree blob to FILE and exit (as -M virt,dumpdtb=FILE).")
     Path dumpDtb;
 
     @Option(names = "--clock", paramLabel = "host|instructions", defaultValue = "host",
@@ -85,26 +138,39 @@ final class RunCommand implements Callable<Integer> {
             description = "What a guest's reboot request does (default ${DEFAULT-VALUE}).")
     String onReboot;
 
+    /** {@code -M help}, as QEMU lists its boards. */
+    static final String MACHINE_HELP = "Supported machines are:\n" + String.format("%-20s %s%n", "virt", "QEMU's virt board (the only one)");
+
+    /** {@code -accel help}, as QEMU lists its accelerators. */
+    static final String ACCEL_HELP = "Accelerators supported by jvisor:\ntcg\n";
+
     @Override
     public Integer call() throws Exception {
+        String help = helpAsked();
+        if (help != null) {
+            System.out.print(help);
+            return 0;
+        }
+        Stdio stdio = Stdio.of(serials, monitorOption, nodefaults);
+        CpuOption.check(cpu, System.err);
         BoardConfig config = config();
-        if (monitorOption != null && !monitorOption.equals("stdio") && !monitorOption.equals("none"))
-            throw new UserError("-monitor " + monitorOption + ": expected stdio or none");
+        Path dtbFile = dtbFile();
         boolean restart = switch (onReboot) {
             case "exit" -> false;
             case "restart" -> true;
             default -> throw new UserError("--on-reboot: '" + onReboot + "' (expected exit or restart)");
         };
-        OutputStream console = System.out;
+        if (restart && noReboot) throw new UserError("-no-reboot and --on-reboot restart: a reboot cannot both end and restart the guest");
+        OutputStream serial = stdio.serial() == Stdio.Serial.NONE ? OutputStream.nullOutputStream() : System.out;
         VirtBoard board;
         try {
-            board = VirtBoard.build(config, console, System.err, restart);
+            board = VirtBoard.build(config, serial, System.out, System.err, restart);
         } catch (BootException e) {
             throw new UserError(e.getMessage());
         }
         try (board) {
-            if (dumpDtb != null) {
-                writeDtb(board.deviceTree());
+            if (dtbFile != null) {
+                writeDtb(dtbFile, board.deviceTree());
                 return 0;
             }
             if (traceTraps != null) board.traceTraps(traceTraps, System.err);
@@ -121,24 +187,77 @@ final class RunCommand implements Callable<Integer> {
                 System.err.println("jvisor: gdbstub listening on " + gdbAddress.getAddress().getHostAddress() + ":" + stub.port());
             }
             if (startStopped) board.requestPause();
-            boolean withMonitor = monitorOption == null || monitorOption.equals("stdio");
-            MonitorConsole[] monitorConsole = new MonitorConsole[1];
-            Runnable toggle = () -> {
-                if (monitorConsole[0] != null) monitorConsole[0].toggle();
-            };
-            try (HostConsole input = HostConsole.forStdin(board.consoleInput(), () -> board.stop(0), toggle)) {
-                if (withMonitor) {
-                    monitorConsole[0] = new MonitorConsole(monitor, System.out, input.isTerminal());
-                    monitorConsole[0].attach(input, board.consoleInput());
-                    if (monitorOption != null) monitorConsole[0].enter();
+            try {
+                if (!stdio.readsTerminal()) return board.run();
+                try (HostConsole input = hostConsole(stdio, board, monitor)) {
+                    input.start();
+                    return board.run();
                 }
-                input.start();
-                return board.run();
             } finally {
                 if (stub != null) stub.close();
             }
         }
     }
+
+    /**
+     * The terminal as {@code stdio} says: the guest's alone (-serial stdio), or shared by the guest's
+     * serial port (if connected) and the monitor (if on), with QEMU's Ctrl-A escapes.
+     */
+    private static HostConsole hostConsole(Stdio stdio, VirtBoard board, Monitor monitor) {
+        if (stdio.serial() == Stdio.Serial.STDIO) return HostConsole.forStdinAlone(board.consoleInput());
+        ConsoleInput guest = stdio.serial() == Stdio.Serial.NONE ? (bytes, offset, length) -> { } : board.consoleInput();
+        MonitorConsole[] monitorConsole = new MonitorConsole[1];
+        Runnable toggle = () -> {
+            if (monitorConsole[0] != null) monitorConsole[0].toggle();
+        };
+        HostConsole input = HostConsole.forStdin(guest, () -> board.stop(0), toggle);
+        if (stdio.monitor()) {
+            monitorConsole[0] = new MonitorConsole(monitor, System.out, input.isTerminal());
+            monitorConsole[0].attach(input, guest);
+            if (stdio.startInMonitor()) monitorConsole[0].enter();
+        }
+        return input;
+    }
+
+    /** What a {@code help} (or {@code ?}) value of -cpu, -device, -M or -accel asks to print; null if none does. */
+    private String helpAsked() {
+        if (CpuOption.isHelp(cpu)) return CpuOption.HELP;
+        if (devices.contains("help") || devices.contains("?")) return VirtioOptions.HELP;
+        String board = machine.split(",", 2)[0];
+        if (board.equals("help") || board.equals("?")) return MACHINE_HELP;
+        if (accels.contains("help") || accels.contains("?")) return ACCEL_HELP;
+        return null;
+    }
+
+    /**
+     * -accel (repeatable: QEMU tries each in turn, so {@code -accel kvm -accel tcg} ends on tcg) and the
+     * older {@code -M accel=kvm:tcg}: one of them must be tcg.
+     */
+    private static void checkAccelerators(String given, List<String> wanted) {
+        for (String a : wanted)
+            if (QemuStyle.parseKeyValues("-accel", a, "accel").get("accel").equals("tcg")) return;
+        throw new UserError(given + ": jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does (only tcg is accepted)");
+    }
+
+    private void checkAcceleratorDisplayAndNetwork() {
+        if (enableKvm) throw new UserError("-enable-kvm: jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does");
+        if (!accels.isEmpty()) checkAccelerators("-accel " + String.join(" -accel ", accels), accels);
+        if (display != null && !display.equals("none")) throw new UserError("-display " + display + ": jvisor has no display (only -display none)");
+        for (String nic : nics)
+            if (!nic.equals("none")) throw new UserError("-nic " + nic + ": jvisor has no network device yet (only -nic none)");
+        for (String net : nets)
+            if (!net.equals("none")) throw new UserError("-net " + net + ": jvisor has no network device yet (only -net none)");
+    }
+
+    /** The file -M virt,dumpdtb=FILE or --dump-dtb names, or null. */
+    private Path dtbFile() {
+        String fromMachine = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES).get("dumpdtb");
+        if (fromMachine != null && dumpDtb != null) throw new UserError("-M dumpdtb= and --dump-dtb: give one of them");
+        if (fromMachine != null && fromMachine.isEmpty()) throw new UserError("-M " + machine + ": dumpdtb needs a file name");
+        return fromMachine != null ? Path.of(fromMachine) : dumpDtb;
+    }
+
+    private static final String[] MACHINE_PROPERTIES = {"gic-version", "hide-seek", "dumpdtb", "accel"};
 
     /** -s and -gdb tcp:[HOST]:PORT (QEMU's syntax); null without either. */
     InetSocketAddress gdbAddress() {
@@ -161,15 +280,21 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void writeDtb(byte[] dtb) {
+    private static void writeDtb(Path file, byte[] dtb) {
         try {
-            Files.write(dumpDtb, dtb);
+            Files.write(file, dtb);
         } catch (IOException e) {
-            throw new UserError("--dump-dtb: cannot write '" + dumpDtb + "': " + e.getMessage());
+            throw new UserError("cannot write the device tree blob to '" + file + "': " + e.getMessage());
         }
     }
 
     BoardConfig config() {
+        checkAcceleratorDisplayAndNetwork();
+        Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
+        if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
+        if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));
+        VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults);
+        Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, Instant.now(), ZoneId.systemDefault());
         if (kernel == null) {
             if (initrd != null) throw new UserError("-initrd without -kernel: give both, or neither for the default guest");
             GuestImage guest = ExperimentCommand.obtainDefaultGuest();
@@ -182,8 +307,6 @@ final class RunCommand implements Callable<Integer> {
         if (ram > BoardConfig.MAX_RAM) throw new UserError("-m " + memory + ": at most " + (BoardConfig.MAX_RAM >> 30) + " GiB of RAM");
         if ((ram & 0xfff) != 0) throw new UserError("-m " + memory + ": not a whole number of 4 KiB pages");
 
-        Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", "gic-version", "hide-seek");
-        if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         int gic = switch (m.getOrDefault("gic-version", "2")) {
             case "2" -> 2;
             case "3" -> 3;
@@ -201,27 +324,13 @@ final class RunCommand implements Callable<Integer> {
         int max = gic == 2 ? 8 : BoardConfig.MAX_CPUS;
         if (cpus < 1 || cpus > max) throw new UserError("-smp " + smp + ": 1 to " + max + " vCPUs" + (gic == 2 ? " with a GICv2" : ""));
 
-        List<BoardConfig.Drive> disks = new ArrayList<>();
-        for (String d : drives) disks.add(drive(d));
-
         boolean instructions = switch (clock) {
             case "host" -> false;
             case "instructions" -> true;
             default -> throw new UserError("--clock: '" + clock + "' (expected host or instructions)");
         };
         if (traceTraps != null && traceTraps <= 0) throw new UserError("--trace-traps: the period must be positive");
-        return new BoardConfig(ram, cpus, gic, hideSeek, disks, kernel, initrd, append == null ? "" : append, instructions);
-    }
-
-    private static BoardConfig.Drive drive(String spec) {
-        Map<String, String> p = QemuStyle.parseKeyValues("-drive", spec, null, "file", "format", "if", "readonly");
-        String file = p.get("file");
-        if (file == null || file.isEmpty()) throw new UserError("-drive " + spec + ": file= is required");
-        if (!p.getOrDefault("format", "raw").equals("raw")) throw new UserError("-drive " + spec + ": only format=raw is supported");
-        if (!p.getOrDefault("if", "virtio").equals("virtio")) throw new UserError("-drive " + spec + ": only if=virtio is supported");
-        boolean ro = QemuStyle.parseSwitch("-drive", "readonly", p.getOrDefault("readonly", "off"));
-        Path path = Path.of(file);
-        if (!Files.isRegularFile(path)) throw new UserError("-drive: disk image '" + file + "' not found");
-        return new BoardConfig.Drive(path, ro);
+        return new BoardConfig(ram, cpus, gic, hideSeek, virtio.drives(), kernel, initrd, append == null ? "" : append, instructions,
+                virtio.rng(), virtio.console(), rtcOffset);
     }
 }

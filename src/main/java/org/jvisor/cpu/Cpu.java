@@ -60,6 +60,8 @@ public final class Cpu {
 
     /** When set, exceptions to EL2 end the run loop instead of vectoring through VBAR_EL2. */
     public boolean hostOwnsEl2 = true;
+    /** Watches the exceptions the guest takes for a loop that makes no progress ({@link ExitReason#EXCEPTION_LOOP}). */
+    private final ExceptionLoopWatch loopWatch = new ExceptionLoopWatch();
 
     /** Instructions retired since reset. */
     public long instret;
@@ -148,6 +150,7 @@ public final class Cpu {
         spIdx = 1;
         pc = 0;
         mmu.reset();
+        loopWatch.reset();
         eventRegister = false;
         tlbFlush();
         SysRegTable.reset(this);
@@ -261,9 +264,10 @@ public final class Cpu {
     boolean serrorLine() { return serrorLine; }
 
     /**
-     * Runs until an exit: an exception to a host-owned EL2, WFI with nothing to do, a kick, or at most
-     * {@code maxInstructions} steps, a step being a retired instruction or a taken exception (so that a
-     * guest stuck in a loop of faults still returns {@link ExitReason#BUDGET}).
+     * Runs until an exit: an exception to a host-owned EL2, WFI with nothing to do, a kick, an exception
+     * loop ({@link ExitReason#EXCEPTION_LOOP}), or at most {@code maxInstructions} steps, a step being a
+     * retired instruction or a taken exception (so that a guest stuck in a loop of faults returns
+     * {@link ExitReason#BUDGET} before the loop is recognised if the budget is smaller).
      */
     public ExitReason run(long maxInstructions) {
         running = true;
@@ -279,7 +283,11 @@ public final class Cpu {
     private ExitReason runLoop(long maxInstructions) {
         final long start = instret;
         long taken = 0;
+        // A loop completed by an exception the host injected (outside run) ends this run before it
+        // executes anything; any other exit asked for outside run is stale.
+        ExitReason pending = exit;
         exit = null;
+        if (pending == ExitReason.EXCEPTION_LOOP) return pending;
         while (true) {
             if (stopRequested) {
                 stopRequested = false;
@@ -720,6 +728,8 @@ public final class Cpu {
         if (pmu.active) pmu.accrue(); // the event filters depend on the EL
         long spsr = pstateToSpsr();
         int offset = vectOffset + (target > el ? 0x400 : spsel == 1 ? 0x200 : 0);
+        long vector = (sr.vbar[target] & ~0x7ffL) + offset;
+        boolean loop = (target < 2 || !hostOwnsEl2) && loopWatch.taken(this, target, preferredReturn, esr, vector, offset, spsr);
         if (esr >= 0) sr.esr[target] = esr;
         sr.spsr[target] = spsr;
         sr.elr[target] = preferredReturn;
@@ -731,13 +741,20 @@ public final class Cpu {
         debugActive = dbg.armed || hostDebug.armed;
         if (target == 1 && features.pan && (sr.sctlr[1] & SystemRegisters.SCTLR_SPAN) == 0) pan = true;
         updateMmuIdx();
-        pc = (sr.vbar[target] & ~0x7ffL) + offset;
+        pc = vector;
         lastVectorOffset = offset;
         exclusiveValid = false;
         breakLoop = true;
         if (target == 2 && hostOwnsEl2) exit = ExitReason.EL2_TRAP;
+        else if (loop) exit = ExitReason.EXCEPTION_LOOP;
         return ExceptionTaken.INSTANCE;
     }
+
+    /**
+     * The exception loop that ended the last run with {@link ExitReason#EXCEPTION_LOOP} (see
+     * {@link ExceptionLoopWatch}); null if there was none since reset.
+     */
+    public ExceptionLoopWatch.ExceptionLoop exceptionLoop() { return loopWatch.found(); }
 
     /** A synchronous exception with the given class and ISS, taken to {@code target}, returning to the current instruction. */
     public ExceptionTaken syncException(int target, int ec, int iss) {
@@ -903,6 +920,7 @@ public final class Cpu {
      */
     public void exceptionReturn() {
         if (pmu.active) pmu.accrue(); // the event filters depend on the EL
+        if (el < 2 || !hostOwnsEl2) loopWatch.exceptionReturned(); // the guest's ERET, not the host resuming it
         long spsr = sr.spsr[el];
         long target = sr.elr[el];
         boolean illegal = illegalExceptionReturn(spsr);

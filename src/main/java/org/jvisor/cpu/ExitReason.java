@@ -11,5 +11,10 @@ public enum ExitReason {
     /** WFI/WFE with nothing pending and no trap: the caller should sleep until an interrupt arrives. */
     WAIT_FOR_INTERRUPT,
     /** A debug event with external debug (halting) enabled, for the GDB stub. */
-    DEBUG_HALT
+    DEBUG_HALT,
+    /**
+     * The guest takes the same exception over and over without progress ({@link ExceptionLoopWatch}):
+     * {@link Cpu#exceptionLoop()} says which. Running again lets it go on.
+     */
+    EXCEPTION_LOOP
 }

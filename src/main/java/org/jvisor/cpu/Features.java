@@ -19,6 +19,19 @@ public final class Features {
         return f;
     }
 
+    /** The optional features switched on, by their Arm ARM names (FEAT_x), for people to read. */
+    public java.util.List<String> names() {
+        java.util.List<String> n = new java.util.ArrayList<>();
+        if (crc32) n.add("FEAT_CRC32");
+        if (aes) n.add("FEAT_AES");
+        if (pmull) n.add("FEAT_PMULL");
+        if (sha1) n.add("FEAT_SHA1");
+        if (sha2) n.add("FEAT_SHA256");
+        if (lse) n.add("FEAT_LSE");
+        if (pan) n.add("FEAT_PAN");
+        return n;
+    }
+
     /** ID_AA64ISAR0_EL1 as derived from the flags. */
     public long idAa64Isar0() {
         long v = 0;

@@ -10,7 +10,7 @@ import static org.jvisor.cpu.SystemRegisters.SCTLR_M;
 import static org.jvisor.cpu.SystemRegisters.SCTLR_WXN;
 
 /**
- * VMSAv8-64 address translation (AArch64.TranslateAddress): stage 1 of the EL1&0 and EL2 (non-VHE)
+ * VMSAv8-64 address translation (AArch64.TranslateAddress): stage 1 of the EL1&amp;0 and EL2 (non-VHE)
  * regimes and stage 2 under HCR_EL2.VM, with 4K, 16K and 64K granules, and the architectural TLB
  * ({@link ArchTlb}) that TLBI maintains. {@link #translate} returns the physical address or
  * {@link #FAULT}, leaving the fault's status code, stage and IPA in fields for the caller to report.
@@ -645,7 +645,7 @@ public final class Mmu {
     }
 
     /**
-     * The stage 1 translation of {@code va} in the regime of exception level {@code el} (0 or 1: EL1&0,
+     * The stage 1 translation of {@code va} in the regime of exception level {@code el} (0 or 1: EL1&amp;0,
      * 2: EL2) as the tables in memory give it now, for debuggers and monitors: the output address (an
      * IPA when stage 2 is on, else a PA), or {@link #FAULT} when it does not translate. No permission
      * check, and no side effect: neither TLB nor any fault or walk state of the processor changes, and

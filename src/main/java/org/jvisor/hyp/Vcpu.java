@@ -159,6 +159,10 @@ public final class Vcpu {
                     yield null;
                 }
                 case DEBUG_HALT -> new VcpuExit.Debug(-1, cpu.pc);
+                case EXCEPTION_LOOP -> {
+                    var l = cpu.exceptionLoop();
+                    yield new VcpuExit.ExceptionLoop(l.el(), l.preferredReturn(), l.ec(), l.vector(), l.vectorOffset(), l.repeats());
+                }
                 case STOPPED, BUDGET -> null;
             };
             if (e != null) {

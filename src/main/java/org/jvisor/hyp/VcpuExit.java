@@ -39,6 +39,17 @@ public sealed interface VcpuExit {
         public String toString() { return "InternalError: " + reason + "\n" + registers; }
     }
 
+    /**
+     * The guest makes no progress: it took the same exception {@code repeats} times in a row, from
+     * {@code pc} to {@code vector} at EL{@code el}, with nothing but a vector entry's instructions and no
+     * exception return in between (see {@link org.jvisor.cpu.ExceptionLoopWatch}): a kernel that is not
+     * one, or one that broke its vectors. {@code ec} is ESR_ELx.EC, or -1 for an interrupt;
+     * {@code vectorOffset} (0x200: synchronous, current EL with SP_ELx) tells which. KVM cannot see this
+     * (the hardware loops on its own); a VMM usually ends the run. Running the vCPU again lets the loop go
+     * on, and it is reported again.
+     */
+    record ExceptionLoop(int el, long pc, int ec, long vector, int vectorOffset, int repeats) implements VcpuExit {}
+
     /** {@link Vcpu#kick()} was called (from any thread), like a signal ending KVM_RUN with EINTR. */
     record Interrupted() implements VcpuExit {}
 }

@@ -58,8 +58,13 @@ public final class Vgic {
     final int[] enabled, latch, level, active, group, edge;
     /** Priorities: private INTIDs at cpu * 32 + intid, SPIs at ncpu * 32 + intid - 32. */
     final byte[] priority;
-    /** GICv2 ITARGETSR of each SPI (CPU interface bits). */
+    /** GICv2 ITARGETSR of each SPI (CPU interface bits); unused by a uniprocessor GICv2. */
     final byte[] targets;
+    /**
+     * A GICv2 with one CPU interface: "all interrupts target the one processor, and the GICD_ITARGETSRs are
+     * RAZ/WI" (IHI 0048B 4.3.12), as QEMU's. Linux writes ITARGETSR anyway; bare-metal programs need not.
+     */
+    final boolean uniprocessorV2;
     /** GICv3 GICD_IROUTER of each SPI, and the CPU index it selects (-1: none). */
     final long[] route;
     final int[] routeCpu;
@@ -79,6 +84,7 @@ public final class Vgic {
         irqs = version == 2 ? IRQS_V2 : IRQS_V3;
         spis = irqs - 32;
         vcpus = list.toArray(new Vcpu[0]);
+        uniprocessorV2 = version == 2 && vcpus.length == 1;
         int n = vcpus.length, slots = n + spis / 32;
         enabled = new int[slots];
         latch = new int[slots];
@@ -265,7 +271,7 @@ public final class Vgic {
     /** Whether SPI {@code intid} is delivered to CPU {@code c}. */
     boolean targets(int c, int intid) {
         int i = intid - 32;
-        if (version == 2) return (targets[i] & (1 << c)) != 0;
+        if (version == 2) return uniprocessorV2 || (targets[i] & (1 << c)) != 0;
         return routeCpu[i] == c;
     }
 

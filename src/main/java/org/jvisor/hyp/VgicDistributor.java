@@ -205,6 +205,7 @@ final class VgicDistributor {
         if (o >= 0x400 && o < 0x800) {
             writePriority(c, o - 0x400, size, v);
         } else if (o >= 0x800 && o < 0xc00) {
+            if (gic.uniprocessorV2) return;
             int cpuMask = (1 << gic.cpuCount()) - 1;
             for (int i = 0; i < size; i++) {
                 int intid = o - 0x800 + i;
@@ -229,8 +230,12 @@ final class VgicDistributor {
         }
     }
 
-    /** GICD_ITARGETSR byte for INTID {@code intid}: SGIs and PPIs read the accessing CPU's own bit. */
+    /**
+     * GICD_ITARGETSR byte for INTID {@code intid}: SGIs and PPIs read the accessing CPU's own bit; all read 0
+     * on a uniprocessor GIC (ITARGETSR0-7 too: 4.3.12 makes every ITARGETSR RAZ/WI there, and QEMU agrees).
+     */
     private int readTargetByte(int c, int intid) {
+        if (gic.uniprocessorV2) return 0;
         if (intid < 32) return 1 << c;
         return intid < gic.irqs ? gic.targets[intid - 32] & 0xff : 0;
     }

@@ -1,12 +1,13 @@
 package org.jvisor.vmm;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * What the user asked the virt board to be: memory, processors, interrupt controller, disks, what to boot.
  *
- * @param ramSize guest RAM in bytes, mapped from {@link VirtMemoryMap#RAM_BASE}
+ * @param ramSize guest RAM in bytes, mapped from {@link BoardDescription#VIRT_RAM_BASE}
  * @param cpus vCPUs; the first starts the kernel, the others wait for PSCI CPU_ON
  * @param gicVersion 2 or 3
  * @param hideSeek whether the hide/seek device is on the board
@@ -15,9 +16,14 @@ import java.util.List;
  * @param initrd the initial ramdisk, or null
  * @param bootargs the kernel command line ({@code /chosen/bootargs})
  * @param instructionClock derive the system counter from retired instructions (repeatable runs) instead of the host clock
+ * @param virtioRng whether the board has a virtio entropy device (QEMU's virtio-rng-device)
+ * @param virtioConsole whether the board has a virtio console, /dev/hvc0 (QEMU's virtio-serial-device with a virtconsole)
+ * @param rtcOffset what the PL031 adds to the host's UTC time: zero, the host zone's offset for QEMU's
+ *                  {@code -rtc base=localtime}, or the distance to a given start date
  */
 public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
-                          Path kernel, Path initrd, String bootargs, boolean instructionClock) {
+                          Path kernel, Path initrd, String bootargs, boolean instructionClock,
+                          boolean virtioRng, boolean virtioConsole, Duration rtcOffset) {
     /** A raw disk image behind a virtio-blk transport. */
     public record Drive(Path file, boolean readOnly) {}
 
@@ -29,5 +35,12 @@ public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSe
     public BoardConfig {
         drives = List.copyOf(drives);
         if (bootargs == null) bootargs = "";
+        if (rtcOffset == null) rtcOffset = Duration.ZERO;
+    }
+
+    /** jvisor's usual board: with the virtio entropy device and console, the RTC on UTC. */
+    public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
+                       Path kernel, Path initrd, String bootargs, boolean instructionClock) {
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO);
     }
 }

@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * SIGTERM); only SIGKILL escapes, as it does for QEMU. QEMU's escapes after Ctrl-A are interpreted:
  * x quits, c switches to the monitor, h or ? prints help, b sends a break, Ctrl-A sends one Ctrl-A, and
  * any other key is dropped with the escape. Raw mode is set with {@code stty} on the JVM's own stdin
- * (which needs no native access and works on Linux and macOS).
+ * (which needs no native access and works on Linux and macOS). {@link #forStdinAlone} is QEMU's plain
+ * {@code -serial stdio} instead: no escapes, and Ctrl-C still interrupts (ends) the process.
  *
  * <p><b>When stdin is not a terminal</b> (a pipe, a file, /dev/null in CI) it is data, not a person: its
  * bytes reach the guest unchanged, 0x01 included, and no escape is interpreted (a script ends the VM
@@ -79,8 +80,19 @@ public final class HostConsole implements AutoCloseable {
      * the console's reader thread. Help goes to stdout. Call {@link #start}.
      */
     public static HostConsole forStdin(ConsoleInput guest, Runnable quit, Runnable monitor) {
-        RawMode tty = Stty.forStdin();
+        RawMode tty = Stty.forStdin(false);
         return new HostConsole(System.in, System.out, tty, tty != null, guest, quit, monitor);
+    }
+
+    /**
+     * The JVM's stdin feeding {@code guest} and nothing else, as QEMU's {@code -serial stdio} without the
+     * monitor: every byte reaches the guest (Ctrl-A too), and on a terminal in raw mode Ctrl-C still sends
+     * SIGINT, which ends the JVM (its shutdown hook restores the terminal). Ctrl-\ is switched off so that
+     * it does not make the JVM print its threads. Call {@link #start}.
+     */
+    public static HostConsole forStdinAlone(ConsoleInput guest) {
+        RawMode tty = Stty.forStdin(true);
+        return new HostConsole(System.in, System.out, tty, false, guest, () -> { }, () -> { });
     }
 
     /**
@@ -334,19 +346,29 @@ public final class HostConsole implements AutoCloseable {
     static final class Stty implements RawMode {
         static final List<String> RAW = List.of("-icanon", "-echo", "-echonl", "-iexten", "-isig", "-ignbrk", "-brkint",
                 "-parmrk", "-istrip", "-inlcr", "-igncr", "-icrnl", "-ixon", "-parenb", "cs8", "min", "1", "time", "0");
+        /** RAW, but Ctrl-C still interrupts (QEMU's stdio with signal=on); no quit character. */
+        static final List<String> RAW_WITH_INTERRUPT = java.util.stream.Stream.concat(
+                RAW.stream().filter(a -> !a.equals("-isig")), java.util.stream.Stream.of("isig", "quit", "undef")).toList();
         private final String saved;
+        private final List<String> raw;
 
-        private Stty(String saved) { this.saved = saved; }
+        private Stty(String saved, List<String> raw) {
+            this.saved = saved;
+            this.raw = raw;
+        }
 
-        /** The terminal on stdin with its current settings saved, or null if stdin is not a terminal. */
-        static Stty forStdin() {
+        /**
+         * The terminal on stdin with its current settings saved, or null if stdin is not a terminal;
+         * {@code interrupt}: Ctrl-C keeps sending SIGINT in raw mode.
+         */
+        static Stty forStdin(boolean interrupt) {
             String g = stty(List.of("-g"));
-            return g == null || g.isBlank() ? null : new Stty(g.strip());
+            return g == null || g.isBlank() ? null : new Stty(g.strip(), interrupt ? RAW_WITH_INTERRUPT : RAW);
         }
 
         @Override
         public void enter() throws IOException {
-            if (stty(RAW) == null) throw new IOException("stty could not set raw mode on stdin");
+            if (stty(raw) == null) throw new IOException("stty could not set raw mode on stdin");
         }
 
         @Override

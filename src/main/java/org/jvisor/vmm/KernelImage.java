@@ -6,6 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,8 +19,9 @@ import java.util.zip.GZIPInputStream;
  * A kernel file, recognised as QEMU's {@code -kernel} recognises it on AArch64 ({@code hw/arm/boot.c}):
  * an ELF file is loaded by its segments; a gzip file is decompressed first; then a file with the arm64
  * Image magic at 0x38 is an {@link Arm64Image}, anything else a {@link RawBinary}. Files that are plainly
- * other kernels (x86 bzImage, 32-bit Arm zImage, U-Boot uImage, EFI zboot) are refused by name rather
- * than run as raw code.
+ * other kernels (x86 bzImage, 32-bit Arm zImage, U-Boot uImage, EFI zboot) or no code at all (a cpio
+ * archive, a text file) are refused by name rather than run as raw code, and so is an Image whose file
+ * ends before its EFI header says it does ({@code EfiStubHeader}): run, either would loop at a vector.
  */
 public sealed interface KernelImage permits KernelImage.Arm64Image, KernelImage.RawBinary, KernelImage.Elf {
     /** The file name as the user gave it, for messages. */
@@ -77,11 +82,40 @@ public sealed interface KernelImage permits KernelImage.Arm64Image, KernelImage.
             throw new BootException("not an arm64 kernel: " + q + " is an x86 bzImage");
         if (data.length >= 0x28 && le.getInt(0x24) == 0x016f2818)
             throw new BootException("not an arm64 kernel: " + q + " is a 32-bit Arm zImage");
+        if (isText(data))
+            throw new BootException("not an arm64 kernel: " + q + " is a text file (printable UTF-8 with line breaks), not code");
         return new RawBinary(name, data);
+    }
+
+    /**
+     * Whether a file is plainly text rather than code: its first 4 KiB (or all of it, if shorter) are valid UTF-8 (a sequence cut at the probe's end aside) of printable characters, tabs, form feeds
+     * and line breaks only, with at least one line feed. Code never looks like that: A64 words are full
+     * of bytes that are control characters or not UTF-8 ({@code b .} is 00 00 00 14, {@code ret} c0 03 5f
+     * d6, any zero padding is NUL), so only code crafted to be printable could pass, and 4 KiB of it is
+     * no kernel either. Run as code, text is UNDEFINED at once and the guest loops at its vector.
+     */
+    private static boolean isText(byte[] data) {
+        int n = Math.min(data.length, 4096);
+        CharBuffer chars = CharBuffer.allocate(n);
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        if (decoder.decode(ByteBuffer.wrap(data, 0, n), chars, n == data.length).isError()) return false;
+        boolean lineFeed = false;
+        for (int i = 0; i < chars.position(); i++) {
+            char c = chars.get(i);
+            if (c == '\n') lineFeed = true;
+            else if (c == '\t' || c == '\r' || c == '\f') continue;
+            else if (Character.isISOControl(c)) return false;
+        }
+        return lineFeed;
     }
 
     private static KernelImage parseImage(String name, ByteBuffer le, byte[] data) throws BootException {
         String q = "kernel image '" + name + "'";
+        long required = EfiStubHeader.requiredLength(le);
+        if (required > data.length)
+            throw new BootException(q + " is truncated: its EFI (PE/COFF) header says the file holds at least " + required + " bytes ("
+                    + LinuxLoader.size(required) + "), it has " + data.length + " (" + LinuxLoader.size(data.length) + ")");
         long textOffset = le.getLong(8), imageSize = le.getLong(16), flags = le.getLong(24);
         if (imageSize == 0) return new Arm64Image(name, data, 0x80000, 0, 0);
         if ((flags & Arm64Image.FLAG_BE) != 0) throw new BootException(q + " is a big-endian Image; jvisor boots little-endian kernels");

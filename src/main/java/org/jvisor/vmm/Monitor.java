@@ -3,6 +3,7 @@ package org.jvisor.vmm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Mmu;
 import org.jvisor.hyp.GuestStage2;
@@ -20,7 +21,8 @@ import org.jvisor.hyp.Vm;
  * (qRcmd) all end in {@link #execute}. Command names and output shapes are QEMU's where QEMU has the
  * command ({@code info registers}, {@code x}, {@code xp}, {@code cpu}, {@code stop}, {@code cont},
  * {@code quit}, {@code info status}, {@code info cpus}); {@code info traps} is kvm_stat's view per vCPU and
- * {@code info stage2} shows a stage-2 descriptor field by field.
+ * {@code info stage2} shows a stage-2 descriptor field by field. For scripts piped into {@code -monitor stdio},
+ * {@code wait-for TEXT [SECONDS]} waits for the guest's console output as expect does, and {@code sleep MS}.
  *
  * <p>Whatever reads a vCPU's registers (registers, a guest-virtual address, {@code info cpus}) first parks
  * every vCPU outside the guest for the moment of the look ({@link VirtBoard#hold}), as QEMU synchronizes
@@ -43,7 +45,9 @@ public final class Monitor {
             info status  -- show the current VM status (running|paused)
             info traps  -- show the trap counters per vCPU and per exception class (as kvm_stat)
             quit|q  -- quit the emulator
+            sleep ms -- wait ms milliseconds before the next command (for scripts)
             stop|s  -- stop emulation
+            wait-for text [seconds] -- wait until the guest's console prints text (a word, or "in quotes" with \\" and \\\\), at most seconds (default 60)
             x /fmt addr -- virtual memory dump starting at 'addr' (through the default CPU's stage 1)
             xp /fmt addr -- physical memory dump starting at 'addr'
             """;
@@ -117,7 +121,53 @@ public final class Monitor {
                 board.stop(0);
                 yield "";
             }
+            case "sleep" -> {
+                if (!args.matches("[0-9]{1,9}")) throw new CommandError("sleep: a whole number of milliseconds is expected", "sleep");
+                Thread.sleep(Long.parseLong(args));
+                yield "";
+            }
+            case "wait-for" -> waitFor(args);
             default -> throw new CommandError("unknown command: '" + name + "'", null);
+        };
+    }
+
+    /** The longest a wait-for waits when the script does not say. */
+    static final long WAIT_FOR_DEFAULT_SECONDS = 60;
+
+    /**
+     * {@code wait-for TEXT [SECONDS]}: as expect's {@code expect}, TEXT is looked for in what the guest printed
+     * since the previous wait-for matched (or since the board started), so it is found even if it came before
+     * the command; see {@link ConsoleWatch}. Quiet when found; one line when not.
+     */
+    private String waitFor(String args) throws CommandError, InterruptedException {
+        String text, rest;
+        if (args.startsWith("\"")) {
+            StringBuilder t = new StringBuilder();
+            int i = 1;
+            while (i < args.length() && args.charAt(i) != '"') {
+                char c = args.charAt(i++);
+                if (c == '\\' && i < args.length() && (args.charAt(i) == '"' || args.charAt(i) == '\\')) c = args.charAt(i++);
+                t.append(c);
+            }
+            if (i == args.length()) throw new CommandError("wait-for: the text's closing quote is missing", "wait-for");
+            text = t.toString();
+            rest = args.substring(i + 1);
+        } else {
+            String[] w = args.split("\\s+", 2);
+            text = w[0];
+            rest = w.length > 1 ? w[1] : "";
+        }
+        if (text.isEmpty()) throw new CommandError("wait-for: the text to wait for is expected", "wait-for");
+        rest = rest.strip();
+        long seconds = WAIT_FOR_DEFAULT_SECONDS;
+        if (!rest.isEmpty()) {
+            if (!rest.matches("[0-9]{1,9}")) throw new CommandError("wait-for: invalid timeout: '" + rest + "' (whole seconds)", "wait-for");
+            seconds = Long.parseLong(rest);
+        }
+        return switch (board.consoleWatch().await(text, TimeUnit.SECONDS.toNanos(seconds))) {
+            case FOUND -> "";
+            case TIMED_OUT -> "wait-for: \"" + text + "\" did not appear within " + seconds + " s\n";
+            case ENDED -> "wait-for: the guest stopped before \"" + text + "\" appeared\n";
         };
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.jvisor.hyp.TrapStats;
 import org.jvisor.hyp.Vcpu;
@@ -23,9 +24,9 @@ import org.jvisor.hyp.Vcpu;
  * sampler thread also reads every vCPU's counters each {@code periodMillis} for the trace. The guest
  * powers itself off after the last program; a host-side deadline per program stops the board otherwise.
  *
- * <pre>
+ * <pre>{@code
  *   TrapExperiment.Report r = new TrapExperiment(image, 512L << 20, 1, List.of("mem,64", "io,1000")).run(System.out);
- * </pre>
+ * }</pre>
  */
 public final class TrapExperiment {
     /** The programs and arguments run when none are given: bomb last, as it leaves the guest's memory scattered. */
@@ -70,7 +71,30 @@ public final class TrapExperiment {
      * board's exit status, and whether a deadline stopped the guest.
      */
     public record Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut,
-                         long guestRamBytes) {}
+                         long guestRamBytes) {
+        /** The trace's columns, the first line of {@link #csv()}. */
+        public static final String CSV_HEADER = "seconds,vcpu,cpu_traps,mem_traps,io_traps,event";
+
+        /**
+         * The trace as CSV: {@link #CSV_HEADER}, then one row per sample, lines ending in LF; a field with a
+         * comma, a double quote or a line break (an event such as {@code start mem,64}) is quoted as RFC 4180
+         * says, so every row has the header's six fields for any CSV reader.
+         */
+        public String csv() {
+            StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
+            for (Sample s : samples) {
+                b.append(String.format(Locale.ROOT, "%.3f,%d,%d,%d,%d,", s.seconds(), s.vcpu(), s.counters().cpu(),
+                        s.counters().mem(), s.counters().io())).append(csvField(s.event())).append('\n');
+            }
+            return b.toString();
+        }
+
+        /** RFC 4180 2.6-2.7: enclosed in double quotes when it holds one, a comma or a line break; inner quotes doubled. */
+        static String csvField(String f) {
+            if (f.indexOf(',') < 0 && f.indexOf('"') < 0 && f.indexOf('\n') < 0 && f.indexOf('\r') < 0) return f;
+            return '"' + f.replace("\"", "\"\"") + '"';
+        }
+    }
 
     private final GuestImage image;
     private final long ramSize;

@@ -222,8 +222,27 @@ final class VcpuThreads {
                 log.println(e.registers());
                 stop(INTERNAL_ERROR);
             }
+            case VcpuExit.ExceptionLoop l -> {
+                log.println("jvisor: " + describe(v, l));
+                stop(INTERNAL_ERROR);
+            }
             case VcpuExit.Interrupted i -> { }
         }
+    }
+
+    /**
+     * The one line that ends a run whose guest is stuck: "vCPU 0 is stuck in an exception loop: EC 0x21
+     * IABT_CUR at PC 0x200, vector 0x200 (VBAR_EL1 0x0 + 0x200), taken 10000 times in a row without progress".
+     */
+    static String describe(Vcpu v, VcpuExit.ExceptionLoop l) {
+        String what = l.ec() >= 0 ? String.format("EC 0x%02x %s", l.ec(), Monitor.ecName(l.ec()))
+                : switch (l.vectorOffset() & 0x180) {
+                    case 0x80 -> "IRQ";
+                    case 0x100 -> "FIQ";
+                    default -> "SError";
+                };
+        return String.format("vCPU %d is stuck in an exception loop: %s at PC 0x%x, vector 0x%x (VBAR_EL%d 0x%x + 0x%x), taken %d times in a row without progress",
+                v.id(), what, l.pc(), l.vector(), l.el(), l.vector() - l.vectorOffset(), l.vectorOffset(), l.repeats());
     }
 
     private void serveMmio(Vcpu v, VcpuExit.Mmio m) {

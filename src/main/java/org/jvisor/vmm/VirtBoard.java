@@ -3,6 +3,7 @@ package org.jvisor.vmm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import org.jvisor.cpu.GenericTimer;
@@ -41,12 +42,14 @@ public final class VirtBoard implements AutoCloseable {
     private final LinuxLoader.Boot boot;
     private final PrintStream log;
     private final VcpuThreads threads;
+    private final ConsoleWatch consoleWatch;
     private TrapTrace trace;
 
-    private VirtBoard(BoardConfig config, OutputStream console, PrintStream log, boolean restartOnReset)
+    private VirtBoard(BoardConfig config, OutputStream serial, OutputStream console, PrintStream log, boolean restartOnReset)
             throws BootException {
         this.config = config;
         this.log = log;
+        consoleWatch = new ConsoleWatch(console);
         ram = Ram.allocate(config.ramSize());
         vm = new Hypervisor().createVm();
         try {
@@ -57,9 +60,11 @@ public final class VirtBoard implements AutoCloseable {
             gic = Vgic.create(vm, config.gicVersion());
             BoardDescription d = BoardDescription.virt(config.ramSize(), config.cpus(), config.gicVersion()).withPmu(true);
 
-            uart = new Pl011(console, gic.spiLine(BoardDescription.VIRT_UART_SPI));
+            // The watch (the monitor's wait-for) sees what reaches the terminal: not a serial port connected to nothing.
+            uart = new Pl011(serial == console ? consoleWatch : serial, gic.spiLine(BoardDescription.VIRT_UART_SPI));
             mmio.add(BoardDescription.VIRT_UART, 0x1000, "pl011", uart);
-            rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI));
+            rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI),
+                    InstantSource.offset(InstantSource.system(), config.rtcOffset()));
             mmio.add(BoardDescription.VIRT_RTC, 0x1000, "pl031", rtc);
 
             GuestMemory memory = GuestMemory.of(vm);
@@ -73,9 +78,9 @@ public final class VirtBoard implements AutoCloseable {
                 disks.add(disk);
                 d = d.withVirtio(addVirtio(disk, memory));
             }
-            d = d.withVirtio(addVirtio(new VirtioRng(), memory));
+            if (config.virtioRng()) d = d.withVirtio(addVirtio(new VirtioRng(), memory));
             // A second console (/dev/hvc0) whose output joins the serial console's; input stays with the PL011.
-            d = d.withVirtio(addVirtio(new VirtioConsole(console), memory));
+            if (config.virtioConsole()) d = d.withVirtio(addVirtio(new VirtioConsole(consoleWatch), memory));
             if (config.hideSeek()) {
                 HideSeek.install(vm, log::println);
                 d = d.withHideSeek();
@@ -96,7 +101,17 @@ public final class VirtBoard implements AutoCloseable {
      */
     public static VirtBoard build(BoardConfig config, OutputStream console, PrintStream log, boolean restartOnReset)
             throws BootException {
-        return new VirtBoard(config, console, log, restartOnReset);
+        return new VirtBoard(config, console, console, log, restartOnReset);
+    }
+
+    /**
+     * As {@link #build(BoardConfig, OutputStream, PrintStream, boolean)}, with the PL011's output going to
+     * {@code serial} and the virtio console's to {@code console} (QEMU's -serial none: a serial port
+     * connected to nothing, {@link OutputStream#nullOutputStream()}).
+     */
+    public static VirtBoard build(BoardConfig config, OutputStream serial, OutputStream console, PrintStream log,
+            boolean restartOnReset) throws BootException {
+        return new VirtBoard(config, serial, console, log, restartOnReset);
     }
 
     private BoardDescription.Device addVirtio(VirtioDevice device, GuestMemory memory) {
@@ -143,6 +158,9 @@ public final class VirtBoard implements AutoCloseable {
     /** Where host input for the guest's console goes (the PL011). */
     public ConsoleInput consoleInput() { return uart; }
 
+    /** The guest's console output as the monitor's {@code wait-for} sees it. */
+    ConsoleWatch consoleWatch() { return consoleWatch; }
+
     /** Prints the trap counters every {@code periodMillis} to {@code out} while the board runs. */
     public void traceTraps(long periodMillis, PrintStream out) { trace = vm.startTrapTrace(periodMillis, out); }
 
@@ -154,6 +172,7 @@ public final class VirtBoard implements AutoCloseable {
         try {
             return threads.runUntilStopped();
         } finally {
+            consoleWatch.end();
             if (trace != null) trace.close();
         }
     }

@@ -169,4 +169,21 @@ class PsciPowerTest {
             assertNotNull(tr);
         }
     }
+
+    @Test
+    void trapTraceEndsWithTheFinalTotalsWhenTheRunIsShorterThanAPeriod() throws Exception {
+        // three stores to a device: three IO traps; the first fetch maps the page: one MEM trap; PSCI's HVC: one CPU trap
+        Guest g = new Guest("""
+                movz x1, #0x0900, lsl #16
+                str w0, [x1]
+                str w0, [x1]
+                str w0, [x1]
+                """ + OFF);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        TrapTrace tr = g.vm.startTrapTrace(60_000, new PrintStream(buf, true));
+        assertTrue(Guest.isShutdown(g.runServingReads(0)));
+        tr.close();
+        tr.close();
+        assertTrue(buf.toString().matches("\\[000\\] \\d+\\.\\d{6}: kvm_vm_hw2: CPU trap 1, MEM trap 1, IO trap 3\\R"), buf.toString());
+    }
 }

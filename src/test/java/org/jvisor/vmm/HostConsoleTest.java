@@ -253,6 +253,7 @@ class HostConsoleTest {
     /** Surefire's forked JVM reads its commands from a pipe on stdin, never a terminal. */
     @Test
     void sttyFindsNoTerminalOnAPipe() {
-        assertNull(HostConsole.Stty.forStdin());
+        assertNull(HostConsole.Stty.forStdin(false));
+        assertNull(HostConsole.Stty.forStdin(true));
     }
 }

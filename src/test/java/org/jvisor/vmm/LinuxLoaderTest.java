@@ -44,6 +44,34 @@ class LinuxLoaderTest {
         return b.array();
     }
 
+    /**
+     * An arm64 Image with the EFI stub's header, laid out as arch/arm64/kernel/efi-header.S writes it:
+     * booting.rst's header with code0 "MZ" and res5 (0x3c) the offset of "PE\0\0" (0x40); the COFF
+     * header (machine 0xaa64, 2 sections, a 160-byte optional header); the PE32+ optional header
+     * (SizeOfImage = image_size, SizeOfHeaders = .text's start, 6 data directories); then the section
+     * table: .text from {@code textStart} to {@code dataStart}, .data from {@code dataStart} to
+     * {@code edata}, raw data where it lies in memory. The file is {@code fileSize} bytes.
+     */
+    static byte[] efiImage(int textStart, int dataStart, int edata, long imageSize, int fileSize) {
+        ByteBuffer b = ByteBuffer.allocate(fileSize).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, 0xfa405a4d); // "MZ" + ccmp, as Debian's code0
+        b.putLong(8, 0).putLong(16, imageSize).putLong(24, DEBIAN_FLAGS);
+        b.putInt(0x38, 0x644d5241).putInt(0x3c, 0x40);
+        b.putInt(0x40, 0x00004550);
+        b.putShort(0x44, (short) 0xaa64).putShort(0x46, (short) 2).putShort(0x54, (short) 160).putShort(0x56, (short) 0x206);
+        int opt = 0x58;
+        b.putShort(opt, (short) 0x20b).putInt(opt + 4, dataStart - textStart).putInt(opt + 8, (int) imageSize - dataStart);
+        b.putInt(opt + 32, 0x10000).putInt(opt + 36, 0x200).putInt(opt + 56, (int) imageSize).putInt(opt + 60, textStart);
+        b.putShort(opt + 68, (short) 10).putInt(opt + 108, 6);
+        int sec = opt + 160;
+        b.put(sec, ".text".getBytes()).putInt(sec + 8, dataStart - textStart).putInt(sec + 12, textStart)
+                .putInt(sec + 16, dataStart - textStart).putInt(sec + 20, textStart);
+        b.put(sec + 40, ".data".getBytes()).putInt(sec + 48, (int) imageSize - dataStart).putInt(sec + 52, dataStart)
+                .putInt(sec + 56, edata - dataStart).putInt(sec + 60, dataStart);
+        for (int i = textStart; i < fileSize; i++) b.put(i, (byte) (i * 7));
+        return b.array();
+    }
+
     /** A little-endian ELF64 executable for {@code machine} with PT_LOAD segments {paddr, filesz, memsz}. */
     static byte[] elf(int machine, int type, long entry, long[]... segments) {
         int phoff = 64, n = segments.length;
@@ -244,6 +272,62 @@ class LinuxLoaderTest {
         System.arraycopy("MZ\0\0zimg".getBytes(), 0, zboot, 0, 8);
         assertEquals("kernel image 'vmlinuz' is an EFI zboot (compressed EFI) kernel; give jvisor the uncompressed arm64 Image",
                 error(() -> KernelImage.parse("vmlinuz", zboot, MiB)));
+    }
+
+    /**
+     * An Image whose file ends before its EFI header's sections do is refused, whatever image_size says
+     * (which counts the BSS, so it is larger than any complete file).
+     */
+    @Test
+    void truncatedEfiImagesAreRefused() throws Exception {
+        int text = 0x10000, data = 0x30000, edata = 0x3da00;
+        long imageSize = 0x50000;
+        KernelImage.Arm64Image whole = assertInstanceOf(KernelImage.Arm64Image.class,
+                KernelImage.parse("Image", efiImage(text, data, edata, imageSize, edata), MiB));
+        assertEquals(imageSize, whole.imageSize());
+        // sbsign appends a signature after .data: still the whole Image.
+        assertInstanceOf(KernelImage.Arm64Image.class, KernelImage.parse("Image", efiImage(text, data, edata, imageSize, edata + 0x800), MiB));
+        assertEquals("kernel image 'Image' is truncated: its EFI (PE/COFF) header says the file holds at least 252416 bytes (246.5 KiB), it has 252415 (246.5 KiB)",
+                error(() -> KernelImage.parse("Image", efiImage(text, data, edata, imageSize, edata - 1), MiB)));
+        assertEquals("kernel image 'Image' is truncated: its EFI (PE/COFF) header says the file holds at least 252416 bytes (246.5 KiB), it has 131072 (128 KiB)",
+                error(() -> KernelImage.parse("Image", efiImage(text, data, edata, imageSize, 0x20000), MiB)));
+        // Cut inside the headers: the section table is missing.
+        byte[] head = Arrays.copyOf(efiImage(text, data, edata, imageSize, edata), 0x100);
+        assertTrue(error(() -> KernelImage.parse("Image", head, MiB)).startsWith("kernel image 'Image' is truncated: "));
+        // The same cut, gzip'ed, is found after decompression.
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(efiImage(text, data, edata, imageSize, 0x20000));
+        }
+        assertTrue(error(() -> KernelImage.parse("Image.gz", gz.toByteArray(), MiB)).startsWith("kernel image 'Image.gz' is truncated: "));
+        // Without the EFI stub (res5 = 0) nothing in the file gives its length: a short file is accepted.
+        assertInstanceOf(KernelImage.Arm64Image.class, KernelImage.parse("Image", image(0, imageSize, DEBIAN_FLAGS, 4096), MiB));
+    }
+
+    /**
+     * A raw binary that is plainly text (the first 4 KiB, or the whole file, printable UTF-8 with a line
+     * feed) is refused; code, even with strings in it, and zeros are not.
+     */
+    @Test
+    void textIsNoKernel() throws Exception {
+        String refused = "not an arm64 kernel: 'notes' is a text file (printable UTF-8 with line breaks), not code";
+        assertEquals(refused, error(() -> KernelImage.parse("notes", "console=ttyAMA0\n".getBytes(), MiB)));
+        assertEquals(refused, error(() -> KernelImage.parse("notes", "Grüße,\r\n\tjvisor\f\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), MiB)));
+        // Long text, cut by the probe in the middle of a two-byte character.
+        byte[] longText = ("line\n" + "x".repeat(4090) + "é\n" + "more\n".repeat(1000)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(refused, error(() -> KernelImage.parse("notes", longText, MiB)));
+        // Not text: a NUL, a control character, Latin-1, no line feed at all.
+        assertInstanceOf(KernelImage.RawBinary.class, KernelImage.parse("k", "text\n\0".getBytes(), MiB));
+        assertInstanceOf(KernelImage.RawBinary.class, KernelImage.parse("k", "text\n\u001b[0m".getBytes(), MiB));
+        assertInstanceOf(KernelImage.RawBinary.class, KernelImage.parse("k", "Gr\u00fc\u00dfe\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), MiB));
+        assertInstanceOf(KernelImage.RawBinary.class, KernelImage.parse("k", "one line".getBytes(), MiB));
+        assertInstanceOf(KernelImage.RawBinary.class, KernelImage.parse("k", new byte[4096], MiB));
+        byte[] hello = org.jvisor.cpu.Asm.assemble("""
+                adr x1, msg
+                b .
+            msg: .asciz "hello\\n"
+                """, BASE + 0x80000);
+        assertInstanceOf(KernelImage.RawBinary.class, KernelImage.parse("hello.bin", hello, MiB));
     }
 
     @Test

@@ -293,4 +293,24 @@ class MonitorTest {
         assertEquals("stop|s  -- stop emulation\n", run("help stop"));
         assertTrue(run("help x").startsWith("x /fmt addr -- virtual memory dump"));
     }
+
+    @Test
+    void waitForFindsWhatTheGuestPrintedSinceTheLastMatchAndSleepWaits() {
+        // the guest printed "hello\n" long before these commands: a match looks at the output since the last one
+        assertEquals("", run("wait-for \"hel\" 5"));
+        assertEquals("", run("wait-for lo 5"), "what follows the previous match is still there");
+        assertEquals("wait-for: \"hello\" did not appear within 1 s\n", run("wait-for hello 1"), "consumed by the matches");
+        assertEquals("wait-for: \"say \"hi\" \\\\\" did not appear within 1 s\n", run("wait-for \"say \\\"hi\\\" \\\\\\\\\" 1"),
+                "a quoted text with escaped quotes and backslashes");
+        assertEquals("wait-for: the text to wait for is expected\nTry \"help wait-for\" for more information\n", run("wait-for"));
+        assertTrue(run("wait-for \"hel").startsWith("wait-for: the text's closing quote is missing\n"));
+        assertTrue(run("wait-for hel 1.5").startsWith("wait-for: invalid timeout: '1.5' (whole seconds)\n"));
+        assertTrue(run("sleep").startsWith("sleep: a whole number of milliseconds is expected\n"));
+        assertTrue(run("sleep -5").startsWith("sleep: a whole number of milliseconds is expected\n"));
+        long t0 = System.nanoTime();
+        assertEquals("", run("sleep 200"));
+        assertTrue(System.nanoTime() - t0 >= 200_000_000L);
+        assertTrue(run("help wait-for").startsWith("wait-for text [seconds] -- wait until the guest's console prints text"));
+        assertEquals("sleep ms -- wait ms milliseconds before the next command (for scripts)\n", run("help sleep"));
+    }
 }

@@ -26,7 +26,7 @@ import org.tukaani.xz.XZOutputStream;
  * directories first), with small stand-ins for a kernel: an Image header, a config and ELF modules carrying
  * a .modinfo section like the ones modpost writes.
  */
-final class TestDebs {
+public final class TestDebs {
     static final String RELEASE = "6.1.0-99-arm64";
     static final String KERNEL_PKG = "linux-image-" + RELEASE + "-unsigned";
     static final String KERNEL_VERSION = "6.1.999-1";
@@ -127,12 +127,12 @@ final class TestDebs {
         return out.toByteArray();
     }
 
-    static Path kernelDeb(Path dir) throws IOException {
+    public static Path kernelDeb(Path dir) throws IOException {
         return write(dir.resolve(KERNEL_PKG + "_" + KERNEL_VERSION + "_arm64.deb"),
                 deb(control(KERNEL_PKG, KERNEL_VERSION), kernelFiles(), ".xz"));
     }
 
-    static Path busyboxDeb(Path dir) throws IOException {
+    public static Path busyboxDeb(Path dir) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("bin/busybox", BUSYBOX);
         files.put("usr/share/doc/busybox-static/copyright", "GPL-2\n".getBytes(StandardCharsets.UTF_8));

@@ -38,6 +38,9 @@ class TrapExperimentTest {
         Map<String, TrapExperiment.Result> by = r.results().stream()
                 .collect(Collectors.toMap(TrapExperiment.Result::name, Function.identity()));
         assertEquals(programs.size(), by.size(), r.console());
+        // the trace, as traps.csv: "start mem,64" and the like stay one field for a CSV reader
+        assertTrue(r.samples().stream().anyMatch(s -> s.event().equals("start mem," + MEM_MIB)), "the trace marks mem's start");
+        TrapTraceCsvTest.assertReadsBackAs(r.samples(), r.csv());
 
         // mem: VirtBoard never turns on stage-2 blocks (Vm.setStage2Blocks), so the first guest access to each 4 KiB
         // page of RAM is one stage-2 fault. The pages mem touches are fresh to the VM except those the guest kernel
