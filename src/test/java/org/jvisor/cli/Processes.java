@@ -85,7 +85,9 @@ final class Processes {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         Terminal(List<String> cmd) throws IOException {
-            String line = cmd.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+            // script runs the line with $SHELL -c, or sh -c when SHELL is unset (a container's root shell, env -i);
+            // dash stays as the parent and would die of Ctrl-C itself: exec makes the command the terminal's process
+            String line = "exec " + cmd.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
             p = new ProcessBuilder("script", "-qfec", line, "/dev/null").redirectErrorStream(true).start();
             drain(p.getInputStream(), out);
         }
