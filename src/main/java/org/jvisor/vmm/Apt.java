@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * sources. The commands are looked up in a PATH given at construction, so tests can hide or replace them.
  */
 public final class Apt {
-    static final String ENABLE_ARM64 = "sudo dpkg --add-architecture arm64 && sudo apt-get update";
+    /** As root; a root shell in a container has no sudo, and .ci/deps does the same for a clone of jvisor. */
+    static final String ENABLE_ARM64 = "dpkg --add-architecture arm64 && apt-get update";
     static final String PASS_FILES = "pass -kernel IMAGE -initrd INITRD instead";
 
     private final List<Path> path;
@@ -54,7 +55,7 @@ public final class Apt {
 
     static GuestImageException arm64NotEnabled() {
         return new GuestImageException("jvisor's default guest comes from Debian arm64 packages, which apt here does not offer:"
-                + " run '" + ENABLE_ARM64 + "', or " + PASS_FILES);
+                + " run '" + ENABLE_ARM64 + "' as root (or bash .ci/deps in jvisor's repository), or " + PASS_FILES);
     }
 
     /**
