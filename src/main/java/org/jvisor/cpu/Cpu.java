@@ -63,6 +63,13 @@ public final class Cpu {
     /** Watches the exceptions the guest takes for a loop that makes no progress ({@link ExitReason#EXCEPTION_LOOP}). */
     private final ExceptionLoopWatch loopWatch = new ExceptionLoopWatch();
 
+    /** Whether hot guest code runs translated to JVM bytecode (see {@link Translator}); set before {@link #run}. */
+    private Translation translation = Translation.processDefault();
+
+    public Translation translation() { return translation; }
+
+    public void setTranslation(Translation t) { translation = java.util.Objects.requireNonNull(t); }
+
     /** Instructions retired since reset. */
     public long instret;
     /** Current MMU index for data accesses (see {@link SoftTlb}). */
