@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.jvisor.cli.difftest.Difftest;
 import org.jvisor.cpu.InstructionGroups;
+import org.jvisor.cpu.Translation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "difftest",
         description = {"Runs random A64 instruction sequences in jvisor and under qemu-aarch64-static and compares"
                 + " every register, the flags, the memory touched and any fault. Prints each mismatch minimised,"
-                + " then one line: N sequences, M mismatches. Exit status 1 if any mismatch."})
+                + " then one line: N sequences, M mismatches (translation: MODE). Exit status 1 if any mismatch."})
 public final class DifftestCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "1000", description = "Sequences to run (default ${DEFAULT-VALUE}).")
     int count;
@@ -39,6 +40,13 @@ public final class DifftestCommand implements Callable<Integer> {
                     + " system calls and signals emulated) or 'sequences' (only the sequences, state set and read in Java).")
     String jvisorRuns;
 
+    @Option(names = "--translate", defaultValue = "off", paramLabel = "off|on|force",
+            description = "How jvisor's processor runs the code: 'off' interprets every instruction, 'on' translates the"
+                    + " code that runs often, 'force' translates every block the first time it is branched to, so that"
+                    + " every sequence runs through the translator (default ${DEFAULT-VALUE}: the interpreter, whose"
+                    + " results the translator's must equal).")
+    String translate;
+
     @Option(names = "--stats", description = "Print how often each encoding was generated and faulted (to stderr).")
     boolean stats;
 
@@ -55,9 +63,16 @@ public final class DifftestCommand implements Callable<Integer> {
             case "sequences" -> Difftest.JvisorRuns.SEQUENCES;
             default -> throw new UserError("--jvisor-runs must be 'program' or 'sequences'");
         };
+        Translation translation;
+        try {
+            translation = Translation.parse(translate);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--translate: " + e.getMessage());
+        }
         Difftest.Result r;
         try {
-            r = new Difftest(new Difftest.Options(count, seed, List.copyOf(groups), length, batch, maxReports, runs)).run();
+            r = new Difftest(new Difftest.Options(count, seed, List.copyOf(groups), length, batch, maxReports, runs,
+                    translation)).run();
         } catch (IllegalStateException e) {
             throw new UserError(e.getMessage());
         }
@@ -66,7 +81,8 @@ public final class DifftestCommand implements Callable<Integer> {
         for (Difftest.Mismatch m : r.reports()) System.out.println(m.report());
         if (r.mismatches() > r.reports().size())
             System.out.println("(" + (r.mismatches() - r.reports().size()) + " more mismatches not shown; see --max-reports)");
-        System.out.println(r.sequences() + " sequences, " + r.mismatches() + " mismatches");
+        System.out.println(r.sequences() + " sequences, " + r.mismatches() + " mismatches (translation: "
+                + translation.name().toLowerCase(java.util.Locale.ROOT) + ")");
         return r.mismatches() == 0 ? 0 : 1;
     }
 }

@@ -30,7 +30,7 @@ class DifftestCommandTest {
         Run r = run("difftest", "--count", "50", "--seed", "3", "--groups", "branch,dp");
         assertEquals(0, r.status(), r.out() + r.err());
         String[] lines = r.out().strip().split("\n");
-        assertEquals("50 sequences, 0 mismatches", lines[lines.length - 1]);
+        assertEquals("50 sequences, 0 mismatches (translation: off)", lines[lines.length - 1]);
     }
 
     @Test
@@ -38,7 +38,23 @@ class DifftestCommandTest {
         Run r = run("difftest", "--count", "40", "--seed", "4", "--groups", "fp,simd");
         assertEquals(0, r.status(), r.out() + r.err());
         String[] lines = r.out().strip().split("\n");
-        assertEquals("40 sequences, 0 mismatches", lines[lines.length - 1]);
+        assertEquals("40 sequences, 0 mismatches (translation: off)", lines[lines.length - 1]);
+    }
+
+    @Test
+    void theTranslationModeIsAppliedAndNamedInTheSummary() {
+        Run r = run("difftest", "--count", "30", "--seed", "5", "--groups", "dp,branch", "--translate", "FORCE");
+        assertEquals(0, r.status(), r.out() + r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals("30 sequences, 0 mismatches (translation: force)", lines[lines.length - 1]);
+    }
+
+    @Test
+    void aBadTranslationModeIsOneLineAndAnError() {
+        Run r = run("difftest", "--count", "1", "--translate", "always");
+        assertEquals(2, r.status());
+        assertEquals("jvisor: --translate: translation must be off, on or force, not 'always'", r.err().strip());
+        assertEquals("", r.out());
     }
 
     @Test

@@ -50,6 +50,9 @@ final class A64 {
 
     static int msrTpidrEl0(int t) { return 0xD51BD040 | t; }
 
+    /** MRS XZR, CNTVCT_EL0: reads the virtual counter and discards it. */
+    static final int MRS_XZR_CNTVCT = 0xD53BE05F;
+
     static final int CLREX = 0xD5033F5F, SVC0 = 0xD4000001, RET = 0xD65F03C0, NOP = 0xD503201F;
 
     /** Sets Xd to a 32-bit unsigned value with MOVZ + MOVK (always two words, so layouts are stable). */

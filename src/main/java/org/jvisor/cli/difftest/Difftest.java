@@ -10,6 +10,7 @@ import java.util.function.BiFunction;
 import org.jvisor.cpu.Decoder;
 import org.jvisor.cpu.Encoding;
 import org.jvisor.cpu.InstructionGroups;
+import org.jvisor.cpu.Translation;
 
 /**
  * The differential tester: generates sequences, runs them in batches in jvisor and under QEMU, compares
@@ -18,12 +19,19 @@ import org.jvisor.cpu.InstructionGroups;
 public final class Difftest {
     /**
      * What to run. {@code maxReports}: how many mismatches are minimised and described (all are counted).
-     * {@code jvisorRuns}: what jvisor executes of the generated program.
+     * {@code jvisorRuns}: what jvisor executes of the generated program. {@code translation}: how every
+     * jvisor processor of the run executes code (set on each, whatever the process default).
      */
     public record Options(int count, long seed, List<String> groups, int length, int batchSize, int maxReports,
-                          JvisorRuns jvisorRuns) {
+                          JvisorRuns jvisorRuns, Translation translation) {
+        public Options {
+            java.util.Objects.requireNonNull(jvisorRuns);
+            java.util.Objects.requireNonNull(translation);
+        }
+
+        /** The whole program, interpreted. */
         public Options(int count, long seed, List<String> groups, int length, int batchSize, int maxReports) {
-            this(count, seed, groups, length, batchSize, maxReports, JvisorRuns.PROGRAM);
+            this(count, seed, groups, length, batchSize, maxReports, JvisorRuns.PROGRAM, Translation.OFF);
         }
     }
 
@@ -141,7 +149,7 @@ public final class Difftest {
             List<Outcome> jv;
             try {
                 boolean program = opt.jvisorRuns() == JvisorRuns.PROGRAM && (!l.fp || ProgramRunner.canRunFpHarness());
-                jv = program ? ProgramRunner.run(l, profile) : JvisorRunner.run(l, profile);
+                jv = program ? ProgramRunner.run(l, profile, opt.translation()) : JvisorRunner.run(l, profile, opt.translation());
                 List<Outcome> t = new ArrayList<>();
                 for (int i = 0; i < jv.size(); i++) t.add(jvisorTamper.apply(l.seqs.get(i), jv.get(i)));
                 jv = t;

@@ -8,6 +8,7 @@ import org.jvisor.cpu.Mmu;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
 import org.jvisor.cpu.SystemRegisters;
+import org.jvisor.cpu.Translation;
 
 /**
  * A jvisor processor holding a laid-out program: its segments in RAM at their addresses, EL0 run under
@@ -40,7 +41,8 @@ final class JvisorMachine implements AutoCloseable {
     final PhysicalBus bus = new PhysicalBus();
     private final Ram codeRam, dataRam, stackRam, probeRam, tables;
 
-    JvisorMachine(Layout layout, Profile profile) {
+    /** {@code translation}: how the processor runs code, set on it whatever the process default. */
+    JvisorMachine(Layout layout, Profile profile, Translation translation) {
         this.layout = layout;
         byte[] code = layout.codeBytes();
         codeRam = Ram.allocate(ElfWriter.roundUp(code.length));
@@ -59,6 +61,7 @@ final class JvisorMachine implements AutoCloseable {
         MemorySegment.copy(layout.data, 0, dataRam.segment(), ValueLayout.JAVA_BYTE, 0, layout.data.length);
         writeStage2Tables();
         cpu = new Cpu(bus, profile.features());
+        cpu.setTranslation(translation);
         cpu.sr.vttbrEl2 = S2_TABLES;
         cpu.sr.vtcrEl2 = VTCR;
     }

@@ -10,8 +10,8 @@ import java.util.List;
  * scratch area). QEMU runs the whole program; jvisor loads the same two segments and runs only the
  * sequences, so both execute the same bytes at the same addresses.
  *
- * <p>Harness, per sequence: load SP, NZCV, X0-X30 from the record's input, run the sequence, store
- * X0-X30, SP and NZCV into the record's output (TPIDR_EL0 holds X0 while the base address is built). A
+ * <p>Harness, per sequence: load SP, NZCV, X0-X30 from the record's input, run the sequence, then
+ * {@link #END_MARK}, store X0-X30, SP and NZCV into the record's output (TPIDR_EL0 holds X0 while the base address is built). A
  * SIGILL/SIGTRAP/SIGBUS/SIGSEGV handler (on an alternate stack) copies the registers at the fault from
  * the signal frame into the record, with the signal, PC and fault address, and resumes at the next
  * sequence. At the end the program writes the data segment to stdout and exits.
@@ -41,6 +41,13 @@ final class Layout {
         for (int i = 0; i < b.length; i++) b[i] = (byte) (i * 37 + 11 + (i >> 8));
         return b;
     }
+
+    /**
+     * The first word after every sequence: an instruction Linux lets EL0 run with no effect on the state
+     * (it reads the virtual counter into XZR), which {@link JvisorRunner} makes trap (CNTKCTL_EL1.EL0VCTEN
+     * clear) to stop exactly at the end of a sequence in one {@code Cpu.run}, however the sequence branched.
+     */
+    static final int END_MARK = A64.MRS_XZR_CNTVCT;
 
     // Data segment: globals, then the records.
     static final int CUR = 0, ACT = 0x40, ALTSTACK_T = 0x80, RECORDS = 0x1000;
@@ -200,6 +207,7 @@ final class Layout {
         for (Unit u : units) for (Insn in : u.insns()) emit(in.resolve(here(), unitAddr, scratchAddr(i)));
         seqEnd[i] = here();
 
+        emit(END_MARK);
         emit(A64.msrTpidrEl0(0));
         emit(A64.mov32(0, rec));
         for (int k = 1; k <= 15; k++) emit(A64.stp(2 * k - 1, 2 * k, 0, OUT_X + 8 * (2 * k - 1)));

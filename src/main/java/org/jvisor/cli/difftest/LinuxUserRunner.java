@@ -16,6 +16,7 @@ import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.Features;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
+import org.jvisor.cpu.Translation;
 
 /**
  * Runs a static, non-PIE AArch64 Linux executable in jvisor as Linux user mode would, to compare its
@@ -55,10 +56,11 @@ public final class LinuxUserRunner {
     private final Set<String> unknown = new LinkedHashSet<>();
     private long brkStart, brk, mmapNext = MMAP_BASE;
 
-    private LinuxUserRunner(Features features) {
+    private LinuxUserRunner(Features features, Translation translation) {
         this.features = features;
         bus.addRam(0, ram);
         cpu = new Cpu(bus, features);
+        cpu.setTranslation(translation);
         MemorySegment t = ram.segment();
         long l1 = S2_TABLES, l2 = S2_TABLES + 0x1000;
         t.set(D, l1, l2 | 3);
@@ -68,9 +70,12 @@ public final class LinuxUserRunner {
         cpu.sr.vtcrEl2 = 32 | 1 << 6 | 1 << 8 | 1 << 10 | 3 << 12; // as JvisorMachine: 4 GiB IPA, start at level 1
     }
 
-    /** Runs {@code elf} (the file's bytes) with {@code argv}, for at most {@code maxInstructions}. */
-    public static Result run(byte[] elf, List<String> argv, Features features, long maxInstructions) {
-        LinuxUserRunner r = new LinuxUserRunner(features);
+    /**
+     * Runs {@code elf} (the file's bytes) with {@code argv}, for at most {@code maxInstructions}, the
+     * processor in mode {@code translation}.
+     */
+    public static Result run(byte[] elf, List<String> argv, Features features, Translation translation, long maxInstructions) {
+        LinuxUserRunner r = new LinuxUserRunner(features, translation);
         try {
             return r.execute(elf, argv, maxInstructions);
         } finally {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.List;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.ExitReason;
+import org.jvisor.cpu.Translation;
 
 /**
  * Runs the whole generated program in jvisor, harness and all, exactly as QEMU runs it: from the ELF entry
@@ -34,8 +35,8 @@ final class ProgramRunner {
                 && !org.jvisor.cpu.Decoder.nameOf(A64.strQ(0, 0, 0)).equals("UNALLOCATED");
     }
 
-    static List<Outcome> run(Layout layout, Profile profile) throws IOException {
-        try (JvisorMachine m = new JvisorMachine(layout, profile)) {
+    static List<Outcome> run(Layout layout, Profile profile, Translation translation) throws IOException {
+        try (JvisorMachine m = new JvisorMachine(layout, profile, translation)) {
             return new ProgramRunner.Process(m).run();
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.List;
 import org.jvisor.cpu.InstructionGroups;
+import org.jvisor.cpu.Translation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,11 +25,27 @@ class DifftestTest {
 
     @Test
     void tenThousandSequencesMatchQemu() {
+        assertMatchesQemu(10_000, Translation.OFF);
+    }
+
+    /**
+     * The same through the translator, forced on every block (fewer sequences: every block is compiled
+     * once, which costs more than interpreting it, and still every group is drawn from).
+     */
+    @Test
+    void sequencesRunThroughTheTranslatorMatchQemu() {
+        assertMatchesQemu(FORCED_COUNT, Translation.FORCE);
+    }
+
+    static final int FORCED_COUNT = 3_000;
+
+    private static void assertMatchesQemu(int count, Translation translation) {
         for (String g : GROUPS) assertTrue(!InstructionGroups.encodings(g).isEmpty(), "group " + g + " has no encodings");
-        Difftest.Result r = new Difftest(new Difftest.Options(10_000, 20261121, GROUPS, 8, 500, 5)).run();
-        assertEquals(10_000, r.sequences());
+        Difftest.Result r = new Difftest(new Difftest.Options(count, 20261121, GROUPS, 8, 500, 5, Difftest.JvisorRuns.PROGRAM,
+                translation)).run();
+        assertEquals(count, r.sequences());
         if (r.mismatches() != 0) {
-            StringBuilder b = new StringBuilder(r.mismatches() + " mismatches:\n");
+            StringBuilder b = new StringBuilder(r.mismatches() + " mismatches (translation: " + translation + "):\n");
             for (Difftest.Mismatch m : r.reports()) b.append(m.report()).append('\n');
             fail(b.toString());
         }

@@ -8,11 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jvisor.cpu.InstructionGroups;
+import org.jvisor.cpu.Translation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The harness itself: its hand-written encodings, and outcomes that QEMU and jvisor must agree on. */
 class HarnessTest {
+    /** The processors' mode: the process default, so that a run of the tests with -Djvisor.translate=force translates here too. */
+    private static final Translation MODE = Translation.processDefault();
+
     @BeforeAll
     static void qemu() {
         QemuRunner.checkAvailable();
@@ -24,12 +28,12 @@ class HarnessTest {
                 A64.ldr(5, 0, 248), A64.str(1, 0, 528), A64.ldp(2, 3, 0, 16), A64.stp(29, 30, 0, 504),
                 A64.ldp(5, 6, 4, 224), A64.mrsNzcv(1), A64.msrNzcv(1), A64.mrsTpidrEl0(1), A64.msrTpidrEl0(31),
                 A64.CLREX, A64.SVC0, A64.RET, A64.NOP, A64.ldrQ(31, 0, 1104), A64.strQ(5, 3, 576), A64.ldrW(5, 2, 476),
-                A64.mrsFpcr(1), A64.msrFpcr(1), A64.mrsFpsr(2), A64.msrFpsr(2)};
+                A64.mrsFpcr(1), A64.msrFpcr(1), A64.mrsFpsr(2), A64.msrFpsr(2), A64.MRS_XZR_CNTVCT};
         String[] want = {"mov x3, #0x12340000", "movk x30, #0xffff", "mov sp, x1", "mov x1, sp", "ldr x5, [x0, #248]",
                 "str x1, [x0, #528]", "ldp x2, x3, [x0, #16]", "stp x29, x30, [x0, #504]", "ldp x5, x6, [x4, #224]",
                 "mrs x1, nzcv", "msr nzcv, x1", "mrs x1, tpidr_el0", "msr tpidr_el0, xzr", "clrex", "svc #0x0", "ret", "nop",
                 "ldr q31, [x0, #1104]", "str q5, [x3, #576]", "ldr w5, [x2, #476]", "mrs x1, fpcr", "msr fpcr, x1",
-                "mrs x2, fpsr", "msr fpsr, x2"};
+                "mrs x2, fpsr", "msr fpsr, x2", "mrs xzr, cntvct_el0"};
         String[] got = Disassembler.disassemble(w, 0x1000);
         for (int i = 0; i < w.length; i++) assertEquals(want[i], got[i].replaceAll("\\s*//.*", "").replaceAll("\\s+", " "), "word " + i);
     }
@@ -52,7 +56,7 @@ class HarnessTest {
     void emptySequenceKeepsTheInitialStateOnBothSides() throws Exception {
         Sequence s = seq(Profile.A57);
         Layout l = new Layout(List.of(s, s));
-        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57, MODE);
         for (int i = 0; i < 2; i++) {
             assertEquals(List.of(), Comparison.diff(j.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)));
             for (int k = 0; k < 31; k++) assertEquals(s.x()[k], q.get(i).x()[k], "QEMU x" + k);
@@ -68,7 +72,7 @@ class HarnessTest {
         List<Sequence> seqs = List.of(seq(Profile.A57, movz, brk, A64.movz(8, 1, 0)), seq(Profile.A57, udf, movz),
                 seq(Profile.A57, movz));
         Layout l = new Layout(seqs);
-        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57, MODE);
         assertEquals(Outcome.SIGTRAP, q.get(0).signal());
         assertEquals(l.seqStart[0] + 4, q.get(0).faultPc());
         assertEquals(0x42, q.get(0).x()[7]);
@@ -97,7 +101,7 @@ class HarnessTest {
                 Insn.fixed(0xd50b7423))))); // dc zva, x3
         List<Sequence> seqs = List.of(storeToCode, jumpToData, normalMemory);
         Layout l = new Layout(seqs);
-        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57, MODE);
         assertEquals(Outcome.SIGSEGV, q.get(0).signal());
         assertEquals(l.seqStart[0], q.get(0).faultAddr());
         assertEquals(Outcome.SIGSEGV, q.get(1).signal());
@@ -119,7 +123,7 @@ class HarnessTest {
         assertEquals(want, q.x()[5]);
         assertEquals(Outcome.SIGSEGV, q.signal());
         assertEquals(Layout.PROBE_BASE + 0x1000, q.faultAddr());
-        Outcome j = JvisorRunner.run(l, Profile.A57).getFirst(), p = ProgramRunner.run(l, Profile.A57).getFirst();
+        Outcome j = JvisorRunner.run(l, Profile.A57, MODE).getFirst(), p = ProgramRunner.run(l, Profile.A57, MODE).getFirst();
         assertEquals(List.of(), Comparison.diff(j, q, l.recAddr[0], l.initialRecord(0)));
         assertEquals(List.of(), Comparison.diff(p, q, l.recAddr[0], l.initialRecord(0)));
     }
@@ -129,7 +133,7 @@ class HarnessTest {
         // SP moved past the records, where a signal stack that followed the data segment would begin.
         Sequence s = seq(Profile.A57, 0x914007ff /* add sp, sp, #1, lsl #12 */, 0 /* udf */);
         Layout l = new Layout(List.of(s));
-        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57);
+        List<Outcome> q = qemu(l), j = JvisorRunner.run(l, Profile.A57, MODE);
         assertEquals(Outcome.SIGILL, q.get(0).signal());
         assertEquals(List.of(), Comparison.diff(j.get(0), q.get(0), l.recAddr[0], l.initialRecord(0)));
         assertTrue(java.util.Arrays.equals(l.initialRecord(0), q.get(0).memory()));
@@ -145,7 +149,7 @@ class HarnessTest {
         List<Sequence> seqs = new ArrayList<>();
         for (int i = 0; i < 400; i++) seqs.add(gen.next(8));
         Layout l = new Layout(seqs);
-        List<Outcome> program = ProgramRunner.run(l, Profile.A57), alone = JvisorRunner.run(l, Profile.A57);
+        List<Outcome> program = ProgramRunner.run(l, Profile.A57, MODE), alone = JvisorRunner.run(l, Profile.A57, MODE);
         java.util.Set<Integer> signals = new java.util.TreeSet<>();
         for (int i = 0; i < seqs.size(); i++) {
             assertEquals(List.of(), Comparison.diff(program.get(i), alone.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
@@ -177,11 +181,11 @@ class HarnessTest {
         }
         assertEquals(seqs.get(1).fp().fpsr(), q.get(1).x()[4]);
         assertEquals(Outcome.SIGILL, q.get(2).signal());
-        List<Outcome> alone = JvisorRunner.run(l, Profile.A57);
+        List<Outcome> alone = JvisorRunner.run(l, Profile.A57, MODE);
         for (int i = 0; i < seqs.size(); i++)
             assertEquals(List.of(), Comparison.diff(alone.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
         if (ProgramRunner.canRunFpHarness()) {
-            List<Outcome> program = ProgramRunner.run(l, Profile.A57);
+            List<Outcome> program = ProgramRunner.run(l, Profile.A57, MODE);
             for (int i = 0; i < seqs.size(); i++)
                 assertEquals(List.of(), Comparison.diff(program.get(i), q.get(i), l.recAddr[i], l.initialRecord(i)), "sequence " + i);
         }
@@ -209,7 +213,7 @@ class HarnessTest {
         assertEquals(0x3ff0000000000001L, q.fp().v()[0]);
         assertEquals(0, q.fp().v()[1]);
         assertEquals(0x10, q.fp().fpsr());
-        Outcome j = JvisorRunner.run(l, Profile.A57).getFirst();
+        Outcome j = JvisorRunner.run(l, Profile.A57, MODE).getFirst();
         assertEquals(List.of(), Comparison.diff(j, q, l.recAddr[0], l.initialRecord(0)));
     }
 

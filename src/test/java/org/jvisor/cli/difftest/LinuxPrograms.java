@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.Features;
+import org.jvisor.cpu.Translation;
 
 /**
  * Static Linux programs from {@code src/test/resources/linux}, built with the cross compiler at test time,
@@ -78,7 +79,7 @@ final class LinuxPrograms {
         Path exe = build(name);
         Run q = qemu(exe);
         LinuxUserRunner.Result j = LinuxUserRunner.run(Files.readAllBytes(exe), List.of(exe.toString()),
-                Features.cortexA57(), MAX_INSTRUCTIONS);
+                Features.cortexA57(), Translation.processDefault(), MAX_INSTRUCTIONS);
         String why = j.failure() != null ? "jvisor: " + j.failure() : "jvisor exited with " + j.exitStatus();
         if (!j.unknownSyscalls().isEmpty()) why += "; system calls not emulated: " + j.unknownSyscalls();
         if (j.failure() != null || !q.stdout().equals(j.stdoutText()))
