@@ -16,9 +16,9 @@ import picocli.CommandLine.TypeConversionException;
 final class TranslateOption {
     static final String LABEL = "off|on|force";
 
-    @Option(names = "--translate", paramLabel = LABEL, converter = Converter.class,
+    @Option(names = "--translate", paramLabel = LABEL, converter = Converter.class, completionCandidates = Names.class,
             description = "Run hot guest code translated to JVM bytecode (on, the default), only interpreted (off),"
-                    + " or translate every block at once (force, for testing the translator).")
+                    + " or translate every block the first time it runs (force, for testing the translator).")
     Translation mode;
 
     /** Makes the option's mode the default of the processors created from now on; without the option, changes nothing. */
@@ -34,7 +34,7 @@ final class TranslateOption {
      * in the order given.
      */
     static final class Modes {
-        @Option(names = "--translate", paramLabel = "MODE[,MODE...]", split = ",", converter = Converter.class,
+        @Option(names = "--translate", paramLabel = "MODE[,MODE...]", split = ",", converter = Converter.class, completionCandidates = Names.class,
                 description = "Translation modes to measure jvisor in, each a row of its own: off (interpreter), on, force"
                         + " (default: the process's default, on unless -Djvisor.translate says otherwise).")
         List<Translation> modes;
@@ -50,6 +50,14 @@ final class TranslateOption {
 
     /** The mode as the option spells it: off, on, force. */
     static String name(Translation t) { return t.name().toLowerCase(java.util.Locale.ROOT); }
+
+    /** The modes as the option spells them, for bash completion (picocli would offer the enum's OFF, ON, FORCE). */
+    static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(Translation.values()).map(TranslateOption::name).iterator();
+        }
+    }
 
     /** {@link Translation#parse}'s answer as picocli's: a bad value is one line naming the choices. */
     static final class Converter implements ITypeConverter<Translation> {

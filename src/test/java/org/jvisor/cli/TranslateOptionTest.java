@@ -85,6 +85,13 @@ class TranslateOptionTest {
         assertEquals(List.of(Translation.processDefault()), none.translate.modes());
     }
 
+    /** Bash offers the modes as the option spells them (picocli alone would offer the enum's OFF, ON, FORCE). */
+    @Test
+    void bashCompletesTheModes() throws Exception {
+        assertEquals(List.of("off", "on", "force"), HelpAndCompletionTest.complete("jvisor run --translate "));
+        assertEquals(List.of("force"), HelpAndCompletionTest.complete("jvisor bench workload --translate f"));
+    }
+
     static String[] concat(List<String> words, String... more) {
         return java.util.stream.Stream.concat(words.stream(), java.util.Arrays.stream(more)).toArray(String[]::new);
     }
