@@ -89,7 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
                 row(loop.name(), loop.perIteration(), "jvisor " + TranslateOption.name(modes.get(i)), mips(j),
                         q == null ? "-" : String.format("%.3f", j.cpuMips() / q.cpuMips()));
                 // every mode must compute what QEMU computes (its exit status: x3's low byte), and what the others compute
-                if (q != null && (q.x3() & 0xff) != (j.x3() & 0xff) || j.x3() != js.get(0).x3()) {
+                if ((q != null && (q.x3() & 0xff) != (j.x3() & 0xff)) || j.x3() != js.get(0).x3()) {
                     System.out.printf("MISMATCH: %s loop result: jvisor %s x3=%016x%s%n", loop.name(), TranslateOption.name(modes.get(i)), j.x3(),
                             q == null ? "" : String.format(", qemu low byte %02x", q.x3()));
                     status = 1;

@@ -63,7 +63,7 @@ class TranslateOptionTest {
     }
 
     @Test
-    void theModeBecomesTheDefaultOfTheProcessorsTheCommandMakes() {
+    void theModeBecomesTheProcessDefaultAndTheGuestRunsTheSame() {
         for (String mode : List.of("off", "FORCE", "On")) {
             RunCommandTest.Result r = RunCommandTest.run("hello", "--translate", mode);
             assertEquals(0, r.status(), r.err());
