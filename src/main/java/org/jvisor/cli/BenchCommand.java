@@ -15,16 +15,19 @@ import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
 import org.jvisor.cpu.SystemRegisters;
+import org.jvisor.cpu.Translation;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jvisor bench}: guest MIPS of jvisor's interpreter, at EL1 with the MMU on, and of qemu-aarch64
- * (user mode, TCG) on the same loops ({@link BenchPrograms}), in one run. jvisor is warmed up first (the
+ * {@code jvisor bench}: guest MIPS of jvisor, at EL1 with the MMU on, in each translation mode asked for
+ * (one JVM runs them all: the mode is each processor's), and of qemu-aarch64 (user mode, TCG) on the same
+ * loops ({@link BenchPrograms}), in one run, with jvisor's ratio to QEMU. jvisor is warmed up first (the
  * JIT); QEMU is timed at two iteration counts and the difference taken, so its start-up is excluded.
  * Each figure is the median of several runs.
  */
-@Command(name = "bench", subcommands = BootBenchCommand.class,
+@Command(name = "bench", subcommands = {BootBenchCommand.class, WorkloadBenchCommand.class},
         description = "Measures guest MIPS of jvisor (EL1, MMU on) and of qemu-aarch64 on an integer loop and a load/store loop.")
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", description = "Loop iterations per timed jvisor run (default: ${DEFAULT-VALUE}).")
@@ -45,6 +48,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--loop", description = "Only this loop: integer or load/store (default: both).")
     String only;
 
+    @Mixin
+    TranslateOption.Modes translate;
+
     /** One measurement: guest MIPS by wall-clock time and by CPU time, and the loop's result (x3). */
     record Result(double mips, double cpuMips, long x3) {}
 
@@ -56,38 +62,50 @@ public final class BenchCommand implements Callable<Integer> {
         if (runs < 1 || warmup < 0) throw new UserError("--runs must be at least 1 and --warmup at least 0");
         if (only != null && Arrays.stream(BenchPrograms.LOOPS).noneMatch(l -> l.name().equals(only)))
             throw new UserError("unknown loop " + only + " (integer or load/store)");
+        List<Translation> modes = translate.modes();
         System.out.printf("jvisor bench: %s; Java %s; %d iterations x %d runs (median)%n", hostCpu(),
                 Runtime.version(), iterations, runs);
         String qemuPath = noQemu ? null : findQemu();
         if (!noQemu && qemuPath == null) System.out.println("(" + qemu + " not found: measuring jvisor only)");
         System.out.println("MIPS = guest instructions per microsecond of wall-clock time (and of CPU time, which a busy host");
-        System.out.println("does not distort); the ratio is of the CPU-time figures.");
-        System.out.printf("%-11s %8s %20s %20s %12s%n", "loop", "insn/it", "jvisor MIPS wall/cpu", "qemu MIPS wall/cpu", "jvisor/qemu");
+        System.out.println("does not distort); jvisor/qemu is the ratio of the CPU-time figures (above 1: jvisor is faster).");
+        row("loop", "insn/it", "machine", "MIPS wall / cpu", "jvisor/qemu");
         int status = 0;
-        // Warm the JIT up on every selected loop before timing any: the dispatch code is shared, and compiled
-        // on one loop's profile alone it runs the other up to 15% slower, so the figures would depend on order.
-        Machine warm = new Machine();
-        for (int w = 0; w < warmup; w++)
-            for (BenchPrograms.Loop loop : BenchPrograms.LOOPS)
-                if (only == null || only.equals(loop.name())) warm.run(loop, Math.max(1000, iterations / 2));
+        // Warm the JIT up on every selected loop and mode before timing any: the dispatch code is shared, and
+        // compiled on one loop's profile alone it runs the other up to 15% slower, so the figures would depend on order.
+        for (Translation mode : modes) {
+            Machine warm = new Machine(mode);
+            for (int w = 0; w < warmup; w++)
+                for (BenchPrograms.Loop loop : BenchPrograms.LOOPS)
+                    if (only == null || only.equals(loop.name())) warm.run(loop, Math.max(1000, iterations / 2));
+        }
         for (BenchPrograms.Loop loop : BenchPrograms.LOOPS) {
             if (only != null && !only.equals(loop.name())) continue;
-            Result j = measureJvisor(loop, iterations, runs, warmup);
-            String q = "-", ratio = "-";
-            if (qemuPath != null) {
-                Result r = measureQemu(qemuPath, loop, iterations, runs);
-                q = String.format("%.0f / %.0f", r.mips(), r.cpuMips());
-                ratio = String.format("%.3f", j.cpuMips() / r.cpuMips());
-                if ((r.x3() & 0xff) != (j.x3() & 0xff)) {
-                    System.out.printf("MISMATCH: %s loop result low byte: jvisor %02x, qemu %02x%n", loop.name(), j.x3() & 0xff, r.x3());
+            List<Result> js = new ArrayList<>();
+            for (Translation mode : modes) js.add(measureJvisor(loop, mode, iterations, runs, warmup));
+            Result q = qemuPath == null ? null : measureQemu(qemuPath, loop, iterations, runs);
+            for (int i = 0; i < modes.size(); i++) {
+                Result j = js.get(i);
+                row(loop.name(), loop.perIteration(), "jvisor " + TranslateOption.name(modes.get(i)), mips(j),
+                        q == null ? "-" : String.format("%.3f", j.cpuMips() / q.cpuMips()));
+                // every mode must compute what QEMU computes (its exit status: x3's low byte), and what the others compute
+                if ((q != null && (q.x3() & 0xff) != (j.x3() & 0xff)) || j.x3() != js.get(0).x3()) {
+                    System.out.printf("MISMATCH: %s loop result: jvisor %s x3=%016x%s%n", loop.name(), TranslateOption.name(modes.get(i)), j.x3(),
+                            q == null ? "" : String.format(", qemu low byte %02x", q.x3()));
                     status = 1;
                 }
             }
-            System.out.printf("%-11s %8d %20s %20s %12s%n", loop.name(), loop.perIteration(),
-                    String.format("%.0f / %.0f", j.mips(), j.cpuMips()), q, ratio);
+            if (q != null) row(loop.name(), loop.perIteration(), "qemu", mips(q), "");
         }
         return status;
     }
+
+    /** A table row: loop, instructions per iteration, machine, MIPS, ratio. */
+    private static void row(Object... columns) {
+        System.out.println(String.format("%-11s %8s  %-13s %17s %12s", columns).stripTrailing());
+    }
+
+    private static String mips(Result r) { return String.format("%.0f / %.0f", r.mips(), r.cpuMips()); }
 
     // ---- jvisor ------------------------------------------------------------------------------------
 
@@ -100,8 +118,13 @@ public final class BenchCommand implements Callable<Integer> {
         final Cpu cpu;
 
         Machine() {
+            this(Translation.processDefault());
+        }
+
+        Machine(Translation translation) {
             bus.addRam(RAM, Ram.allocate(RAM_SIZE));
             cpu = new Cpu(bus);
+            cpu.setTranslation(translation);
             // 4 KiB granule, 39-bit VA (walks start at level 1), Normal write-back memory (MAIR attr 1).
             long l1 = TABLES, l2 = TABLES + 0x1000, l3 = TABLES + 0x2000;
             bus.write(l1 + 8 * (VA_BASE >>> 30), 8, l2 | 3);
@@ -138,8 +161,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    static Result measureJvisor(BenchPrograms.Loop loop, long iterations, int runs, int warmup) {
-        Machine m = new Machine();
+    static Result measureJvisor(BenchPrograms.Loop loop, Translation mode, long iterations, int runs, int warmup) {
+        Machine m = new Machine(mode);
         for (int i = 0; i < warmup; i++) m.run(loop, Math.max(1000, iterations / 2));
         double[] mips = new double[runs], cpuMips = new double[runs];
         long x3 = 0;

@@ -3,6 +3,7 @@ package org.jvisor.cli;
 import java.util.concurrent.Callable;
 import org.jvisor.vmm.BootException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,9 +19,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--stage2-blocks", description = "Stage-2 faults map 2 MiB blocks instead of 4 KiB pages (fewer MEM traps).")
     boolean blocks;
 
+    @Mixin
+    TranslateOption translate;
+
     @Override
     public Integer call() throws Exception {
         if (gic != 2 && gic != 3) throw new UserError("--gic: " + gic + " (expected 2 or 3)");
+        translate.apply();
         try {
             return TrapDemo.run(gic, blocks, System.out).allAsExpected() ? 0 : 1;
         } catch (BootException e) {

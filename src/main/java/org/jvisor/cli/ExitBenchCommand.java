@@ -9,6 +9,7 @@ import org.jvisor.hyp.Vcpu;
 import org.jvisor.hyp.VcpuExit;
 import org.jvisor.hyp.Vm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,9 +49,13 @@ final class ExitBenchCommand implements Runnable {
     @Option(names = "--rounds", description = "Measurements per kind; the best is reported (default ${DEFAULT-VALUE}).", defaultValue = "5")
     int rounds;
 
+    @Mixin
+    TranslateOption translate;
+
     @Override
     public void run() {
         if (count < 1 || rounds < 1) throw new UserError("--count and --rounds must be positive");
+        translate.apply();
         for (int kind = 0; kind < 3; kind++) {
             double best = Double.MAX_VALUE;
             for (int r = 0; r < rounds; r++) best = Math.min(best, measure(kind, count));

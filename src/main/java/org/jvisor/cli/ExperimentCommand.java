@@ -14,6 +14,7 @@ import org.jvisor.vmm.GuestImageException;
 import org.jvisor.vmm.ProgressListener;
 import org.jvisor.vmm.TrapExperiment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,12 +56,16 @@ final class ExperimentCommand implements Runnable {
         @Option(names = "--quiet", description = "Do not show the guest's console while it runs.")
         boolean quiet;
 
+        @Mixin
+        TranslateOption translate;
+
         @Override
         public Integer call() throws Exception {
             long ram = QemuStyle.parseSize("-m", memory);
             if (ram < 64L << 20 || ram > BoardConfig.MAX_RAM || (ram & 0xfff) != 0) throw new UserError("-m " + memory + ": 64 MiB to " + (BoardConfig.MAX_RAM >> 30) + " GiB, whole pages");
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
+            translate.apply();
             TrapExperiment experiment;
             try {
                 experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)

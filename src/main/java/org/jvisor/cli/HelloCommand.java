@@ -8,6 +8,7 @@ import org.jvisor.hyp.Vcpu;
 import org.jvisor.hyp.VcpuExit;
 import org.jvisor.hyp.Vm;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -59,6 +60,9 @@ final class HelloCommand implements Runnable {
     @Option(names = "--el0", description = "Run the code at EL0 (MMU on); its final HVC is undefined there, so the guest's EL1 handler powers off.")
     boolean el0;
 
+    @Mixin
+    TranslateOption translate;
+
     /** Stage-1 layout of the paged modes: vectors, and the level-1 and level-2 tables, after the code page. */
     static final long VECTORS = 0x1000, L1_TABLE = 0x2000, L2_TABLE = 0x3000;
     /** The EL1 handler for exceptions from EL0 (VBAR_EL1 + 0x400): PSCI SYSTEM_OFF. */
@@ -102,6 +106,7 @@ final class HelloCommand implements Runnable {
     public void run() {
         // /dev/kvm -> KVM_CREATE_VM -> KVM_SET_USER_MEMORY_REGION -> KVM_CREATE_VCPU
         if (el0 && hypercall) throw new UserError("--el0 and --hypercall: EL0 cannot call the hypervisor");
+        translate.apply();
         boolean paged = mmu || el0;
         Vm vm = new Hypervisor().createVm();
         long memory = paged ? 4 * 4096 : 4096;

@@ -23,6 +23,7 @@ import org.jvisor.vmm.Monitor;
 import org.jvisor.vmm.MonitorConsole;
 import org.jvisor.vmm.VirtBoard;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -138,6 +139,9 @@ final class RunCommand implements Callable<Integer> {
             description = "What a guest's reboot request does (default ${DEFAULT-VALUE}).")
     String onReboot;
 
+    @Mixin
+    TranslateOption translate;
+
     /** {@code -M help}, as QEMU lists its boards. */
     static final String MACHINE_HELP = "Supported machines are:\n" + String.format("%-20s %s%n", "virt", "QEMU's virt board (the only one)");
 
@@ -151,6 +155,7 @@ final class RunCommand implements Callable<Integer> {
             System.out.print(help);
             return 0;
         }
+        translate.apply();
         Stdio stdio = Stdio.of(serials, monitorOption, nodefaults);
         CpuOption.check(cpu, System.err);
         BoardConfig config = config();

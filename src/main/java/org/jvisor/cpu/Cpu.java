@@ -92,6 +92,10 @@ public final class Cpu {
     // run-loop state
     private long curPageVa = -1;
     private long[] curSlots;
+    /** The code page {@link #curSlots} belongs to. */
+    private CodePage curCode;
+    /** Instructions retired inside translated code by this processor. */
+    private long translatedInstructions;
     boolean breakLoop;
     private static final java.lang.invoke.VarHandle BREAK_LOOP;
 
@@ -334,6 +338,8 @@ public final class Cpu {
 
     private void runChunk(long chunkEnd) {
         breakLoop = false;
+        boolean translating = translation != Translation.OFF;
+        if (translating && runTranslated(chunkEnd, translation == Translation.FORCE)) return;
         while (instret < chunkEnd) {
             long p = pc;
             if ((p & ~0xffcL) != curPageVa) fetchPage(p);
@@ -342,7 +348,7 @@ public final class Cpu {
             if (slot == 0) slot = decodeSlot(i, p);
             insnPc = p;
             pc = p + 4;
-            int op = (int) slot, insn = (int) (slot >>> 32), local = op & 0xfff;
+            int op = CodePage.op(slot), insn = (int) (slot >>> 32), local = op & 0xfff;
             // The integer groups are dispatched here, not through Executor: once the JIT has compiled
             // Executor.execute on its own it no longer inlines it into this loop, and the extra call
             // level cost 6-13% (bench: 174 -> 185 MIPS integer, 137 -> 155 load/store).
@@ -357,8 +363,60 @@ public final class Cpu {
             // Opaque: the JIT may not keep the flag in a register, so a kick from another processor (a
             // broadcast TLB invalidation waiting in its DSB) ends the chunk at once.
             if ((boolean) BREAK_LOOP.getOpaque(this)) break;
+            // A branch target is where translated code may start (and where the interpreter counts heat).
+            if ((op >>> 12) == Executor.G_BRANCH && translating && instret < chunkEnd && runTranslated(chunkEnd, true)) break;
         }
     }
+
+    /**
+     * Runs translated code from {@link #pc} for as long as there is some (translating an entry that got hot
+     * when {@code countHeat}); returns true when the chunk must end. Called only where the interpreter would
+     * fetch its next instruction anyway, so a fetch fault here is the one it would take.
+     */
+    private boolean runTranslated(long chunkEnd, boolean countHeat) {
+        while (true) {
+            long p = pc;
+            if ((p & ~0xffcL) != curPageVa) fetchPage(p);
+            int i = (int) (p >>> 2) & 1023;
+            CodePage page = curCode;
+            TranslatedPage t = page.translated;
+            int block = t == null ? -1 : t.blockAt(i);
+            if (block < 0) {
+                if (!countHeat || (t = hot(page, i, p)) == null || (block = t.blockAt(i)) < 0) return false;
+            }
+            long before = instret;
+            t.code.run(this, block, p & ~0xfffL, chunkEnd);
+            long done = instret - before;
+            translatedInstructions += done;
+            if ((boolean) BREAK_LOOP.getOpaque(this) || instret >= chunkEnd) return true;
+            // The block did not fit in what is left of the chunk: the interpreter finishes the chunk.
+            if (done == 0 && pc == p) return false;
+        }
+    }
+
+    /** Counts a branch to instruction {@code i} of the current page; translates the page when the entry is hot. */
+    private TranslatedPage hot(CodePage page, int i, long p) {
+        long slot = curSlots[i];
+        if (slot == 0) slot = decodeSlot(i, p);
+        int heat = CodePage.heat(slot);
+        if (heat == Translator.NEVER) return null;
+        int threshold = translation == Translation.FORCE ? 1 : Translator.HOT;
+        if (heat + 1 < threshold) {
+            curSlots[i] = slot + 0x10000;
+            return null;
+        }
+        TranslatedPage t = Translator.translate(bus, page, i);
+        if (t == null || t.blockAt(i) < 0) curSlots[i] = (slot & ~0xffff0000L) | ((long) Translator.NEVER << 16);
+        return t;
+    }
+
+    /** Instructions retired inside translated code by this processor (the rest were interpreted). */
+    public long translatedInstructions() { return translatedInstructions; }
+
+    /** Whether translated code must return to the run loop: the chunk is to end, or the code page or TLB changed. */
+    boolean mustLeaveTranslated() { return (boolean) BREAK_LOOP.getOpaque(this) || curPageVa == -1; }
+
+    boolean breakRequested() { return (boolean) BREAK_LOOP.getOpaque(this); }
 
     /**
      * Executes one instruction with the checks the fast loop leaves out, in the architecture's priority
@@ -385,7 +443,7 @@ public final class Cpu {
         Debug.checkBreakpoints(this, p);
         if (il) throw syncException(syncTargetEl(), EC_ILLEGAL, 0);
         int insn = (int) (slot >>> 32);
-        Executor.execute(this, (int) slot, insn);
+        Executor.execute(this, CodePage.op(slot), insn);
         instret++;
         if (host) hostDebug.executed();
         Debug.afterStep(this, insn);
@@ -397,7 +455,11 @@ public final class Cpu {
      * decodes itself when the syndrome is not valid (ISV=0).
      */
     public int currentInstruction() {
-        return curSlots == null ? 0 : (int) (curSlots[(int) (insnPc >>> 2) & 1023] >>> 32);
+        if (curSlots == null) return 0;
+        int i = (int) (insnPc >>> 2) & 1023;
+        long slot = curSlots[i];
+        // translated code runs instructions without decoding them into slots
+        return slot != 0 ? CodePage.insn(slot) : curCode.word(i);
     }
 
     /** Makes the page holding {@code p} the current instruction page (or takes the fetch exception). */
@@ -410,7 +472,8 @@ public final class Cpu {
         long pa = translateFetch(p);
         PhysicalBus.RamRegion r = bus.ramAt(pa);
         if (r == null) throw instructionAbort(p, Mmu.FSC_SYNC_EXTERNAL, false, false, 0);
-        curSlots = bus.codePage(r, pa - r.base, this);
+        curCode = bus.codePage(r, pa - r.base, this);
+        curSlots = curCode.slots;
         curPageVa = p & ~0xfffL;
     }
 

@@ -26,7 +26,7 @@ final class DataProcessingImmediate {
     };
 
     /** DecodeBitMasks(N:immr:imms) of every logical immediate, indexed by insn bits [22:10]; 0 = reserved. */
-    private static final long[] LOGICAL_IMM = new long[1 << 13];
+    static final long[] LOGICAL_IMM = new long[1 << 13];
 
     static {
         for (int k = 0; k < LOGICAL_IMM.length; k++)
@@ -117,7 +117,7 @@ final class DataProcessingImmediate {
      * bottom (the *FX/BFXIL aliases), otherwise src[imms:0] goes to bit datasize-immr (the *FIZ/BFI/LSL
      * aliases). SBFM replicates the field's top bit above it; BFM keeps the destination's other bits.
      */
-    private static void bitfield(Cpu cpu, int op, int insn, int d) {
+    static void bitfield(Cpu cpu, int op, int insn, int d) {
         boolean sf = insn < 0;
         int r = (insn >>> 16) & 0x3f, s = (insn >>> 10) & 0x3f;
         if (sf) {
@@ -144,7 +144,7 @@ final class DataProcessingImmediate {
         cpu.setX(d, sf ? res : res & 0xffffffffL);
     }
 
-    private static void extract(Cpu cpu, int insn, int d) {
+    static void extract(Cpu cpu, int insn, int d) {
         boolean sf = insn < 0;
         int lsb = (insn >>> 10) & 0x3f;
         if (sf != ((insn & (1 << 22)) != 0) || (!sf && lsb >= 32)) throw cpu.undefined();

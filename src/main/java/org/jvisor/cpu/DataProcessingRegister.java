@@ -98,15 +98,7 @@ final class DataProcessingRegister {
                 cpu.setX(d, sf ? Alu.addWithCarry64(cpu, n, m, carry) : Alu.addWithCarry32(cpu, (int) n, (int) m, carry));
             }
             case CCMN, CCMP, CCMN_IMM, CCMP_IMM -> conditionalCompare(cpu, op, insn, n, m, sf);
-            case CSEL, CSINC, CSINV, CSNEG -> {
-                long r;
-                if (cpu.conditionHolds((insn >>> 12) & 15)) r = n;
-                else if (op == CSEL) r = m;
-                else if (op == CSINC) r = m + 1;
-                else if (op == CSINV) r = ~m;
-                else r = -m;
-                cpu.setX(d, sf ? r : r & 0xffffffffL);
-            }
+            case CSEL, CSINC, CSINV, CSNEG -> conditionalSelect(cpu, op, insn, d, n, m, sf);
             case RBIT -> cpu.setX(d, sf ? Long.reverse(n) : Integer.reverse((int) n) & 0xffffffffL);
             case REV16 -> {
                 long r = ((n >>> 8) & 0x00ff00ff00ff00ffL) | ((n & 0x00ff00ff00ff00ffL) << 8);
@@ -160,7 +152,7 @@ final class DataProcessingRegister {
         }
     }
 
-    private static void logicalShifted(Cpu cpu, int op, int insn, int d, long n, long m, boolean sf) {
+    static void logicalShifted(Cpu cpu, int op, int insn, int d, long n, long m, boolean sf) {
         int type = (insn >>> 22) & 3, amount = (insn >>> 10) & 0x3f;
         long r;
         if (sf) {
@@ -187,7 +179,7 @@ final class DataProcessingRegister {
         };
     }
 
-    private static void addSubShifted(Cpu cpu, int op, int insn, int d, long n, long m, boolean sf) {
+    static void addSubShifted(Cpu cpu, int op, int insn, int d, long n, long m, boolean sf) {
         int type = (insn >>> 22) & 3, amount = (insn >>> 10) & 0x3f;
         if (type == 3) throw cpu.undefined();
         if (sf) {
@@ -211,7 +203,7 @@ final class DataProcessingRegister {
     }
 
     /** Rn is SP when 31; so is Rd, except for the S forms (where 31 is XZR: CMP/CMN). */
-    private static void addSubExtended(Cpu cpu, int op, int insn, int d, long m, boolean sf) {
+    static void addSubExtended(Cpu cpu, int op, int insn, int d, long m, boolean sf) {
         int shift = (insn >>> 10) & 7;
         if (shift > 4) throw cpu.undefined();
         long n = cpu.xOrSp((insn >>> 5) & 31);
@@ -224,8 +216,18 @@ final class DataProcessingRegister {
         }
     }
 
+    static void conditionalSelect(Cpu cpu, int op, int insn, int d, long n, long m, boolean sf) {
+        long r;
+        if (cpu.conditionHolds((insn >>> 12) & 15)) r = n;
+        else if (op == CSEL) r = m;
+        else if (op == CSINC) r = m + 1;
+        else if (op == CSINV) r = ~m;
+        else r = -m;
+        cpu.setX(d, sf ? r : r & 0xffffffffL);
+    }
+
     /** CCMN/CCMP: the comparison's flags if the condition holds, else the immediate nzcv. */
-    private static void conditionalCompare(Cpu cpu, int op, int insn, long n, long m, boolean sf) {
+    static void conditionalCompare(Cpu cpu, int op, int insn, long n, long m, boolean sf) {
         if (!cpu.conditionHolds((insn >>> 12) & 15)) {
             cpu.setNzcv(insn & 15);
             return;

@@ -159,7 +159,7 @@ final class LoadStore {
     }
 
     /** The loaded value as the destination register holds it: opc 2 sign-extends to 64 bits, opc 3 to 32. */
-    private static long extendLoaded(long v, int size, int opc) {
+    static long extendLoaded(long v, int size, int opc) {
         if (opc < 2) return v;
         int bits = 64 - (8 << size);
         long s = v << bits >> bits;
@@ -167,7 +167,7 @@ final class LoadStore {
     }
 
     /** ExtendReg() for the register-offset forms (option 0b010 UXTW, 0b011 LSL, 0b110 SXTW, 0b111 SXTX). */
-    private static long extendReg(long m, int option, int shift) {
+    static long extendReg(long m, int option, int shift) {
         long v = switch (option) {
             case 2 -> m & 0xffffffffL;
             case 6 -> (int) m;

@@ -35,14 +35,14 @@ public final class PhysicalBus {
     public static final class RamRegion {
         public final long base, size;
         public final MemorySegment segment;
-        /** Per 4 KiB page, its decoded slots or null: accessed through {@link #DECODED} (release/acquire). */
-        final long[][] decoded;
+        /** Per 4 KiB page, its decoded code or null: accessed through {@link #DECODED} (release/acquire). */
+        final CodePage[] decoded;
 
         RamRegion(long base, Ram ram) {
             this.base = base;
             this.size = ram.size();
             this.segment = ram.segment();
-            this.decoded = new long[(int) (size >>> 12)][];
+            this.decoded = new CodePage[(int) (size >>> 12)];
         }
 
         boolean contains(long pa) { return pa - base >= 0 && pa - base < size; }
@@ -52,7 +52,7 @@ public final class PhysicalBus {
         boolean contains(long pa) { return pa - base >= 0 && pa - base < size; }
     }
 
-    private static final VarHandle DECODED = MethodHandles.arrayElementVarHandle(long[][].class);
+    private static final VarHandle DECODED = MethodHandles.arrayElementVarHandle(CodePage[].class);
 
     private volatile RamRegion[] ram = new RamRegion[0];
     private volatile MmioRegion[] mmio = new MmioRegion[0];
@@ -203,12 +203,12 @@ public final class PhysicalBus {
      * {@code self} (the processor fetching) stops caching write access to the page at once, the others at
      * their next chunk of instructions (each processor's soft TLB is written by its own thread only).
      */
-    long[] codePage(RamRegion r, long off, Cpu self) {
+    CodePage codePage(RamRegion r, long off, Cpu self) {
         int idx = (int) (off >>> 12);
-        long[] page = (long[]) DECODED.getAcquire(r.decoded, idx);
+        CodePage page = (CodePage) DECODED.getAcquire(r.decoded, idx);
         if (page == null) {
-            long[] fresh = new long[1024];
-            page = (long[]) DECODED.compareAndExchange(r.decoded, idx, (long[]) null, fresh);
+            CodePage fresh = new CodePage(r, off & ~0xfffL);
+            page = (CodePage) DECODED.compareAndExchange(r.decoded, idx, (CodePage) null, fresh);
             long paPage = r.base + (off & ~0xfffL);
             if (page != null) {
                 // Another processor published the page first (and asked us to drop write access, which
@@ -227,6 +227,34 @@ public final class PhysicalBus {
         return page;
     }
 
+    /**
+     * Pages with a translation kept at most: each holds a hidden class of at most ~8 KB of bytecode and its
+     * compiled code, so beyond this all code is dropped, as for {@link #MAX_DECODED_PAGES}, and what runs
+     * now is translated again. Linux's boot translates a few hundred pages.
+     */
+    static final int MAX_TRANSLATED_PAGES = 4096;
+    private final java.util.concurrent.atomic.AtomicInteger translatedPages = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Publishes {@code t} as the translation of {@code page} if the page is still current; false if it was dropped. */
+    boolean publishTranslation(CodePage page, TranslatedPage t) {
+        boolean first;
+        synchronized (page) {
+            if (DECODED.getAcquire(page.region.decoded, (int) (page.offset >>> 12)) != page) return false;
+            first = page.translated == null;
+            page.translated = t;
+        }
+        if (first && translatedPages.incrementAndGet() > MAX_TRANSLATED_PAGES) invalidateAllCode();
+        return true;
+    }
+
+    private void dropTranslation(CodePage old) {
+        synchronized (old) { // against a publishTranslation that checked the page before it was dropped
+            if (old.translated != null) translatedPages.decrementAndGet();
+        }
+    }
+
+    int translatedPageCount() { return translatedPages.get(); }
+
     /** Pages whose decoded form is kept now (at most {@link #MAX_DECODED_PAGES} after each fetch). */
     int decodedPageCount() { return decodedPages.get(); }
 
@@ -235,9 +263,10 @@ public final class PhysicalBus {
     /** Drops the decoded form of the page at {@code off} if there is one (a store or IC invalidation hit it). */
     void invalidateCode(RamRegion r, long off) {
         int idx = (int) (off >>> 12);
-        long[] old = (long[]) DECODED.getAcquire(r.decoded, idx);
-        if (old != null && DECODED.compareAndSet(r.decoded, idx, old, (long[]) null)) {
+        CodePage old = (CodePage) DECODED.getAcquire(r.decoded, idx);
+        if (old != null && DECODED.compareAndSet(r.decoded, idx, old, (CodePage) null)) {
             decodedPages.decrementAndGet();
+            dropTranslation(old);
             codeEpoch.incrementAndGet();
         }
     }
@@ -246,8 +275,11 @@ public final class PhysicalBus {
     public void invalidateAllCode() {
         for (RamRegion r : ram)
             for (int i = 0; i < r.decoded.length; i++) {
-                long[] old = (long[]) DECODED.getAcquire(r.decoded, i);
-                if (old != null && DECODED.compareAndSet(r.decoded, i, old, (long[]) null)) decodedPages.decrementAndGet();
+                CodePage old = (CodePage) DECODED.getAcquire(r.decoded, i);
+                if (old != null && DECODED.compareAndSet(r.decoded, i, old, (CodePage) null)) {
+                    decodedPages.decrementAndGet();
+                    dropTranslation(old);
+                }
             }
         codeEpoch.incrementAndGet();
     }

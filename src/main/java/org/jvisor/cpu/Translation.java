@@ -8,14 +8,14 @@ import java.util.Locale;
  * tests and the differential tester run everything through the translator.
  */
 public enum Translation {
-    /** Interpret every instruction. */
+    /** Interpret every instruction (the default for now). */
     OFF,
-    /** Translate the code that runs often (the default). */
+    /** Translate the code that runs often. */
     ON,
     /** Translate every block the first time it is branched to (tests, {@code jvisor difftest --translate force}). */
     FORCE;
 
-    private static volatile Translation processDefault = parse(System.getProperty("jvisor.translate", "on"));
+    private static volatile Translation processDefault = parse(System.getProperty("jvisor.translate", "off"));
 
     /** The mode new processors start in: the system property {@code jvisor.translate} unless {@link #setDefault} changed it. */
     public static Translation processDefault() { return processDefault; }

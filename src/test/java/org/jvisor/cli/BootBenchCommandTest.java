@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,9 +17,21 @@ class BootBenchCommandTest {
         Path kernel = RunCommandTest.hello(dir);
         Path initrd = Files.write(dir.resolve("initrd"), new byte[4096]);
         RunCommandTest.Result r = RunCommandTest.run("bench", "boot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-                "--marker", "hello from the virt board", "--runs", "1", "--timeout", "120");
+                "--marker", "hello from the virt board", "--runs", "1", "--timeout", "120", "--translate", "off,on");
         assertEquals(0, r.status(), r.out() + r.err());
-        assertTrue(Pattern.compile("median: jvisor \\d+\\.\\d\\d s, qemu \\d+\\.\\d\\d s, jvisor/qemu \\d+\\.\\d\\d\n").matcher(r.out()).find(), r.out());
+        // one row per translation mode, then QEMU's; each mode's time over QEMU's
+        Matcher m = Pattern.compile("\n  run 1:  jvisor off +(\\d+\\.\\d\\d) s  jvisor on +(\\d+\\.\\d\\d) s  qemu +(\\d+\\.\\d\\d) s\n"
+                + "task  machine +median s  jvisor/qemu\n"
+                + "boot  jvisor off +\\1 +(\\d+\\.\\d\\d)\n"
+                + "boot  jvisor on +\\2 +(\\d+\\.\\d\\d)\n"
+                + "boot  qemu +\\3\n$").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        double qemu = Double.parseDouble(m.group(3));
+        for (int mode = 1; mode <= 2; mode++) {
+            double ratio = Double.parseDouble(m.group(mode + 3));
+            // the times are shown to 0.005 s, the ratio (of the unrounded times) to 0.005
+            assertEquals(Double.parseDouble(m.group(mode)) / qemu, ratio, 0.0051 * (1 + ratio) / qemu + 0.0051, r.out());
+        }
     }
 
     /** A QEMU (or jvisor) that exits before the marker: one line with its status and stderr, at once, not at the timeout. */
@@ -40,7 +53,7 @@ class BootBenchCommandTest {
         assertEquals(2, r.status(), r.out() + r.err());
         assertEquals("jvisor: " + qemu + " exited with status 3 before printing 'hello from the virt board': "
                 + "qemu-system-aarch64: failed to find romfile \"efi-virtio.rom\" and a second line\n", r.err());
-        assertTrue(Pattern.compile("\n  run 1: jvisor +\\d+\\.\\d\\d s\n$").matcher(r.out()).find(), "the run's line ended:\n" + r.out());
+        assertTrue(Pattern.compile("\n  run 1:  jvisor \\w+ +\\d+\\.\\d\\d s\n$").matcher(r.out()).find(), "the run's line ended:\n" + r.out());
         assertTrue(seconds < 60, "reported after " + seconds + " s");
 
         Path missing = dir.resolve("missing");

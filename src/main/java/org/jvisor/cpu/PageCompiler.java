@@ -1,0 +1,879 @@
+package org.jvisor.cpu;
+
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+import static java.lang.constant.ConstantDescs.INIT_NAME;
+import static java.lang.constant.ConstantDescs.MTD_void;
+
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.instruction.SwitchCase;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Emits the JVM class of one {@link Region}: one method, {@link TranslatedCode#run}, whose blocks are the
+ * region's basic blocks, with direct branches between them as gotos so that a guest loop stays inside the
+ * method. Guest registers stay in {@link Cpu}'s fields, so a fault, a fallback to an instruction handler
+ * or an exit needs no spilling, and the JIT keeps what it can in host registers.
+ *
+ * <p>Emitted inline: integer data processing, moves, address generation, branches, and loads and stores
+ * of general-purpose registers on the soft TLB's fast path. A miss, and every other instruction, calls the
+ * interpreter's handler through {@link TranslatedRuntime#fallback} with the processor's state as the
+ * interpreter would have it, so that faults, MMIO, system registers and floating point ({@link FpCore})
+ * behave exactly as interpreted.
+ */
+final class PageCompiler {
+    /** HotSpot never JIT-compiles a method with more bytecode than this (HugeMethodLimit): stay below it. */
+    static final int MAX_BYTECODE = 7900;
+
+    private static final ClassDesc CD_CPU = desc(Cpu.class), CD_RT = desc(TranslatedRuntime.class),
+            CD_ALU = desc(Alu.class), CD_DPI = desc(DataProcessingImmediate.class), CD_DPR = desc(DataProcessingRegister.class),
+            CD_LS = desc(LoadStore.class), CD_CODE = desc(TranslatedCode.class), CD_SEG = desc(MemorySegment.class),
+            CD_BUS = desc(PhysicalBus.class), CD_LONGS = CD_long.arrayType();
+    private static final MethodTypeDesc RUN = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_long, CD_long),
+            FALLBACK = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int, CD_int, CD_long, CD_long),
+            HOST = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long),
+            PAIR_HOST = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int),
+            AWC64 = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int),
+            AWC32 = MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_int, CD_int);
+
+    // locals of run(Cpu, int, long, long)
+    private static final int CPU = 1, BASE = 3, END = 5, X = 7, IC = 8, VA = 10, HA = 12, TMP = 14, TMP2 = 16, OLD_BASE = 18;
+
+    private final Region region;
+    private CodeBuilder cb;
+    private Label[] blockLabels;
+    private final Map<Long, Label> exits = new HashMap<>();
+    private final List<long[]> exitList = new ArrayList<>();
+    private Label leave;
+    /** Index in the page and in its block of the instruction being emitted. */
+    private int index, inBlock;
+
+    private PageCompiler(Region region) { this.region = region; }
+
+    /** The class file, or null when its method would be too big for the JIT. */
+    static byte[] compile(Region region, String name) {
+        byte[] bytes = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
+                        ClassHierarchyResolver.ofClassLoading(PageCompiler.class.getClassLoader())))
+                .build(ClassDesc.of("org.jvisor.cpu." + name), clb -> {
+                    clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
+                    clb.withInterfaceSymbols(CD_CODE);
+                    clb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, c -> {
+                        c.aload(0);
+                        c.invokespecial(CD_Object, INIT_NAME, MTD_void);
+                        c.return_();
+                    });
+                    clb.withMethodBody("run", RUN, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL,
+                            c -> new PageCompiler(region).emit(c));
+                });
+        return codeLength(bytes) <= MAX_BYTECODE ? bytes : null;
+    }
+
+    static int codeLength(byte[] classBytes) {
+        ClassModel m = ClassFile.of().parse(classBytes);
+        for (MethodModel mm : m.methods())
+            if (mm.methodName().equalsString("run")) return mm.findAttribute(Attributes.code()).orElseThrow().codeLength();
+        throw new IllegalStateException("no run method");
+    }
+
+    private static ClassDesc desc(Class<?> c) { return c.describeConstable().orElseThrow(); }
+
+    // ---- the method ---------------------------------------------------------------------------------
+
+    private void emit(CodeBuilder c) {
+        cb = c;
+        int n = region.blocks();
+        blockLabels = new Label[n];
+        for (int b = 0; b < n; b++) blockLabels[b] = cb.newLabel();
+        leave = cb.newLabel();
+        cb.aload(CPU);
+        cb.getfield(CD_CPU, "x", CD_LONGS);
+        cb.astore(X);
+        cb.aload(CPU);
+        cb.getfield(CD_CPU, "instret", CD_long);
+        cb.lstore(IC);
+        List<SwitchCase> cases = new ArrayList<>();
+        for (int b = 0; b < n; b++) cases.add(SwitchCase.of(b, blockLabels[b]));
+        cb.iload(2);
+        cb.tableswitch(0, n - 1, blockLabels[0], cases);
+        for (int b = 0; b < n; b++) emitBlock(b);
+        cb.labelBinding(leave);
+        cb.return_();
+        for (long[] e : exitList) {
+            cb.labelBinding(exits.get(key(e[0], (int) e[1])));
+            setPc(e[0]);
+            setInstret((int) e[1]);
+            cb.return_();
+        }
+    }
+
+    private void emitBlock(int b) {
+        int start = region.starts[b], len = region.lengths[b];
+        cb.labelBinding(blockLabels[b]);
+        // Enough of the chunk left for the whole block, and nobody asked the processor to stop?
+        Label out = exit(4L * start, 0);
+        cb.lload(IC);
+        cb.loadConstant((long) len);
+        cb.ladd();
+        cb.lload(END);
+        cb.lcmp();
+        cb.ifgt(out);
+        cb.aload(CPU);
+        cb.invokestatic(CD_RT, "breakRequested", MethodTypeDesc.of(CD_boolean, CD_CPU));
+        cb.ifne(out);
+        boolean ended = false;
+        for (int k = 0; k < len; k++) {
+            index = start + k;
+            inBlock = k;
+            ended = emitInstruction(region.words[index], region.ops[index]);
+        }
+        if (!ended) jump(4L * (start + len), len);
+    }
+
+    /** Emits one instruction; true if it ended the block (a branch, which has emitted its own jumps). */
+    private boolean emitInstruction(int w, int op) {
+        int local = op & 0xfff;
+        switch (op >>> 12) {
+            case Executor.G_BRANCH -> {
+                branch(local, w);
+                return true;
+            }
+            case Executor.G_DP_IMM -> {
+                if (!dpImmediate(local, w)) fallback(op, w);
+            }
+            case Executor.G_DP_REG -> {
+                if (!dpRegister(local, w)) fallback(op, w);
+            }
+            case Executor.G_LOADSTORE -> {
+                if (!loadStore(local, w, op)) fallback(op, w);
+            }
+            default -> fallback(op, w);
+        }
+        return false;
+    }
+
+    // ---- control flow -------------------------------------------------------------------------------
+
+    private static long key(long pcOffset, int retired) { return pcOffset * 4096 + retired; }
+
+    /** A label that leaves run with pc = base + pcOffset and {@code retired} more instructions retired. */
+    private Label exit(long pcOffset, int retired) {
+        long k = key(pcOffset, retired);
+        Label l = exits.get(k);
+        if (l == null) {
+            l = cb.newLabel();
+            exits.put(k, l);
+            exitList.add(new long[] {pcOffset, retired});
+        }
+        return l;
+    }
+
+    private void setPc(long pcOffset) {
+        cb.aload(CPU);
+        cb.lload(BASE);
+        cb.loadConstant(pcOffset);
+        cb.ladd();
+        cb.putfield(CD_CPU, "pc", CD_long);
+    }
+
+    private void setInstret(int retired) {
+        cb.aload(CPU);
+        cb.lload(IC);
+        if (retired != 0) {
+            cb.loadConstant((long) retired);
+            cb.ladd();
+        }
+        cb.putfield(CD_CPU, "instret", CD_long);
+    }
+
+    /** Continues at base + pcOffset after {@code retired} instructions of this block: a goto inside the region, else an exit. */
+    private void jump(long pcOffset, int retired) {
+        int target = pcOffset >= 0 && pcOffset < 4096 && (pcOffset & 3) == 0 ? region.blockAt[(int) (pcOffset >>> 2)] : -1;
+        if (target >= 0) {
+            cb.lload(IC);
+            cb.loadConstant((long) retired);
+            cb.ladd();
+            cb.lstore(IC);
+            cb.goto_(blockLabels[target]);
+        } else {
+            cb.goto_(exit(pcOffset, retired));
+        }
+    }
+
+    private void branch(int local, int w) {
+        long here = 4L * index;
+        int retired = inBlock + 1;
+        switch (local) {
+            case Branches.B -> jump(here + ((long) (w << 6) >> 4), retired);
+            case Branches.BL -> {
+                storeX(30, () -> pcConstant(here + 4));
+                jump(here + ((long) (w << 6) >> 4), retired);
+            }
+            case Branches.B_COND -> {
+                condition(w & 15);
+                conditional(here + ((long) (w << 8) >> 13 << 2), retired, false);
+            }
+            case Branches.CBZ, Branches.CBNZ -> {
+                loadX(w & 31);
+                if (w < 0) {
+                    cb.lconst_0();
+                    cb.lcmp();
+                } else {
+                    cb.l2i();
+                }
+                conditional(here + ((long) (w << 8) >> 13 << 2), retired, local == Branches.CBZ);
+            }
+            case Branches.TBZ, Branches.TBNZ -> {
+                int bit = ((w >>> 26) & 0x20) | ((w >>> 19) & 0x1f);
+                loadX(w & 31);
+                cb.loadConstant(bit);
+                cb.lushr();
+                cb.l2i();
+                cb.iconst_1();
+                cb.iand();
+                conditional(here + ((long) (w << 13) >> 18 << 2), retired, local == Branches.TBZ);
+            }
+            case Branches.BR, Branches.RET, Branches.BLR -> {
+                loadX((w >>> 5) & 31);
+                cb.lstore(TMP);
+                if (local == Branches.BLR) storeX(30, () -> pcConstant(here + 4));
+                cb.aload(CPU);
+                cb.lload(TMP);
+                cb.putfield(CD_CPU, "pc", CD_long);
+                setInstret(retired);
+                cb.return_();
+            }
+            default -> throw new IllegalStateException("branch op " + local);
+        }
+    }
+
+    /** With an int on the stack: branches to the target when it is non-zero (zero if {@code whenZero}), else falls through. */
+    private void conditional(long target, int retired, boolean whenZero) {
+        Label taken = cb.newLabel();
+        if (whenZero) cb.ifeq(taken);
+        else cb.ifne(taken);
+        jump(4L * index + 4, retired);
+        cb.labelBinding(taken);
+        jump(target, retired);
+    }
+
+    /** ConditionHolds(cond) as an int 0/1 on the stack, from PSTATE.NZCV in the processor's fields. */
+    private void condition(int cond) {
+        switch (cond >>> 1) {
+            case 0 -> flag("z");
+            case 1 -> flag("c");
+            case 2 -> flag("n");
+            case 3 -> flag("v");
+            case 4 -> {
+                flag("c");
+                flag("z");
+                cb.iconst_1();
+                cb.ixor();
+                cb.iand();
+            }
+            case 5 -> {
+                flag("n");
+                flag("v");
+                cb.ixor();
+                cb.iconst_1();
+                cb.ixor();
+            }
+            case 6 -> {
+                flag("n");
+                flag("v");
+                cb.ixor();
+                flag("z");
+                cb.ior();
+                cb.iconst_1();
+                cb.ixor();
+            }
+            default -> cb.iconst_1();
+        }
+        if ((cond & 1) != 0 && cond != 15) {
+            cb.iconst_1();
+            cb.ixor();
+        }
+    }
+
+    private void flag(String name) {
+        cb.aload(CPU);
+        cb.getfield(CD_CPU, name, CD_boolean);
+    }
+
+    /** The interpreter's handler for the instruction, with the state it expects; returns from run if it says so. */
+    private void fallback(int op, int w) {
+        cb.aload(CPU);
+        cb.loadConstant(op);
+        cb.loadConstant(w);
+        pcConstant(4L * index);
+        cb.lload(IC);
+        if (inBlock != 0) {
+            cb.loadConstant((long) inBlock);
+            cb.ladd();
+        }
+        cb.invokestatic(CD_RT, "fallback", FALLBACK);
+        cb.ifne(leave);
+    }
+
+    // ---- registers ----------------------------------------------------------------------------------
+
+    private void pcConstant(long pcOffset) {
+        cb.lload(BASE);
+        if (pcOffset != 0) {
+            cb.loadConstant(pcOffset);
+            cb.ladd();
+        }
+    }
+
+    /** Xr (0 for XZR). */
+    private void loadX(int r) {
+        if (r == 31) {
+            cb.lconst_0();
+            return;
+        }
+        cb.aload(X);
+        cb.loadConstant(r);
+        cb.laload();
+    }
+
+    /** Xr, or SP for 31. */
+    private void loadXOrSp(int r) {
+        if (r != 31) {
+            loadX(r);
+            return;
+        }
+        cb.aload(CPU);
+        cb.getfield(CD_CPU, "sp", CD_long);
+    }
+
+    /** Xr = value (discarded for XZR; the value is still computed, for its side effects). */
+    private void storeX(int r, Runnable value) {
+        if (r == 31) {
+            value.run();
+            cb.pop2();
+            return;
+        }
+        cb.aload(X);
+        cb.loadConstant(r);
+        value.run();
+        cb.lastore();
+    }
+
+    private void storeXOrSp(int r, Runnable value) {
+        if (r != 31) {
+            storeX(r, value);
+            return;
+        }
+        cb.aload(CPU);
+        value.run();
+        cb.putfield(CD_CPU, "sp", CD_long);
+    }
+
+    private void zeroExtend32() {
+        cb.loadConstant(0xffffffffL);
+        cb.land();
+    }
+
+    // ---- data processing ----------------------------------------------------------------------------
+
+    private boolean dpImmediate(int local, int w) {
+        boolean sf = w < 0;
+        int d = w & 31, n = (w >>> 5) & 31;
+        switch (local) {
+            case DataProcessingImmediate.ADD, DataProcessingImmediate.SUB -> {
+                long imm = (long) ((w >>> 10) & 0xfff) << (((w >>> 22) & 1) * 12);
+                storeXOrSp(d, () -> {
+                    loadXOrSp(n);
+                    cb.loadConstant(imm);
+                    if (local == DataProcessingImmediate.ADD) cb.ladd();
+                    else cb.lsub();
+                    if (!sf) zeroExtend32();
+                });
+            }
+            case DataProcessingImmediate.ADDS, DataProcessingImmediate.SUBS -> {
+                long imm = (long) ((w >>> 10) & 0xfff) << (((w >>> 22) & 1) * 12);
+                boolean sub = local == DataProcessingImmediate.SUBS;
+                storeX(d, () -> addWithCarry(sf, () -> loadXOrSp(n), () -> {
+                    if (sf) cb.loadConstant(sub ? ~imm : imm);
+                    else cb.loadConstant(sub ? ~(int) imm : (int) imm);
+                }, sub ? 1 : 0));
+            }
+            case DataProcessingImmediate.AND, DataProcessingImmediate.ORR, DataProcessingImmediate.EOR,
+                    DataProcessingImmediate.ANDS -> {
+                long imm = DataProcessingImmediate.LOGICAL_IMM[(w >>> 10) & 0x1fff];
+                if ((!sf && (w & (1 << 22)) != 0) || imm == 0) return false;
+                loadX(n);
+                cb.loadConstant(sf ? imm : imm & 0xffffffffL);
+                switch (local) {
+                    case DataProcessingImmediate.ORR -> cb.lor();
+                    case DataProcessingImmediate.EOR -> cb.lxor();
+                    default -> cb.land();
+                }
+                if (!sf) zeroExtend32();
+                cb.lstore(TMP);
+                if (local == DataProcessingImmediate.ANDS) {
+                    logicFlags(sf);
+                    storeX(d, () -> cb.lload(TMP));
+                } else {
+                    storeXOrSp(d, () -> cb.lload(TMP));
+                }
+            }
+            case DataProcessingImmediate.MOVN, DataProcessingImmediate.MOVZ, DataProcessingImmediate.MOVK -> {
+                int hw = (w >>> 21) & 3;
+                if (!sf && hw > 1) return false;
+                int shift = hw * 16;
+                long imm = (long) ((w >>> 5) & 0xffff) << shift;
+                if (local == DataProcessingImmediate.MOVK) {
+                    storeX(d, () -> {
+                        loadX(d);
+                        cb.loadConstant(~(0xffffL << shift));
+                        cb.land();
+                        cb.loadConstant(imm);
+                        cb.lor();
+                        if (!sf) zeroExtend32();
+                    });
+                } else {
+                    long r = local == DataProcessingImmediate.MOVN ? ~imm : imm;
+                    storeX(d, () -> cb.loadConstant(sf ? r : r & 0xffffffffL));
+                }
+            }
+            case DataProcessingImmediate.ADR -> {
+                long imm = ((long) ((w << 8) >> 13) << 2) | ((w >>> 29) & 3);
+                storeX(d, () -> pcConstant(4L * index + imm));
+            }
+            case DataProcessingImmediate.ADRP -> {
+                long imm = ((long) ((w << 8) >> 13) << 2) | ((w >>> 29) & 3);
+                storeX(d, () -> pcConstant(imm << 12)); // base is the page of this instruction
+            }
+            case DataProcessingImmediate.SBFM, DataProcessingImmediate.BFM, DataProcessingImmediate.UBFM -> {
+                if (sf ? (w & (1 << 22)) == 0 : (w & ((1 << 22) | (1 << 21) | (1 << 15))) != 0) return false;
+                cb.aload(CPU);
+                cb.loadConstant(local);
+                cb.loadConstant(w);
+                cb.loadConstant(d);
+                cb.invokestatic(CD_DPI, "bitfield", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int));
+            }
+            case DataProcessingImmediate.EXTR -> {
+                int lsb = (w >>> 10) & 0x3f;
+                if (sf != ((w & (1 << 22)) != 0) || (!sf && lsb >= 32)) return false;
+                cb.aload(CPU);
+                cb.loadConstant(w);
+                cb.loadConstant(d);
+                cb.invokestatic(CD_DPI, "extract", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int));
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** AddWithCarry with PSTATE.NZCV set, through the interpreter's {@link Alu}: leaves the (zero-extended) result. */
+    private void addWithCarry(boolean sf, Runnable x, Runnable y, int carry) {
+        cb.aload(CPU);
+        x.run();
+        if (!sf) cb.l2i();
+        y.run();
+        cb.loadConstant(carry);
+        if (sf) cb.invokestatic(CD_ALU, "addWithCarry64", AWC64);
+        else cb.invokestatic(CD_ALU, "addWithCarry32", AWC32);
+    }
+
+    /** NZCV of a logical S form from the result in TMP. */
+    private void logicFlags(boolean sf) {
+        cb.aload(CPU);
+        cb.lload(TMP);
+        if (sf) {
+            cb.invokestatic(CD_ALU, "setLogicFlags64", MethodTypeDesc.of(CD_void, CD_CPU, CD_long));
+        } else {
+            cb.l2i();
+            cb.invokestatic(CD_ALU, "setLogicFlags32", MethodTypeDesc.of(CD_void, CD_CPU, CD_int));
+        }
+    }
+
+    private boolean dpRegister(int local, int w) {
+        boolean sf = w < 0;
+        int d = w & 31, n = (w >>> 5) & 31, m = (w >>> 16) & 31, a = (w >>> 10) & 31;
+        int type = (w >>> 22) & 3, amount = (w >>> 10) & 0x3f;
+        MethodTypeDesc shaped = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int, CD_long, CD_long, CD_boolean);
+        switch (local) {
+            case DataProcessingRegister.AND, DataProcessingRegister.BIC, DataProcessingRegister.ORR, DataProcessingRegister.ORN,
+                    DataProcessingRegister.EOR, DataProcessingRegister.EON, DataProcessingRegister.ANDS,
+                    DataProcessingRegister.BICS -> {
+                if (!sf && amount >= 32) return false;
+                if (local == DataProcessingRegister.ORR && type == 0 && amount == 0 && n == 31) { // MOV
+                    storeX(d, () -> {
+                        loadX(m);
+                        if (!sf) zeroExtend32();
+                    });
+                    return true;
+                }
+                callShaped("logicalShifted", shaped, local, w, d, n, m, sf);
+            }
+            case DataProcessingRegister.ADD, DataProcessingRegister.ADDS, DataProcessingRegister.SUB,
+                    DataProcessingRegister.SUBS -> {
+                if (type == 3 || (!sf && amount >= 32)) return false;
+                callShaped("addSubShifted", shaped, local, w, d, n, m, sf);
+            }
+            case DataProcessingRegister.ADD_EXT, DataProcessingRegister.ADDS_EXT, DataProcessingRegister.SUB_EXT,
+                    DataProcessingRegister.SUBS_EXT -> {
+                if (((w >>> 10) & 7) > 4) return false;
+                cb.aload(CPU);
+                cb.loadConstant(local);
+                cb.loadConstant(w);
+                cb.loadConstant(d);
+                loadX(m);
+                cb.loadConstant(sf ? 1 : 0);
+                cb.invokestatic(CD_DPR, "addSubExtended", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int, CD_long, CD_boolean));
+            }
+            case DataProcessingRegister.CSEL, DataProcessingRegister.CSINC, DataProcessingRegister.CSINV,
+                    DataProcessingRegister.CSNEG -> callShaped("conditionalSelect", shaped, local, w, d, n, m, sf);
+            case DataProcessingRegister.CCMN, DataProcessingRegister.CCMP, DataProcessingRegister.CCMN_IMM,
+                    DataProcessingRegister.CCMP_IMM -> {
+                cb.aload(CPU);
+                cb.loadConstant(local);
+                cb.loadConstant(w);
+                loadX(n);
+                loadX(m);
+                cb.loadConstant(sf ? 1 : 0);
+                cb.invokestatic(CD_DPR, "conditionalCompare", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_long, CD_long, CD_boolean));
+            }
+            case DataProcessingRegister.MADD, DataProcessingRegister.MSUB -> storeX(d, () -> {
+                loadX(a);
+                loadX(n);
+                loadX(m);
+                cb.lmul();
+                if (local == DataProcessingRegister.MADD) cb.ladd();
+                else cb.lsub();
+                if (!sf) zeroExtend32();
+            });
+            case DataProcessingRegister.SMADDL, DataProcessingRegister.SMSUBL, DataProcessingRegister.UMADDL,
+                    DataProcessingRegister.UMSUBL -> storeX(d, () -> {
+                boolean signed = local == DataProcessingRegister.SMADDL || local == DataProcessingRegister.SMSUBL;
+                loadX(a);
+                for (int r : new int[] {n, m}) {
+                    loadX(r);
+                    if (signed) {
+                        cb.l2i();
+                        cb.i2l();
+                    } else {
+                        zeroExtend32();
+                    }
+                }
+                cb.lmul();
+                if (local == DataProcessingRegister.SMADDL || local == DataProcessingRegister.UMADDL) cb.ladd();
+                else cb.lsub();
+            });
+            case DataProcessingRegister.SMULH, DataProcessingRegister.UMULH -> storeX(d, () -> {
+                loadX(n);
+                loadX(m);
+                cb.invokestatic(desc(Math.class), local == DataProcessingRegister.SMULH ? "multiplyHigh" : "unsignedMultiplyHigh",
+                        MethodTypeDesc.of(CD_long, CD_long, CD_long));
+            });
+            case DataProcessingRegister.LSLV, DataProcessingRegister.LSRV, DataProcessingRegister.ASRV -> storeX(d, () -> {
+                // Java masks shift counts to the operand width, as the architecture takes them modulo it.
+                loadX(n);
+                if (!sf) cb.l2i();
+                loadX(m);
+                cb.l2i();
+                if (sf) {
+                    switch (local) {
+                        case DataProcessingRegister.LSLV -> cb.lshl();
+                        case DataProcessingRegister.LSRV -> cb.lushr();
+                        default -> cb.lshr();
+                    }
+                } else {
+                    switch (local) {
+                        case DataProcessingRegister.LSLV -> cb.ishl();
+                        case DataProcessingRegister.LSRV -> cb.iushr();
+                        default -> cb.ishr();
+                    }
+                    cb.i2l();
+                    zeroExtend32();
+                }
+            });
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Calls a DataProcessingRegister form handler (Cpu, op, insn, d, Xn, Xm, sf) with constants the JIT folds. */
+    private void callShaped(String method, MethodTypeDesc type, int local, int w, int d, int n, int m, boolean sf) {
+        cb.aload(CPU);
+        cb.loadConstant(local);
+        cb.loadConstant(w);
+        cb.loadConstant(d);
+        loadX(n);
+        loadX(m);
+        cb.loadConstant(sf ? 1 : 0);
+        cb.invokestatic(CD_DPR, method, type);
+    }
+
+    // ---- loads and stores ---------------------------------------------------------------------------
+
+    private record Access(ClassDesc layoutType, String layoutField) {}
+
+    private static final Access[] ACCESS = {
+            new Access(desc(ValueLayout.OfByte.class), "B"), new Access(desc(ValueLayout.OfShort.class), "H"),
+            new Access(desc(ValueLayout.OfInt.class), "W"), new Access(desc(ValueLayout.OfLong.class), "D")};
+
+    private boolean loadStore(int local, int w, int op) {
+        switch (local) {
+            case LoadStore.LDST_UIMM, LoadStore.LDST_UNSCALED, LoadStore.LDST_PRE, LoadStore.LDST_POST,
+                    LoadStore.LDST_REG -> {
+                return single(local, w, op);
+            }
+            case LoadStore.LDR_LIT, LoadStore.LDRSW_LIT -> {
+                literal(local, w, op);
+                return true;
+            }
+            case LoadStore.PRFM -> {
+                return true; // a hint: no access, no fault
+            }
+            case LoadStore.PAIR_OFFSET, LoadStore.PAIR_PRE, LoadStore.PAIR_POST, LoadStore.PAIR_NO_ALLOC -> {
+                return pair(local, w, op);
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Leaves the base register's value in OLD_BASE; for SP (31), first branches to {@code slow} when SP is not
+     * 16-byte aligned, where the handler applies SCTLR_ELx.SA.
+     */
+    private void baseRegister(int n, Label slow) {
+        if (n == 31) {
+            cb.aload(CPU);
+            cb.getfield(CD_CPU, "sp", CD_long);
+            cb.dup2();
+            cb.lstore(OLD_BASE);
+            cb.loadConstant(15L);
+            cb.land();
+            cb.lconst_0();
+            cb.lcmp();
+            cb.ifne(slow);
+        } else {
+            loadX(n);
+            cb.lstore(OLD_BASE);
+        }
+    }
+
+    private boolean single(int local, int w, int op) {
+        int size = w >>> 30, opc = (w >>> 22) & 3, t = w & 31, n = (w >>> 5) & 31;
+        if (opc >= 2 && (size == 3 || (size == 2 && opc == 3))) return false;
+        if (local == LoadStore.LDST_REG && ((w >>> 13) & 2) == 0) return false;
+        Label slow = cb.newLabel(), done = cb.newLabel();
+        baseRegister(n, slow);
+        // the offset, in TMP2 (for the writeback forms) and the address in VA
+        switch (local) {
+            case LoadStore.LDST_UIMM -> cb.loadConstant((long) ((w >>> 10) & 0xfff) << size);
+            case LoadStore.LDST_REG -> {
+                loadX((w >>> 16) & 31);
+                cb.loadConstant((w >>> 13) & 7);
+                cb.loadConstant((w & (1 << 12)) != 0 ? size : 0);
+                cb.invokestatic(CD_LS, "extendReg", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_int));
+            }
+            default -> cb.loadConstant((long) (w << 11) >> 23); // imm9
+        }
+        cb.lstore(TMP2);
+        cb.lload(OLD_BASE);
+        if (local != LoadStore.LDST_POST) {
+            cb.lload(TMP2);
+            cb.ladd();
+        }
+        cb.lstore(VA);
+        long mask = ~0xfffL | ((1L << size) - 1);
+        if (opc == 0) {
+            hostAddress("writeHost", mask, slow);
+            cb.getstatic(CD_RT, "HOST", CD_SEG);
+            cb.getstatic(CD_BUS, ACCESS[size].layoutField, ACCESS[size].layoutType);
+            cb.lload(HA);
+            loadX(t);
+            narrow(size);
+            cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[size].layoutType, CD_long, valueType(size)));
+        } else {
+            hostAddress("readHost", mask, slow);
+            storeX(t, () -> {
+                get(size, 0);
+                extendLoaded(size, opc);
+            });
+        }
+        if (local == LoadStore.LDST_PRE || local == LoadStore.LDST_POST) {
+            storeXOrSp(n, () -> {
+                cb.lload(OLD_BASE);
+                cb.lload(TMP2);
+                cb.ladd();
+            });
+        }
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        fallback(op, w);
+        cb.labelBinding(done);
+        return true;
+    }
+
+    private void literal(int local, int w, int op) {
+        int t = w & 31;
+        int size = local == LoadStore.LDRSW_LIT || (w & (1 << 30)) == 0 ? 2 : 3;
+        Label slow = cb.newLabel(), done = cb.newLabel();
+        pcConstant(4L * index + ((long) (w << 8) >> 13 << 2));
+        cb.lstore(VA);
+        hostAddress("readHost", ~0xfffL | ((1L << size) - 1), slow);
+        storeX(t, () -> {
+            get(size, 0);
+            extendLoaded(size, local == LoadStore.LDRSW_LIT ? 2 : 0);
+        });
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        fallback(op, w);
+        cb.labelBinding(done);
+    }
+
+    private boolean pair(int local, int w, int op) {
+        int opc = w >>> 30, t = w & 31, n = (w >>> 5) & 31, t2 = (w >>> 10) & 31;
+        boolean load = (w & (1 << 22)) != 0;
+        if (opc == 3 || (opc == 1 && (!load || local == LoadStore.PAIR_NO_ALLOC))) return false;
+        int size = opc == 2 ? 3 : 2, bytes = 1 << size;
+        long offset = ((long) (w << 10) >> 25) * bytes;
+        Label slow = cb.newLabel(), done = cb.newLabel();
+        baseRegister(n, slow);
+        cb.lload(OLD_BASE);
+        if (local != LoadStore.PAIR_POST) {
+            cb.loadConstant(offset);
+            cb.ladd();
+        }
+        cb.lstore(VA);
+        cb.aload(CPU);
+        cb.lload(VA);
+        cb.loadConstant(~0xfffL | (bytes - 1));
+        cb.loadConstant(bytes);
+        cb.invokestatic(CD_RT, load ? "readPairHost" : "writePairHost", PAIR_HOST);
+        cb.dup2();
+        cb.lstore(HA);
+        cb.lconst_0();
+        cb.lcmp();
+        cb.ifeq(slow);
+        if (load) {
+            int ext = opc == 1 ? 2 : 0;
+            get(size, 0);
+            extendLoaded(size, ext);
+            cb.lstore(TMP);
+            storeX(t2, () -> {
+                get(size, bytes);
+                extendLoaded(size, ext);
+            });
+            storeX(t, () -> cb.lload(TMP));
+        } else {
+            for (int k = 0; k < 2; k++) {
+                cb.getstatic(CD_RT, "HOST", CD_SEG);
+                cb.getstatic(CD_BUS, ACCESS[size].layoutField, ACCESS[size].layoutType);
+                cb.lload(HA);
+                if (k == 1) {
+                    cb.loadConstant((long) bytes);
+                    cb.ladd();
+                }
+                loadX(k == 0 ? t : t2);
+                narrow(size);
+                cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[size].layoutType, CD_long, valueType(size)));
+            }
+        }
+        if (local == LoadStore.PAIR_PRE || local == LoadStore.PAIR_POST) {
+            storeXOrSp(n, () -> {
+                cb.lload(OLD_BASE);
+                cb.loadConstant(offset);
+                cb.ladd();
+            });
+        }
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        fallback(op, w);
+        cb.labelBinding(done);
+        return true;
+    }
+
+    /** HA = the soft TLB's host address for VA, or branch to {@code slow} on a miss. */
+    private void hostAddress(String lookup, long mask, Label slow) {
+        cb.aload(CPU);
+        cb.lload(VA);
+        cb.loadConstant(mask);
+        cb.invokestatic(CD_RT, lookup, HOST);
+        cb.dup2();
+        cb.lstore(HA);
+        cb.lconst_0();
+        cb.lcmp();
+        cb.ifeq(slow);
+    }
+
+    /** Pushes the value at HA + plus, zero-extended to a long. */
+    private void get(int size, int plus) {
+        cb.getstatic(CD_RT, "HOST", CD_SEG);
+        cb.getstatic(CD_BUS, ACCESS[size].layoutField, ACCESS[size].layoutType);
+        cb.lload(HA);
+        if (plus != 0) {
+            cb.loadConstant((long) plus);
+            cb.ladd();
+        }
+        cb.invokeinterface(CD_SEG, "get", MethodTypeDesc.of(valueType(size), ACCESS[size].layoutType, CD_long));
+        switch (size) {
+            case 0 -> {
+                cb.i2l();
+                cb.loadConstant(0xffL);
+                cb.land();
+            }
+            case 1 -> {
+                cb.i2l();
+                cb.loadConstant(0xffffL);
+                cb.land();
+            }
+            case 2 -> {
+                cb.i2l();
+                zeroExtend32();
+            }
+            default -> { }
+        }
+    }
+
+    /** The loaded value as the register holds it (opc 2: sign-extended to 64 bits, 3: to 32), as the interpreter does. */
+    private void extendLoaded(int size, int opc) {
+        if (opc < 2) return;
+        cb.loadConstant(size);
+        cb.loadConstant(opc);
+        cb.invokestatic(CD_LS, "extendLoaded", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_int));
+    }
+
+    /** Converts the long on the stack to the type MemorySegment.set takes for {@code size}. */
+    private void narrow(int size) {
+        if (size == 3) return;
+        cb.l2i();
+        if (size == 0) cb.i2b();
+        else if (size == 1) cb.i2s();
+    }
+
+    private static ClassDesc valueType(int size) {
+        return switch (size) {
+            case 0 -> java.lang.constant.ConstantDescs.CD_byte;
+            case 1 -> java.lang.constant.ConstantDescs.CD_short;
+            case 2 -> CD_int;
+            default -> CD_long;
+        };
+    }
+}

@@ -1,0 +1,71 @@
+package org.jvisor.cpu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Translates hot guest code into JVM bytecode, one code page at a time (see {@link PageCompiler}), loaded
+ * as a hidden class that the JVM unloads once the page's code is dropped. The interpreter counts branches
+ * to each instruction; when an entry gets hot its page is translated with every hot entry known so far, so a
+ * guest loop runs inside one JVM method that the JIT compiles as a whole.
+ *
+ * <p>Translation is keyed by physical page and takes the page's virtual address as an argument, so one
+ * translation serves every alias of a page, and every processor on the bus.
+ */
+final class Translator {
+    /** Branches to an instruction before its page is translated with it as an entry (1 under {@link Translation#FORCE}). */
+    static final int HOT = Integer.getInteger("jvisor.translate.hot", 256);
+    /** A page is translated at most this often; its other entries then stay interpreted. */
+    static final int MAX_TRANSLATIONS_PER_PAGE = 8;
+    /** Instructions a region starts with; halved until its method fits {@link PageCompiler#MAX_BYTECODE}. */
+    static final int MAX_REGION = Integer.getInteger("jvisor.translate.region", 400);
+    /** Heat value meaning "never translate an entry here" (its translation failed or the page's cap was reached). */
+    static final int NEVER = 0xffff;
+
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    private static final AtomicLong COUNT = new AtomicLong();
+    private static final MethodType CONSTRUCTOR = MethodType.methodType(void.class);
+
+    private Translator() {}
+
+    /**
+     * Translates {@code page} with {@code entry} (an instruction index) among its entries and publishes the
+     * result; returns it, or null if the page could not be translated with that entry.
+     */
+    static TranslatedPage translate(PhysicalBus bus, CodePage page, int entry) {
+        TranslatedPage old = page.translated;
+        int[] entries = old == null ? new int[] {entry} : append(old.entries, entry);
+        synchronized (page) {
+            if (page.translations >= MAX_TRANSLATIONS_PER_PAGE) return null;
+            page.translations++;
+        }
+        for (int cap = MAX_REGION; cap >= 1; cap /= 2) {
+            Region r = Region.form(page, entries, cap);
+            byte[] bytes = PageCompiler.compile(r, "Translated");
+            if (bytes == null) continue;
+            TranslatedCode code;
+            try {
+                MethodHandles.Lookup hidden = LOOKUP.defineHiddenClass(bytes, true);
+                code = (TranslatedCode) hidden.findConstructor(hidden.lookupClass(), CONSTRUCTOR).invoke();
+            } catch (Throwable e) {
+                throw new IllegalStateException("translated code failed to load", e);
+            }
+            TranslatedPage t = new TranslatedPage(code, r.blockAt, entries, r.instructions, PageCompiler.codeLength(bytes));
+            COUNT.incrementAndGet();
+            return bus.publishTranslation(page, t) ? t : null;
+        }
+        return null;
+    }
+
+    private static int[] append(int[] a, int v) {
+        for (int x : a) if (x == v) return a;
+        int[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = v;
+        return r;
+    }
+
+    /** Pages translated in this JVM so far (retranslations included). */
+    static long translations() { return COUNT.get(); }
+}
