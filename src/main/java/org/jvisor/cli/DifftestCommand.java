@@ -40,12 +40,13 @@ public final class DifftestCommand implements Callable<Integer> {
                     + " system calls and signals emulated) or 'sequences' (only the sequences, state set and read in Java).")
     String jvisorRuns;
 
-    @Option(names = "--translate", defaultValue = "off", paramLabel = "off|on|force",
-            description = "How jvisor's processor runs the code: 'off' interprets every instruction, 'on' translates the"
-                    + " code that runs often, 'force' translates every block the first time it is branched to, so that"
-                    + " every sequence runs through the translator (default ${DEFAULT-VALUE}: the interpreter, whose"
-                    + " results the translator's must equal).")
-    String translate;
+    @Option(names = "--translate", defaultValue = "off", paramLabel = TranslateOption.LABEL,
+            converter = TranslateOption.Converter.class, completionCandidates = TranslateOption.Names.class,
+            description = "How jvisor's processors run the sequences, whatever -Djvisor.translate says: off interprets"
+                    + " every instruction (the default: a mismatch is then the interpreter's), on translates the code that"
+                    + " runs often, force translates every block the first time it runs, so that the sequences run"
+                    + " through the translator.")
+    Translation translation;
 
     @Option(names = "--stats", description = "Print how often each encoding was generated and faulted (to stderr).")
     boolean stats;
@@ -63,12 +64,6 @@ public final class DifftestCommand implements Callable<Integer> {
             case "sequences" -> Difftest.JvisorRuns.SEQUENCES;
             default -> throw new UserError("--jvisor-runs must be 'program' or 'sequences'");
         };
-        Translation translation;
-        try {
-            translation = Translation.parse(translate);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--translate: " + e.getMessage());
-        }
         Difftest.Result r;
         try {
             r = new Difftest(new Difftest.Options(count, seed, List.copyOf(groups), length, batch, maxReports, runs,
@@ -82,7 +77,7 @@ public final class DifftestCommand implements Callable<Integer> {
         if (r.mismatches() > r.reports().size())
             System.out.println("(" + (r.mismatches() - r.reports().size()) + " more mismatches not shown; see --max-reports)");
         System.out.println(r.sequences() + " sequences, " + r.mismatches() + " mismatches (translation: "
-                + translation.name().toLowerCase(java.util.Locale.ROOT) + ")");
+                + TranslateOption.name(translation) + ")");
         return r.mismatches() == 0 ? 0 : 1;
     }
 }

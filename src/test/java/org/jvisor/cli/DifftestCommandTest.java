@@ -53,7 +53,8 @@ class DifftestCommandTest {
     void aBadTranslationModeIsOneLineAndAnError() {
         Run r = run("difftest", "--count", "1", "--translate", "always");
         assertEquals(2, r.status());
-        assertEquals("jvisor: --translate: translation must be off, on or force, not 'always'", r.err().strip());
+        assertEquals("jvisor: Invalid value for option '--translate': translation must be off, on or force,"
+                + " not 'always'", r.err().strip());
         assertEquals("", r.out());
     }
 

@@ -50,6 +50,9 @@ final class A64 {
 
     static int msrTpidrEl0(int t) { return 0xD51BD040 | t; }
 
+    /** B to {@code offset} bytes from the branch (a multiple of 4 within 128 MiB). */
+    static int b(long offset) { return 0x14000000 | (int) (offset >> 2) & 0x3ffffff; }
+
     /** MRS XZR, CNTVCT_EL0: reads the virtual counter and discards it. */
     static final int MRS_XZR_CNTVCT = 0xD53BE05F;
 

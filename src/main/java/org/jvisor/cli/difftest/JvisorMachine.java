@@ -27,6 +27,12 @@ final class JvisorMachine implements AutoCloseable {
             | SystemRegisters.SCTLR_UCI | SystemRegisters.SCTLR_NTWI | SystemRegisters.SCTLR_NTWE;
     /** CNTKCTL_EL1 as Linux sets it: EL0 may read the virtual counter and CNTFRQ_EL0, nothing else of the timers. */
     static final long CNTKCTL_EL1_LINUX = 1L << 1;
+    /**
+     * CNTKCTL_EL1 for the generated program: as Linux's but with the physical counter readable instead of
+     * the virtual one, so that CNTFRQ_EL0 stays readable and {@link Layout#END_MARK} (a read of the virtual
+     * counter) traps, ending each sequence with an exit (the generator makes no counter reads).
+     */
+    static final long CNTKCTL_EL1_END_MARK_TRAPS = 1L;
     /** CPACR_EL1.FPEN = 11: FP/SIMD instructions do not trap at EL0 or EL1. */
     static final long CPACR_FPEN = 3L << 20;
     /** Stage 2 tables: outside the segments and outside the stage 2 map, so the guest cannot reach them. */
@@ -85,11 +91,14 @@ final class JvisorMachine implements AutoCloseable {
         for (long a = base & ~0x1fffffL; a < base + size; a += 1 << 21) t.set(D, 0x1000 + 8 * (a >>> 21), a | normal | perms);
     }
 
-    /** Puts the processor at EL0 as Linux runs user space, with nothing else of the state changed. */
+    /**
+     * Puts the processor at EL0 as Linux runs user space (but for {@link #CNTKCTL_EL1_END_MARK_TRAPS}), with
+     * nothing else of the state changed.
+     */
     void enterEl0() {
         cpu.sr.hcrEl2 = HCR;
         cpu.sr.sctlr[1] = SCTLR_EL1_LINUX;
-        cpu.sr.cntkctlEl1 = CNTKCTL_EL1_LINUX;
+        cpu.sr.cntkctlEl1 = CNTKCTL_EL1_END_MARK_TRAPS;
         cpu.sr.cpacrEl1 |= CPACR_FPEN; // Linux user space may use FP/SIMD (QEMU user mode starts so)
         if (cpu.currentEl() != 0) cpu.setElAndSpSel(0, 0);
         cpu.daif = 0;

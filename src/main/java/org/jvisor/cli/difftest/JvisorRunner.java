@@ -15,15 +15,15 @@ import org.jvisor.cpu.Translation;
  * the two must agree (a test checks it), and this one keeps a harness problem from hiding a sequence.
  *
  * <p>Each sequence runs in one {@link Cpu#run}, not an instruction at a time, so that it runs as a guest's
- * code does (through the translator when the processor translates): the word after the sequence,
- * {@link Layout#END_MARK}, reads the virtual counter, which traps here because CNTKCTL_EL1.EL0VCTEN is
- * clear (EL0PCTEN is set instead, so that CNTFRQ_EL0 stays readable; the generator makes no counter reads).
+ * code does (through the translator when the processor translates) and stops at the word after it,
+ * {@link Layout#END_MARK}, which traps. With translation forced, every instruction it retires must have
+ * run translated.
  */
 final class JvisorRunner {
     private JvisorRunner() {}
 
-    /** CNTKCTL_EL1 here: EL0 may read CNTFRQ_EL0 and CNTPCT_EL0 but not CNTVCT_EL0, which {@link Layout#END_MARK} reads. */
-    static final long CNTKCTL_EL1 = 1L;
+    /** Instructions a sequence may retire before it is stopped as a run-away. */
+    static final long RUN_AWAY = 1 << 20;
 
     /** {@code translation}: how the processor runs the sequences. */
     static List<Outcome> run(Layout layout, Profile profile, Translation translation) {
@@ -39,7 +39,6 @@ final class JvisorRunner {
         Layout layout = m.layout;
         Sequence s = layout.seqs.get(i);
         m.enterEl0();
-        cpu.sr.cntkctlEl1 = CNTKCTL_EL1;
         cpu.sr.tpidrEl0 = 0;
         System.arraycopy(s.x(), 0, cpu.x, 0, 31);
         cpu.sp = layout.scratchAddr(i) + s.spOffset();
@@ -52,8 +51,10 @@ final class JvisorRunner {
         cpu.clearExclusiveMonitor();
         long start = layout.seqStart[i], end = layout.seqEnd[i];
         cpu.pc = start;
-        // Branches only go forward, so a sequence retires at most one instruction per word.
-        ExitReason r = cpu.run((end - start) / 4 + 1);
+        long instret = cpu.instret, translated = cpu.translatedInstructions();
+        // The end mark stops the sequence: the budget only bounds a run-away, and is large enough that a
+        // translated block (which runs only if it fits in what is left of the budget) is not refused.
+        ExitReason r = cpu.run(RUN_AWAY);
         int signal = 0;
         long faultPc = 0, faultAddr = 0;
         String note = null;
@@ -78,6 +79,12 @@ final class JvisorRunner {
         } else {
             note = "jvisor stopped: " + r;
         }
+        long retired = cpu.instret - instret, interpreted = retired - (cpu.translatedInstructions() - translated);
+        // Branches only go forward, so a sequence retires at most one instruction per word.
+        if (note == null && retired > (end - start) / 4)
+            note = "jvisor retired " + retired + " instructions in a sequence of " + (end - start) / 4 + " words";
+        if (note == null && cpu.translation() == Translation.FORCE && interpreted != 0)
+            note = "translation is forced, but " + interpreted + " of the " + retired + " instructions retired were interpreted";
         long[] x = java.util.Arrays.copyOf(cpu.x, 31);
         long sp = cpu.getSpEl(0);
         byte[] rec = new byte[Layout.REC_SIZE];

@@ -16,11 +16,17 @@ import java.util.List;
  * the signal frame into the record, with the signal, PC and fault address, and resumes at the next
  * sequence. At the end the program writes the data segment to stdout and exits.
  *
+ * <p>Every sequence, harness included, has a code page of its own (the code before it branches over the
+ * rest of the previous page), and so do the signal handler and the prologue: jvisor's translator works by
+ * page, within limits per page (entries, translations), so what it makes of a sequence then does not depend
+ * on the sequences around it, a mismatch it causes reproduces alone, and with translation forced every
+ * page stays within those limits.
+ *
  * <p>FP/SIMD batches ({@link #fp}) also load FPCR, FPSR and V0-V31 before the sequence (LDR Q) and store
  * them after it (STR Q); the handler copies them from the signal frame's fpsimd_context record.
  */
 final class Layout {
-    static final long CODE_BASE = 0x0040_0000L, DATA_BASE = 0x1000_0000L;
+    static final long CODE_BASE = 0x0040_0000L, DATA_BASE = 0x1000_0000L, PAGE = 4096;
     /**
      * The signal handler's stack: a segment of its own, away from anything a sequence's SP can easily reach
      * (an SP inside the alternate stack makes the kernel, and QEMU, push the frame below it instead): not
@@ -44,8 +50,9 @@ final class Layout {
 
     /**
      * The first word after every sequence: an instruction Linux lets EL0 run with no effect on the state
-     * (it reads the virtual counter into XZR), which {@link JvisorRunner} makes trap (CNTKCTL_EL1.EL0VCTEN
-     * clear) to stop exactly at the end of a sequence in one {@code Cpu.run}, however the sequence branched.
+     * (it reads the virtual counter into XZR), which jvisor's runners make trap
+     * ({@link JvisorMachine#CNTKCTL_EL1_END_MARK_TRAPS}): {@link JvisorRunner} stops there, however the
+     * sequence branched; {@link ProgramRunner} knows where each sequence ended and carries on.
      */
     static final int END_MARK = A64.MRS_XZR_CNTVCT;
 
@@ -94,13 +101,16 @@ final class Layout {
         emitHandler();
         long restorer = here();
         emit(A64.movz(8, 139, 0), A64.SVC0); // rt_sigreturn
+        alignToPage();
         entry = here();
         emitPrologue();
         long[] entryAddr = new long[count + 1];
         for (int i = 0; i < count; i++) {
+            branchToNextPage();
             entryAddr[i] = here();
             emitSequence(i);
         }
+        branchToNextPage();
         entryAddr[count] = here();
         emitEpilogue();
         pad(64);
@@ -162,6 +172,17 @@ final class Layout {
             if (n == buf.length) buf = java.util.Arrays.copyOf(buf, n * 2);
             buf[n++] = w;
         }
+    }
+
+    /** A branch to the next page, over NOPs to its end. */
+    private void branchToNextPage() {
+        long target = (here() + 4 + PAGE - 1) & -PAGE;
+        emit(A64.b(target - here()));
+        alignToPage();
+    }
+
+    private void alignToPage() {
+        while ((here() & (PAGE - 1)) != 0) emit(A64.NOP);
     }
 
     private void pad(int words) {

@@ -2,6 +2,7 @@ package org.jvisor.cli.difftest;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.ExitReason;
@@ -11,7 +12,9 @@ import org.jvisor.cpu.Translation;
  * Runs the whole generated program in jvisor, harness and all, exactly as QEMU runs it: from the ELF entry
  * point at EL0, with the Linux system calls it makes (sigaltstack, rt_sigaction, write, exit,
  * rt_sigreturn) and the delivery of its signals done here, the way the kernel does them. What the
- * program writes to stdout is read back like QEMU's output.
+ * program writes to stdout is read back like QEMU's output. {@link Layout#END_MARK} after each sequence
+ * traps and is stepped over (its read of the counter into XZR changes nothing); the exit tells which
+ * sequence runs, so that with translation forced every instruction retired is checked to have run translated.
  */
 final class ProgramRunner {
     static final int NR_WRITE = 64, NR_EXIT = 93, NR_EXIT_GROUP = 94, NR_SIGALTSTACK = 132, NR_RT_SIGACTION = 134,
@@ -48,27 +51,64 @@ final class ProgramRunner {
         final long[] handler = new long[65], restorer = new long[65];
         long altStack, altStackSize;
         final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        /** The sequence whose harness or code runs now, or whose fault the signal handler handles. */
+        int current;
+        /** Whether the signal handler (or its restorer) runs. */
+        boolean inHandler;
+        /**
+         * Per sequence, the instructions interpreted rather than translated while it or its harness ran. Not
+         * the signal handler's: a long straight run of loads and stores that the translator may leave to the
+         * interpreter on a page with several entries, and whose errors would show in the records anyway.
+         */
+        final long[] interpreted;
+        /** Instructions interpreted so far, at the last exit. */
+        long interpretedAtExit;
 
         Process(JvisorMachine m) {
             this.m = m;
             this.cpu = m.cpu;
+            interpreted = new long[m.layout.seqs.size()];
         }
 
         List<Outcome> run() throws IOException {
             m.enterEl0();
             cpu.pc = m.layout.entry;
             long start = cpu.instret;
+            interpretedAtExit = cpu.instret - cpu.translatedInstructions();
             while (true) {
                 ExitReason r = cpu.run(MAX_INSTRUCTIONS);
                 if (r != ExitReason.EL2_TRAP || cpu.instret - start > MAX_INSTRUCTIONS)
                     throw new IOException("jvisor: the program stopped (" + r + ") at pc 0x" + Long.toHexString(cpu.pc));
+                long now = cpu.instret - cpu.translatedInstructions();
+                if (!inHandler) interpreted[Math.min(current, interpreted.length - 1)] += now - interpretedAtExit;
+                interpretedAtExit = now;
                 long esr = cpu.sr.esr[2];
+                int end = java.util.Arrays.binarySearch(m.layout.seqEnd, cpu.sr.elr[2]);
                 if ((esr >>> 26) == Cpu.EC_SVC) {
-                    if (syscall()) return QemuRunner.parse(m.layout, checkedOutput());
+                    if (syscall()) return outcomes();
+                } else if ((esr >>> 26) == Cpu.EC_SYSREG && end >= 0) {
+                    // Layout.END_MARK: the sequence is over; the harness that follows belongs to the next one.
+                    current = end + 1;
+                    cpu.sr.elr[2] += 4;
+                    cpu.exceptionReturn();
                 } else {
                     deliverSignal(esr);
                 }
             }
+        }
+
+        /** The outcomes the program wrote; with translation forced, a sequence that was interpreted in part is noted. */
+        private List<Outcome> outcomes() throws IOException {
+            List<Outcome> out = new ArrayList<>(QemuRunner.parse(m.layout, checkedOutput()));
+            if (cpu.translation() != Translation.FORCE) return out;
+            for (int i = 0; i < out.size(); i++) {
+                if (interpreted[i] == 0) continue;
+                Outcome o = out.get(i);
+                String note = "translation is forced, but " + interpreted[i] + " instruction(s) of it and its harness were interpreted";
+                out.set(i, new Outcome(o.x(), o.sp(), o.nzcv(), o.signal(), o.faultPc(), o.faultAddr(), o.memory(),
+                        o.note() == null ? note : o.note() + "; " + note, o.fp()));
+            }
+            return out;
         }
 
         private byte[] checkedOutput() throws IOException {
@@ -102,8 +142,10 @@ final class ProgramRunner {
                         restorer[sig] = m.read64(x[1] + 16);
                     }
                 }
-                case NR_RT_SIGRETURN -> {
+                case NR_RT_SIGRETURN -> { // back to the harness of the sequence after the one that faulted
                     sigreturn();
+                    inHandler = false;
+                    current++;
                     return false;
                 }
                 default -> ret = -ENOSYS;
@@ -145,6 +187,7 @@ final class ProgramRunner {
             cpu.sr.elr[2] = handler[sig];
             cpu.sr.spsr[2] &= 0xf0000000L; // EL0t, flags kept
             cpu.exceptionReturn();
+            inHandler = true;
         }
 
         /** rt_sigreturn: the registers, SP, PC and flags come back from the frame at SP. */

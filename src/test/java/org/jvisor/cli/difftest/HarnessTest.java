@@ -28,12 +28,12 @@ class HarnessTest {
                 A64.ldr(5, 0, 248), A64.str(1, 0, 528), A64.ldp(2, 3, 0, 16), A64.stp(29, 30, 0, 504),
                 A64.ldp(5, 6, 4, 224), A64.mrsNzcv(1), A64.msrNzcv(1), A64.mrsTpidrEl0(1), A64.msrTpidrEl0(31),
                 A64.CLREX, A64.SVC0, A64.RET, A64.NOP, A64.ldrQ(31, 0, 1104), A64.strQ(5, 3, 576), A64.ldrW(5, 2, 476),
-                A64.mrsFpcr(1), A64.msrFpcr(1), A64.mrsFpsr(2), A64.msrFpsr(2), A64.MRS_XZR_CNTVCT};
+                A64.mrsFpcr(1), A64.msrFpcr(1), A64.mrsFpsr(2), A64.msrFpsr(2), A64.MRS_XZR_CNTVCT, A64.b(0xf00), A64.b(4)};
         String[] want = {"mov x3, #0x12340000", "movk x30, #0xffff", "mov sp, x1", "mov x1, sp", "ldr x5, [x0, #248]",
                 "str x1, [x0, #528]", "ldp x2, x3, [x0, #16]", "stp x29, x30, [x0, #504]", "ldp x5, x6, [x4, #224]",
                 "mrs x1, nzcv", "msr nzcv, x1", "mrs x1, tpidr_el0", "msr tpidr_el0, xzr", "clrex", "svc #0x0", "ret", "nop",
                 "ldr q31, [x0, #1104]", "str q5, [x3, #576]", "ldr w5, [x2, #476]", "mrs x1, fpcr", "msr fpcr, x1",
-                "mrs x2, fpsr", "msr fpsr, x2", "mrs xzr, cntvct_el0"};
+                "mrs x2, fpsr", "msr fpsr, x2", "mrs xzr, cntvct_el0", "b 0x1f64", "b 0x106c"};
         String[] got = Disassembler.disassemble(w, 0x1000);
         for (int i = 0; i < w.length; i++) assertEquals(want[i], got[i].replaceAll("\\s*//.*", "").replaceAll("\\s+", " "), "word " + i);
     }
