@@ -405,7 +405,7 @@ public final class Cpu {
             curSlots[i] = slot + 0x10000;
             return null;
         }
-        TranslatedPage t = Translator.translate(bus, page, i);
+        TranslatedPage t = Translator.translate(bus, page, i, translation != Translation.FORCE);
         if (t == null || t.blockAt(i) < 0) curSlots[i] = (slot & ~0xffff0000L) | ((long) Translator.NEVER << 16);
         return t;
     }

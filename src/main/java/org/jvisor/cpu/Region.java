@@ -19,7 +19,12 @@ final class Region {
     final short[] blockAt = new short[1024];
     final int instructions;
 
-    private Region(CodePage page, int[] entries, int cap) {
+    /**
+     * With {@code executedOnly}, the region holds only instructions the interpreter has decoded (executed
+     * at least once since the page was decoded): cold paths stay out, as exits, which keeps methods small
+     * and the JIT's work in proportion to the hot code.
+     */
+    private Region(CodePage page, int[] entries, int cap, boolean executedOnly) {
         ArrayDeque<Integer> work = new ArrayDeque<>();
         boolean[] leader = new boolean[1025];
         for (int e : entries) {
@@ -30,6 +35,7 @@ final class Region {
         while (!work.isEmpty() && count < cap) {
             int i = work.poll();
             if (i < 0 || i >= 1024 || included[i]) continue;
+            if (executedOnly && page.slots[i] == 0 && !isEntry(entries, i)) continue;
             included[i] = true;
             count++;
             int w = page.word(i);
@@ -73,7 +79,14 @@ final class Region {
         lengths = Arrays.copyOf(l, n);
     }
 
-    static Region form(CodePage page, int[] entries, int cap) { return new Region(page, entries, cap); }
+    static Region form(CodePage page, int[] entries, int cap, boolean executedOnly) {
+        return new Region(page, entries, cap, executedOnly);
+    }
+
+    private static boolean isEntry(int[] entries, int i) {
+        for (int e : entries) if (e == i) return true;
+        return false;
+    }
 
     int blocks() { return starts.length; }
 

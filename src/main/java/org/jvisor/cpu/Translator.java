@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Translator {
     /** Branches to an instruction before its page is translated with it as an entry (1 under {@link Translation#FORCE}). */
-    static final int HOT = Integer.getInteger("jvisor.translate.hot", 256);
+    static final int HOT = Integer.getInteger("jvisor.translate.hot", 50_000);
     /** A page is translated at most this often; its other entries then stay interpreted. */
     static final int MAX_TRANSLATIONS_PER_PAGE = 8;
     /** Instructions a region starts with; halved until its method fits {@link PageCompiler#MAX_BYTECODE}. */
-    static final int MAX_REGION = Integer.getInteger("jvisor.translate.region", 400);
+    static final int MAX_REGION = Integer.getInteger("jvisor.translate.region", 160);
     /** Heat value meaning "never translate an entry here" (its translation failed or the page's cap was reached). */
     static final int NEVER = 0xffff;
 
@@ -34,7 +34,24 @@ final class Translator {
      * Translates {@code page} with {@code entry} (an instruction index) among its entries and publishes the
      * result; returns it, or null if the page could not be translated with that entry.
      */
-    static TranslatedPage translate(PhysicalBus bus, CodePage page, int entry) {
+    static final AtomicLong NANOS = new AtomicLong(), INSNS = new AtomicLong(), BYTES = new AtomicLong();
+    static {
+        if (Boolean.getBoolean("jvisor.translate.stats"))
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.printf(
+                    "translator: %d translations, %d ms, %d guest insns, %d bytecode bytes%n",
+                    COUNT.get(), NANOS.get() / 1_000_000, INSNS.get(), BYTES.get())));
+    }
+
+    static TranslatedPage translate(PhysicalBus bus, CodePage page, int entry, boolean executedOnly) {
+        long t0 = System.nanoTime();
+        try {
+            return translate0(bus, page, entry, executedOnly);
+        } finally {
+            NANOS.addAndGet(System.nanoTime() - t0);
+        }
+    }
+
+    private static TranslatedPage translate0(PhysicalBus bus, CodePage page, int entry, boolean executedOnly) {
         TranslatedPage old = page.translated;
         int[] entries = old == null ? new int[] {entry} : append(old.entries, entry);
         synchronized (page) {
@@ -42,7 +59,7 @@ final class Translator {
             page.translations++;
         }
         for (int cap = MAX_REGION; cap >= 1; cap /= 2) {
-            Region r = Region.form(page, entries, cap);
+            Region r = Region.form(page, entries, cap, executedOnly);
             byte[] bytes = PageCompiler.compile(r, "Translated");
             if (bytes == null) continue;
             TranslatedCode code;
@@ -54,6 +71,8 @@ final class Translator {
             }
             TranslatedPage t = new TranslatedPage(code, r.blockAt, entries, r.instructions, PageCompiler.codeLength(bytes));
             COUNT.incrementAndGet();
+            INSNS.addAndGet(r.instructions);
+            BYTES.addAndGet(t.bytecodeSize);
             return bus.publishTranslation(page, t) ? t : null;
         }
         return null;
