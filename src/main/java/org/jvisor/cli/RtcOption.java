@@ -21,8 +21,9 @@ final class RtcOption {
 
     static Duration offset(String spec, Instant now, ZoneId zone) {
         Map<String, String> p = QemuStyle.parseKeyValues("-rtc", spec, null, "base", "clock");
-        if (!p.getOrDefault("clock", "host").equals("host"))
-            throw new UserError("-rtc " + spec + ": jvisor's RTC follows the host's clock (clock=host)");
+        String clock = p.getOrDefault("clock", "host");
+        if (!clock.equals("host") && !clock.equals("vm"))
+            throw new UserError("-rtc " + spec + ": clock is host or vm");
         String base = p.getOrDefault("base", "utc");
         return switch (base) {
             case "utc" -> Duration.ZERO;
@@ -42,5 +43,17 @@ final class RtcOption {
         if (start.getEpochSecond() < 0 || start.getEpochSecond() > 0xffff_ffffL)
             throw new UserError("-rtc " + spec + ": the PL031 counts seconds from 1970 to 2106");
         return start;
+    }
+
+    /**
+     * For {@code clock=vm}, the time the RTC starts at (a DATE base exactly, else now with the base's
+     * offset); null for {@code clock=host}, where the RTC follows the host's clock.
+     */
+    static Instant vmStart(String spec, Instant now, ZoneId zone) {
+        Map<String, String> p = QemuStyle.parseKeyValues("-rtc", spec, null, "base", "clock");
+        if (!p.getOrDefault("clock", "host").equals("vm")) return null;
+        String base = p.getOrDefault("base", "utc");
+        if (base.equals("utc") || base.equals("localtime")) return now.truncatedTo(ChronoUnit.SECONDS).plus(offset(spec, now, zone));
+        return date(spec, base);
     }
 }

@@ -106,9 +106,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-net", paramLabel = "none", description = "The same, in QEMU's older spelling.")
     List<String> nets = new ArrayList<>();
 
-    @Option(names = "-rtc", paramLabel = "base=utc|localtime|DATE",
+    @Option(names = "-rtc", paramLabel = "base=utc|localtime|DATE[,clock=host|vm]",
             description = "What the PL031 real-time clock shows: the host's time in UTC (the default), in the host's zone"
-                    + " (as at start), or from DATE on (2006-06-17T16:01:21 or 2006-06-17, UTC).")
+                    + " (as at start), or from DATE on (2006-06-17T16:01:21 or 2006-06-17, UTC); clock=vm: it runs with the"
+                    + " machine's system counter instead of the host's clock (with --clock instructions, a repeatable run).")
     String rtc;
 
     @Option(names = "-no-reboot", description = "A guest's reboot ends jvisor (jvisor's default, unlike QEMU's; see --on-reboot).")
@@ -299,7 +300,9 @@ final class RunCommand implements Callable<Integer> {
         if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));
         VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults);
-        Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, Instant.now(), ZoneId.systemDefault());
+        Instant now = Instant.now();
+        Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());
+        Instant rtcStart = rtc == null ? null : RtcOption.vmStart(rtc, now, ZoneId.systemDefault());
         if (kernel == null) {
             if (initrd != null) throw new UserError("-initrd without -kernel: give both, or neither for the default guest");
             GuestImage guest = ExperimentCommand.obtainDefaultGuest();
@@ -336,6 +339,6 @@ final class RunCommand implements Callable<Integer> {
         };
         if (traceTraps != null && traceTraps <= 0) throw new UserError("--trace-traps: the period must be positive");
         return new BoardConfig(ram, cpus, gic, hideSeek, virtio.drives(), kernel, initrd, append == null ? "" : append, instructions,
-                virtio.rng(), virtio.console(), rtcOffset);
+                virtio.rng(), virtio.console(), rtcOffset, rtcStart);
     }
 }

@@ -385,9 +385,12 @@ public final class Cpu {
                 if (!countHeat || (t = hot(page, i, p)) == null || (block = t.blockAt(i)) < 0) return false;
             }
             long before = instret;
-            t.code.run(this, block, p & ~0xfffL, chunkEnd);
+            try {
+                t.code.run(this, block, p & ~0xfffL, chunkEnd);
+            } finally { // a fault unwinds translated code after the instructions before it retired
+                translatedInstructions += instret - before;
+            }
             long done = instret - before;
-            translatedInstructions += done;
             if ((boolean) BREAK_LOOP.getOpaque(this) || instret >= chunkEnd) return true;
             // The block did not fit in what is left of the chunk: the interpreter finishes the chunk.
             if (done == 0 && pc == p) return false;
@@ -405,7 +408,7 @@ public final class Cpu {
             curSlots[i] = slot + 0x10000;
             return null;
         }
-        TranslatedPage t = Translator.translate(bus, page, i, translation != Translation.FORCE);
+        TranslatedPage t = Translator.translate(bus, page, i, translation == Translation.FORCE);
         if (t == null || t.blockAt(i) < 0) curSlots[i] = (slot & ~0xffff0000L) | ((long) Translator.NEVER << 16);
         return t;
     }

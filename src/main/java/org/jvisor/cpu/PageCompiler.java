@@ -61,8 +61,8 @@ final class PageCompiler {
     private final Map<Long, Label> exits = new HashMap<>();
     private final List<long[]> exitList = new ArrayList<>();
     private Label leave;
-    /** Index in the page and in its block of the instruction being emitted. */
-    private int index, inBlock;
+    /** Index in the page and in its block of the instruction being emitted, and the block's number. */
+    private int index, inBlock, current;
 
     private PageCompiler(Region region) { this.region = region; }
 
@@ -125,17 +125,15 @@ final class PageCompiler {
     private void emitBlock(int b) {
         int start = region.starts[b], len = region.lengths[b];
         cb.labelBinding(blockLabels[b]);
-        // Enough of the chunk left for the whole block, and nobody asked the processor to stop?
-        Label out = exit(4L * start, 0);
+        // Enough of the chunk left for the whole block? (Whether anyone asked the processor to stop is checked
+        // on backward jumps only: an opaque read there keeps the JIT from caching guest state across it.)
         cb.lload(IC);
         cb.loadConstant((long) len);
         cb.ladd();
         cb.lload(END);
         cb.lcmp();
-        cb.ifgt(out);
-        cb.aload(CPU);
-        cb.invokestatic(CD_RT, "breakRequested", MethodTypeDesc.of(CD_boolean, CD_CPU));
-        cb.ifne(out);
+        cb.ifgt(exit(4L * start, 0));
+        current = b;
         boolean ended = false;
         for (int k = 0; k < len; k++) {
             index = start + k;
@@ -209,6 +207,11 @@ final class PageCompiler {
             cb.loadConstant((long) retired);
             cb.ladd();
             cb.lstore(IC);
+            if (target <= current) { // a loop: another processor's kick is seen within one pass of it
+                cb.aload(CPU);
+                cb.invokestatic(CD_RT, "breakRequested", MethodTypeDesc.of(CD_boolean, CD_CPU));
+                cb.ifne(exit(pcOffset, 0));
+            }
             cb.goto_(blockLabels[target]);
         } else {
             cb.goto_(exit(pcOffset, retired));

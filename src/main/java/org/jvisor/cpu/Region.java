@@ -38,7 +38,10 @@ final class Region {
             if (executedOnly && page.slots[i] == 0 && !isEntry(entries, i)) continue;
             included[i] = true;
             count++;
-            int w = page.word(i);
+            // The word the interpreter would run: its decoded copy if it has one (until an IC invalidation
+            // drops the page, a stale copy is what runs), else memory.
+            long slot = page.slots[i];
+            int w = slot != 0 ? CodePage.insn(slot) : page.word(i);
             words[i] = w;
             int op = Decoder.decode(w);
             ops[i] = op;

@@ -15,6 +15,10 @@ public enum Translation {
     /** Translate every block the first time it is branched to (tests, {@code jvisor difftest --translate force}). */
     FORCE;
 
+    static {
+        if (Boolean.getBoolean("jvisor.translate.stats")) Translator.printStatsAtExit();
+    }
+
     private static volatile Translation processDefault = parse(System.getProperty("jvisor.translate", "off"));
 
     /** The mode new processors start in: the system property {@code jvisor.translate} unless {@link #setDefault} changed it. */
@@ -22,6 +26,9 @@ public enum Translation {
 
     /** Sets the mode of processors created from now on (the CLI's {@code --translate}). */
     public static void setDefault(Translation t) { processDefault = java.util.Objects.requireNonNull(t); }
+
+    /** Code pages translated in this JVM so far, by every processor (a page translated again counts again). */
+    public static long pagesTranslated() { return Translator.translations(); }
 
     /** Parses off, on or force (any case); anything else is an {@link IllegalArgumentException} naming the choices. */
     public static Translation parse(String s) {

@@ -17,8 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Translator {
     /** Branches to an instruction before its page is translated with it as an entry (1 under {@link Translation#FORCE}). */
     static final int HOT = Integer.getInteger("jvisor.translate.hot", 50_000);
-    /** A page is translated at most this often; its other entries then stay interpreted. */
-    static final int MAX_TRANSLATIONS_PER_PAGE = 8;
+    /**
+     * A page is translated at most this often (as its hot entries are found); its other entries then stay
+     * interpreted. Forced translation allows more, so that tests run nearly everything translated.
+     */
+    static final int MAX_TRANSLATIONS_PER_PAGE = 8, MAX_FORCED_TRANSLATIONS_PER_PAGE = 64;
     /** Instructions a region starts with; halved until its method fits {@link PageCompiler#MAX_BYTECODE}. */
     static final int MAX_REGION = Integer.getInteger("jvisor.translate.region", 160);
     /** Heat value meaning "never translate an entry here" (its translation failed or the page's cap was reached). */
@@ -35,31 +38,32 @@ final class Translator {
      * result; returns it, or null if the page could not be translated with that entry.
      */
     static final AtomicLong NANOS = new AtomicLong(), INSNS = new AtomicLong(), BYTES = new AtomicLong();
-    static {
-        if (Boolean.getBoolean("jvisor.translate.stats"))
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.printf(
-                    "translator: %d translations, %d ms, %d guest insns, %d bytecode bytes%n",
-                    COUNT.get(), NANOS.get() / 1_000_000, INSNS.get(), BYTES.get())));
+
+    /** -Djvisor.translate.stats=true: one line on standard error at exit (see {@link Translation}). */
+    static void printStatsAtExit() {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.printf(
+                "translator: %d translations, %d ms, %d guest insns, %d bytecode bytes%n",
+                COUNT.get(), NANOS.get() / 1_000_000, INSNS.get(), BYTES.get())));
     }
 
-    static TranslatedPage translate(PhysicalBus bus, CodePage page, int entry, boolean executedOnly) {
+    static TranslatedPage translate(PhysicalBus bus, CodePage page, int entry, boolean forced) {
         long t0 = System.nanoTime();
         try {
-            return translate0(bus, page, entry, executedOnly);
+            return translate0(bus, page, entry, forced);
         } finally {
             NANOS.addAndGet(System.nanoTime() - t0);
         }
     }
 
-    private static TranslatedPage translate0(PhysicalBus bus, CodePage page, int entry, boolean executedOnly) {
+    private static TranslatedPage translate0(PhysicalBus bus, CodePage page, int entry, boolean forced) {
         TranslatedPage old = page.translated;
         int[] entries = old == null ? new int[] {entry} : append(old.entries, entry);
         synchronized (page) {
-            if (page.translations >= MAX_TRANSLATIONS_PER_PAGE) return null;
+            if (page.translations >= (forced ? MAX_FORCED_TRANSLATIONS_PER_PAGE : MAX_TRANSLATIONS_PER_PAGE)) return null;
             page.translations++;
         }
         for (int cap = MAX_REGION; cap >= 1; cap /= 2) {
-            Region r = Region.form(page, entries, cap, executedOnly);
+            Region r = Region.form(page, entries, cap, !forced);
             byte[] bytes = PageCompiler.compile(r, "Translated");
             if (bytes == null) continue;
             TranslatedCode code;

@@ -20,10 +20,13 @@ import java.util.List;
  * @param virtioConsole whether the board has a virtio console, /dev/hvc0 (QEMU's virtio-serial-device with a virtconsole)
  * @param rtcOffset what the PL031 adds to the host's UTC time: zero, the host zone's offset for QEMU's
  *                  {@code -rtc base=localtime}, or the distance to a given start date
+ * @param rtcStart null for an RTC that follows the host's clock (plus {@code rtcOffset}); else QEMU's
+ *                 {@code -rtc clock=vm}: the RTC starts at this time and follows the machine's system
+ *                 counter, so that with {@code instructionClock} a run is repeatable to the instruction
  */
 public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                           Path kernel, Path initrd, String bootargs, boolean instructionClock,
-                          boolean virtioRng, boolean virtioConsole, Duration rtcOffset) {
+                          boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart) {
     /** A raw disk image behind a virtio-blk transport. */
     public record Drive(Path file, boolean readOnly) {}
 
@@ -41,6 +44,6 @@ public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSe
     /** jvisor's usual board: with the virtio entropy device and console, the RTC on UTC. */
     public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                        Path kernel, Path initrd, String bootargs, boolean instructionClock) {
-        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO);
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO, null);
     }
 }

@@ -63,8 +63,9 @@ public final class VirtBoard implements AutoCloseable {
             // The watch (the monitor's wait-for) sees what reaches the terminal: not a serial port connected to nothing.
             uart = new Pl011(serial == console ? consoleWatch : serial, gic.spiLine(BoardDescription.VIRT_UART_SPI));
             mmio.add(BoardDescription.VIRT_UART, 0x1000, "pl011", uart);
-            rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI),
-                    InstantSource.offset(InstantSource.system(), config.rtcOffset()));
+            rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI), config.rtcStart() == null
+                    ? InstantSource.offset(InstantSource.system(), config.rtcOffset())
+                    : guestClock(config.rtcStart(), vcpus.get(0).cpu().timer));
             mmio.add(BoardDescription.VIRT_RTC, 0x1000, "pl031", rtc);
 
             GuestMemory memory = GuestMemory.of(vm);
@@ -232,5 +233,10 @@ public final class VirtBoard implements AutoCloseable {
         } catch (IllegalStateException e) {
             // a vCPU thread is still inside run(): leave the memory to the process's end
         }
+    }
+
+    /** -rtc clock=vm: {@code start} plus the time the system counter has counted (62.5 MHz: 16 ns a tick). */
+    private static InstantSource guestClock(java.time.Instant start, org.jvisor.cpu.GenericTimer timer) {
+        return () -> start.plusNanos(timer.physicalCount() * (1_000_000_000L / org.jvisor.cpu.GenericTimer.FREQUENCY));
     }
 }
