@@ -47,13 +47,13 @@ final class PageCompiler {
             CD_BUS = desc(PhysicalBus.class), CD_LONGS = CD_long.arrayType();
     private static final MethodTypeDesc RUN = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_long, CD_long),
             FALLBACK = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int, CD_int, CD_long, CD_long),
-            HOST = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long),
-            PAIR_HOST = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int),
             AWC64 = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int),
             AWC32 = MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_int, CD_int);
 
     // locals of run(Cpu, int, long, long)
-    private static final int CPU = 1, BASE = 3, END = 5, X = 7, IC = 8, VA = 10, HA = 12, TMP = 14, TMP2 = 16, OLD_BASE = 18;
+    private static final int CPU = 1, BASE = 3, END = 5, X = 7, IC = 8, VA = 10, HA = 12, TMP = 14, TMP2 = 16, OLD_BASE = 18,
+            READ_TAG = 20, WRITE_TAG = 21, ADDEND = 22, MMU_IDX = 23, TLB_INDEX = 24;
+    private static final ClassDesc CD_TLB = desc(SoftTlb.class);
 
     private final Region region;
     private CodeBuilder cb;
@@ -107,6 +107,19 @@ final class PageCompiler {
         cb.aload(CPU);
         cb.getfield(CD_CPU, "instret", CD_long);
         cb.lstore(IC);
+        // The soft TLB's arrays in locals: the JIT must reload fields after every store to guest memory
+        // (it cannot tell guest RAM from the Java heap), locals it need not.
+        cb.aload(CPU);
+        cb.getfield(CD_CPU, "tlb", CD_TLB);
+        cb.dup();
+        cb.getfield(CD_TLB, "readTag", CD_LONGS);
+        cb.astore(READ_TAG);
+        cb.dup();
+        cb.getfield(CD_TLB, "writeTag", CD_LONGS);
+        cb.astore(WRITE_TAG);
+        cb.getfield(CD_TLB, "addend", CD_LONGS);
+        cb.astore(ADDEND);
+        loadMmuIndex();
         List<SwitchCase> cases = new ArrayList<>();
         for (int b = 0; b < n; b++) cases.add(SwitchCase.of(b, blockLabels[b]));
         cb.iload(2);
@@ -331,6 +344,16 @@ final class PageCompiler {
         }
         cb.invokestatic(CD_RT, "fallback", FALLBACK);
         cb.ifne(leave);
+        loadMmuIndex(); // the instruction may have changed the translation regime (PSTATE.PAN)
+    }
+
+    /** MMU_IDX = the soft TLB's index base for the current translation regime. */
+    private void loadMmuIndex() {
+        cb.aload(CPU);
+        cb.getfield(CD_CPU, "mmuIdx", CD_int);
+        cb.loadConstant(SoftTlb.BITS);
+        cb.ishl();
+        cb.istore(MMU_IDX);
     }
 
     // ---- registers ----------------------------------------------------------------------------------
@@ -706,7 +729,7 @@ final class PageCompiler {
         cb.lstore(VA);
         long mask = ~0xfffL | ((1L << size) - 1);
         if (opc == 0) {
-            hostAddress("writeHost", mask, slow);
+            hostAddress(true, mask, slow);
             cb.getstatic(CD_RT, "HOST", CD_SEG);
             cb.getstatic(CD_BUS, ACCESS[size].layoutField, ACCESS[size].layoutType);
             cb.lload(HA);
@@ -714,7 +737,7 @@ final class PageCompiler {
             narrow(size);
             cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[size].layoutType, CD_long, valueType(size)));
         } else {
-            hostAddress("readHost", mask, slow);
+            hostAddress(false, mask, slow);
             storeX(t, () -> {
                 get(size, 0);
                 extendLoaded(size, opc);
@@ -740,7 +763,7 @@ final class PageCompiler {
         Label slow = cb.newLabel(), done = cb.newLabel();
         pcConstant(4L * index + ((long) (w << 8) >> 13 << 2));
         cb.lstore(VA);
-        hostAddress("readHost", ~0xfffL | ((1L << size) - 1), slow);
+        hostAddress(false, ~0xfffL | ((1L << size) - 1), slow);
         storeX(t, () -> {
             get(size, 0);
             extendLoaded(size, local == LoadStore.LDRSW_LIT ? 2 : 0);
@@ -765,16 +788,14 @@ final class PageCompiler {
             cb.ladd();
         }
         cb.lstore(VA);
-        cb.aload(CPU);
+        // both words in the page, then one lookup
         cb.lload(VA);
-        cb.loadConstant(~0xfffL | (bytes - 1));
-        cb.loadConstant(bytes);
-        cb.invokestatic(CD_RT, load ? "readPairHost" : "writePairHost", PAIR_HOST);
-        cb.dup2();
-        cb.lstore(HA);
-        cb.lconst_0();
+        cb.loadConstant(0xfffL);
+        cb.land();
+        cb.loadConstant((long) (0x1000 - 2 * bytes));
         cb.lcmp();
-        cb.ifeq(slow);
+        cb.ifgt(slow);
+        hostAddress(!load, ~0xfffL | (bytes - 1), slow);
         if (load) {
             int ext = opc == 1 ? 2 : 0;
             get(size, 0);
@@ -813,17 +834,35 @@ final class PageCompiler {
         return true;
     }
 
-    /** HA = the soft TLB's host address for VA, or branch to {@code slow} on a miss. */
-    private void hostAddress(String lookup, long mask, Label slow) {
-        cb.aload(CPU);
+    /**
+     * HA = the host address of VA if the soft TLB holds the page with the permission (as {@link Cpu#read}'s
+     * fast path: {@code mask} keeps the low bits a misaligned address has set, so it never hits), else
+     * branch to {@code slow}.
+     */
+    private void hostAddress(boolean write, long mask, Label slow) {
+        cb.iload(MMU_IDX);
+        cb.lload(VA);
+        cb.loadConstant(12);
+        cb.lushr();
+        cb.l2i();
+        cb.loadConstant(SoftTlb.SIZE - 1);
+        cb.iand();
+        cb.ior();
+        cb.istore(TLB_INDEX);
+        cb.aload(write ? WRITE_TAG : READ_TAG);
+        cb.iload(TLB_INDEX);
+        cb.laload();
         cb.lload(VA);
         cb.loadConstant(mask);
-        cb.invokestatic(CD_RT, lookup, HOST);
-        cb.dup2();
-        cb.lstore(HA);
-        cb.lconst_0();
+        cb.land();
         cb.lcmp();
-        cb.ifeq(slow);
+        cb.ifne(slow);
+        cb.lload(VA);
+        cb.aload(ADDEND);
+        cb.iload(TLB_INDEX);
+        cb.laload();
+        cb.ladd();
+        cb.lstore(HA);
     }
 
     /** Pushes the value at HA + plus, zero-extended to a long. */

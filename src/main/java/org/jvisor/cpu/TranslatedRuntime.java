@@ -3,8 +3,8 @@ package org.jvisor.cpu;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What translated code calls: small methods the JIT inlines (the soft TLB's fast path) and the way back
- * into the interpreter's instruction handlers for everything the translator does not emit itself.
+ * What translated code calls: the way back into the interpreter's instruction handlers for everything the
+ * translator does not emit itself, and the opaque read of the processor's break request.
  */
 final class TranslatedRuntime {
     private TranslatedRuntime() {}
@@ -27,32 +27,6 @@ final class TranslatedRuntime {
 
     static boolean breakRequested(Cpu cpu) { return cpu.breakRequested(); }
 
-    /**
-     * The host address of a {@code mask}-aligned read at {@code va} if the soft TLB holds a read permission
-     * for its page, else 0 ({@code mask} is {@code ~0xfff | (size - 1)}: a misaligned address never hits).
-     */
-    static long readHost(Cpu cpu, long va, long mask) {
-        int i = SoftTlb.index(cpu.mmuIdx, va);
-        SoftTlb t = cpu.tlb;
-        return t.readTag[i] == (va & mask) ? va + t.addend[i] : 0;
-    }
-
-    static long writeHost(Cpu cpu, long va, long mask) {
-        int i = SoftTlb.index(cpu.mmuIdx, va);
-        SoftTlb t = cpu.tlb;
-        return t.writeTag[i] == (va & mask) ? va + t.addend[i] : 0;
-    }
-
-    /** As {@link #readHost} for a pair of {@code size}-byte accesses, both in the page. */
-    static long readPairHost(Cpu cpu, long va, long mask, int size) {
-        if ((va & 0xfff) > 0x1000 - 2 * size) return 0;
-        return readHost(cpu, va, mask);
-    }
-
-    static long writePairHost(Cpu cpu, long va, long mask, int size) {
-        if ((va & 0xfff) > 0x1000 - 2 * size) return 0;
-        return writeHost(cpu, va, mask);
-    }
-
+    /** Guest RAM on a soft-TLB hit, at host addresses (see {@link SoftTlb#HOST}). */
     static final MemorySegment HOST = SoftTlb.HOST;
 }

@@ -8,9 +8,9 @@ import java.util.Locale;
  * tests and the differential tester run everything through the translator.
  */
 public enum Translation {
-    /** Interpret every instruction (the default for now). */
+    /** Interpret every instruction. */
     OFF,
-    /** Translate the code that runs often. */
+    /** Translate the code that runs often (the default). */
     ON,
     /** Translate every block the first time it is branched to (tests, {@code jvisor difftest --translate force}). */
     FORCE;
@@ -19,7 +19,7 @@ public enum Translation {
         if (Boolean.getBoolean("jvisor.translate.stats")) Translator.printStatsAtExit();
     }
 
-    private static volatile Translation processDefault = parse(System.getProperty("jvisor.translate", "off"));
+    private static volatile Translation processDefault = parse(System.getProperty("jvisor.translate", "on"));
 
     /** The mode new processors start in: the system property {@code jvisor.translate} unless {@link #setDefault} changed it. */
     public static Translation processDefault() { return processDefault; }
