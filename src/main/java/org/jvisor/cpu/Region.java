@@ -39,11 +39,19 @@ final class Region {
             included[i] = true;
             count++;
             // The word the interpreter would run: its decoded copy if it has one (until an IC invalidation
-            // drops the page, a stale copy is what runs), else memory.
+            // drops the page, a stale copy is what runs), else memory, decoded into the page now so that
+            // the interpreter and later translations run this same word.
             long slot = page.slots[i];
-            int w = slot != 0 ? CodePage.insn(slot) : page.word(i);
+            int w, op;
+            if (slot != 0) {
+                w = CodePage.insn(slot);
+                op = CodePage.op(slot);
+            } else {
+                w = page.word(i);
+                op = Decoder.decode(w);
+                page.slots[i] = ((long) w << 32) | (op & 0xffffL);
+            }
             words[i] = w;
-            int op = Decoder.decode(w);
             ops[i] = op;
             if ((op >>> 12) == Executor.G_BRANCH) {
                 int local = op & 0xfff;
