@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Translator {
     /** Branches to an instruction before its page is translated with it as an entry (1 under {@link Translation#FORCE}). */
-    static final int HOT = Integer.getInteger("jvisor.translate.hot", 50_000);
+    static final int HOT = Math.min(Integer.getInteger("jvisor.translate.hot", 50_000), 0xfffe); // a slot's heat has 16 bits
     /**
      * A page is translated at most this often (as its hot entries are found); its other entries then stay
      * interpreted. Forced translation allows more, so that tests run nearly everything translated.
