@@ -94,6 +94,8 @@ public final class Cpu {
     private long[] curSlots;
     /** The code page {@link #curSlots} belongs to. */
     private CodePage curCode;
+    /** Exceptions taken by handlers that translated code called, since the run loop last counted them. */
+    int translatedExceptions;
     /** Instructions retired inside translated code by this processor. */
     private long translatedInstructions;
     boolean breakLoop;
@@ -328,6 +330,8 @@ public final class Cpu {
                 // the exception is already taken; the loop continues at its vector
                 taken++;
             }
+            taken += translatedExceptions; // taken in translated code, which returned instead of unwinding
+            translatedExceptions = 0;
             if (exit != null) {
                 ExitReason r = exit;
                 exit = null;
