@@ -730,12 +730,7 @@ final class PageCompiler {
         long mask = ~0xfffL | ((1L << size) - 1);
         if (opc == 0) {
             hostAddress(true, mask, slow);
-            cb.getstatic(CD_RT, "HOST", CD_SEG);
-            cb.getstatic(CD_BUS, ACCESS[size].layoutField, ACCESS[size].layoutType);
-            cb.lload(HA);
-            loadX(t);
-            narrow(size);
-            cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[size].layoutType, CD_long, valueType(size)));
+            put(size, 0, t);
         } else {
             hostAddress(false, mask, slow);
             storeX(t, () -> {
@@ -750,10 +745,7 @@ final class PageCompiler {
                 cb.ladd();
             });
         }
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        fallback(op, w);
-        cb.labelBinding(done);
+        slowPath(slow, done, op, w);
         return true;
     }
 
@@ -768,10 +760,7 @@ final class PageCompiler {
             get(size, 0);
             extendLoaded(size, local == LoadStore.LDRSW_LIT ? 2 : 0);
         });
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        fallback(op, w);
-        cb.labelBinding(done);
+        slowPath(slow, done, op, w);
     }
 
     private boolean pair(int local, int w, int op) {
@@ -807,18 +796,8 @@ final class PageCompiler {
             });
             storeX(t, () -> cb.lload(TMP));
         } else {
-            for (int k = 0; k < 2; k++) {
-                cb.getstatic(CD_RT, "HOST", CD_SEG);
-                cb.getstatic(CD_BUS, ACCESS[size].layoutField, ACCESS[size].layoutType);
-                cb.lload(HA);
-                if (k == 1) {
-                    cb.loadConstant((long) bytes);
-                    cb.ladd();
-                }
-                loadX(k == 0 ? t : t2);
-                narrow(size);
-                cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[size].layoutType, CD_long, valueType(size)));
-            }
+            put(size, 0, t);
+            put(size, bytes, t2);
         }
         if (local == LoadStore.PAIR_PRE || local == LoadStore.PAIR_POST) {
             storeXOrSp(n, () -> {
@@ -827,10 +806,7 @@ final class PageCompiler {
                 cb.ladd();
             });
         }
-        cb.goto_(done);
-        cb.labelBinding(slow);
-        fallback(op, w);
-        cb.labelBinding(done);
+        slowPath(slow, done, op, w);
         return true;
     }
 
@@ -865,15 +841,36 @@ final class PageCompiler {
         cb.lstore(HA);
     }
 
-    /** Pushes the value at HA + plus, zero-extended to a long. */
-    private void get(int size, int plus) {
-        cb.getstatic(CD_RT, "HOST", CD_SEG);
+    /** Ends a fast path: the handler runs the whole instruction when the fast path branched to {@code slow}. */
+    private void slowPath(Label slow, Label done, int op, int w) {
+        cb.goto_(done);
+        cb.labelBinding(slow);
+        fallback(op, w);
+        cb.labelBinding(done);
+    }
+
+    /** Writes Xr's low {@code size} bytes at HA + plus. */
+    private void put(int size, int plus, int r) {
+        address(size, plus);
+        loadX(r);
+        narrow(size);
+        cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[size].layoutType, CD_long, valueType(size)));
+    }
+
+    /** Pushes guest RAM's segment, the layout of a {@code size} access and the host address HA + plus. */
+    private void address(int size, int plus) {
+        cb.getstatic(CD_TLB, "HOST", CD_SEG);
         cb.getstatic(CD_BUS, ACCESS[size].layoutField, ACCESS[size].layoutType);
         cb.lload(HA);
         if (plus != 0) {
             cb.loadConstant((long) plus);
             cb.ladd();
         }
+    }
+
+    /** Pushes the value at HA + plus, zero-extended to a long. */
+    private void get(int size, int plus) {
+        address(size, plus);
         cb.invokeinterface(CD_SEG, "get", MethodTypeDesc.of(valueType(size), ACCESS[size].layoutType, CD_long));
         switch (size) {
             case 0 -> {

@@ -253,8 +253,6 @@ public final class PhysicalBus {
         }
     }
 
-    int translatedPageCount() { return translatedPages.get(); }
-
     /** Pages whose decoded form is kept now (at most {@link #MAX_DECODED_PAGES} after each fetch). */
     int decodedPageCount() { return decodedPages.get(); }
 

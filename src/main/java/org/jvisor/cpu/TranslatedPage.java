@@ -7,15 +7,11 @@ final class TranslatedPage {
     private final short[] blockAt;
     /** The instruction indexes it was asked to enter at (kept so that a retranslation keeps them). */
     final int[] entries;
-    /** Guest instructions translated, and the method's bytecode size (for statistics). */
-    final int instructions, bytecodeSize;
 
-    TranslatedPage(TranslatedCode code, short[] blockAt, int[] entries, int instructions, int bytecodeSize) {
+    TranslatedPage(TranslatedCode code, short[] blockAt, int[] entries) {
         this.code = code;
         this.blockAt = blockAt;
         this.entries = entries;
-        this.instructions = instructions;
-        this.bytecodeSize = bytecodeSize;
     }
 
     int blockAt(int index) { return blockAt[index]; }

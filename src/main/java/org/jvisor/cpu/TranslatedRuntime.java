@@ -1,10 +1,8 @@
 package org.jvisor.cpu;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * What translated code calls: the way back into the interpreter's instruction handlers for everything the
- * translator does not emit itself, and the opaque read of the processor's break request.
+ * translator does not emit itself.
  */
 final class TranslatedRuntime {
     private TranslatedRuntime() {}
@@ -33,8 +31,6 @@ final class TranslatedRuntime {
         return cpu.pc != next || cpu.mustLeaveTranslated();
     }
 
+    /** {@link Cpu#breakRequested}, for the backward jumps of translated code. */
     static boolean breakRequested(Cpu cpu) { return cpu.breakRequested(); }
-
-    /** Guest RAM on a soft-TLB hit, at host addresses (see {@link SoftTlb#HOST}). */
-    static final MemorySegment HOST = SoftTlb.HOST;
 }

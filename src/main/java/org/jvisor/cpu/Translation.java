@@ -27,9 +27,6 @@ public enum Translation {
     /** Sets the mode of processors created from now on (the CLI's {@code --translate}). */
     public static void setDefault(Translation t) { processDefault = java.util.Objects.requireNonNull(t); }
 
-    /** Code pages translated in this JVM so far, by every processor (a page translated again counts again). */
-    public static long pagesTranslated() { return Translator.translations(); }
-
     /** Parses off, on or force (any case); anything else is an {@link IllegalArgumentException} naming the choices. */
     public static Translation parse(String s) {
         try {

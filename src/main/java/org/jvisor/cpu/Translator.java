@@ -73,10 +73,10 @@ final class Translator {
             } catch (Throwable e) {
                 throw new IllegalStateException("translated code failed to load", e);
             }
-            TranslatedPage t = new TranslatedPage(code, r.blockAt, entries, r.instructions, PageCompiler.codeLength(bytes));
+            TranslatedPage t = new TranslatedPage(code, r.blockAt, entries);
             COUNT.incrementAndGet();
             INSNS.addAndGet(r.instructions);
-            BYTES.addAndGet(t.bytecodeSize);
+            BYTES.addAndGet(PageCompiler.codeLength(bytes));
             return bus.publishTranslation(page, t) ? t : null;
         }
         return null;
@@ -88,7 +88,4 @@ final class Translator {
         r[a.length] = v;
         return r;
     }
-
-    /** Pages translated in this JVM so far (retranslations included). */
-    static long translations() { return COUNT.get(); }
 }
