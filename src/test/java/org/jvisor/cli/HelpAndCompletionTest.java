@@ -28,7 +28,7 @@ class HelpAndCompletionTest {
     /** Every command that is not hidden, the top one first, with the words that reach it. */
     static List<CommandSpec> commands() {
         List<CommandSpec> all = new ArrayList<>();
-        collect(new CommandLine(new Main()).getCommandSpec(), all);
+        collect(Main.commandLine(null).getCommandSpec(), all);
         return all;
     }
 
@@ -121,7 +121,7 @@ class HelpAndCompletionTest {
         assertEquals(List.of("boot"), complete("jvisor bench bo"));
         assertEquals(List.of("--quiet"), complete("jvisor experiment traps --qu"));
         List<String> top = complete("jvisor ");
-        for (CommandLine sub : new CommandLine(new Main()).getSubcommands().values())
+        for (CommandLine sub : Main.commandLine(null).getSubcommands().values())
             assertTrue(top.contains(sub.getCommandName()), sub.getCommandName() + " not in " + top);
     }
 

@@ -29,7 +29,7 @@ class TranslateOptionTest {
 
     @Test
     void everyCommandThatRunsGuestCodeHasIt() {
-        CommandSpec top = new CommandLine(new Main()).getCommandSpec();
+        CommandSpec top = Main.commandLine(null).getCommandSpec();
         for (List<String> words : GUEST_COMMANDS) {
             CommandSpec c = top;
             for (String w : words) c = c.subcommands().get(w).getCommandSpec();

@@ -37,7 +37,7 @@ class WorkloadBenchCommandTest {
         int main = j.indexOf(Main.class.getName());
         assertEquals(System.getProperty("java.class.path"), j.get(main - 1));
         // what jvisor's own parser makes of the arguments after the main class
-        CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(j.subList(main + 1, j.size()).toArray(String[]::new));
+        CommandLine.ParseResult parsed = Main.commandLine(null).parseArgs(j.subList(main + 1, j.size()).toArray(String[]::new));
         RunCommand run = (RunCommand) parsed.subcommand().commandSpec().userObject();
         assertEquals(KERNEL, run.kernel);
         assertEquals(INITRD, run.initrd);
@@ -45,7 +45,7 @@ class WorkloadBenchCommandTest {
         assertEquals("512M", run.memory);
         assertEquals("1", run.smp);
         assertEquals(Translation.OFF, run.translate.mode);
-        assertEquals(Translation.FORCE, ((RunCommand) new CommandLine(new Main()).parseArgs(
+        assertEquals(Translation.FORCE, ((RunCommand) Main.commandLine(null).parseArgs(
                 BenchMachines.jvisor(Translation.FORCE, 2, KERNEL, INITRD, append).subList(main + 1, j.size()).toArray(String[]::new))
                 .subcommand().commandSpec().userObject()).translate.mode);
 
