@@ -4,7 +4,9 @@ package org.jvisor.cpu;
  * One 4 KiB page of guest RAM that holds code, shared by every processor on the bus: the decoded form of
  * each instruction word (a slot), how often each instruction was branched to, and the page's translation
  * into JVM bytecode once its code is hot. The whole object is dropped when the page is written (see
- * {@link PhysicalBus#invalidateCode}), so nothing in it can outlive the code it was made from.
+ * {@link PhysicalBus#invalidateCode}) or when its translation could hold what a store overwrote, so nothing in
+ * it can outlive the code it was made from; a store to a page without a translation only clears the slots
+ * it overwrote ({@link PhysicalBus#codeStored}).
  *
  * <p>A slot is {@code insn << 32 | heat << 16 | op}: 0 until decoded, then written whole (a racing reader
  * sees 0 or a valid slot). The heat, counted by the interpreter on branches to the instruction, is
@@ -17,7 +19,16 @@ final class CodePage {
     final long offset;
     /** The current translation, or null; replaced whole when a new hot entry makes the page retranslated. */
     volatile TranslatedPage translated;
-    /** Translations made of this page so far (capped: see {@link Translator#MAX_TRANSLATIONS_PER_PAGE}). */
+    /** Guest stores between two checks that the page still runs (see {@link PhysicalBus#codeStored}). */
+    static final int STORES_PER_PROBE = 512;
+    /** Guest stores since the last check (racing processors may lose counts, which only delays it). */
+    int stores;
+    /** Set when the last check cleared every slot; cleared by the next decode from the page. */
+    boolean probing;
+    /**
+     * Translations made of this page so far (capped: see {@link Translator#MAX_TRANSLATIONS_PER_PAGE}); set past
+     * every cap for a page that must stay interpreted ({@link PhysicalBus#TRANSLATIONS_REWRITTEN_MAX}).
+     */
     int translations;
 
     CodePage(PhysicalBus.RamRegion region, long offset) {

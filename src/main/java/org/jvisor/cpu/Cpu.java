@@ -501,6 +501,7 @@ public final class Cpu {
         int op = Decoder.decode(insn);
         long slot = ((long) insn << 32) | (op & 0xffffffffL);
         curSlots[i] = slot;
+        if (curCode.probing) curCode.probing = false; // the page still runs: see PhysicalBus.codeStored
         return slot;
     }
 
@@ -749,7 +750,7 @@ public final class Cpu {
         if (r == null) return -1;
         long off = pa - r.base;
         if (write) {
-            bus.invalidateCode(r, off);
+            bus.codeStored(r, off, size);
             syncCode();
         }
         if (!debugActive) fillTlb(va, pa);

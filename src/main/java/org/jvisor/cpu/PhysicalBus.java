@@ -37,12 +37,19 @@ public final class PhysicalBus {
         public final MemorySegment segment;
         /** Per 4 KiB page, its decoded code or null: accessed through {@link #DECODED} (release/acquire). */
         final CodePage[] decoded;
+        /**
+         * Per 4 KiB page, how often a store dropped its translation (saturating; cleared with all code): a page
+         * whose translated code the guest keeps rewriting is then only interpreted, so that it does not cost a
+         * new page and a new translation each time.
+         */
+        final byte[] storesIntoTranslation;
 
         RamRegion(long base, Ram ram) {
             this.base = base;
             this.size = ram.size();
             this.segment = ram.segment();
             this.decoded = new CodePage[(int) (size >>> 12)];
+            this.storesIntoTranslation = new byte[decoded.length];
         }
 
         boolean contains(long pa) { return pa - base >= 0 && pa - base < size; }
@@ -145,7 +152,7 @@ public final class PhysicalBus {
                 case 4 -> r.segment.set(W, off, (int) value);
                 default -> r.segment.set(D, off, value);
             }
-            invalidateCode(r, off);
+            codeStored(r, off, size);
             return;
         }
         MmioRegion m = mmioAt(pa);
@@ -208,6 +215,7 @@ public final class PhysicalBus {
         CodePage page = (CodePage) DECODED.getAcquire(r.decoded, idx);
         if (page == null) {
             CodePage fresh = new CodePage(r, off & ~0xfffL);
+            if (r.storesIntoTranslation[idx] >= TRANSLATIONS_REWRITTEN_MAX) fresh.translations = Integer.MAX_VALUE;
             page = (CodePage) DECODED.compareAndExchange(r.decoded, idx, (CodePage) null, fresh);
             long paPage = r.base + (off & ~0xfffL);
             if (page != null) {
@@ -233,6 +241,8 @@ public final class PhysicalBus {
      * now is translated again. Linux's boot translates a few hundred pages.
      */
     static final int MAX_TRANSLATED_PAGES = 4096;
+    /** Translations of one page that guest stores may drop before the page is only interpreted (until all code is dropped). */
+    static final int TRANSLATIONS_REWRITTEN_MAX = 4;
     private final java.util.concurrent.atomic.AtomicInteger translatedPages = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Publishes {@code t} as the translation of {@code page} if the page is still current; false if it was dropped. */
@@ -258,7 +268,46 @@ public final class PhysicalBus {
 
     boolean isCode(RamRegion r, long off) { return DECODED.getAcquire(r.decoded, (int) (off >>> 12)) != null; }
 
-    /** Drops the decoded form of the page at {@code off} if there is one (a store or IC invalidation hit it). */
+    /**
+     * A processor stored {@code size} bytes at {@code off}. The decoded words it overwrote are forgotten in
+     * place (their slots set to 0, so that the next fetch decodes the new word): a guest that stores into the
+     * page it runs from, or keeps data beside its code, costs no new 8 KiB page per store (that was 99% of
+     * what such a guest made the host allocate). A page with a translation is dropped whole, since its
+     * bytecode holds the old instructions (QEMU likewise invalidates the translations a write hits).
+     *
+     * <p>Stores to a page that holds code take the slow path, so a page whose code is gone (reused for data)
+     * must not stay one: every {@link CodePage#STORES_PER_PROBE} stores all its slots are cleared, and if no
+     * instruction was decoded from it again by the next time, it is dropped. Code and data sharing a page
+     * (which QEMU also serves slowly) thus cost an 8 KiB clear per 512 stores, and allocate nothing.
+     *
+     * <p>Another processor may at the same moment decode the old word into a slot just cleared. That is
+     * cross-modification without maintenance, which the architecture lets run the old instruction (CTR_EL0.DIC
+     * is 0); the IC IVAU it requires drops the whole page ({@link #invalidateCodeAt}).
+     */
+    void codeStored(RamRegion r, long off, int size) {
+        for (long end = off + size, p = off; p < end; p = (p | 0xfff) + 1) {
+            CodePage page = (CodePage) DECODED.getAcquire(r.decoded, (int) (p >>> 12));
+            if (page == null) continue;
+            if (page.translated != null) {
+                int idx = (int) (p >>> 12);
+                if (r.storesIntoTranslation[idx] < Byte.MAX_VALUE) r.storesIntoTranslation[idx]++;
+                invalidateCode(r, p);
+            } else if (++page.stores >= CodePage.STORES_PER_PROBE) {
+                page.stores = 0;
+                if (page.probing) {
+                    invalidateCode(r, p);
+                } else {
+                    page.probing = true;
+                    java.util.Arrays.fill(page.slots, 0L);
+                }
+            } else {
+                int from = (int) (p & 0xfff), to = (int) Math.min(end - (p & ~0xfffL), 0x1000);
+                for (int i = from >>> 2; i <= (to - 1) >>> 2; i++) page.slots[i] = 0;
+            }
+        }
+    }
+
+    /** Drops the decoded form of the page at {@code off} if there is one (IC invalidation or a host write hit it). */
     void invalidateCode(RamRegion r, long off) {
         int idx = (int) (off >>> 12);
         CodePage old = (CodePage) DECODED.getAcquire(r.decoded, idx);
@@ -271,7 +320,8 @@ public final class PhysicalBus {
 
     /** IC IALLU / IALLUIS: forget every decoded page. */
     public void invalidateAllCode() {
-        for (RamRegion r : ram)
+        for (RamRegion r : ram) {
+            java.util.Arrays.fill(r.storesIntoTranslation, (byte) 0);
             for (int i = 0; i < r.decoded.length; i++) {
                 CodePage old = (CodePage) DECODED.getAcquire(r.decoded, i);
                 if (old != null && DECODED.compareAndSet(r.decoded, i, old, (CodePage) null)) {
@@ -279,6 +329,7 @@ public final class PhysicalBus {
                     dropTranslation(old);
                 }
             }
+        }
         codeEpoch.incrementAndGet();
     }
 

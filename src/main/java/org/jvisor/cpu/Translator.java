@@ -56,12 +56,12 @@ final class Translator {
     }
 
     private static TranslatedPage translate0(PhysicalBus bus, CodePage page, int entry, boolean forced) {
-        TranslatedPage old = page.translated;
-        int[] entries = old == null ? new int[] {entry} : append(old.entries, entry);
-        synchronized (page) {
+        synchronized (page) { // first: a page past its cap costs nothing, not even the entries' array
             if (page.translations >= (forced ? MAX_FORCED_TRANSLATIONS_PER_PAGE : MAX_TRANSLATIONS_PER_PAGE)) return null;
             page.translations++;
         }
+        TranslatedPage old = page.translated;
+        int[] entries = old == null ? new int[] {entry} : append(old.entries, entry);
         for (int cap = MAX_REGION; cap >= 1; cap /= 2) {
             Region r = Region.form(page, entries, cap, !forced);
             byte[] bytes = PageCompiler.compile(r, "Translated");

@@ -79,9 +79,7 @@ final class ExitHandlers {
     private static VcpuExit serviceCall(Vcpu v, int imm, boolean smc) {
         Cpu cpu = v.cpu;
         if (imm != 0) {
-            long[] args = new long[8];
-            System.arraycopy(cpu.x, 0, args, 0, 8);
-            return new VcpuExit.Hypercall(imm, smc, args);
+            return v.hypercallExit.set(imm, smc, cpu.x);
         }
         int fid = (int) cpu.x[0];
         if (Psci.owns(fid)) return Psci.call(v, fid);

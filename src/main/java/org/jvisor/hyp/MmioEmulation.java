@@ -13,6 +13,8 @@ import org.jvisor.cpu.Cpu;
  */
 final class MmioEmulation {
     private final Vcpu vcpu;
+    /** The exit this vCPU reports every MMIO access to the caller with (see {@link VcpuExit.Mmio}). */
+    private final VcpuExit.Mmio exit = new VcpuExit.Mmio(0, 1, false, 0);
 
     private boolean active, exited, readDone;
     private int count, next, size;
@@ -111,7 +113,7 @@ final class MmioEmulation {
             if (d == null) {
                 exited = true;
                 readDone = false;
-                return new VcpuExit.Mmio(a, size, write, write ? data[next] : 0);
+                return exit.set(a, size, write, write ? data[next] : 0);
             }
             try {
                 if (write) d.handler().write(vcpu, a - d.base(), size, data[next]);

@@ -26,6 +26,8 @@ public final class Vcpu {
     private final int id;
     final Cpu cpu;
     final TrapStats stats = new TrapStats();
+    /** The exit hypercalls to the caller are reported with (see {@link VcpuExit.Hypercall}). */
+    final VcpuExit.Hypercall hypercallExit = new VcpuExit.Hypercall();
     final MmioEmulation mmio = new MmioEmulation(this);
 
     /** Guarded by {@link #lock}: PSCI power state, and a pending CPU_ON's entry point and context id. */
@@ -131,7 +133,7 @@ public final class Vcpu {
         while (true) {
             if (kickRequested) {
                 kickRequested = false;
-                return new VcpuExit.Interrupted();
+                return VcpuExit.Interrupted.INSTANCE;
             }
             if (!waitForPower()) continue;
             if (stage2FlushRequested) {

@@ -13,14 +13,73 @@ public sealed interface VcpuExit {
      * the sign extension the instruction asks for) before the next run; for a write, {@code data} holds
      * the {@code size} bytes written. Either may instead be refused with {@link Vcpu#completeMmioUnclaimed},
      * which gives the guest an external data abort. The PC still points at the access until completion.
+     *
+     * <p>Like KVM's {@code kvm_run}, each vCPU has one of these, filled in again at every such exit: it is
+     * valid until the next {@link Vcpu#run()} (keep a {@link #copy()} to hold on to one). An MMIO storm
+     * then allocates nothing per exit.
      */
-    record Mmio(long address, int size, boolean write, long data) implements VcpuExit {}
+    final class Mmio implements VcpuExit {
+        private long address, data;
+        private int size;
+        private boolean write;
+
+        public Mmio(long address, int size, boolean write, long data) { set(address, size, write, data); }
+
+        Mmio set(long address, int size, boolean write, long data) {
+            this.address = address;
+            this.size = size;
+            this.write = write;
+            this.data = data;
+            return this;
+        }
+
+        public long address() { return address; }
+        public int size() { return size; }
+        public boolean write() { return write; }
+        public long data() { return data; }
+
+        /** A copy that later exits do not change. */
+        public Mmio copy() { return new Mmio(address, size, write, data); }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Mmio m && m.address == address && m.size == size && m.write == write && m.data == data;
+        }
+
+        @Override
+        public int hashCode() { return Long.hashCode(address * 31 + data) * 31 + size * 2 + (write ? 1 : 0); }
+
+        @Override
+        public String toString() { return "Mmio[address=" + address + ", size=" + size + ", write=" + write + ", data=" + data + "]"; }
+    }
 
     /**
      * An HVC (or SMC, {@code smc} set) with a non-zero immediate, which the hypervisor leaves to the caller;
      * the arguments are X0-X7. Set X0.. with {@link Vcpu#setX} before the next run, which continues after the call.
+     * One per vCPU, filled in again at every such exit, like {@link Mmio}: valid until the next run.
      */
-    record Hypercall(int immediate, boolean smc, long[] args) implements VcpuExit {}
+    final class Hypercall implements VcpuExit {
+        private int immediate;
+        private boolean smc;
+        private final long[] args = new long[8];
+
+        Hypercall() {}
+
+        Hypercall set(int immediate, boolean smc, long[] x) {
+            this.immediate = immediate;
+            this.smc = smc;
+            System.arraycopy(x, 0, args, 0, 8);
+            return this;
+        }
+
+        public int immediate() { return immediate; }
+        public boolean smc() { return smc; }
+        /** X0-X7 at the call (the array is this exit's own: read it before the next run). */
+        public long[] args() { return args; }
+
+        @Override
+        public String toString() { return "Hypercall[immediate=" + immediate + ", smc=" + smc + ", args=" + java.util.Arrays.toString(args) + "]"; }
+    }
 
     /** PSCI SYSTEM_OFF or SYSTEM_RESET (KVM_EXIT_SYSTEM_EVENT). */
     record SystemEvent(Type type) implements VcpuExit {
@@ -51,5 +110,7 @@ public sealed interface VcpuExit {
     record ExceptionLoop(int el, long pc, int ec, long vector, int vectorOffset, int repeats) implements VcpuExit {}
 
     /** {@link Vcpu#kick()} was called (from any thread), like a signal ending KVM_RUN with EINTR. */
-    record Interrupted() implements VcpuExit {}
+    record Interrupted() implements VcpuExit {
+        static final Interrupted INSTANCE = new Interrupted();
+    }
 }

@@ -1,9 +1,7 @@
 package org.jvisor.hyp;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
@@ -27,7 +25,10 @@ public final class Vm {
     private MemorySlot[] slotArray = new MemorySlot[0];
     private final List<Device> devices = new ArrayList<>();
     private Device[] deviceArray = new Device[0];
-    private final Map<Integer, HypercallHandler> hypercalls = new HashMap<>();
+    /** Registered hypercalls, replaced whole on registration: read at every HVC with no lock and no boxing. */
+    private volatile Hypercalls hypercalls = new Hypercalls(new int[0], new HypercallHandler[0]);
+
+    private record Hypercalls(int[] ids, HypercallHandler[] handlers) {}
     private final List<Vcpu> vcpus = new ArrayList<>();
     private volatile Vcpu[] vcpuArray = new Vcpu[0];
     private long nextHostPa = SLOTS_BASE;
@@ -135,10 +136,21 @@ public final class Vm {
     /** Serves HVC #0 / SMC #0 with X0 = {@code functionId} by {@code handler} (PSCI ids are the hypervisor's). */
     public synchronized void registerHypercall(int functionId, HypercallHandler handler) {
         if (Psci.owns(functionId) || functionId == Vcpu.VIEW_SWITCH) throw new IllegalArgumentException("PSCI function id 0x" + Integer.toHexString(functionId));
-        hypercalls.put(functionId, handler);
+        Hypercalls old = hypercalls;
+        int n = old.ids.length, i = 0;
+        while (i < n && old.ids[i] != functionId) i++;
+        int[] ids = java.util.Arrays.copyOf(old.ids, Math.max(n, i + 1));
+        HypercallHandler[] handlers = java.util.Arrays.copyOf(old.handlers, ids.length);
+        ids[i] = functionId;
+        handlers[i] = handler;
+        hypercalls = new Hypercalls(ids, handlers);
     }
 
-    synchronized HypercallHandler hypercall(int functionId) { return hypercalls.get(functionId); }
+    HypercallHandler hypercall(int functionId) {
+        Hypercalls h = hypercalls;
+        for (int i = 0; i < h.ids.length; i++) if (h.ids[i] == functionId) return h.handlers[i];
+        return null;
+    }
 
     /**
      * KVM_CREATE_VCPU. vCPU 0 starts powered on at EL1 with the MMU off; the others start powered off

@@ -25,7 +25,7 @@ class MmioAndMemoryTest {
         while (true) {
             VcpuExit e = g.vcpu.run();
             if (e instanceof VcpuExit.Mmio m) {
-                seen.add(m);
+                seen.add(m.copy()); // the exit is the vCPU's own, filled in again by the next run
                 if (!m.write()) g.vcpu.completeMmioRead(m.size() == 8 ? readValue : readValue & ((1L << (8 * m.size())) - 1));
             } else {
                 assertTrue(isShutdown(e), e.toString());
