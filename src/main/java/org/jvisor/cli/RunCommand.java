@@ -308,7 +308,9 @@ final class RunCommand implements Callable<Integer> {
             GuestImage guest = ExperimentCommand.obtainDefaultGuest();
             kernel = guest.kernel();
             initrd = guest.initrd();
-            if (append == null) append = "console=ttyAMA0";
+            // A panic restarts at once, as a warm reset (Linux's default, panic=0, spins a core forever; Debian's
+            // kernel has no pvpanic driver): the run then ends with one line and its own status.
+            if (append == null) append = "console=ttyAMA0 panic=-1 reboot=panic_warm";
         }
         long ram = QemuStyle.parseSize("-m", memory);
         if (ram < BoardConfig.MIN_RAM) throw new UserError("-m " + memory + ": at least " + (BoardConfig.MIN_RAM >> 20) + " MiB of RAM are needed");

@@ -57,6 +57,17 @@ public final class Cpu {
     private GicCpuInterface gicCpuInterface;
     /** The event register of WFE: set by SEV (from any processor's thread), SEVL and exception returns. */
     volatile boolean eventRegister;
+    /** Told when another processor's SEV sets {@link #eventRegister} (any thread): a host waking this one from WFE. */
+    volatile Runnable eventListener = () -> { };
+
+    public void setEventListener(Runnable listener) { eventListener = java.util.Objects.requireNonNull(listener); }
+
+    /** Clears the event register if it is set, and says whether it was (a WFE completing on an event). */
+    public boolean consumeEvent() {
+        if (!eventRegister) return false;
+        eventRegister = false;
+        return true;
+    }
 
     /** When set, exceptions to EL2 end the run loop instead of vectoring through VBAR_EL2. */
     public boolean hostOwnsEl2 = true;

@@ -8,7 +8,11 @@ public enum ExitReason {
     BUDGET,
     /** Another thread asked the processor to stop ({@link Cpu#kick}). */
     STOPPED,
-    /** WFI/WFE with nothing pending and no trap: the caller should sleep until an interrupt arrives. */
+    /**
+     * WFI/WFE with nothing pending and no trap: the caller should sleep until an interrupt arrives, and for a
+     * WFE also until an event ({@link Cpu#setEventListener}) or the timer's event stream's next tick
+     * ({@link GenericTimer#ticksToNextEvent}).
+     */
     WAIT_FOR_INTERRUPT,
     /** A debug event with external debug (halting) enabled, for the GDB stub. */
     DEBUG_HALT,

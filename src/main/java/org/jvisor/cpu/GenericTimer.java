@@ -134,11 +134,18 @@ public final class GenericTimer {
     public boolean output(int timer) { return level[timer]; }
 
     /**
-     * Whether an event stream (CNTKCTL_EL1.EVNTEN, or CNTHCTL_EL2.EVNTEN) generates periodic WFE wake-up
-     * events. The stream itself is not modelled: WFE completes at once while it is on.
+     * Counter ticks until the next event of the event stream (CNTKCTL_EL1's on the virtual count, else
+     * CNTHCTL_EL2's on the physical count): an event each time bit EVNTI of the count goes 0 to 1, or 1 to 0
+     * with EVNTDIR set. Long.MAX_VALUE when neither stream is on.
      */
-    public boolean eventStreamEnabled() {
-        return ((cpu.sr.cntkctlEl1 | cpu.sr.cnthctlEl2) & 4) != 0;
+    public long ticksToNextEvent() {
+        boolean el1 = (cpu.sr.cntkctlEl1 & 4) != 0;
+        long ctl = el1 ? cpu.sr.cntkctlEl1 : cpu.sr.cnthctlEl2;
+        if ((ctl & 4) == 0) return Long.MAX_VALUE;
+        int bit = (int) (ctl >>> 4) & 15;
+        long period = 2L << bit, phase = (ctl & 8) != 0 ? 0 : 1L << bit; // where the bit turns 1 (or 0)
+        long c = el1 ? virtualCount() : physicalCount();
+        return Math.floorDiv(c - phase, period) * period + phase + period - c;
     }
 
     /** CNTPCT_EL0. */

@@ -109,7 +109,10 @@ public final class PhysicalBus {
 
     /** SEV: sets the event register of every processor on the bus (a volatile field, so WFE on another thread sees it). */
     void sendEvent() {
-        for (Cpu c : cpuArray) c.eventRegister = true;
+        for (Cpu c : cpuArray) {
+            c.eventRegister = true;
+            c.eventListener.run(); // wakes a processor asleep in WFE
+        }
     }
 
     public RamRegion ramAt(long pa) {

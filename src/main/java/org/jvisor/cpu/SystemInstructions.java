@@ -103,9 +103,11 @@ final class SystemInstructions {
                 checkForWfxTrap(cpu, true);
                 cpu.timer.poll();
                 if (cpu.eventRegister) cpu.eventRegister = false; // an SEV racing with this merges with it
-                // With the timer's event stream on, an event is never far: complete at once (WFE may always
-                // complete early) rather than sleep in a host that does not model the stream.
-                else if (!cpu.interruptPending() && !cpu.timer.eventStreamEnabled())
+                // With the exclusive monitor armed this is a spin-wait for a store to the monitored location
+                // (Linux's __cmpwait, spinlocks), whose event jvisor does not signal (it does not watch other
+                // processors' stores): complete at once, as WFE may always. Otherwise the host sleeps until
+                // an event, an interrupt or the event stream's next tick (see ExitReason.WAIT_FOR_INTERRUPT).
+                else if (!cpu.interruptPending() && !cpu.exclusiveValid)
                     cpu.requestExit(ExitReason.WAIT_FOR_INTERRUPT);
             }
             case HINT_SEV -> cpu.bus.sendEvent();

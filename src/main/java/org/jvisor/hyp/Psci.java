@@ -2,13 +2,16 @@ package org.jvisor.hyp;
 
 /**
  * PSCI 1.1 (Arm DEN 0022) over HVC #0 or SMC #0, as KVM provides it: VERSION, CPU_SUSPEND (a WFI),
- * CPU_OFF, CPU_ON, AFFINITY_INFO, MIGRATE_INFO_TYPE, SYSTEM_OFF, SYSTEM_RESET, FEATURES. Results go
- * to X0; the guest has already been resumed after the call when these run.
+ * CPU_OFF, CPU_ON, AFFINITY_INFO, MIGRATE_INFO_TYPE, SYSTEM_OFF, SYSTEM_RESET, SYSTEM_RESET2 (its
+ * architectural warm reset only), FEATURES. Results go to X0; the guest has already been resumed after the
+ * call when these run.
  */
 final class Psci {
     static final int VERSION = 0x84000000, CPU_SUSPEND = 0x84000001, CPU_OFF = 0x84000002, CPU_ON = 0x84000003,
             AFFINITY_INFO = 0x84000004, MIGRATE_INFO_TYPE = 0x84000006, SYSTEM_OFF = 0x84000008,
-            SYSTEM_RESET = 0x84000009, FEATURES = 0x8400000A;
+            SYSTEM_RESET = 0x84000009, FEATURES = 0x8400000A, SYSTEM_RESET2 = 0x84000012, SYSTEM_RESET2_64 = 0xC4000012;
+    /** SYSTEM_RESET2's reset type 0: the architectural warm reset (bit 31 clear; vendor types have it set). */
+    static final long SYSTEM_WARM_RESET = 0;
     /** The SMC64/HVC64 forms of the calls that take addresses or MPIDRs. */
     static final int CPU_SUSPEND64 = 0xC4000001, CPU_ON64 = 0xC4000003, AFFINITY_INFO64 = 0xC4000004;
 
@@ -38,12 +41,20 @@ final class Psci {
                 synchronized (v.powerLock()) {
                     v.power = Vcpu.OFF;
                 }
+                // Only a running vCPU can power one on: with the last one off the machine can never run again.
+                if (v.vm().everyVcpuOff()) return new VcpuExit.SystemEvent(VcpuExit.SystemEvent.Type.ALL_CPUS_OFF);
             }
             case CPU_ON, CPU_ON64 -> x[0] = cpuOn(v, x[1], x[2], x[3]);
             case AFFINITY_INFO, AFFINITY_INFO64 -> x[0] = affinityInfo(v, x[1], x[2]);
             case MIGRATE_INFO_TYPE -> x[0] = TOS_NOT_PRESENT;
             case SYSTEM_OFF -> { return new VcpuExit.SystemEvent(VcpuExit.SystemEvent.Type.SHUTDOWN); }
             case SYSTEM_RESET -> { return new VcpuExit.SystemEvent(VcpuExit.SystemEvent.Type.RESET); }
+            case SYSTEM_RESET2, SYSTEM_RESET2_64 -> {
+                // Only returns on failure: an unknown type is INVALID_PARAMETERS (DEN 0022 5.20).
+                long type = fid == SYSTEM_RESET2 ? x[1] & 0xffffffffL : x[1];
+                if (type == SYSTEM_WARM_RESET) return new VcpuExit.SystemEvent(VcpuExit.SystemEvent.Type.WARM_RESET);
+                x[0] = INVALID_PARAMETERS;
+            }
             default -> x[0] = NOT_SUPPORTED;
         }
         return null;
@@ -52,7 +63,7 @@ final class Psci {
     private static boolean supported(int fid) {
         return switch (fid) {
             case VERSION, FEATURES, CPU_SUSPEND, CPU_SUSPEND64, CPU_OFF, CPU_ON, CPU_ON64, AFFINITY_INFO,
-                    AFFINITY_INFO64, MIGRATE_INFO_TYPE, SYSTEM_OFF, SYSTEM_RESET -> true;
+                    AFFINITY_INFO64, MIGRATE_INFO_TYPE, SYSTEM_OFF, SYSTEM_RESET, SYSTEM_RESET2, SYSTEM_RESET2_64 -> true;
             default -> false;
         };
     }

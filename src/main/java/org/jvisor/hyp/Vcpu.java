@@ -60,6 +60,7 @@ public final class Vcpu {
         this.vm = vm;
         this.id = id;
         this.cpu = new Cpu(vm.hostBus());
+        cpu.setEventListener(this::wakeFromWfi);
         cpu.hostOwnsEl2 = true;
         cpu.sr.vmpidrEl2 = 0x80000000L | id;
         cpu.sr.mpidr = 0x80000000L | id;
@@ -154,9 +155,8 @@ public final class Vcpu {
             VcpuExit e = switch (r) {
                 case EL2_TRAP -> ExitHandlers.handle(this);
                 case WAIT_FOR_INTERRUPT -> {
-                    // Untrapped WFx (the user cleared TWI/TWE). A WFE waits for another vCPU's SEV, which
-                    // wakes no thread: yield instead of sleeping, as KVM does for a spinning vCPU.
-                    if (cpu.currentInstruction() == WFE) Thread.yield();
+                    // Untrapped WFx (the user cleared TWI; WFE is not trapped by default)
+                    if (cpu.currentInstruction() == WFE) waitForEvent();
                     else waitForInterrupt();
                     yield null;
                 }
@@ -206,17 +206,30 @@ public final class Vcpu {
         cpu.x[0] = context;
     }
 
-    /** Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, WFE). */
+    /** Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, CPU_SUSPEND). */
     void waitForInterrupt() {
         idle = true;
         try {
-            sleepUntilInterrupt();
+            sleep(false);
         } finally {
             idle = false;
         }
     }
 
-    /** Whether the vCPU's thread is asleep in WFI or CPU_SUSPEND (for monitors and tests). */
+    /**
+     * WFE with no event registered: sleeps as WFI does, and also until an event (another vCPU's SEV) or the
+     * next event of the timer's event stream (Linux turns it on, at 10 kHz), where it used to spin.
+     */
+    void waitForEvent() {
+        idle = true;
+        try {
+            sleep(true);
+        } finally {
+            idle = false;
+        }
+    }
+
+    /** Whether the vCPU's thread is asleep in WFI, WFE or CPU_SUSPEND (for monitors and tests). */
     public boolean isIdle() { return idle; }
 
     /**
@@ -224,20 +237,27 @@ public final class Vcpu {
      * controller, which calls {@link #setIrqLine} (and so takes the sleep lock) under its own lock;
      * holding ours across the poll would order the two locks both ways.
      */
-    private void sleepUntilInterrupt() {
+    private void sleep(boolean untilEvent) {
         while (true) {
-            long deadline;
+            long deadline, streamDeadline = Long.MAX_VALUE, streamTicks;
+            boolean warp;
             synchronized (sleepLock) {
                 if (irqLevel || fiqLevel || cpu.interruptPending() || kickRequested) return;
+                if (untilEvent && cpu.consumeEvent()) return; // the event that ends a WFE is consumed
+                streamTicks = untilEvent ? cpu.timer.ticksToNextEvent() : Long.MAX_VALUE;
                 deadline = cpu.timer.nextDeadlineNanos();
-                boolean warp = deadline == Long.MAX_VALUE && countsInstructions() && cpu.timer.ticksToDeadline() != Long.MAX_VALUE;
+                warp = deadline == Long.MAX_VALUE && countsInstructions()
+                        && (cpu.timer.ticksToDeadline() != Long.MAX_VALUE || streamTicks != Long.MAX_VALUE);
                 if (!warp) {
+                    if (streamTicks != Long.MAX_VALUE)
+                        streamDeadline = System.nanoTime() + streamTicks * (1_000_000_000L / org.jvisor.cpu.GenericTimer.FREQUENCY);
+                    long until = Math.min(deadline, streamDeadline);
                     try {
-                        if (deadline == Long.MAX_VALUE) {
+                        if (until == Long.MAX_VALUE) {
                             sleepLock.wait();
                             continue;
                         }
-                        long ns = deadline - System.nanoTime();
+                        long ns = until - System.nanoTime();
                         if (ns > 0) sleepLock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -246,15 +266,21 @@ public final class Vcpu {
                     }
                 }
             }
-            if (deadline == Long.MAX_VALUE) { // outside the sleep lock: see above
+            if (warp) { // outside the sleep lock: see above
+                long timerTicks = cpu.timer.ticksToDeadline();
+                if (streamTicks < timerTicks) {
+                    ((org.jvisor.cpu.GenericTimer.InstructionCounter) cpu.timer.counterSource()).advance(streamTicks);
+                    return; // the stream's event ends the WFE
+                }
                 warpToTimerDeadline();
                 if (!timerWired) return;
                 continue;
             }
+            if (System.nanoTime() >= streamDeadline) return;
             // An armed generic timer fires while the thread sleeps: its output reaches the guest through
             // the interrupt controller wired to it (which raises the IRQ line); without one, a due
             // deadline still ends the wait.
-            if (System.nanoTime() >= deadline) {
+            if (deadline != Long.MAX_VALUE && System.nanoTime() >= deadline) {
                 cpu.timer.poll();
                 if (!timerWired) return;
             }

@@ -81,9 +81,15 @@ public sealed interface VcpuExit {
         public String toString() { return "Hypercall[immediate=" + immediate + ", smc=" + smc + ", args=" + java.util.Arrays.toString(args) + "]"; }
     }
 
-    /** PSCI SYSTEM_OFF or SYSTEM_RESET (KVM_EXIT_SYSTEM_EVENT). */
+    /**
+     * PSCI SYSTEM_OFF, SYSTEM_RESET, or SYSTEM_RESET2's warm reset (KVM_EXIT_SYSTEM_EVENT; KVM flags the
+     * last KVM_SYSTEM_EVENT_RESET_FLAG_PSCI_RESET2). Linux asks for a warm reset only when told to (its
+     * {@code reboot=warm}, or {@code reboot=panic_warm} for the restart after a panic with {@code panic=N}).
+     * ALL_CPUS_OFF: the last powered-on vCPU called PSCI CPU_OFF, so nothing can power one on again (KVM
+     * has no such event: the VMM would wait forever).
+     */
     record SystemEvent(Type type) implements VcpuExit {
-        public enum Type { SHUTDOWN, RESET }
+        public enum Type { SHUTDOWN, RESET, WARM_RESET, ALL_CPUS_OFF }
     }
 
     /** A debug event for the host's debugger (a halt, or a debug exception routed to EL2); {@code ec} is ESR_EL2.EC. */

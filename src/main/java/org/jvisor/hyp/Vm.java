@@ -170,6 +170,16 @@ public final class Vm {
 
     public synchronized List<Vcpu> vcpus() { return List.copyOf(vcpus); }
 
+    /** Whether every vCPU is powered off (PSCI CPU_OFF, or never powered on). */
+    boolean everyVcpuOff() {
+        for (Vcpu v : vcpuArray) {
+            synchronized (v.powerLock()) {
+                if (v.power != Vcpu.OFF) return false;
+            }
+        }
+        return true;
+    }
+
     synchronized Vcpu vcpuByMpidr(long mpidr) {
         for (Vcpu v : vcpus) if ((v.mpidr() & 0xff00ffffffL) == (mpidr & 0xff00ffffffL)) return v;
         return null;

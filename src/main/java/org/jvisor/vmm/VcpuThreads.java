@@ -26,6 +26,10 @@ final class VcpuThreads {
 
     /** Exit status of a run that a vCPU's internal error ended. */
     static final int INTERNAL_ERROR = 1;
+    /** Exit status of a run that a guest's warm reset ended (what the default guest's Linux does when it panics). */
+    static final int GUEST_PANIC = 3;
+    /** Exit status of a run that ended because no vCPU was left powered on. */
+    static final int ALL_CPUS_OFF = 4;
     private static final int MAX_BAD_MMIO_REPORTS = 10;
 
     private final List<Vcpu> vcpus;
@@ -204,9 +208,17 @@ final class VcpuThreads {
         switch (exit) {
             case VcpuExit.Mmio m -> serveMmio(v, m);
             case VcpuExit.SystemEvent e -> {
-                if (e.type() == VcpuExit.SystemEvent.Type.RESET && restartOnReset) {
+                if (e.type() == VcpuExit.SystemEvent.Type.ALL_CPUS_OFF) {
+                    log.println("jvisor: every vCPU is off (the last one called PSCI CPU_OFF): the guest can never run again; the run ends");
+                    stop(ALL_CPUS_OFF);
+                } else if ((e.type() == VcpuExit.SystemEvent.Type.RESET || e.type() == VcpuExit.SystemEvent.Type.WARM_RESET)
+                        && restartOnReset) {
                     resetPending = true;
                     for (Vcpu other : vcpus) other.kick();
+                } else if (e.type() == VcpuExit.SystemEvent.Type.WARM_RESET) {
+                    log.println("jvisor: the guest asked for a warm reset (PSCI SYSTEM_RESET2): Linux does so when it panics"
+                            + " with panic=N reboot=panic_warm, as the default guest is booted; the run ends");
+                    stop(GUEST_PANIC);
                 } else {
                     stop(0);
                 }

@@ -309,15 +309,60 @@ class HintsAndCacheOpsTest {
         assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
     }
 
+    /** An event registered (SEVL) makes WFE complete at once and consumes it; the host waits for the rest. */
     @Test
-    void wfeDoesNotWaitWhileTheEventStreamIsOn() {
+    void wfeCompletesAtOnceOnARegisteredEvent() {
         TestMachine m = new TestMachine().load("""
-                movz x0, #0x4
-                msr cntkctl_el1, x0
+                sevl
                 wfe
                 hvc #0
                 """);
         assertEquals(0, m.runToHvc());
+    }
+
+    /** After LDXR the WFE is a spin-wait for a store, whose event jvisor does not signal: it completes at once. */
+    @Test
+    void wfeWithTheExclusiveMonitorArmedDoesNotWait() {
+        TestMachine m = new TestMachine().load("""
+                adr x1, word
+                ldxr x2, [x1]
+                wfe
+                hvc #0
+                .balign 8
+                word: .quad 0
+                """);
+        assertEquals(0, m.runToHvc());
+    }
+
+    /**
+     * The event stream's next event (Arm ARM D11.2.3): one each time bit EVNTI of the count goes 0 to 1 (EVNTDIR
+     * 0) or 1 to 0 (EVNTDIR 1), so at most 2^(EVNTI+1) ticks away; checked against every count near a change.
+     */
+    @Test
+    void theEventStreamsNextEventIsTheNextChangeOfItsBit() {
+        TestMachine m = new TestMachine();
+        long[] now = new long[1];
+        m.cpu.timer.setCounterSource(new GenericTimer.CounterSource() {
+            @Override
+            public long count() { return now[0]; }
+
+            @Override
+            public long nanosFor(long ticks) { return Long.MAX_VALUE; }
+        });
+        assertEquals(Long.MAX_VALUE, m.cpu.timer.ticksToNextEvent(), "no stream while CNTKCTL_EL1.EVNTEN is 0");
+        for (int evnti = 0; evnti < 16; evnti++) {
+            for (int dir = 0; dir <= 1; dir++) {
+                m.cpu.sr.cntkctlEl1 = 4 | (dir << 3) | ((long) evnti << 4);
+                for (long c = (3L << evnti) - 3; c < (5L << evnti) + 3; c++) {
+                    now[0] = Math.max(c, 0);
+                    long t = m.cpu.timer.ticksToNextEvent(), at = now[0] + t;
+                    assertTrue(t > 0 && t <= 2L << evnti, "EVNTI " + evnti + " count " + now[0] + ": " + t);
+                    // at the event the bit has just taken its new value, and no change in that direction came before
+                    assertEquals(1 - dir, (at >>> evnti) & 1, "EVNTI " + evnti + " count " + now[0]);
+                    assertEquals(dir, ((at - 1) >>> evnti) & 1, "EVNTI " + evnti + " count " + now[0]);
+                }
+            }
+        }
     }
 
     @Test

@@ -137,6 +137,55 @@ class PsciPowerTest {
         assertEquals(7, second.x(19), "CPU_OFF does not return");
     }
 
+    /** CPU_OFF of the last vCPU powered on: nothing can power one on again, which the VMM is told. */
+    @Test
+    void cpuOffOfTheLastVcpuEndsTheMachine() {
+        Guest g = new Guest("""
+                movz x0, #0x0002
+                movk x0, #0x8400, lsl #16
+                hvc #0
+                """);
+        g.vm.createVcpu(1); // powered off, and nothing left to power it on
+        VcpuExit e = g.vcpu.run();
+        assertEquals(VcpuExit.SystemEvent.Type.ALL_CPUS_OFF, assertInstanceOf(VcpuExit.SystemEvent.class, e).type());
+    }
+
+    /**
+     * SYSTEM_RESET2 (PSCI 1.1, DEN 0022 5.20; Linux 6.1 uses it for reboot=warm): FEATURES reports it, reset
+     * type 0 is the warm reset, any other type returns INVALID_PARAMETERS (architectural types 1-0x7fffffff are
+     * reserved; jvisor has no vendor types).
+     */
+    @Test
+    void systemReset2IsTheWarmReset() {
+        Guest g = new Guest("""
+                movz x0, #0x000A
+                movk x0, #0x8400, lsl #16
+                movz x1, #0x0012
+                movk x1, #0xC400, lsl #16
+                hvc #0
+                mov x20, x0
+                movz x0, #0x0012
+                movk x0, #0xC400, lsl #16
+                movz x1, #1
+                hvc #0
+                mov x21, x0
+                movz x0, #0x0012
+                movk x0, #0xC400, lsl #16
+                movz x1, #0x8000, lsl #16
+                hvc #0
+                mov x22, x0
+                movz x0, #0x0012
+                movk x0, #0xC400, lsl #16
+                mov x1, #0
+                hvc #0
+                """);
+        VcpuExit e = g.vcpu.run();
+        assertEquals(VcpuExit.SystemEvent.Type.WARM_RESET, assertInstanceOf(VcpuExit.SystemEvent.class, e).type());
+        assertEquals(0, g.vcpu.x(20), "PSCI_FEATURES(SYSTEM_RESET2): SUCCESS");
+        assertEquals(-2, g.vcpu.x(21), "a reserved architectural reset type: INVALID_PARAMETERS");
+        assertEquals(-2, g.vcpu.x(22), "a vendor reset type jvisor does not have: INVALID_PARAMETERS");
+    }
+
     @Test
     void wfiSleepUsesNoHostCpu() throws Exception {
         new Guest(OFF).vcpu.run(); // class initialization and decoding tables: not part of the measurement
