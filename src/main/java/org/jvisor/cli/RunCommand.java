@@ -19,6 +19,7 @@ import org.jvisor.vmm.ConsoleInput;
 import org.jvisor.vmm.GdbStub;
 import org.jvisor.vmm.GuestImage;
 import org.jvisor.vmm.HostConsole;
+import org.jvisor.vmm.InputFiles;
 import org.jvisor.vmm.Monitor;
 import org.jvisor.vmm.MonitorConsole;
 import org.jvisor.vmm.VirtBoard;
@@ -290,7 +291,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             Files.write(file, dtb);
         } catch (IOException e) {
-            throw new UserError("cannot write the device tree blob to '" + file + "': " + e.getMessage());
+            throw new UserError("cannot write the device tree blob to '" + file + "': " + InputFiles.reason(e));
         }
     }
 

@@ -288,7 +288,7 @@ class RunCommandTest {
             {"gic-version=4", "run", "-kernel", kernel.toString(), "-M", "virt,gic-version=4"},
             {"only board", "run", "-kernel", kernel.toString(), "-M", "raspi3b"},
             {"1 to 8 vCPUs", "run", "-kernel", kernel.toString(), "-smp", "0"},
-            {"not found", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},
+            {"does not exist", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},
             {"only format=raw", "run", "-kernel", kernel.toString(), "-drive", "file=" + kernel + ",format=qcow2"},
             {"-initrd without -kernel", "run", "-initrd", kernel.toString()},
         };
