@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.DefaultGuest;
 import org.jvisor.vmm.GuestImage;
 import org.jvisor.vmm.GuestImageException;
@@ -62,8 +61,7 @@ final class ExperimentCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            long ram = QemuStyle.parseSize("-m", memory);
-            if (ram < 64L << 20 || ram > BoardConfig.MAX_RAM || (ram & 0xfff) != 0) throw new UserError("-m " + memory + ": 64 MiB to " + (BoardConfig.MAX_RAM >> 30) + " GiB, whole pages");
+            long ram = GuestRam.parse(memory, 64L << 20, false);
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
             translate.apply();

@@ -50,6 +50,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-m", paramLabel = "SIZE", description = "Guest RAM (MiB, or with K/M/G suffix; default ${DEFAULT-VALUE}).", defaultValue = "512M")
     String memory;
 
+    @Option(names = "--ram-overcommit", description = "Allow -m above the host's RAM + swap (refused otherwise, as by QEMU):"
+            + " the guest sees it all, and the host's OOM killer decides if it touches too much.")
+    boolean ramOvercommit;
+
     @Option(names = "-smp", paramLabel = "N", description = "Number of vCPUs (or cpus=N; default ${DEFAULT-VALUE}).", defaultValue = "1")
     String smp;
 
@@ -304,6 +308,7 @@ final class RunCommand implements Callable<Integer> {
         Instant now = Instant.now();
         Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());
         Instant rtcStart = rtc == null ? null : RtcOption.vmStart(rtc, now, ZoneId.systemDefault());
+        long ram = GuestRam.parse(memory, BoardConfig.MIN_RAM, ramOvercommit);
         if (kernel == null) {
             if (initrd != null) throw new UserError("-initrd without -kernel: give both, or neither for the default guest");
             GuestImage guest = ExperimentCommand.obtainDefaultGuest();
@@ -311,10 +316,6 @@ final class RunCommand implements Callable<Integer> {
             initrd = guest.initrd();
             if (append == null) append = "console=ttyAMA0";
         }
-        long ram = QemuStyle.parseSize("-m", memory);
-        if (ram < BoardConfig.MIN_RAM) throw new UserError("-m " + memory + ": at least " + (BoardConfig.MIN_RAM >> 20) + " MiB of RAM are needed");
-        if (ram > BoardConfig.MAX_RAM) throw new UserError("-m " + memory + ": at most " + (BoardConfig.MAX_RAM >> 30) + " GiB of RAM");
-        if ((ram & 0xfff) != 0) throw new UserError("-m " + memory + ": not a whole number of 4 KiB pages");
 
         int gic = switch (m.getOrDefault("gic-version", "2")) {
             case "2" -> 2;

@@ -50,7 +50,12 @@ public final class VirtBoard implements AutoCloseable {
         this.config = config;
         this.log = log;
         consoleWatch = new ConsoleWatch(console);
-        ram = Ram.allocate(config.ramSize());
+        try {
+            ram = Ram.allocate(config.ramSize());
+        } catch (OutOfMemoryError e) {
+            // mmap refused: with vm.overcommit_memory=2 the host commits what is mapped, MAP_NORESERVE or not.
+            throw new BootException("the host refused to map " + LinuxLoader.size(config.ramSize()) + " of guest RAM (mmap failed)");
+        }
         vm = new Hypervisor().createVm();
         try {
             vm.setUserMemoryRegion(0, BoardDescription.VIRT_RAM_BASE, config.ramSize(), ram);
