@@ -196,6 +196,10 @@ final class RunCommand implements Callable<Integer> {
                 }
                 stub.setMonitor(monitor::execute);
                 System.err.println("jvisor: gdbstub listening on " + gdbAddress.getAddress().getHostAddress() + ":" + stub.port());
+                if (!gdbAddress.getAddress().isLoopbackAddress())
+                    System.err.println("jvisor: warning: the GDB stub is not on the loopback: anyone who can reach "
+                            + gdbAddress.getAddress().getHostAddress() + ":" + stub.port()
+                            + " can read and write the guest's memory and registers (the stub has no authentication)");
             }
             if (startStopped) board.requestPause();
             try {
