@@ -92,9 +92,9 @@ final class VirtioOptions {
         boolean readOnly = QemuStyle.parseSwitch("-drive", "readonly", p.getOrDefault("readonly", "off"));
         Path path = Path.of(file);
         try {
-            InputFiles.regularFileSize("-drive: disk image", path);
+            InputFiles.regularFileSize("disk image", path);
         } catch (BootException e) {
-            throw new UserError(e.getMessage());
+            throw new UserError("-drive: " + e.getMessage());
         }
         return new BoardConfig.Drive(path, readOnly);
     }

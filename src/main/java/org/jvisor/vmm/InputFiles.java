@@ -27,15 +27,24 @@ public final class InputFiles {
      */
     public static long regularFileSize(String what, Path path) throws BootException {
         try {
-            int type = (Integer) Files.getAttribute(path, "unix:mode") & S_IFMT;
+            int type = fileType(path);
             if (type != S_IFREG)
                 throw new BootException(what + " '" + path + "' is " + kind(type) + ", not a regular file");
             return Files.size(path);
         } catch (NoSuchFileException e) {
             throw new BootException(what + " '" + path + "' does not exist");
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new BootException("cannot read " + what + " '" + path + "': "
-                    + (e instanceof IOException io ? reason(io) : "its file type is unknown"), e);
+        } catch (IOException e) {
+            throw new BootException("cannot read " + what + " '" + path + "': " + reason(e), e);
+        }
+    }
+
+    /** The file type bits of st_mode (following links); where the JDK has no unix view, regular or not. */
+    private static int fileType(Path path) throws IOException {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:mode") & S_IFMT;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            var a = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+            return a.isRegularFile() ? S_IFREG : a.isDirectory() ? S_IFDIR : 0;
         }
     }
 
@@ -46,7 +55,7 @@ public final class InputFiles {
             case S_IFBLK -> "a block device";
             case S_IFIFO -> "a FIFO (named pipe: jvisor would wait for a writer that may never come)";
             case S_IFSOCK -> "a socket";
-            default -> "of an unknown type";
+            default -> "a special file";
         };
     }
 
