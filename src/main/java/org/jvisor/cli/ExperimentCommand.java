@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.DefaultGuest;
 import org.jvisor.vmm.GuestImage;
 import org.jvisor.vmm.GuestImageException;
+import org.jvisor.vmm.InputFiles;
 import org.jvisor.vmm.ProgressListener;
 import org.jvisor.vmm.TrapExperiment;
 import picocli.CommandLine.Command;
@@ -61,11 +61,11 @@ final class ExperimentCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            long ram = QemuStyle.parseSize("-m", memory);
-            if (ram < 64L << 20 || ram > BoardConfig.MAX_RAM || (ram & 0xfff) != 0) throw new UserError("-m " + memory + ": 64 MiB to " + (BoardConfig.MAX_RAM >> 30) + " GiB, whole pages");
+            long ram = GuestRam.parse(memory, 64L << 20, false);
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
             translate.apply();
+            createOutput();
             TrapExperiment experiment;
             try {
                 experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)
@@ -73,7 +73,6 @@ final class ExperimentCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
-            Files.createDirectories(output);
             TrapExperiment.Report r;
             try {
                 r = experiment.run(quiet ? null : System.out);
@@ -83,14 +82,32 @@ final class ExperimentCommand implements Runnable {
             String table = table(r);
             System.out.println();
             System.out.print(table);
-            Files.writeString(output.resolve("traps.txt"), table);
-            Files.writeString(output.resolve("traps.csv"), r.csv());
-            Files.writeString(output.resolve("console.txt"), r.console());
-            TrapChart.write(r, output.resolve("traps.png"));
+            try {
+                Files.writeString(output.resolve("traps.txt"), table);
+                Files.writeString(output.resolve("traps.csv"), r.csv());
+                Files.writeString(output.resolve("console.txt"), r.console());
+                TrapChart.write(r, output.resolve("traps.png"));
+            } catch (IOException e) {
+                throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
+            }
             System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
             int expected = programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS.size() : programs.size();
             if (r.timedOut()) System.out.println("jvisor: a deadline stopped the guest");
             return r.timedOut() || r.results().size() != expected ? 1 : 0;
+        }
+
+        /**
+         * The output directory, made (with its parents) before the guest boots, so that a path that cannot
+         * be one fails at once and in one line, not after the experiment's minutes.
+         */
+        private void createOutput() {
+            if (Files.exists(output) && !Files.isDirectory(output)) throw new UserError("-o " + output + ": it exists and is not a directory");
+            try {
+                Files.createDirectories(output);
+            } catch (IOException e) {
+                throw new UserError("-o " + output + ": cannot create the directory: " + InputFiles.reason(e));
+            }
+            if (!Files.isWritable(output)) throw new UserError("-o " + output + ": the directory is not writable");
         }
     }
 

@@ -19,6 +19,7 @@ import org.jvisor.vmm.ConsoleInput;
 import org.jvisor.vmm.GdbStub;
 import org.jvisor.vmm.GuestImage;
 import org.jvisor.vmm.HostConsole;
+import org.jvisor.vmm.InputFiles;
 import org.jvisor.vmm.Monitor;
 import org.jvisor.vmm.MonitorConsole;
 import org.jvisor.vmm.VirtBoard;
@@ -48,6 +49,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "-m", paramLabel = "SIZE", description = "Guest RAM (MiB, or with K/M/G suffix; default ${DEFAULT-VALUE}).", defaultValue = "512M")
     String memory;
+
+    @Option(names = "--ram-overcommit", description = "Allow -m above the host's RAM + swap (refused otherwise, as by QEMU):"
+            + " the guest sees it all, and the host's OOM killer decides if it touches too much.")
+    boolean ramOvercommit;
 
     @Option(names = "-smp", paramLabel = "N", description = "Number of vCPUs (or cpus=N; default ${DEFAULT-VALUE}).", defaultValue = "1")
     String smp;
@@ -191,6 +196,10 @@ final class RunCommand implements Callable<Integer> {
                 }
                 stub.setMonitor(monitor::execute);
                 System.err.println("jvisor: gdbstub listening on " + gdbAddress.getAddress().getHostAddress() + ":" + stub.port());
+                if (!gdbAddress.getAddress().isLoopbackAddress())
+                    System.err.println("jvisor: warning: the GDB stub is not on the loopback: anyone who can reach "
+                            + gdbAddress.getAddress().getHostAddress() + ":" + stub.port()
+                            + " can read and write the guest's memory and registers (the stub has no authentication)");
             }
             if (startStopped) board.requestPause();
             try {
@@ -290,7 +299,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             Files.write(file, dtb);
         } catch (IOException e) {
-            throw new UserError("cannot write the device tree blob to '" + file + "': " + e.getMessage());
+            throw new UserError("cannot write the device tree blob to '" + file + "': " + InputFiles.reason(e));
         }
     }
 
@@ -303,6 +312,7 @@ final class RunCommand implements Callable<Integer> {
         Instant now = Instant.now();
         Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());
         Instant rtcStart = rtc == null ? null : RtcOption.vmStart(rtc, now, ZoneId.systemDefault());
+        long ram = GuestRam.parse(memory, BoardConfig.MIN_RAM, ramOvercommit);
         if (kernel == null) {
             if (initrd != null) throw new UserError("-initrd without -kernel: give both, or neither for the default guest");
             GuestImage guest = ExperimentCommand.obtainDefaultGuest();
@@ -312,10 +322,6 @@ final class RunCommand implements Callable<Integer> {
             // kernel has no pvpanic driver): the run then ends with one line and its own status.
             if (append == null) append = "console=ttyAMA0 panic=-1 reboot=panic_warm";
         }
-        long ram = QemuStyle.parseSize("-m", memory);
-        if (ram < BoardConfig.MIN_RAM) throw new UserError("-m " + memory + ": at least " + (BoardConfig.MIN_RAM >> 20) + " MiB of RAM are needed");
-        if (ram > BoardConfig.MAX_RAM) throw new UserError("-m " + memory + ": at most " + (BoardConfig.MAX_RAM >> 30) + " GiB of RAM");
-        if ((ram & 0xfff) != 0) throw new UserError("-m " + memory + ": not a whole number of 4 KiB pages");
 
         int gic = switch (m.getOrDefault("gic-version", "2")) {
             case "2" -> 2;

@@ -1,6 +1,5 @@
 package org.jvisor.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -9,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jvisor.vmm.BoardConfig;
+import org.jvisor.vmm.BootException;
+import org.jvisor.vmm.InputFiles;
 
 /**
  * QEMU's {@code -drive}, {@code -device} and {@code -nodefaults} as the virt board's virtio devices. Unlike
@@ -90,7 +91,11 @@ final class VirtioOptions {
         if (!p.getOrDefault("format", "raw").equals("raw")) throw new UserError("-drive " + spec + ": only format=raw is supported");
         boolean readOnly = QemuStyle.parseSwitch("-drive", "readonly", p.getOrDefault("readonly", "off"));
         Path path = Path.of(file);
-        if (!Files.isRegularFile(path)) throw new UserError("-drive: disk image '" + file + "' not found");
+        try {
+            InputFiles.regularFileSize("disk image", path);
+        } catch (BootException e) {
+            throw new UserError("-drive: " + e.getMessage());
+        }
         return new BoardConfig.Drive(path, readOnly);
     }
 }

@@ -7,9 +7,9 @@ import org.jvisor.cpu.Cpu;
  * Emulates a load or store that hit an IPA outside the VM's RAM (KVM's io_mem_abort). The access comes
  * from the data abort syndrome when it is valid (ISV: size, sign extension, register, width, direction);
  * otherwise (pairs, writeback forms) from decoding the faulting instruction. Each access (two for a
- * pair) is served by an in-hypervisor device or exits to the caller as {@link VcpuExit.Mmio}; once all
- * are done, loaded values are written to their registers, the base register updated and the PC advanced.
- * One operation at a time per vCPU; the guest is resumed (PC at the access) while it is in flight.
+ * pair) is served by an in-hypervisor device or exits to the caller as {@link VcpuExit.Mmio}; an access
+ * it cannot emulate is a synchronous external abort in the guest. Once all accesses are done, loaded
+ * values are written to their registers, the base register updated and the PC advanced. One operation at a time per vCPU; the guest is resumed (PC at the access) while it is in flight.
  */
 final class MmioEmulation {
     private final Vcpu vcpu;
@@ -47,8 +47,11 @@ final class MmioEmulation {
             address[0] = ipa;
             data[0] = mask(cpu.x[rt]);
         } else if (!decode(cpu, insn, ipa)) {
-            return vcpu.die(String.format("cannot emulate the MMIO access of instruction 0x%08x at PC 0x%x (IPA 0x%x)",
-                    insn, cpu.pc, ipa));
+            // No syndrome and not a form decoded here (exclusives, FP/SIMD registers): what QEMU asks of KVM
+            // for such an access (KVM_EXIT_ARM_NISV, answered with ext_dabt_pending), whether a device claims
+            // the address or not. The VM goes on; the guest's handler sees a synchronous external abort.
+            ExitHandlers.injectExternalAbort(vcpu, true, write, far);
+            return null;
         }
         active = true;
         exited = false;

@@ -96,8 +96,7 @@ public sealed interface VcpuExit {
     record Debug(int ec, long pc) implements VcpuExit {}
 
     /**
-     * The hypervisor cannot go on (an exception class it does not handle, an MMIO instruction it cannot
-     * decode, a bug): the vCPU stays stopped and every further run returns this exit again.
+     * The hypervisor cannot go on (an exception class it does not handle, a bug): the vCPU stays stopped and every further run returns this exit again.
      */
     record InternalError(String reason, String registers) implements VcpuExit {
         @Override

@@ -1,5 +1,6 @@
 package org.jvisor.vmm;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 final class GdbPacket {
     /** The largest payload accepted and the PacketSize advertised (qSupported). */
     static final int MAX_PAYLOAD = 0x4000;
+    /** Bytes read from the connection at a time, at most. */
+    static final int BUFFER = 1 << 16;
     /** Retransmissions of one packet a client may ask for with '-' before the connection is given up. */
     private static final int MAX_RETRIES = 16;
 
@@ -36,8 +39,12 @@ final class GdbPacket {
     private byte[] lastSent;
     private int retries;
 
+    /**
+     * Reads {@code in} through a buffer: a client's bytes come in as few reads as the network delivers
+     * them, not one system call per byte (a 10 MB junk packet cost seconds of CPU that way).
+     */
     GdbPacket(InputStream in, OutputStream out) {
-        this.in = in;
+        this.in = new BufferedInputStream(in, BUFFER);
         this.out = out;
     }
 

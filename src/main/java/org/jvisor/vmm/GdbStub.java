@@ -29,7 +29,7 @@ import org.jvisor.hyp.Vm;
  * registers are never touched, so breakpoints work before and after the guest enables its MMU and
  * their number is not limited.
  *
- * <p>One client at a time; another connection is refused while one is served. A client that goes away
+ * <p>One client at a time; another connection is closed at once while one is served. A client that goes away
  * at any point leaves the VM as it was (stopped or running), with its breakpoints removed. The client
  * is untrusted: any packet it sends is answered (an error or an empty reply), never a failure of the VMM.
  */
@@ -108,11 +108,13 @@ public final class GdbStub implements AutoCloseable {
                 if (!closed) log.println("jvisor: gdbstub: " + e.getMessage());
                 return;
             }
+            Session current = session;
             Thread last = sessionThread;
-            if (session != null && last != null) {
-                // A client that just left may still be tidying up: give it a moment before refusing.
+            if (current != null && (current.ended || current.disconnected) && last != null) {
+                // A client that has left (end of stream, detach, kill) is still being let go: wait for that
+                // (what it sent before leaving, and a pause of the vCPUs), so that one reconnecting is served.
                 try {
-                    last.join(2000);
+                    last.join(java.time.Duration.ofSeconds(5));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     closeQuietly(c);
@@ -120,7 +122,9 @@ public final class GdbStub implements AutoCloseable {
                 }
             }
             if (session != null) {
-                closeQuietly(c); // one client at a time
+                // One client at a time, and any other is refused at once: the accept loop never waits for a
+                // session that goes on (gdbserver and QEMU leave extra clients unanswered in the backlog).
+                closeQuietly(c);
                 continue;
             }
             try {
@@ -176,7 +180,10 @@ public final class GdbStub implements AutoCloseable {
         final List<Vcpu> pendingHalts = new ArrayList<>();
         int gThread = 1, cThread = 1;
         boolean physical;
+        /** The client asked to leave (D, k, vKill), or the session is over. */
         private volatile boolean ended;
+        /** The connection reached its end (or failed): the events before it are still served. */
+        private volatile boolean disconnected;
 
         Session(Socket socket) throws IOException {
             this.socket = socket;
@@ -187,9 +194,8 @@ public final class GdbStub implements AutoCloseable {
             Thread reader = Thread.ofPlatform().name("gdbstub-reader").daemon().start(() -> {
                 try {
                     while (true) events.put(new Input(link.read()));
-                } catch (IOException | RuntimeException e) {
-                    events.offer(new Gone());
-                } catch (InterruptedException e) {
+                } catch (IOException | RuntimeException | InterruptedException e) {
+                    disconnected = true;
                     events.offer(new Gone());
                 }
             });

@@ -3,9 +3,7 @@ package org.jvisor.vmm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -64,7 +62,7 @@ public final class LinuxLoader {
                     at += n;
                 }
             } catch (IOException e) {
-                throw new BootException("cannot read initrd '" + initrd + "': " + reason(e), e);
+                throw new BootException("cannot read initrd '" + initrd + "': " + InputFiles.reason(e), e);
             }
             if (at != layout.initrdEnd()) throw new BootException("initrd '" + initrd + "' shrank while it was being loaded");
             assert at - layout.initrdStart() == want;
@@ -89,7 +87,7 @@ public final class LinuxLoader {
         KernelImage kernel = readKernel(kernelPath, board.ramSize());
         long initrdSize = -1;
         if (initrdPath != null) {
-            initrdSize = fileSize("initrd", initrdPath);
+            initrdSize = InputFiles.regularFileSize("initrd", initrdPath);
             if (initrdSize == 0) throw new BootException("initrd '" + initrdPath + "' is empty");
         }
         return prepare(board, kernel, initrdPath, initrdSize);
@@ -109,34 +107,27 @@ public final class LinuxLoader {
         return new Boot(kernel, initrdPath, layout, dtb, BootCpuState.linux(layout.entry(), layout.dtbAddress()));
     }
 
-    /** Reads and recognises a kernel file (see {@link KernelImage#parse}); it must fit in {@code ramSize}. */
+    /**
+     * Reads and recognises a kernel file (see {@link KernelImage#parse}); it must be a regular file that
+     * fits in {@code ramSize}, checked before a byte is read.
+     */
     public static KernelImage readKernel(Path path, long ramSize) throws BootException {
-        long size = fileSize("kernel image", path);
+        long size = InputFiles.regularFileSize("kernel image", path);
         if (size > ramSize) throw new BootException("kernel image '" + path + "' (" + size(size) + ") is larger than the " + size(ramSize) + " of RAM");
+        if (size > MAX_KERNEL) throw new BootException("kernel image '" + path + "' (" + size(size) + ") is larger than the " + size(MAX_KERNEL) + " jvisor loads");
         byte[] data;
-        try {
-            data = Files.readAllBytes(path);
+        try (InputStream in = Files.newInputStream(path)) {
+            data = in.readNBytes((int) size);
+            if (data.length != size || in.read() >= 0)
+                throw new BootException("kernel image '" + path + "' changed size while it was being read");
         } catch (IOException e) {
-            throw new BootException("cannot read kernel image '" + path + "': " + reason(e), e);
+            throw new BootException("cannot read kernel image '" + path + "': " + InputFiles.reason(e), e);
         }
         return KernelImage.parse(path.toString(), data, ramSize);
     }
 
-    private static long fileSize(String what, Path path) throws BootException {
-        try {
-            if (Files.isDirectory(path)) throw new BootException(what + " '" + path + "' is a directory");
-            return Files.size(path);
-        } catch (NoSuchFileException e) {
-            throw new BootException(what + " '" + path + "' does not exist");
-        } catch (IOException e) {
-            throw new BootException("cannot read " + what + " '" + path + "': " + reason(e), e);
-        }
-    }
-
-    private static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) return "permission denied";
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
+    /** A kernel is read into one Java array. */
+    private static final long MAX_KERNEL = Integer.MAX_VALUE - 8;
 
     /** A size for messages: "600 MiB", "1.5 MiB", "12 KiB", "100 bytes". */
     static String size(long bytes) {

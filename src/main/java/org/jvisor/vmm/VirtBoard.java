@@ -50,7 +50,12 @@ public final class VirtBoard implements AutoCloseable {
         this.config = config;
         this.log = log;
         consoleWatch = new ConsoleWatch(console);
-        ram = Ram.allocate(config.ramSize());
+        try {
+            ram = Ram.allocate(config.ramSize());
+        } catch (OutOfMemoryError e) {
+            // mmap refused: with vm.overcommit_memory=2 the host commits what is mapped, MAP_NORESERVE or not.
+            throw new BootException("the host refused to map " + LinuxLoader.size(config.ramSize()) + " of guest RAM (mmap failed)");
+        }
         vm = new Hypervisor().createVm();
         try {
             vm.setUserMemoryRegion(0, BoardDescription.VIRT_RAM_BASE, config.ramSize(), ram);
@@ -70,11 +75,12 @@ public final class VirtBoard implements AutoCloseable {
 
             GuestMemory memory = GuestMemory.of(vm);
             for (BoardConfig.Drive drive : config.drives()) {
+                InputFiles.regularFileSize("disk image", drive.file());
                 VirtioBlock disk;
                 try {
                     disk = new VirtioBlock(drive.file(), drive.readOnly());
                 } catch (IOException e) {
-                    throw new BootException("cannot open disk image '" + drive.file() + "': " + e.getMessage());
+                    throw new BootException(cannotOpen(drive, e));
                 }
                 disks.add(disk);
                 d = d.withVirtio(addVirtio(disk, memory));
@@ -113,6 +119,14 @@ public final class VirtBoard implements AutoCloseable {
     public static VirtBoard build(BoardConfig config, OutputStream serial, OutputStream console, PrintStream log,
             boolean restartOnReset) throws BootException {
         return new VirtBoard(config, serial, console, log, restartOnReset);
+    }
+
+    /** Why a disk image did not open; for one opened writable that may not be written, how to use it anyway. */
+    private static String cannotOpen(BoardConfig.Drive drive, IOException e) {
+        String reason = InputFiles.reason(e);
+        if (drive.readOnly()) return "cannot open disk image '" + drive.file() + "': " + reason;
+        boolean unwritable = e instanceof java.nio.file.AccessDeniedException || reason.equals("Read-only file system");
+        return "cannot open disk image '" + drive.file() + "' for writing: " + reason + (unwritable ? " (readonly=on opens it read-only)" : "");
     }
 
     private BoardDescription.Device addVirtio(VirtioDevice device, GuestMemory memory) {

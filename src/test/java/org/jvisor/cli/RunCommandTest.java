@@ -206,6 +206,15 @@ class RunCommandTest {
         assertEquals("hello from the virt board\n", r.out(), r.err());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.err().startsWith("jvisor: gdbstub listening on 127.0.0.1:"), r.err());
+        assertEquals(1, r.err().strip().split("\n").length, "no warning for the loopback: " + r.err());
+        // Any other address: a warning that the guest is open to whoever reaches the port.
+        Result any = run("run", "-kernel", hello(dir).toString(), "-m", "64M", "-gdb", "tcp:0.0.0.0:0");
+        assertEquals(0, any.status(), any.err());
+        String[] lines = any.err().strip().split("\n");
+        assertEquals(2, lines.length, any.err());
+        assertTrue(lines[0].startsWith("jvisor: gdbstub listening on 0.0.0.0:"), any.err());
+        assertTrue(lines[1].startsWith("jvisor: warning: the GDB stub is not on the loopback: anyone who can reach 0.0.0.0:")
+                && lines[1].contains("can read and write the guest's memory and registers"), any.err());
         Result bad = run("run", "-kernel", hello(dir).toString(), "-m", "64M", "-gdb", "tcp::99999");
         assertTrue(bad.status() != 0, bad.err());
         assertTrue(bad.err().contains("-gdb tcp::99999"), bad.err());
@@ -288,7 +297,7 @@ class RunCommandTest {
             {"gic-version=4", "run", "-kernel", kernel.toString(), "-M", "virt,gic-version=4"},
             {"only board", "run", "-kernel", kernel.toString(), "-M", "raspi3b"},
             {"1 to 8 vCPUs", "run", "-kernel", kernel.toString(), "-smp", "0"},
-            {"not found", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},
+            {"does not exist", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},
             {"only format=raw", "run", "-kernel", kernel.toString(), "-drive", "file=" + kernel + ",format=qcow2"},
             {"-initrd without -kernel", "run", "-initrd", kernel.toString()},
         };

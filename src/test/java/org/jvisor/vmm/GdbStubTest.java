@@ -216,6 +216,41 @@ class GdbStubTest {
         assertEquals("---++-+", out.toString(StandardCharsets.ISO_8859_1));
     }
 
+    /** The connection's bytes, counting the calls that fetch them. */
+    static final class CountingInput extends java.io.ByteArrayInputStream {
+        int calls;
+
+        CountingInput(byte[] b) { super(b); }
+
+        @Override
+        public synchronized int read() {
+            calls++;
+            return super.read();
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) {
+            calls++;
+            return super.read(b, off, len);
+        }
+    }
+
+    /**
+     * A 10 MB packet of junk is read a buffer at a time (a socket's read is a system call), refused with
+     * one '-' without being kept, and the next packet is served.
+     */
+    @Test
+    void aHugeJunkPacketIsReadInBulkAndShed() throws Exception {
+        int junk = 10 << 20;
+        byte[] input = ("$" + "J".repeat(junk) + "#00" + frame("qC")).getBytes(StandardCharsets.ISO_8859_1);
+        CountingInput in = new CountingInput(input);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        GdbPacket link = new GdbPacket(in, out);
+        assertEquals("qC", ((GdbPacket.Packet) link.read()).text());
+        assertEquals("-+", out.toString(StandardCharsets.ISO_8859_1));
+        assertTrue(in.calls <= input.length / GdbPacket.BUFFER + 2, in.calls + " reads for " + input.length + " bytes");
+    }
+
     private static void assertThrowsEof(GdbPacket link) {
         try {
             link.read();
@@ -244,6 +279,44 @@ class GdbStubTest {
             // end of input after the '-'
         }
         assertEquals(f + f, out.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * While a client is connected, others are closed at once (each would get the connection's end within
+     * the 1.5 s read timeout; the stub used to hold its accept loop 2 s for each), and the first client,
+     * after a 10 MB junk packet, is still served.
+     */
+    @Test
+    void extraClientsAreRefusedAtOnceAndTheFirstStaysServed(@TempDir Path dir) throws Exception {
+        Path kernel = Files.write(dir.resolve("count.bin"), Asm.assemble(VirtBoardTest.COUNTERS, 0x4008_0000L));
+        try (Running r = new Running(kernel); Socket first = new Socket("127.0.0.1", r.stub.port())) {
+            first.setSoTimeout(20_000);
+            OutputStream o = first.getOutputStream();
+            InputStream in = first.getInputStream();
+            o.write(frame("?").getBytes(StandardCharsets.ISO_8859_1));
+            o.flush();
+            assertTrue(readPacket(in).startsWith("T05thread:"));
+            for (int i = 0; i < 10; i++) {
+                try (Socket extra = new Socket("127.0.0.1", r.stub.port())) {
+                    extra.setSoTimeout(1500);
+                    extra.getOutputStream().write(frame("?").getBytes(StandardCharsets.ISO_8859_1));
+                    assertEquals(-1, extra.getInputStream().read(), "extra client " + i + " is closed, unanswered");
+                }
+            }
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    o.write('$');
+                    byte[] chunk = "J".repeat(1 << 16).getBytes(StandardCharsets.ISO_8859_1);
+                    for (int i = 0; i < 160; i++) o.write(chunk);
+                    o.write(("#00" + frame("m40080000,10")).getBytes(StandardCharsets.ISO_8859_1));
+                    o.flush();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertEquals(32, readPacket(in).length(), "the packet after the junk is answered");
+            sender.join();
+        }
     }
 
     /**

@@ -351,7 +351,16 @@ class LinuxLoaderTest {
         assertEquals("kernel image '" + missing + "' does not exist", error(() -> LinuxLoader.prepare(board(64 * MiB), missing, null)));
         Path k = file("Image", image(0, MiB, DEBIAN_FLAGS, 4096));
         assertEquals("initrd '" + missing + "' does not exist", error(() -> LinuxLoader.prepare(board(64 * MiB), k, missing)));
-        assertEquals("kernel image '" + dir + "' is a directory", error(() -> LinuxLoader.prepare(board(64 * MiB), dir, null)));
+        assertEquals("kernel image '" + dir + "' is a directory, not a regular file", error(() -> LinuxLoader.prepare(board(64 * MiB), dir, null)));
+        // A device never ends and a FIFO's open waits for a writer: both refused before a byte is read.
+        Path zero = Path.of("/dev/zero");
+        assertEquals("kernel image '/dev/zero' is a character device, not a regular file", error(() -> LinuxLoader.prepare(board(64 * MiB), zero, null)));
+        assertEquals("initrd '/dev/zero' is a character device, not a regular file", error(() -> LinuxLoader.prepare(board(64 * MiB), k, zero)));
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        assertEquals("kernel image '" + fifo + "' is a FIFO (named pipe: jvisor would wait for a writer that may never come), not a regular file",
+                error(() -> LinuxLoader.prepare(board(64 * MiB), fifo, null)));
+        assertTrue(error(() -> LinuxLoader.prepare(board(64 * MiB), k, fifo)).startsWith("initrd '" + fifo + "' is a FIFO"));
         Path empty = file("empty", new byte[0]);
         assertEquals("initrd '" + empty + "' is empty", error(() -> LinuxLoader.prepare(board(64 * MiB), k, empty)));
         Path huge = sparse("huge", 80 * MiB);
