@@ -62,6 +62,9 @@ public final class Cpu {
 
     public void setEventListener(Runnable listener) { eventListener = java.util.Objects.requireNonNull(listener); }
 
+    /** Whether the event register is set (a WFE would complete at once). */
+    public boolean eventRegistered() { return eventRegister; }
+
     /** Clears the event register if it is set, and says whether it was (a WFE completing on an event). */
     public boolean consumeEvent() {
         if (!eventRegister) return false;

@@ -42,14 +42,18 @@ final class ExitHandlers {
         return TABLE[ec].handle(v, (int) esr & 0x1ffffff);
     }
 
-    /** WFI sleeps the vCPU thread until an interrupt or a kick; WFE (when trapped) just yields. */
+    /** WFI sleeps the vCPU thread until an interrupt or a kick; WFE (when trapped) until an event too. */
     private static VcpuExit wfx(Vcpu v, int iss) {
         v.stats.cpuTraps++;
         v.cpu.sr.elr[2] += 4;
         v.cpu.exceptionReturn();
-        if ((iss & 1) == 0) v.waitForInterrupt();
-        else Thread.yield();
-        return null;
+        if ((iss & 1) == 0) return v.waitForInterrupt();
+        // A spin-wait for a store (exclusive monitor armed), whose event jvisor does not signal: yield, as KVM does.
+        if (v.cpu.exclusiveValid) {
+            Thread.yield();
+            return null;
+        }
+        return v.waitForEvent();
     }
 
     /** CPTR_EL2.TFP trapped FP/SIMD (a host doing lazy FP switching): give the guest its FP registers. */

@@ -34,8 +34,8 @@ final class Psci {
             case VERSION -> x[0] = VERSION_1_1;
             case FEATURES -> x[0] = supported((int) x[1]) ? SUCCESS : NOT_SUPPORTED;
             case CPU_SUSPEND, CPU_SUSPEND64 -> {
-                v.waitForInterrupt();
                 x[0] = SUCCESS;
+                return v.waitForInterrupt();
             }
             case CPU_OFF -> {
                 synchronized (v.powerLock()) {

@@ -156,9 +156,7 @@ public final class Vcpu {
                 case EL2_TRAP -> ExitHandlers.handle(this);
                 case WAIT_FOR_INTERRUPT -> {
                     // Untrapped WFx (the user cleared TWI; WFE is not trapped by default)
-                    if (cpu.currentInstruction() == WFE) waitForEvent();
-                    else waitForInterrupt();
-                    yield null;
+                    yield cpu.currentInstruction() == WFE ? waitForEvent() : waitForInterrupt();
                 }
                 case DEBUG_HALT -> new VcpuExit.Debug(-1, cpu.pc);
                 case EXCEPTION_LOOP -> {
@@ -206,11 +204,14 @@ public final class Vcpu {
         cpu.x[0] = context;
     }
 
-    /** Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, CPU_SUSPEND). */
-    void waitForInterrupt() {
+    /**
+     * Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, CPU_SUSPEND). Returns
+     * an exit instead when this vCPU and every other one are off or asleep with nothing able to wake them.
+     */
+    VcpuExit waitForInterrupt() {
         idle = true;
         try {
-            sleep(false);
+            return sleep(false);
         } finally {
             idle = false;
         }
@@ -220,13 +221,28 @@ public final class Vcpu {
      * WFE with no event registered: sleeps as WFI does, and also until an event (another vCPU's SEV) or the
      * next event of the timer's event stream (Linux turns it on, at 10 kHz), where it used to spin.
      */
-    void waitForEvent() {
+    VcpuExit waitForEvent() {
         idle = true;
         try {
-            sleep(true);
+            return sleep(true);
         } finally {
             idle = false;
         }
+    }
+
+    private static final VcpuExit NOTHING_CAN_WAKE = new VcpuExit.SystemEvent(VcpuExit.SystemEvent.Type.NOTHING_CAN_WAKE);
+    /** Asleep with no deadline and no interrupt able to reach it (see {@link Vm#nothingCanWake}). */
+    private volatile boolean asleepForGood;
+
+    /**
+     * Whether this vCPU is off, or asleep with nothing pending, no deadline and no interrupt able to reach it
+     * (read by another vCPU's thread deciding whether the whole machine can still run).
+     */
+    boolean stuck(Vgic gic) {
+        synchronized (lock) {
+            if (power == OFF && !powerOnPending) return true;
+        }
+        return asleepForGood && !irqLevel && !fiqLevel && !kickRequested && !cpu.eventRegistered() && !gic.canSignal(id);
     }
 
     /** Whether the vCPU's thread is asleep in WFI, WFE or CPU_SUSPEND (for monitors and tests). */
@@ -237,13 +253,22 @@ public final class Vcpu {
      * controller, which calls {@link #setIrqLine} (and so takes the sleep lock) under its own lock;
      * holding ours across the poll would order the two locks both ways.
      */
-    private void sleep(boolean untilEvent) {
+    private VcpuExit sleep(boolean untilEvent) {
+        try {
+            return sleepLoop(untilEvent);
+        } finally {
+            asleepForGood = false;
+        }
+    }
+
+    private VcpuExit sleepLoop(boolean untilEvent) {
+        boolean checked = false; // whether the machine was found able to wake since the last wake-up
         while (true) {
             long deadline, streamDeadline = Long.MAX_VALUE, streamTicks;
-            boolean warp;
+            boolean warp, forGood = false;
             synchronized (sleepLock) {
-                if (irqLevel || fiqLevel || cpu.interruptPending() || kickRequested) return;
-                if (untilEvent && cpu.consumeEvent()) return; // the event that ends a WFE is consumed
+                if (irqLevel || fiqLevel || cpu.interruptPending() || kickRequested) return null;
+                if (untilEvent && cpu.consumeEvent()) return null; // the event that ends a WFE is consumed
                 streamTicks = untilEvent ? cpu.timer.ticksToNextEvent() : Long.MAX_VALUE;
                 deadline = cpu.timer.nextDeadlineNanos();
                 warp = deadline == Long.MAX_VALUE && countsInstructions()
@@ -253,36 +278,48 @@ public final class Vcpu {
                         streamDeadline = System.nanoTime() + streamTicks * (1_000_000_000L / org.jvisor.cpu.GenericTimer.FREQUENCY);
                     long until = Math.min(deadline, streamDeadline);
                     try {
-                        if (until == Long.MAX_VALUE) {
+                        if (until == Long.MAX_VALUE && !checked) {
+                            forGood = true; // asked below, without the sleep lock (the GIC's lock comes first)
+                        } else if (until == Long.MAX_VALUE) {
                             sleepLock.wait();
+                            checked = false;
                             continue;
+                        } else {
+                            long ns = until - System.nanoTime();
+                            if (ns > 0) sleepLock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
                         }
-                        long ns = until - System.nanoTime();
-                        if (ns > 0) sleepLock.wait(ns / 1_000_000, (int) (ns % 1_000_000));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         kickRequested = true;
-                        return;
+                        return null;
                     }
                 }
             }
+            if (forGood) {
+                // Flagged first, then asked: of two vCPUs going to sleep at once, at least one sees the other's flag.
+                asleepForGood = true;
+                if (vm.nothingCanWake(this)) return NOTHING_CAN_WAKE;
+                checked = true;
+                continue;
+            }
+            asleepForGood = false;
             if (warp) { // outside the sleep lock: see above
                 long timerTicks = cpu.timer.ticksToDeadline();
                 if (streamTicks < timerTicks) {
                     ((org.jvisor.cpu.GenericTimer.InstructionCounter) cpu.timer.counterSource()).advance(streamTicks);
-                    return; // the stream's event ends the WFE
+                    return null; // the stream's event ends the WFE
                 }
                 warpToTimerDeadline();
-                if (!timerWired) return;
+                if (!timerWired) return null;
                 continue;
             }
-            if (System.nanoTime() >= streamDeadline) return;
+            if (System.nanoTime() >= streamDeadline) return null;
             // An armed generic timer fires while the thread sleeps: its output reaches the guest through
             // the interrupt controller wired to it (which raises the IRQ line); without one, a due
             // deadline still ends the wait.
             if (deadline != Long.MAX_VALUE && System.nanoTime() >= deadline) {
                 cpu.timer.poll();
-                if (!timerWired) return;
+                if (!timerWired) return null;
             }
         }
     }

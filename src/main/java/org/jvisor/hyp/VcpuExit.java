@@ -86,10 +86,11 @@ public sealed interface VcpuExit {
      * last KVM_SYSTEM_EVENT_RESET_FLAG_PSCI_RESET2). Linux asks for a warm reset only when told to (its
      * {@code reboot=warm}, or {@code reboot=panic_warm} for the restart after a panic with {@code panic=N}).
      * ALL_CPUS_OFF: the last powered-on vCPU called PSCI CPU_OFF, so nothing can power one on again (KVM
-     * has no such event: the VMM would wait forever).
+     * has no such event: the VMM would wait forever). NOTHING_CAN_WAKE: every vCPU is off or asleep (WFI,
+     * WFE, CPU_SUSPEND) with no timer armed and no interrupt the interrupt controller could deliver to it.
      */
     record SystemEvent(Type type) implements VcpuExit {
-        public enum Type { SHUTDOWN, RESET, WARM_RESET, ALL_CPUS_OFF }
+        public enum Type { SHUTDOWN, RESET, WARM_RESET, ALL_CPUS_OFF, NOTHING_CAN_WAKE }
     }
 
     /** A debug event for the host's debugger (a halt, or a debug exception routed to EL2); {@code ec} is ESR_EL2.EC. */

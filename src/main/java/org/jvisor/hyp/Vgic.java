@@ -307,6 +307,23 @@ public final class Vgic {
         return best;
     }
 
+    /**
+     * Whether any interrupt could still reach CPU {@code c}, pending or not: enabled, of a group the distributor
+     * enables, targeted at {@code c}. False means that nothing a device or the timer does can wake it.
+     */
+    boolean canSignal(int c) {
+        synchronized (lock) {
+            int groupMask0 = (distCtlr & 1) != 0 ? -1 : 0, groupMask1 = (distCtlr & 2) != 0 ? -1 : 0;
+            for (int w = 0, words = irqs / 32; w < words; w++) {
+                int s = slot(c, w);
+                int cand = enabled[s] & ((group[s] & groupMask1) | (~group[s] & groupMask0));
+                for (; cand != 0; cand &= cand - 1)
+                    if (w == 0 || targets(c, w * 32 + Integer.numberOfTrailingZeros(cand))) return true;
+            }
+            return false;
+        }
+    }
+
     void updateAll() {
         for (int c = 0; c < vcpus.length; c++) update(c);
     }

@@ -170,6 +170,18 @@ public final class Vm {
 
     public synchronized List<Vcpu> vcpus() { return List.copyOf(vcpus); }
 
+    /**
+     * Whether {@code sleeper}, about to sleep with no deadline, and every other vCPU can never run again: each
+     * off or asleep for good, and no interrupt able to reach any of them. Only with an interrupt controller,
+     * which is what could wake them; a VM without one is woken by whoever drives its IRQ lines.
+     */
+    boolean nothingCanWake(Vcpu sleeper) {
+        Vgic g = gic();
+        if (g == null || g.canSignal(sleeper.id())) return false;
+        for (Vcpu v : vcpuArray) if (v != sleeper && !v.stuck(g)) return false;
+        return true;
+    }
+
     /** Whether every vCPU is powered off (PSCI CPU_OFF, or never powered on). */
     boolean everyVcpuOff() {
         for (Vcpu v : vcpuArray) {

@@ -28,8 +28,8 @@ final class VcpuThreads {
     static final int INTERNAL_ERROR = 1;
     /** Exit status of a run that a guest's warm reset ended (what the default guest's Linux does when it panics). */
     static final int GUEST_PANIC = 3;
-    /** Exit status of a run that ended because no vCPU was left powered on. */
-    static final int ALL_CPUS_OFF = 4;
+    /** Exit status of a run that ended because no vCPU can ever run again (all off, or asleep with nothing to wake them). */
+    static final int NEVER_RUNS_AGAIN = 4;
     private static final int MAX_BAD_MMIO_REPORTS = 10;
 
     private final List<Vcpu> vcpus;
@@ -210,7 +210,11 @@ final class VcpuThreads {
             case VcpuExit.SystemEvent e -> {
                 if (e.type() == VcpuExit.SystemEvent.Type.ALL_CPUS_OFF) {
                     log.println("jvisor: every vCPU is off (the last one called PSCI CPU_OFF): the guest can never run again; the run ends");
-                    stop(ALL_CPUS_OFF);
+                    stop(NEVER_RUNS_AGAIN);
+                } else if (e.type() == VcpuExit.SystemEvent.Type.NOTHING_CAN_WAKE) {
+                    log.println("jvisor: every vCPU is off or waiting (WFI/WFE) with no timer armed and no interrupt enabled"
+                            + " that could wake it: the guest can never run again; the run ends");
+                    stop(NEVER_RUNS_AGAIN);
                 } else if ((e.type() == VcpuExit.SystemEvent.Type.RESET || e.type() == VcpuExit.SystemEvent.Type.WARM_RESET)
                         && restartOnReset) {
                     resetPending = true;

@@ -98,6 +98,26 @@ class HostileGuestsTest {
                     svc #0
                     b loop
                 """;
+            // Exclusive and pair loads from an address no device claims: the hypervisor cannot emulate them
+            // (no syndrome), so each is an external abort in the guest, which skips it.
+            case "exclusive-loads-unclaimed" -> SKIPPING_VECTORS + """
+                    movz x9, #0x0c00, lsl #16
+                loop:
+                    ldaxr x1, [x9]
+                    ldaxrh w1, [x9]
+                    ldxp x1, x2, [x9]
+                    b loop
+                """;
+            // WFE without end, with the event stream on as Linux has it (an event every 8192 ticks, 131 us):
+            // the vCPU thread sleeps between events instead of spinning.
+            case "wfe-loop" -> """
+                    movz x0, #(4 | (12 << 4))
+                    msr cntkctl_el1, x0
+                    isb
+                loop:
+                    wfe
+                    b loop
+                """;
             // Writes every page of its RAM, again and again: all of guest RAM resident.
             case "touches-all-its-ram" -> """
                     movz x10, #0x4000, lsl #16
@@ -123,7 +143,7 @@ class HostileGuestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"stores-into-its-code", "mmio-storm", "unclaimed-abort-storm", "hvc-storm", "svc-storm", "touches-all-its-ram"})
+    @ValueSource(strings = {"stores-into-its-code", "mmio-storm", "unclaimed-abort-storm", "hvc-storm", "svc-storm", "touches-all-its-ram", "exclusive-loads-unclaimed", "wfe-loop"})
     void staysWithinGuestRamPlusTheFixedOverheadAndKeepsRunning(String name, @TempDir Path dir) throws Exception {
         Path kernel = dir.resolve(name + ".bin");
         Files.write(kernel, Asm.assemble(program(name), LOAD));
@@ -135,8 +155,13 @@ class HostileGuestsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread drain = Processes.drain(p.getInputStream(), out);
         try {
-            Thread.sleep(SECONDS * 1000L);
+            Thread.sleep(SECONDS * 500L);
+            long cpuBefore = cpuTicks(p.pid());
+            Thread.sleep(SECONDS * 500L);
+            long cpuTicks = cpuTicks(p.pid()) - cpuBefore;
             long peakKib = peakResidentKib(p.pid());
+            if (name.equals("wfe-loop")) // a spinning vCPU would use the whole second half: 100 ticks a second
+                assertTrue(cpuTicks < SECONDS * 100 / 2 / 4, "wfe-loop used " + cpuTicks + " CPU ticks in " + SECONDS / 2 + " s");
             assertTrue(p.isAlive(), name + ": the VM ended; it printed:\n" + out.toString(StandardCharsets.ISO_8859_1));
             System.out.printf("%s: peak RSS %d MiB (bound %d)%n", name, peakKib >> 10, GUEST_MIB + OVERHEAD_MIB);
             assertTrue(peakKib >> 10 <= GUEST_MIB + OVERHEAD_MIB, name + ": peak RSS " + (peakKib >> 10) + " MiB, more than "
@@ -145,6 +170,13 @@ class HostileGuestsTest {
             p.destroyForcibly().waitFor();
             drain.join();
         }
+    }
+
+    /** User + system CPU time of the process, in clock ticks (proc(5): fields 14 and 15 of /proc/PID/stat). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private static long peakResidentKib(long pid) throws IOException {
