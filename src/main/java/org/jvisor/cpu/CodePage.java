@@ -26,6 +26,12 @@ final class CodePage {
     /** Set when the last check cleared every slot; cleared by the next decode from the page. */
     boolean probing;
     /**
+     * Set once IC IVAU has dropped this page often ({@link PhysicalBus#invalidateCodeAt}): IC IVAU then clears
+     * the line's slots in this page instead of dropping it, and the page is never translated and counts no
+     * heat (a heat increment is a read-modify-write of a slot, which could write back a word just cleared).
+     */
+    volatile boolean inPlace;
+    /**
      * Translations made of this page so far (capped: see {@link Translator#MAX_TRANSLATIONS_PER_PAGE}); set past
      * every cap for a page that must stay interpreted ({@link PhysicalBus#TRANSLATIONS_REWRITTEN_MAX}).
      */

@@ -417,6 +417,7 @@ public final class Cpu {
 
     /** Counts a branch to instruction {@code i} of the current page; translates the page when the entry is hot. */
     private TranslatedPage hot(CodePage page, int i, long p) {
+        if (page.inPlace) return null;
         long slot = curSlots[i];
         if (slot == 0) slot = decodeSlot(i, p);
         int heat = CodePage.heat(slot);
@@ -516,6 +517,10 @@ public final class Cpu {
         long slot = ((long) insn << 32) | (op & 0xffffffffL);
         curSlots[i] = slot;
         if (curCode.probing) curCode.probing = false; // the page still runs: see PhysicalBus.codeStored
+        // An IC IVAU on another processor may have cleared this slot between the read and the write: the word
+        // is read again after a fence (its clear is fenced after the stores), and the slot cleared if it moved.
+        java.lang.invoke.VarHandle.fullFence();
+        if (r.segment.get(PhysicalBus.W, pa - r.base) != insn) curSlots[i] = 0;
         return slot;
     }
 

@@ -20,6 +20,8 @@ final class IdRegisters {
 
     /** Cortex-A57: 64-byte lines everywhere, CWG/ERG 16 words, PIPT instruction cache (as QEMU reports). */
     static final long CTR_A57 = 0x8444C004L;
+    /** The smallest instruction cache line, CTR_EL0.IminLine (log2 of words): what one IC IVAU invalidates. */
+    static final int IMIN_LINE_BYTES = 4 << (int) (CTR_A57 & 15);
     /** L1 I+D separate, L2 unified; LoUIS 1, LoC 2, LoUU 1. */
     static final long CLIDR_A57 = 0x0A200023L;
     /** CCSIDR for L1 data (32 KiB), L1 instruction (48 KiB), L2 unified (2 MiB), as QEMU reports. */

@@ -43,6 +43,8 @@ public final class PhysicalBus {
          * new page and a new translation each time.
          */
         final byte[] storesIntoTranslation;
+        /** Per 4 KiB page, how often IC IVAU dropped its decoded code (saturating at {@link #IC_DROPS_BEFORE_IN_PLACE}). */
+        final byte[] icDrops;
 
         RamRegion(long base, Ram ram) {
             this.base = base;
@@ -50,6 +52,7 @@ public final class PhysicalBus {
             this.segment = ram.segment();
             this.decoded = new CodePage[(int) (size >>> 12)];
             this.storesIntoTranslation = new byte[decoded.length];
+            this.icDrops = new byte[decoded.length];
         }
 
         boolean contains(long pa) { return pa - base >= 0 && pa - base < size; }
@@ -336,8 +339,34 @@ public final class PhysicalBus {
         codeEpoch.incrementAndGet();
     }
 
+    /**
+     * IC IVAU: drops the decoded code of the page holding {@code pa}. A page that IC IVAU keeps dropping (a
+     * guest rewriting and invalidating its code in a loop) would cost a new page each time: after
+     * {@link #IC_DROPS_BEFORE_IN_PLACE} drops it is instead kept, never translated, and only the slots of the
+     * invalidated cache line are cleared ({@link CodePage#inPlace}).
+     */
     public void invalidateCodeAt(long pa) {
         RamRegion r = ramAt(pa);
-        if (r != null) invalidateCode(r, pa - r.base);
+        if (r == null) return;
+        long off = pa - r.base;
+        int idx = (int) (off >>> 12);
+        CodePage page = (CodePage) DECODED.getAcquire(r.decoded, idx);
+        if (page == null) return;
+        if (page.translated == null && (page.inPlace || r.icDrops[idx] >= IC_DROPS_BEFORE_IN_PLACE
+                || ++r.icDrops[idx] >= IC_DROPS_BEFORE_IN_PLACE)) {
+            if (!page.inPlace) {
+                page.translations = Integer.MAX_VALUE;
+                page.inPlace = true;
+            }
+            // The stores to the line came before this (DSB); a decode racing with the clear re-reads its word.
+            VarHandle.fullFence();
+            int first = (int) (off & 0xfc0) >>> 2;
+            for (int i = first; i < first + IdRegisters.IMIN_LINE_BYTES / 4; i++) page.slots[i] = 0;
+            return;
+        }
+        invalidateCode(r, off);
     }
+
+    /** IC IVAU drops of one page after which its decoded code is cleared in place instead. */
+    static final int IC_DROPS_BEFORE_IN_PLACE = 8;
 }

@@ -136,6 +136,38 @@ class SteadyStateAllocationTest {
     }
 
     /**
+     * Code rewritten as the architecture asks, then run: store, DC CVAU, DSB, IC IVAU, DSB, ISB, in a loop. Each
+     * IC IVAU used to drop the page (a new 8 KiB page at the next fetch); after a few, the page's line is now
+     * cleared in place. Every stored instruction must still run.
+     */
+    @Test
+    void codeRewrittenWithCacheMaintenanceAllocatesNothingAndTheStoredCodeRuns() {
+        Guest g = guest("""
+                    adr x11, patched
+                    str w12, [x11]
+                    dc cvau, x11
+                    dsb ish
+                    ic ivau, x11
+                    dsb ish
+                    isb
+                patched:
+                    nop
+                    movz w13, #0xd503, lsl #16
+                    movk w13, #0x201f
+                    str w13, [x11]
+                    dc cvau, x11
+                    dsb ish
+                    ic ivau, x11
+                    dsb ish
+                    isb
+                """, new long[1]);
+        g.vcpu.setX(3, 0);
+        long bytes = steadyBytes(g, 0);
+        assertTrue(bytes < ALLOWED_PER_ROUND, bytes + " bytes allocated for " + 2 * N + " IC IVAUs of the running page");
+        assertEquals(8L * N, g.vcpu.x(3), "every stored instruction ran");
+    }
+
+    /**
      * The 352-byte guest of issue 14, in essence: it stores into the page it runs from, over the very next
      * instruction and over data beside its code. Each stored {@code add x3, x3, #1} must run (a processor's
      * own store is seen by its next instruction), and no decoded page may be made again per store.
