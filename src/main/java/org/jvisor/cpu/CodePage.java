@@ -19,6 +19,9 @@ final class CodePage {
     volatile TranslatedPage translated;
     /** Translations made of this page so far (capped: see {@link Translator#MAX_TRANSLATIONS_PER_PAGE}). */
     int translations;
+    /** Instructions of this page run interpreted ({@link TranslationProfile}). */
+    long profileInterpreted;
+    long[] profileCounts;
 
     CodePage(PhysicalBus.RamRegion region, long offset) {
         this.region = region;

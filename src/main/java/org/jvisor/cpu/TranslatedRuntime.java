@@ -14,7 +14,11 @@ final class TranslatedRuntime {
      * next instruction), or something asked the chunk to end, or the current code page was dropped or the
      * TLB flushed.
      */
-    static boolean fallback(Cpu cpu, int op, int insn, long insnPc, long instret) {
+    static boolean fallback(Cpu cpu, long site, long base, long blockInstret) {
+        // site packs what the call site knows (one constant keeps each call a few bytes of bytecode):
+        // insn << 32 | op << 16 | index in the page << 6 | index in the block
+        int insn = (int) (site >>> 32), op = (int) (site >>> 16) & 0xffff;
+        long insnPc = base + (((int) site >>> 4) & 0xffc), instret = blockInstret + ((int) site & 63);
         cpu.insnPc = insnPc;
         long next = insnPc + 4;
         cpu.pc = next;
@@ -31,6 +35,4 @@ final class TranslatedRuntime {
         return cpu.pc != next || cpu.mustLeaveTranslated();
     }
 
-    /** {@link Cpu#breakRequested}, for the backward jumps of translated code. */
-    static boolean breakRequested(Cpu cpu) { return cpu.breakRequested(); }
 }
