@@ -218,6 +218,9 @@ final class PageCompiler {
             case Executor.G_LOADSTORE -> {
                 if (!loadStore(local, w, op)) fallback(op, w);
             }
+            case Executor.G_SIMD_LS -> {
+                if (!simdLoadStore(local, w, op)) fallback(op, w);
+            }
             default -> fallback(op, w);
         }
         return false;
@@ -1219,6 +1222,117 @@ final class PageCompiler {
             storeXOrSp(n, () -> {
                 cb.lload(OLD_BASE);
                 cb.loadConstant(offset);
+                cb.ladd();
+            });
+        }
+        slowPath(slow, done, op, w);
+        return true;
+    }
+
+    /**
+     * LDR/STR and LDP/STP of D and Q registers ({@link SimdLoadStore}) on the soft TLB's fast path: 8 or 16
+     * bytes per register, read and written as the interpreter does, as doublewords; the fast path wants
+     * each doubleword aligned and all of them in one page, and FP enabled (else the handler traps).
+     */
+    private boolean simdLoadStore(int local, int w, int op) {
+        boolean pair = local == SimdLoadStore.PAIR_OFFSET || local == SimdLoadStore.PAIR_PRE || local == SimdLoadStore.PAIR_POST;
+        int scale, t = w & 31, n = (w >>> 5) & 31, t2 = (w >>> 10) & 31;
+        boolean load;
+        long offset;
+        if (pair) {
+            if ((w >>> 30) == 3) return false;
+            scale = (w >>> 30) + 2;
+            load = (w & (1 << 22)) != 0;
+            offset = ((long) (w << 10) >> 25) << scale;
+        } else {
+            int opc = (w >>> 22) & 3;
+            scale = ((opc & 2) << 1) | (w >>> 30);
+            load = (opc & 1) != 0;
+            switch (local) {
+                case SimdLoadStore.UIMM -> offset = (long) ((w >>> 10) & 0xfff) << scale;
+                case SimdLoadStore.PRE, SimdLoadStore.POST, SimdLoadStore.UNSCALED -> offset = (long) (w << 11) >> 23;
+                case SimdLoadStore.REG -> {
+                    if (((w >>> 13) & 2) == 0) return false;
+                    offset = 0;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        if (scale != 3 && scale != 4) return false;
+        int bytes = 1 << scale, total = pair ? 2 * bytes : bytes;
+        boolean post = local == SimdLoadStore.POST || local == SimdLoadStore.PAIR_POST;
+        boolean writeback = post || local == SimdLoadStore.PRE || local == SimdLoadStore.PAIR_PRE;
+        Label slow = cb.newLabel(), done = cb.newLabel();
+        cb.aload(CPU);
+        cb.invokestatic(CD_RT, "fpTrapped", MethodTypeDesc.of(CD_boolean, CD_CPU));
+        cb.ifne(slow);
+        baseRegister(n, slow);
+        if (local == SimdLoadStore.REG) {
+            extendedRegister((w >>> 16) & 31, (w >>> 13) & 7, (w & (1 << 12)) != 0 ? scale : 0);
+        } else {
+            cb.loadConstant(offset);
+        }
+        cb.lstore(TMP2);
+        cb.lload(OLD_BASE);
+        if (!post) {
+            cb.lload(TMP2);
+            cb.ladd();
+        }
+        cb.lstore(VA);
+        cb.lload(VA); // all of it in the page
+        cb.loadConstant(0xfffL);
+        cb.land();
+        cb.loadConstant((long) (0x1000 - total));
+        cb.lcmp();
+        cb.ifgt(slow);
+        hostAddress(!load, ~0xfffL | 7, slow);
+        int words = total / 8;
+        if (load) {
+            // registers written once every doubleword is read (a load writes nothing if it faults)
+            for (int k = 0; k < words; k++) {
+                get(3, 8 * k);
+                cb.lstore(k == 0 ? TMP : k == 1 ? OP_X : k == 2 ? OP_Y : OP_R);
+            }
+            int[] regs = pair ? new int[] {t, t2} : new int[] {t};
+            int k = 0;
+            for (int r : regs) {
+                for (int half = 0; half < 2; half++) {
+                    cb.aload(CPU);
+                    cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                    cb.loadConstant(2 * r + half);
+                    if (half == 1 && scale == 3) cb.lconst_0();
+                    else cb.lload(k == 0 ? TMP : k == 1 ? OP_X : k == 2 ? OP_Y : OP_R);
+                    cb.lastore();
+                    if (half == 0 || scale == 4) k++;
+                }
+            }
+        } else {
+            int[] regs = pair ? new int[] {t, t2} : new int[] {t};
+            int k = 0;
+            for (int r : regs) {
+                for (int half = 0; half < (scale == 4 ? 2 : 1); half++) {
+                    cb.getstatic(CD_TLB, "HOST", CD_SEG);
+                    cb.getstatic(CD_BUS, "D", ACCESS[3].layoutType);
+                    cb.lload(HA);
+                    if (k != 0) {
+                        cb.loadConstant(8L * k);
+                        cb.ladd();
+                    }
+                    cb.aload(CPU);
+                    cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                    cb.loadConstant(2 * r + half);
+                    cb.laload();
+                    cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[3].layoutType, CD_long, CD_long));
+                    k++;
+                }
+            }
+        }
+        if (writeback) {
+            storeXOrSp(n, () -> {
+                cb.lload(OLD_BASE);
+                cb.lload(TMP2);
                 cb.ladd();
             });
         }

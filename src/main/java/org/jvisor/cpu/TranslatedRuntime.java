@@ -14,6 +14,16 @@ final class TranslatedRuntime {
      * next instruction), or something asked the chunk to end, or the current code page was dropped or the
      * TLB flushed.
      */
+    /** Whether an FP/SIMD instruction would trap now ({@link Cpu#checkFpEnabled} without the exception). */
+    static boolean fpTrapped(Cpu cpu) {
+        int e = cpu.el;
+        if (e <= 1) {
+            int fpen = (int) (cpu.sr.cpacrEl1 >>> 20) & 3;
+            if (fpen != 3 && (e == 0 || (fpen & 1) == 0)) return true;
+        }
+        return (cpu.sr.cptrEl2 & SysRegTable.CPTR_TFP) != 0;
+    }
+
     static boolean fallback(Cpu cpu, long site, long base, long blockInstret) {
         // site packs what the call site knows (one constant keeps each call a few bytes of bytecode):
         // insn << 32 | op << 16 | index in the page << 6 | index in the block

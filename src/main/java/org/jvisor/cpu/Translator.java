@@ -63,7 +63,7 @@ final class Translator {
             if (page.translations >= (forced ? MAX_FORCED_TRANSLATIONS_PER_PAGE : MAX_TRANSLATIONS_PER_PAGE)) return null;
             page.translations++;
         }
-        // The last method again with this entry too, if all its entries still fit in one method; else a
+        // The last method again with this entry too, if its region still fits in one method whole; else a
         // method of its own (a big function's hot code spans several).
         if (old != null) {
             int last = old.codes.length - 1;
@@ -84,14 +84,12 @@ final class Translator {
 
     /**
      * One method for the region from {@code entries}, halving the region until its method fits; null if it
-     * cannot be made, or with {@code allEntries}, if not every entry is in a region that fits.
+     * cannot be made, or with {@code whole}, if the region of {@link #MAX_REGION} instructions does not fit.
      */
-    private static Compiled compile(CodePage page, int[] entries, boolean forced, boolean allEntries) {
+    private static Compiled compile(CodePage page, int[] entries, boolean forced, boolean whole) {
         for (int cap = MAX_REGION; cap >= 1; cap /= 2) {
+            if (whole && cap < MAX_REGION) return null;
             Region r = Region.form(page, entries, cap, !forced);
-            if (allEntries) {
-                for (int e : entries) if (r.blockAt[e] < 0) return null;
-            }
             byte[] bytes = PageCompiler.compile(r, "Translated");
             if (TranslationProfile.ON) System.err.printf("translate %x entries %s cap %d: %d insns, %d blocks, %s bytes%n",
                     page.region.base + page.offset, Arrays.toString(entries), cap, r.instructions, r.blocks(),
