@@ -1230,9 +1230,10 @@ final class PageCompiler {
     }
 
     /**
-     * LDR/STR and LDP/STP of D and Q registers ({@link SimdLoadStore}) on the soft TLB's fast path: 8 or 16
-     * bytes per register, read and written as the interpreter does, as doublewords; the fast path wants
-     * each doubleword aligned and all of them in one page, and FP enabled (else the handler traps).
+     * LDR/STR of B, H, S, D and Q registers and LDP/STP of D and Q ({@link SimdLoadStore}) on the soft TLB's
+     * fast path, read and written as the interpreter does (D and Q as doublewords); the fast path wants
+     * each access aligned to its size (a doubleword's for Q), all of it in one page, and FP enabled (else
+     * the handler runs the instruction and traps).
      */
     private boolean simdLoadStore(int local, int w, int op) {
         boolean pair = local == SimdLoadStore.PAIR_OFFSET || local == SimdLoadStore.PAIR_PRE || local == SimdLoadStore.PAIR_POST;
@@ -1260,7 +1261,7 @@ final class PageCompiler {
                 }
             }
         }
-        if (scale != 3 && scale != 4) return false;
+        if (scale > 4 || (pair && scale < 3)) return false;
         int bytes = 1 << scale, total = pair ? 2 * bytes : bytes;
         boolean post = local == SimdLoadStore.POST || local == SimdLoadStore.PAIR_POST;
         boolean writeback = post || local == SimdLoadStore.PRE || local == SimdLoadStore.PAIR_PRE;
@@ -1287,9 +1288,29 @@ final class PageCompiler {
         cb.loadConstant((long) (0x1000 - total));
         cb.lcmp();
         cb.ifgt(slow);
-        hostAddress(!load, ~0xfffL | 7, slow);
+        hostAddress(!load, ~0xfffL | (scale < 3 ? bytes - 1 : 7), slow);
         int words = total / 8;
-        if (load) {
+        if (scale < 3) { // B, H, S: one access of that size, the register's other bits zeroed by a load
+            if (load) {
+                cb.aload(CPU);
+                cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                cb.dup();
+                cb.loadConstant(2 * t);
+                get(scale, 0);
+                cb.lastore();
+                cb.loadConstant(2 * t + 1);
+                cb.lconst_0();
+                cb.lastore();
+            } else {
+                address(scale, 0);
+                cb.aload(CPU);
+                cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                cb.loadConstant(2 * t);
+                cb.laload();
+                narrow(scale);
+                cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[scale].layoutType, CD_long, valueType(scale)));
+            }
+        } else if (load) {
             // registers written once every doubleword is read (a load writes nothing if it faults)
             for (int k = 0; k < words; k++) {
                 get(3, 8 * k);
