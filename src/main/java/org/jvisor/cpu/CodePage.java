@@ -36,6 +36,9 @@ final class CodePage {
      * every cap for a page that must stay interpreted ({@link PhysicalBus#TRANSLATIONS_REWRITTEN_MAX}).
      */
     int translations;
+    /** Instructions of this page run interpreted ({@link TranslationProfile}). */
+    long profileInterpreted;
+    long[] profileCounts;
 
     CodePage(PhysicalBus.RamRegion region, long offset) {
         this.region = region;

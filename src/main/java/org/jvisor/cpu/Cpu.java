@@ -112,7 +112,12 @@ public final class Cpu {
     int translatedExceptions;
     /** Instructions retired inside translated code by this processor. */
     private long translatedInstructions;
-    boolean breakLoop;
+    /**
+     * Asks the run loop and translated code to stop at the next instruction boundary they check. Volatile so
+     * that translated code reads it with a plain getfield on its loops' back edges (a call to an accessor
+     * there is not inlined once a translated method is big); the interpreter reads it opaquely.
+     */
+    volatile boolean breakLoop;
     private static final java.lang.invoke.VarHandle BREAK_LOOP;
 
     static {
@@ -367,6 +372,7 @@ public final class Cpu {
             insnPc = p;
             pc = p + 4;
             int op = CodePage.op(slot), insn = (int) (slot >>> 32), local = op & 0xfff;
+            if (TranslationProfile.ON) TranslationProfile.interpreted(this, curCode, i, op, insn);
             // The integer groups are dispatched here, not through Executor: once the JIT has compiled
             // Executor.execute on its own it no longer inlines it into this loop, and the extra call
             // level cost 6-13% (bench: 174 -> 185 MIPS integer, 137 -> 155 load/store).
@@ -404,11 +410,12 @@ public final class Cpu {
             }
             long before = instret;
             try {
-                t.code.run(this, block, p & ~0xfffL, chunkEnd);
+                t.codes[block >>> 16].run(this, block & 0xffff, p & ~0xfffL, chunkEnd);
             } finally { // a fault unwinds translated code after the instructions before it retired
                 translatedInstructions += instret - before;
             }
             long done = instret - before;
+            if (TranslationProfile.ON) TranslationProfile.entry(this, done);
             if ((boolean) BREAK_LOOP.getOpaque(this) || instret >= chunkEnd) return true;
             // The block did not fit in what is left of the chunk: the interpreter finishes the chunk.
             if (done == 0 && pc == p) return false;

@@ -31,8 +31,10 @@ import java.util.Map;
  * method. Guest registers stay in {@link Cpu}'s fields, so a fault, a fallback to an instruction handler
  * or an exit needs no spilling, and the JIT keeps what it can in host registers.
  *
- * <p>Emitted inline: integer data processing, moves, address generation, branches, and loads and stores
- * of general-purpose registers on the soft TLB's fast path. A miss, and every other instruction, calls the
+ * <p>Emitted inline, as plain bytecode rather than calls to the interpreter's helpers (a call is not inlined
+ * once the method is big, and C2 stops inlining at a total of about 8000 bytes): integer data processing
+ * with its flags, moves, address generation, branches (a register branch to a block of the region stays in
+ * the method), and loads and stores of general-purpose registers on the soft TLB's fast path. A miss, and every other instruction, calls the
  * interpreter's handler through {@link TranslatedRuntime#fallback} with the processor's state as the
  * interpreter would have it, so that faults, MMIO, system registers and floating point ({@link FpCore})
  * behave exactly as interpreted.
@@ -42,17 +44,17 @@ final class PageCompiler {
     static final int MAX_BYTECODE = 7900;
 
     private static final ClassDesc CD_CPU = desc(Cpu.class), CD_RT = desc(TranslatedRuntime.class),
-            CD_ALU = desc(Alu.class), CD_DPI = desc(DataProcessingImmediate.class), CD_DPR = desc(DataProcessingRegister.class),
-            CD_LS = desc(LoadStore.class), CD_CODE = desc(TranslatedCode.class), CD_SEG = desc(MemorySegment.class),
+            CD_CODE = desc(TranslatedCode.class), CD_SEG = desc(MemorySegment.class),
             CD_BUS = desc(PhysicalBus.class), CD_LONGS = CD_long.arrayType();
     private static final MethodTypeDesc RUN = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_long, CD_long),
-            FALLBACK = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int, CD_int, CD_long, CD_long),
-            AWC64 = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int),
-            AWC32 = MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_int, CD_int);
+            FALLBACK = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_long, CD_long, CD_long);
 
     // locals of run(Cpu, int, long, long)
     private static final int CPU = 1, BASE = 3, END = 5, X = 7, IC = 8, VA = 10, HA = 12, TMP = 14, TMP2 = 16, OLD_BASE = 18,
-            READ_TAG = 20, WRITE_TAG = 21, ADDEND = 22, MMU_IDX = 23, TLB_INDEX = 24;
+            READ_TAG = 20, WRITE_TAG = 21, ADDEND = 22, MMU_IDX = 23, TLB_INDEX = 24,
+            // AddWithCarry's operands and result: longs at 64 bits, ints at 32
+            OP_X = 25, OP_Y = 27, OP_R = 29, OP_XI = 31, OP_YI = 32, OP_RI = 33,
+            TARGET = 34; // a register branch's target
     private static final ClassDesc CD_TLB = desc(SoftTlb.class);
 
     private final Region region;
@@ -60,7 +62,7 @@ final class PageCompiler {
     private Label[] blockLabels;
     private final Map<Long, Label> exits = new HashMap<>();
     private final List<long[]> exitList = new ArrayList<>();
-    private Label leave;
+    private Label leave, dispatch;
     /** Index in the page and in its block of the instruction being emitted, and the block's number. */
     private int index, inBlock, current;
 
@@ -127,12 +129,51 @@ final class PageCompiler {
         for (int b = 0; b < n; b++) emitBlock(b);
         cb.labelBinding(leave);
         cb.return_();
+        if (dispatch != null) emitDispatch();
         for (long[] e : exitList) {
-            cb.labelBinding(exits.get(key(e[0], (int) e[1])));
+            cb.labelBinding(exits.get(key(e[0], (int) e[1], (int) e[2])));
+            profileExit((int) e[2]);
             setPc(e[0]);
             setInstret((int) e[1]);
             cb.return_();
         }
+    }
+
+    /**
+     * Where register branches go, with their target in TARGET and IC counting them: a block of this region
+     * when the target is one in this page (a return to the caller in the same page stays in the method),
+     * else an exit. Another processor's kick is checked as on a backward jump.
+     */
+    private void emitDispatch() {
+        Label out = cb.newLabel();
+        cb.labelBinding(dispatch);
+        cb.lload(TARGET);
+        cb.lload(BASE);
+        cb.lsub();
+        cb.dup2();
+        cb.lstore(TMP);
+        cb.loadConstant(~0xffcL); // outside the page or misaligned
+        cb.land();
+        cb.lconst_0();
+        cb.lcmp();
+        cb.ifne(out);
+        cb.aload(CPU);
+        cb.getfield(CD_CPU, "breakLoop", CD_boolean);
+        cb.ifne(out);
+        cb.lload(TMP);
+        cb.iconst_2();
+        cb.lushr();
+        cb.l2i();
+        List<SwitchCase> cases = new ArrayList<>();
+        for (int b = 0; b < region.blocks(); b++) cases.add(SwitchCase.of(region.starts[b], blockLabels[b]));
+        cb.lookupswitch(out, cases);
+        cb.labelBinding(out);
+        profileExit(TranslationProfile.EXIT_INDIRECT);
+        cb.aload(CPU);
+        cb.lload(TARGET);
+        cb.putfield(CD_CPU, "pc", CD_long);
+        setInstret(0);
+        cb.return_();
     }
 
     private void emitBlock(int b) {
@@ -145,7 +186,7 @@ final class PageCompiler {
         cb.ladd();
         cb.lload(END);
         cb.lcmp();
-        cb.ifgt(exit(4L * start, 0));
+        cb.ifgt(exit(4L * start, 0, TranslationProfile.EXIT_BUDGET));
         current = b;
         boolean ended = false;
         for (int k = 0; k < len; k++) {
@@ -159,6 +200,10 @@ final class PageCompiler {
     /** Emits one instruction; true if it ended the block (a branch, which has emitted its own jumps). */
     private boolean emitInstruction(int w, int op) {
         int local = op & 0xfff;
+        if (TranslationProfile.ON) {
+            // counted inline here; a fallback counts itself and takes the count back
+            profileCount(TranslationProfile.INLINE, op, w);
+        }
         switch (op >>> 12) {
             case Executor.G_BRANCH -> {
                 branch(local, w);
@@ -173,6 +218,9 @@ final class PageCompiler {
             case Executor.G_LOADSTORE -> {
                 if (!loadStore(local, w, op)) fallback(op, w);
             }
+            case Executor.G_SIMD_LS -> {
+                if (!simdLoadStore(local, w, op)) fallback(op, w);
+            }
             default -> fallback(op, w);
         }
         return false;
@@ -180,18 +228,36 @@ final class PageCompiler {
 
     // ---- control flow -------------------------------------------------------------------------------
 
-    private static long key(long pcOffset, int retired) { return pcOffset * 4096 + retired; }
+    private static long key(long pcOffset, int retired, int why) {
+        return (pcOffset * 4096 + retired) * 8 + (TranslationProfile.ON ? why : 0);
+    }
 
     /** A label that leaves run with pc = base + pcOffset and {@code retired} more instructions retired. */
-    private Label exit(long pcOffset, int retired) {
-        long k = key(pcOffset, retired);
+    private Label exit(long pcOffset, int retired, int why) {
+        long k = key(pcOffset, retired, why);
         Label l = exits.get(k);
         if (l == null) {
             l = cb.newLabel();
             exits.put(k, l);
-            exitList.add(new long[] {pcOffset, retired});
+            exitList.add(new long[] {pcOffset, retired, why});
         }
         return l;
+    }
+
+    private void profileExit(int why) {
+        if (!TranslationProfile.ON) return;
+        cb.aload(CPU);
+        cb.loadConstant(why);
+        cb.invokestatic(desc(TranslationProfile.class), "exit", MethodTypeDesc.of(CD_void, CD_CPU, CD_int));
+    }
+
+    private void profileCount(int kind, int op, int w) {
+        if (!TranslationProfile.ON) return;
+        cb.aload(CPU);
+        cb.loadConstant(kind);
+        cb.loadConstant(op);
+        cb.loadConstant(w);
+        cb.invokestatic(desc(TranslationProfile.class), "count", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int));
     }
 
     private void setPc(long pcOffset) {
@@ -222,12 +288,12 @@ final class PageCompiler {
             cb.lstore(IC);
             if (target <= current) { // a loop: another processor's kick is seen within one pass of it
                 cb.aload(CPU);
-                cb.invokestatic(CD_RT, "breakRequested", MethodTypeDesc.of(CD_boolean, CD_CPU));
-                cb.ifne(exit(pcOffset, 0));
+                cb.getfield(CD_CPU, "breakLoop", CD_boolean);
+                cb.ifne(exit(pcOffset, 0, TranslationProfile.EXIT_BREAK));
             }
             cb.goto_(blockLabels[target]);
         } else {
-            cb.goto_(exit(pcOffset, retired));
+            cb.goto_(exit(pcOffset, retired, TranslationProfile.EXIT_OUTSIDE));
         }
     }
 
@@ -266,13 +332,14 @@ final class PageCompiler {
             }
             case Branches.BR, Branches.RET, Branches.BLR -> {
                 loadX((w >>> 5) & 31);
-                cb.lstore(TMP);
+                cb.lstore(TARGET);
                 if (local == Branches.BLR) storeX(30, () -> pcConstant(here + 4));
-                cb.aload(CPU);
-                cb.lload(TMP);
-                cb.putfield(CD_CPU, "pc", CD_long);
-                setInstret(retired);
-                cb.return_();
+                cb.lload(IC);
+                cb.loadConstant((long) retired);
+                cb.ladd();
+                cb.lstore(IC);
+                if (dispatch == null) dispatch = cb.newLabel();
+                cb.goto_(dispatch);
             }
             default -> throw new IllegalStateException("branch op " + local);
         }
@@ -332,19 +399,30 @@ final class PageCompiler {
     }
 
     /** The interpreter's handler for the instruction, with the state it expects; returns from run if it says so. */
+    private boolean inSlowPath;
+
     private void fallback(int op, int w) {
-        cb.aload(CPU);
-        cb.loadConstant(op);
-        cb.loadConstant(w);
-        pcConstant(4L * index);
-        cb.lload(IC);
-        if (inBlock != 0) {
-            cb.loadConstant((long) inBlock);
-            cb.ladd();
+        if (TranslationProfile.ON) {
+            profileCount(inSlowPath ? TranslationProfile.SLOW_PATH : TranslationProfile.FALLBACK, op, w);
+            profileCount(TranslationProfile.UNCOUNT_INLINE, op, w);
         }
+        cb.aload(CPU);
+        cb.loadConstant(((long) w << 32) | ((long) (op & 0xffff) << 16) | ((long) index << 6) | inBlock);
+        cb.lload(BASE);
+        cb.lload(IC);
         cb.invokestatic(CD_RT, "fallback", FALLBACK);
-        cb.ifne(leave);
-        loadMmuIndex(); // the instruction may have changed the translation regime (PSTATE.PAN)
+        if (TranslationProfile.ON) {
+            Label stay = cb.newLabel();
+            cb.ifeq(stay);
+            profileExit(TranslationProfile.EXIT_FALLBACK);
+            cb.goto_(leave);
+            cb.labelBinding(stay);
+        } else {
+            cb.ifne(leave);
+        }
+        // A system instruction may have changed the translation regime (PSTATE.PAN, HCR_EL2); the other
+        // groups change it only by taking an exception, which returned above.
+        if ((op >>> 12) == Executor.G_SYSTEM) loadMmuIndex();
     }
 
     /** MMU_IDX = the soft TLB's index base for the current translation regime. */
@@ -488,19 +566,35 @@ final class PageCompiler {
             }
             case DataProcessingImmediate.SBFM, DataProcessingImmediate.BFM, DataProcessingImmediate.UBFM -> {
                 if (sf ? (w & (1 << 22)) == 0 : (w & ((1 << 22) | (1 << 21) | (1 << 15))) != 0) return false;
-                cb.aload(CPU);
-                cb.loadConstant(local);
-                cb.loadConstant(w);
-                cb.loadConstant(d);
-                cb.invokestatic(CD_DPI, "bitfield", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int));
+                bitfield(local, w, d, n, sf);
             }
             case DataProcessingImmediate.EXTR -> {
                 int lsb = (w >>> 10) & 0x3f;
                 if (sf != ((w & (1 << 22)) != 0) || (!sf && lsb >= 32)) return false;
-                cb.aload(CPU);
-                cb.loadConstant(w);
-                cb.loadConstant(d);
-                cb.invokestatic(CD_DPI, "extract", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int));
+                int m = (w >>> 16) & 31;
+                storeX(d, () -> {
+                    if (sf) { // (m >>> lsb) | ((n << 1) << (63 - lsb)), as the interpreter computes it
+                        loadX(m);
+                        cb.loadConstant(lsb);
+                        cb.lushr();
+                        loadX(n);
+                        cb.iconst_1();
+                        cb.lshl();
+                        cb.loadConstant(63 - lsb);
+                        cb.lshl();
+                        cb.lor();
+                    } else {
+                        loadX(n);
+                        cb.loadConstant(32);
+                        cb.lshl();
+                        loadX(m);
+                        zeroExtend32();
+                        cb.lor();
+                        cb.loadConstant(lsb);
+                        cb.lushr();
+                        zeroExtend32();
+                    }
+                });
             }
             default -> {
                 return false;
@@ -509,34 +603,290 @@ final class PageCompiler {
         return true;
     }
 
-    /** AddWithCarry with PSTATE.NZCV set, through the interpreter's {@link Alu}: leaves the (zero-extended) result. */
-    private void addWithCarry(boolean sf, Runnable x, Runnable y, int carry) {
-        cb.aload(CPU);
-        x.run();
-        if (!sf) cb.l2i();
-        y.run();
-        cb.loadConstant(carry);
-        if (sf) cb.invokestatic(CD_ALU, "addWithCarry64", AWC64);
-        else cb.invokestatic(CD_ALU, "addWithCarry32", AWC32);
+    /** SBFM, BFM, UBFM with their constant fields folded: {@link DataProcessingImmediate#bitfield}'s arithmetic. */
+    private void bitfield(int local, int w, int d, int n, boolean sf) {
+        int r = (w >>> 16) & 0x3f, s = (w >>> 10) & 0x3f, datasize = sf ? 64 : 32;
+        boolean signed = local == DataProcessingImmediate.SBFM, insert = local == DataProcessingImmediate.BFM;
+        storeX(d, () -> {
+            if (s >= r) {
+                int width = s - r + 1;
+                long mask = -1L >>> (64 - width);
+                loadX(n);
+                if (r != 0) {
+                    cb.loadConstant(r);
+                    cb.lushr();
+                }
+                if (signed) {
+                    if (width != 64) {
+                        cb.loadConstant(64 - width);
+                        cb.lshl();
+                        cb.loadConstant(64 - width);
+                        cb.lshr();
+                    }
+                } else {
+                    cb.loadConstant(mask);
+                    cb.land();
+                }
+                if (insert) {
+                    loadX(d);
+                    cb.loadConstant(~mask);
+                    cb.land();
+                    cb.lor();
+                }
+            } else {
+                int pos = datasize - r;
+                long ones = -1L >>> (63 - s);
+                loadX(n);
+                if (signed) {
+                    cb.loadConstant(63 - s);
+                    cb.lshl();
+                    cb.loadConstant(63 - s);
+                    cb.lshr();
+                } else {
+                    cb.loadConstant(ones);
+                    cb.land();
+                }
+                cb.loadConstant(pos);
+                cb.lshl();
+                if (insert) {
+                    loadX(d);
+                    cb.loadConstant(~(ones << pos));
+                    cb.land();
+                    cb.lor();
+                }
+            }
+            if (!sf) zeroExtend32();
+        });
     }
 
-    /** NZCV of a logical S form from the result in TMP. */
-    private void logicFlags(boolean sf) {
-        cb.aload(CPU);
-        cb.lload(TMP);
+    /**
+     * AddWithCarry with PSTATE.NZCV set, as {@link Alu#addWithCarry64}/{@link Alu#addWithCarry32} compute
+     * them, emitted inline (a call is not inlined into a big translated method): {@code x} pushes a long,
+     * {@code y} a long at 64 bits and an int at 32. Leaves the (zero-extended) result.
+     */
+    private void addWithCarry(boolean sf, Runnable x, Runnable y, int carry) {
+        x.run();
         if (sf) {
-            cb.invokestatic(CD_ALU, "setLogicFlags64", MethodTypeDesc.of(CD_void, CD_CPU, CD_long));
+            cb.lstore(OP_X);
+            y.run();
+            cb.lstore(OP_Y);
+            cb.lload(OP_X);
+            cb.lload(OP_Y);
+            cb.ladd();
+            if (carry != 0) {
+                cb.lconst_1();
+                cb.ladd();
+            }
+            cb.lstore(OP_R);
         } else {
             cb.l2i();
-            cb.invokestatic(CD_ALU, "setLogicFlags32", MethodTypeDesc.of(CD_void, CD_CPU, CD_int));
+            cb.istore(OP_XI);
+            y.run();
+            cb.istore(OP_YI);
+            cb.iload(OP_XI);
+            cb.iload(OP_YI);
+            cb.iadd();
+            if (carry != 0) {
+                cb.iconst_1();
+                cb.iadd();
+            }
+            cb.istore(OP_RI);
         }
+        flagsNZ(sf);
+        // C = ((x & y) | ((x | y) & ~r)) < 0, V = ((x ^ r) & (y ^ r)) < 0
+        cb.aload(CPU);
+        loadOp(sf, 'x');
+        loadOp(sf, 'y');
+        and(sf);
+        loadOp(sf, 'x');
+        loadOp(sf, 'y');
+        or(sf);
+        loadOp(sf, 'r');
+        not(sf);
+        and(sf);
+        or(sf);
+        signBit(sf);
+        cb.putfield(CD_CPU, "c", CD_boolean);
+        cb.aload(CPU);
+        loadOp(sf, 'x');
+        loadOp(sf, 'r');
+        xor(sf);
+        loadOp(sf, 'y');
+        loadOp(sf, 'r');
+        xor(sf);
+        and(sf);
+        signBit(sf);
+        cb.putfield(CD_CPU, "v", CD_boolean);
+        loadOp(sf, 'r');
+        if (!sf) intToRegister();
+    }
+
+    private void loadOp(boolean sf, char which) {
+        if (sf) cb.lload(which == 'x' ? OP_X : which == 'y' ? OP_Y : OP_R);
+        else cb.iload(which == 'x' ? OP_XI : which == 'y' ? OP_YI : OP_RI);
+    }
+
+    private void and(boolean sf) {
+        if (sf) cb.land();
+        else cb.iand();
+    }
+
+    private void or(boolean sf) {
+        if (sf) cb.lor();
+        else cb.ior();
+    }
+
+    private void xor(boolean sf) {
+        if (sf) cb.lxor();
+        else cb.ixor();
+    }
+
+    private void not(boolean sf) {
+        if (sf) {
+            cb.loadConstant(-1L);
+            cb.lxor();
+        } else {
+            cb.iconst_m1();
+            cb.ixor();
+        }
+    }
+
+    /** The sign bit of the long (sf) or int on the stack, as an int 0/1. */
+    private void signBit(boolean sf) {
+        if (sf) {
+            cb.bipush(63);
+            cb.lushr();
+            cb.l2i();
+        } else {
+            cb.bipush(31);
+            cb.iushr();
+        }
+    }
+
+    /** PSTATE.N and Z from the result in OP_R (sf) or OP_RI. */
+    private void flagsNZ(boolean sf) {
+        cb.aload(CPU);
+        loadOp(sf, 'r');
+        signBit(sf);
+        cb.putfield(CD_CPU, "n", CD_boolean);
+        cb.aload(CPU);
+        loadOp(sf, 'r'); // r == 0 iff r | -r has no sign bit
+        loadOp(sf, 'r');
+        if (sf) cb.lneg();
+        else cb.ineg();
+        or(sf);
+        signBit(sf);
+        cb.iconst_1();
+        cb.ixor();
+        cb.putfield(CD_CPU, "z", CD_boolean);
+    }
+
+    /** NZCV of a logical S form from the result in TMP (zero-extended at 32 bits): N and Z from it, C and V cleared. */
+    private void logicFlags(boolean sf) {
+        cb.lload(TMP);
+        if (sf) {
+            cb.lstore(OP_R);
+        } else {
+            cb.l2i();
+            cb.istore(OP_RI);
+        }
+        flagsNZ(sf);
+        cb.aload(CPU);
+        cb.iconst_0();
+        cb.putfield(CD_CPU, "c", CD_boolean);
+        cb.aload(CPU);
+        cb.iconst_0();
+        cb.putfield(CD_CPU, "v", CD_boolean);
+    }
+
+    /** Pushes Xm shifted by a constant (type 0-3: LSL, LSR, ASR, ROR): a long if sf, else an int. */
+    private void shiftedRegister(int m, int type, int amount, boolean sf) {
+        loadX(m);
+        if (!sf) cb.l2i();
+        if (amount == 0) return;
+        if (type == 3) { // ROR: (v >>> a) | (v << (size - a))
+            if (sf) {
+                cb.dup2();
+                cb.loadConstant(amount);
+                cb.lushr();
+                cb.dup2_x2();
+                cb.pop2();
+                cb.loadConstant(64 - amount);
+                cb.lshl();
+                cb.lor();
+            } else {
+                cb.dup();
+                cb.loadConstant(amount);
+                cb.iushr();
+                cb.swap();
+                cb.loadConstant(32 - amount);
+                cb.ishl();
+                cb.ior();
+            }
+            return;
+        }
+        cb.loadConstant(amount);
+        switch (type) {
+            case 0 -> {
+                if (sf) cb.lshl();
+                else cb.ishl();
+            }
+            case 1 -> {
+                if (sf) cb.lushr();
+                else cb.iushr();
+            }
+            default -> {
+                if (sf) cb.lshr();
+                else cb.ishr();
+            }
+        }
+    }
+
+    /** ExtendReg(Xm, option, shift) as a long ({@link Alu#extendReg}). */
+    private void extendedRegister(int m, int option, int shift) {
+        loadX(m);
+        switch (option) {
+            case 0 -> {
+                cb.loadConstant(0xffL);
+                cb.land();
+            }
+            case 1 -> {
+                cb.loadConstant(0xffffL);
+                cb.land();
+            }
+            case 2 -> zeroExtend32();
+            case 4 -> {
+                cb.l2i();
+                cb.i2b();
+                cb.i2l();
+            }
+            case 5 -> {
+                cb.l2i();
+                cb.i2s();
+                cb.i2l();
+            }
+            case 6 -> {
+                cb.l2i();
+                cb.i2l();
+            }
+            default -> { }
+        }
+        if (shift != 0) {
+            cb.loadConstant(shift);
+            cb.lshl();
+        }
+    }
+
+    /** The int on the stack zero-extended to a long. */
+    private void intToRegister() {
+        cb.i2l();
+        zeroExtend32();
     }
 
     private boolean dpRegister(int local, int w) {
         boolean sf = w < 0;
         int d = w & 31, n = (w >>> 5) & 31, m = (w >>> 16) & 31, a = (w >>> 10) & 31;
         int type = (w >>> 22) & 3, amount = (w >>> 10) & 0x3f;
-        MethodTypeDesc shaped = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int, CD_long, CD_long, CD_boolean);
         switch (local) {
             case DataProcessingRegister.AND, DataProcessingRegister.BIC, DataProcessingRegister.ORR, DataProcessingRegister.ORN,
                     DataProcessingRegister.EOR, DataProcessingRegister.EON, DataProcessingRegister.ANDS,
@@ -549,35 +899,118 @@ final class PageCompiler {
                     });
                     return true;
                 }
-                callShaped("logicalShifted", shaped, local, w, d, n, m, sf);
+                boolean invert = local == DataProcessingRegister.BIC || local == DataProcessingRegister.ORN
+                        || local == DataProcessingRegister.EON || local == DataProcessingRegister.BICS;
+                loadX(n);
+                if (!sf) cb.l2i();
+                shiftedRegister(m, type, amount, sf);
+                if (invert) not(sf);
+                switch (local) {
+                    case DataProcessingRegister.ORR, DataProcessingRegister.ORN -> or(sf);
+                    case DataProcessingRegister.EOR, DataProcessingRegister.EON -> xor(sf);
+                    default -> and(sf);
+                }
+                if (!sf) intToRegister();
+                cb.lstore(TMP);
+                if (local == DataProcessingRegister.ANDS || local == DataProcessingRegister.BICS) logicFlags(sf);
+                storeX(d, () -> cb.lload(TMP));
             }
             case DataProcessingRegister.ADD, DataProcessingRegister.ADDS, DataProcessingRegister.SUB,
                     DataProcessingRegister.SUBS -> {
                 if (type == 3 || (!sf && amount >= 32)) return false;
-                callShaped("addSubShifted", shaped, local, w, d, n, m, sf);
+                boolean sub = local == DataProcessingRegister.SUB || local == DataProcessingRegister.SUBS;
+                if (local == DataProcessingRegister.ADDS || local == DataProcessingRegister.SUBS) {
+                    storeX(d, () -> addWithCarry(sf, () -> loadX(n), () -> {
+                        shiftedRegister(m, type, amount, sf);
+                        if (sub) not(sf);
+                    }, sub ? 1 : 0));
+                } else {
+                    storeX(d, () -> {
+                        loadX(n);
+                        if (!sf) cb.l2i();
+                        shiftedRegister(m, type, amount, sf);
+                        if (sf) {
+                            if (sub) cb.lsub();
+                            else cb.ladd();
+                        } else {
+                            if (sub) cb.isub();
+                            else cb.iadd();
+                            intToRegister();
+                        }
+                    });
+                }
             }
             case DataProcessingRegister.ADD_EXT, DataProcessingRegister.ADDS_EXT, DataProcessingRegister.SUB_EXT,
                     DataProcessingRegister.SUBS_EXT -> {
-                if (((w >>> 10) & 7) > 4) return false;
-                cb.aload(CPU);
-                cb.loadConstant(local);
-                cb.loadConstant(w);
-                cb.loadConstant(d);
-                loadX(m);
-                cb.loadConstant(sf ? 1 : 0);
-                cb.invokestatic(CD_DPR, "addSubExtended", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int, CD_long, CD_boolean));
+                int shift = (w >>> 10) & 7, option = (w >>> 13) & 7;
+                if (shift > 4) return false;
+                boolean sub = local == DataProcessingRegister.SUB_EXT || local == DataProcessingRegister.SUBS_EXT;
+                if (local == DataProcessingRegister.ADDS_EXT || local == DataProcessingRegister.SUBS_EXT) {
+                    storeX(d, () -> addWithCarry(sf, () -> loadXOrSp(n), () -> {
+                        extendedRegister(m, option, shift);
+                        if (!sf) cb.l2i();
+                        if (sub) not(sf);
+                    }, sub ? 1 : 0));
+                } else {
+                    storeXOrSp(d, () -> {
+                        loadXOrSp(n);
+                        extendedRegister(m, option, shift);
+                        if (sub) cb.lsub();
+                        else cb.ladd();
+                        if (!sf) zeroExtend32();
+                    });
+                }
             }
             case DataProcessingRegister.CSEL, DataProcessingRegister.CSINC, DataProcessingRegister.CSINV,
-                    DataProcessingRegister.CSNEG -> callShaped("conditionalSelect", shaped, local, w, d, n, m, sf);
+                    DataProcessingRegister.CSNEG -> storeX(d, () -> {
+                Label otherwise = cb.newLabel(), selected = cb.newLabel();
+                condition((w >>> 12) & 15);
+                cb.ifeq(otherwise);
+                loadX(n);
+                cb.goto_(selected);
+                cb.labelBinding(otherwise);
+                loadX(m);
+                switch (local) {
+                    case DataProcessingRegister.CSINC -> {
+                        cb.lconst_1();
+                        cb.ladd();
+                    }
+                    case DataProcessingRegister.CSINV -> not(true);
+                    case DataProcessingRegister.CSNEG -> cb.lneg();
+                    default -> { }
+                }
+                cb.labelBinding(selected);
+                if (!sf) zeroExtend32();
+            });
             case DataProcessingRegister.CCMN, DataProcessingRegister.CCMP, DataProcessingRegister.CCMN_IMM,
                     DataProcessingRegister.CCMP_IMM -> {
-                cb.aload(CPU);
-                cb.loadConstant(local);
-                cb.loadConstant(w);
-                loadX(n);
-                loadX(m);
-                cb.loadConstant(sf ? 1 : 0);
-                cb.invokestatic(CD_DPR, "conditionalCompare", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_long, CD_long, CD_boolean));
+                // the comparison's flags if the condition holds, else the immediate nzcv
+                Label otherwise = cb.newLabel(), compared = cb.newLabel();
+                boolean sub = local == DataProcessingRegister.CCMP || local == DataProcessingRegister.CCMP_IMM;
+                boolean imm = local == DataProcessingRegister.CCMN_IMM || local == DataProcessingRegister.CCMP_IMM;
+                condition((w >>> 12) & 15);
+                cb.ifeq(otherwise);
+                addWithCarry(sf, () -> loadX(n), () -> {
+                    if (imm) {
+                        long y = sub ? ~(long) m : m;
+                        if (sf) cb.loadConstant(y);
+                        else cb.loadConstant((int) y);
+                    } else {
+                        loadX(m);
+                        if (!sf) cb.l2i();
+                        if (sub) not(sf);
+                    }
+                }, sub ? 1 : 0);
+                cb.pop2();
+                cb.goto_(compared);
+                cb.labelBinding(otherwise);
+                String[] flags = {"v", "c", "z", "n"};
+                for (int f = 0; f < 4; f++) {
+                    cb.aload(CPU);
+                    cb.loadConstant((w >>> f) & 1);
+                    cb.putfield(CD_CPU, flags[f], CD_boolean);
+                }
+                cb.labelBinding(compared);
             }
             case DataProcessingRegister.MADD, DataProcessingRegister.MSUB -> storeX(d, () -> {
                 loadX(a);
@@ -638,18 +1071,6 @@ final class PageCompiler {
             }
         }
         return true;
-    }
-
-    /** Calls a DataProcessingRegister form handler (Cpu, op, insn, d, Xn, Xm, sf) with constants the JIT folds. */
-    private void callShaped(String method, MethodTypeDesc type, int local, int w, int d, int n, int m, boolean sf) {
-        cb.aload(CPU);
-        cb.loadConstant(local);
-        cb.loadConstant(w);
-        cb.loadConstant(d);
-        loadX(n);
-        loadX(m);
-        cb.loadConstant(sf ? 1 : 0);
-        cb.invokestatic(CD_DPR, method, type);
     }
 
     // ---- loads and stores ---------------------------------------------------------------------------
@@ -713,10 +1134,8 @@ final class PageCompiler {
         switch (local) {
             case LoadStore.LDST_UIMM -> cb.loadConstant((long) ((w >>> 10) & 0xfff) << size);
             case LoadStore.LDST_REG -> {
-                loadX((w >>> 16) & 31);
-                cb.loadConstant((w >>> 13) & 7);
-                cb.loadConstant((w & (1 << 12)) != 0 ? size : 0);
-                cb.invokestatic(CD_LS, "extendReg", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_int));
+                // LoadStore.extendReg: option 2 UXTW, 6 SXTW, 3 and 7 the register itself
+                extendedRegister((w >>> 16) & 31, (w >>> 13) & 7, (w & (1 << 12)) != 0 ? size : 0);
             }
             default -> cb.loadConstant((long) (w << 11) >> 23); // imm9
         }
@@ -811,6 +1230,138 @@ final class PageCompiler {
     }
 
     /**
+     * LDR/STR of B, H, S, D and Q registers and LDP/STP of D and Q ({@link SimdLoadStore}) on the soft TLB's
+     * fast path, read and written as the interpreter does (D and Q as doublewords); the fast path wants
+     * each access aligned to its size (a doubleword's for Q), all of it in one page, and FP enabled (else
+     * the handler runs the instruction and traps).
+     */
+    private boolean simdLoadStore(int local, int w, int op) {
+        boolean pair = local == SimdLoadStore.PAIR_OFFSET || local == SimdLoadStore.PAIR_PRE || local == SimdLoadStore.PAIR_POST;
+        int scale, t = w & 31, n = (w >>> 5) & 31, t2 = (w >>> 10) & 31;
+        boolean load;
+        long offset;
+        if (pair) {
+            if ((w >>> 30) == 3) return false;
+            scale = (w >>> 30) + 2;
+            load = (w & (1 << 22)) != 0;
+            offset = ((long) (w << 10) >> 25) << scale;
+        } else {
+            int opc = (w >>> 22) & 3;
+            scale = ((opc & 2) << 1) | (w >>> 30);
+            load = (opc & 1) != 0;
+            switch (local) {
+                case SimdLoadStore.UIMM -> offset = (long) ((w >>> 10) & 0xfff) << scale;
+                case SimdLoadStore.PRE, SimdLoadStore.POST, SimdLoadStore.UNSCALED -> offset = (long) (w << 11) >> 23;
+                case SimdLoadStore.REG -> {
+                    if (((w >>> 13) & 2) == 0) return false;
+                    offset = 0;
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        if (scale > 4 || (pair && scale < 3)) return false;
+        int bytes = 1 << scale, total = pair ? 2 * bytes : bytes;
+        boolean post = local == SimdLoadStore.POST || local == SimdLoadStore.PAIR_POST;
+        boolean writeback = post || local == SimdLoadStore.PRE || local == SimdLoadStore.PAIR_PRE;
+        Label slow = cb.newLabel(), done = cb.newLabel();
+        cb.aload(CPU);
+        cb.invokestatic(CD_RT, "fpTrapped", MethodTypeDesc.of(CD_boolean, CD_CPU));
+        cb.ifne(slow);
+        baseRegister(n, slow);
+        if (local == SimdLoadStore.REG) {
+            extendedRegister((w >>> 16) & 31, (w >>> 13) & 7, (w & (1 << 12)) != 0 ? scale : 0);
+        } else {
+            cb.loadConstant(offset);
+        }
+        cb.lstore(TMP2);
+        cb.lload(OLD_BASE);
+        if (!post) {
+            cb.lload(TMP2);
+            cb.ladd();
+        }
+        cb.lstore(VA);
+        cb.lload(VA); // all of it in the page
+        cb.loadConstant(0xfffL);
+        cb.land();
+        cb.loadConstant((long) (0x1000 - total));
+        cb.lcmp();
+        cb.ifgt(slow);
+        hostAddress(!load, ~0xfffL | (scale < 3 ? bytes - 1 : 7), slow);
+        int words = total / 8;
+        if (scale < 3) { // B, H, S: one access of that size, the register's other bits zeroed by a load
+            if (load) {
+                cb.aload(CPU);
+                cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                cb.dup();
+                cb.loadConstant(2 * t);
+                get(scale, 0);
+                cb.lastore();
+                cb.loadConstant(2 * t + 1);
+                cb.lconst_0();
+                cb.lastore();
+            } else {
+                address(scale, 0);
+                cb.aload(CPU);
+                cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                cb.loadConstant(2 * t);
+                cb.laload();
+                narrow(scale);
+                cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[scale].layoutType, CD_long, valueType(scale)));
+            }
+        } else if (load) {
+            // registers written once every doubleword is read (a load writes nothing if it faults)
+            for (int k = 0; k < words; k++) {
+                get(3, 8 * k);
+                cb.lstore(k == 0 ? TMP : k == 1 ? OP_X : k == 2 ? OP_Y : OP_R);
+            }
+            int[] regs = pair ? new int[] {t, t2} : new int[] {t};
+            int k = 0;
+            for (int r : regs) {
+                for (int half = 0; half < 2; half++) {
+                    cb.aload(CPU);
+                    cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                    cb.loadConstant(2 * r + half);
+                    if (half == 1 && scale == 3) cb.lconst_0();
+                    else cb.lload(k == 0 ? TMP : k == 1 ? OP_X : k == 2 ? OP_Y : OP_R);
+                    cb.lastore();
+                    if (half == 0 || scale == 4) k++;
+                }
+            }
+        } else {
+            int[] regs = pair ? new int[] {t, t2} : new int[] {t};
+            int k = 0;
+            for (int r : regs) {
+                for (int half = 0; half < (scale == 4 ? 2 : 1); half++) {
+                    cb.getstatic(CD_TLB, "HOST", CD_SEG);
+                    cb.getstatic(CD_BUS, "D", ACCESS[3].layoutType);
+                    cb.lload(HA);
+                    if (k != 0) {
+                        cb.loadConstant(8L * k);
+                        cb.ladd();
+                    }
+                    cb.aload(CPU);
+                    cb.getfield(CD_CPU, "vreg", CD_LONGS);
+                    cb.loadConstant(2 * r + half);
+                    cb.laload();
+                    cb.invokeinterface(CD_SEG, "set", MethodTypeDesc.of(CD_void, ACCESS[3].layoutType, CD_long, CD_long));
+                    k++;
+                }
+            }
+        }
+        if (writeback) {
+            storeXOrSp(n, () -> {
+                cb.lload(OLD_BASE);
+                cb.lload(TMP2);
+                cb.ladd();
+            });
+        }
+        slowPath(slow, done, op, w);
+        return true;
+    }
+
+    /**
      * HA = the host address of VA if the soft TLB holds the page with the permission (as {@link Cpu#read}'s
      * fast path: {@code mask} keeps the low bits a misaligned address has set, so it never hits), else
      * branch to {@code slow}.
@@ -845,7 +1396,9 @@ final class PageCompiler {
     private void slowPath(Label slow, Label done, int op, int w) {
         cb.goto_(done);
         cb.labelBinding(slow);
+        inSlowPath = true;
         fallback(op, w);
+        inSlowPath = false;
         cb.labelBinding(done);
     }
 
@@ -893,10 +1446,12 @@ final class PageCompiler {
 
     /** The loaded value as the register holds it (opc 2: sign-extended to 64 bits, 3: to 32), as the interpreter does. */
     private void extendLoaded(int size, int opc) {
-        if (opc < 2) return;
-        cb.loadConstant(size);
-        cb.loadConstant(opc);
-        cb.invokestatic(CD_LS, "extendLoaded", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_int));
+        if (opc < 2 || size == 3) return;
+        cb.l2i(); // the value is zero-extended from size bytes
+        if (size == 0) cb.i2b();
+        else if (size == 1) cb.i2s();
+        cb.i2l();
+        if (opc == 3) zeroExtend32();
     }
 
     /** Converts the long on the stack to the type MemorySegment.set takes for {@code size}. */

@@ -242,30 +242,31 @@ public final class PhysicalBus {
     }
 
     /**
-     * Pages with a translation kept at most: each holds a hidden class of at most ~8 KB of bytecode and its
-     * compiled code, so beyond this all code is dropped, as for {@link #MAX_DECODED_PAGES}, and what runs
-     * now is translated again. Linux's boot translates a few hundred pages.
+     * Translated methods kept at most (a page's translation has one to {@link Translator#MAX_METHODS_PER_PAGE}):
+     * each is a hidden class of at most ~8 KB of bytecode with its compiled code, so beyond this all code is
+     * dropped, as for {@link #MAX_DECODED_PAGES}, and what runs now is translated again. Linux's boot
+     * translates a few hundred pages.
      */
-    static final int MAX_TRANSLATED_PAGES = 4096;
+    static final int MAX_TRANSLATED_METHODS = 4096;
+    private final java.util.concurrent.atomic.AtomicInteger translatedMethods = new java.util.concurrent.atomic.AtomicInteger();
     /** Translations of one page that guest stores may drop before the page is only interpreted (until all code is dropped). */
     static final int TRANSLATIONS_REWRITTEN_MAX = 4;
-    private final java.util.concurrent.atomic.AtomicInteger translatedPages = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Publishes {@code t} as the translation of {@code page} if the page is still current; false if it was dropped. */
     boolean publishTranslation(CodePage page, TranslatedPage t) {
-        boolean first;
+        int added;
         synchronized (page) {
             if (DECODED.getAcquire(page.region.decoded, (int) (page.offset >>> 12)) != page) return false;
-            first = page.translated == null;
+            added = t.codes.length - (page.translated == null ? 0 : page.translated.codes.length);
             page.translated = t;
         }
-        if (first && translatedPages.incrementAndGet() > MAX_TRANSLATED_PAGES) invalidateAllCode();
+        if (translatedMethods.addAndGet(added) > MAX_TRANSLATED_METHODS) invalidateAllCode();
         return true;
     }
 
     private void dropTranslation(CodePage old) {
         synchronized (old) { // against a publishTranslation that checked the page before it was dropped
-            if (old.translated != null) translatedPages.decrementAndGet();
+            if (old.translated != null) translatedMethods.addAndGet(-old.translated.codes.length);
         }
     }
 

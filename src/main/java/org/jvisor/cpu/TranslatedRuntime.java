@@ -14,7 +14,21 @@ final class TranslatedRuntime {
      * next instruction), or something asked the chunk to end, or the current code page was dropped or the
      * TLB flushed.
      */
-    static boolean fallback(Cpu cpu, int op, int insn, long insnPc, long instret) {
+    /** Whether an FP/SIMD instruction would trap now ({@link Cpu#checkFpEnabled} without the exception). */
+    static boolean fpTrapped(Cpu cpu) {
+        int e = cpu.el;
+        if (e <= 1) {
+            int fpen = (int) (cpu.sr.cpacrEl1 >>> 20) & 3;
+            if (fpen != 3 && (e == 0 || (fpen & 1) == 0)) return true;
+        }
+        return (cpu.sr.cptrEl2 & SysRegTable.CPTR_TFP) != 0;
+    }
+
+    static boolean fallback(Cpu cpu, long site, long base, long blockInstret) {
+        // site packs what the call site knows (one constant keeps each call a few bytes of bytecode):
+        // insn << 32 | op << 16 | index in the page << 6 | index in the block
+        int insn = (int) (site >>> 32), op = (int) (site >>> 16) & 0xffff;
+        long insnPc = base + (((int) site >>> 4) & 0xffc), instret = blockInstret + ((int) site & 63);
         cpu.insnPc = insnPc;
         long next = insnPc + 4;
         cpu.pc = next;
@@ -31,6 +45,4 @@ final class TranslatedRuntime {
         return cpu.pc != next || cpu.mustLeaveTranslated();
     }
 
-    /** {@link Cpu#breakRequested}, for the backward jumps of translated code. */
-    static boolean breakRequested(Cpu cpu) { return cpu.breakRequested(); }
 }

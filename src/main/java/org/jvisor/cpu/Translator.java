@@ -21,7 +21,9 @@ final class Translator {
      * A page is translated at most this often (as its hot entries are found); its other entries then stay
      * interpreted. Forced translation allows more, so that tests run nearly everything translated.
      */
-    static final int MAX_TRANSLATIONS_PER_PAGE = 8, MAX_FORCED_TRANSLATIONS_PER_PAGE = 64;
+    static final int MAX_TRANSLATIONS_PER_PAGE = 16, MAX_FORCED_TRANSLATIONS_PER_PAGE = 64;
+    /** Methods a page's translation is made of at most (each is one hidden class). */
+    static final int MAX_METHODS_PER_PAGE = 4;
     /** Instructions a region starts with; halved until its method fits {@link PageCompiler#MAX_BYTECODE}. */
     static final int MAX_REGION = Integer.getInteger("jvisor.translate.region", 160);
     /** Heat value meaning "never translate an entry here" (its translation failed or the page's cap was reached). */
@@ -56,15 +58,42 @@ final class Translator {
     }
 
     private static TranslatedPage translate0(PhysicalBus bus, CodePage page, int entry, boolean forced) {
-        synchronized (page) { // first: a page past its cap costs nothing, not even the entries' array
+        TranslatedPage old = page.translated;
+        synchronized (page) {
             if (page.translations >= (forced ? MAX_FORCED_TRANSLATIONS_PER_PAGE : MAX_TRANSLATIONS_PER_PAGE)) return null;
             page.translations++;
         }
-        TranslatedPage old = page.translated;
-        int[] entries = old == null ? new int[] {entry} : append(old.entries, entry);
+        // The last method again with this entry too, if its region still fits in one method whole; else a
+        // method of its own (a big function's hot code spans several).
+        if (old != null) {
+            int last = old.codes.length - 1;
+            int[] entries = append(old.entries[last], entry);
+            Compiled c = compile(page, entries, forced, true);
+            if (c != null) return publish(bus, page, old.with(c.code, c.blockAt, entries, true));
+            if (old.codes.length >= MAX_METHODS_PER_PAGE) return null;
+        }
+        int[] entries = {entry};
+        Compiled c = compile(page, entries, forced, false);
+        if (c == null) return null;
+        return publish(bus, page, old == null
+                ? new TranslatedPage(new TranslatedCode[] {c.code}, new short[][] {c.blockAt}, new int[][] {entries})
+                : old.with(c.code, c.blockAt, entries, false));
+    }
+
+    private record Compiled(TranslatedCode code, short[] blockAt) {}
+
+    /**
+     * One method for the region from {@code entries}, halving the region until its method fits; null if it
+     * cannot be made, or with {@code whole}, if the region of {@link #MAX_REGION} instructions does not fit.
+     */
+    private static Compiled compile(CodePage page, int[] entries, boolean forced, boolean whole) {
         for (int cap = MAX_REGION; cap >= 1; cap /= 2) {
+            if (whole && cap < MAX_REGION) return null;
             Region r = Region.form(page, entries, cap, !forced);
             byte[] bytes = PageCompiler.compile(r, "Translated");
+            if (TranslationProfile.ON) System.err.printf("translate %x entries %s cap %d: %d insns, %d blocks, %s bytes%n",
+                    page.region.base + page.offset, Arrays.toString(entries), cap, r.instructions, r.blocks(),
+                    bytes == null ? "too many" : String.valueOf(PageCompiler.codeLength(bytes)));
             if (bytes == null) continue;
             TranslatedCode code;
             try {
@@ -73,13 +102,16 @@ final class Translator {
             } catch (Throwable e) {
                 throw new IllegalStateException("translated code failed to load", e);
             }
-            TranslatedPage t = new TranslatedPage(code, r.blockAt, entries);
             COUNT.incrementAndGet();
             INSNS.addAndGet(r.instructions);
             BYTES.addAndGet(PageCompiler.codeLength(bytes));
-            return bus.publishTranslation(page, t) ? t : null;
+            return new Compiled(code, r.blockAt);
         }
         return null;
+    }
+
+    private static TranslatedPage publish(PhysicalBus bus, CodePage page, TranslatedPage t) {
+        return bus.publishTranslation(page, t) ? t : null;
     }
 
     private static int[] append(int[] a, int v) {
