@@ -6,7 +6,6 @@
 module org.jvisor {
     requires java.desktop;
     requires java.management;
-    requires jdk.management;          // the host's RAM and swap (a container's limits) for -m
     requires info.picocli;
     requires transitive org.apache.commons.compress;  // DebianPackage.Visitor hands out its TarArchiveEntry
     requires org.tukaani.xz;

@@ -1,6 +1,5 @@
 package org.jvisor.cli;
 
-import java.lang.management.ManagementFactory;
 import org.jvisor.vmm.BoardConfig;
 
 /**
@@ -11,7 +10,7 @@ import org.jvisor.vmm.BoardConfig;
  * QEMU refuses such a size at start ("cannot set up guest memory 'mach-virt.ram': Cannot allocate
  * memory"): its RAM is one mapping that Linux's default overcommit heuristic refuses when it is larger than
  * the host's RAM + swap. jvisor applies the same bound itself (its mapping is MAP_NORESERVE, which the
- * heuristic lets through), with the JDK's view of the host: a container's memory limit where there is one.
+ * heuristic lets through), with the host's memory as {@link HostMemory} reads it: a container's memory limit where there is one.
  * {@code --ram-overcommit} lifts it, as QEMU's {@code reserve=off} memory backend or
  * {@code vm.overcommit_memory=1} do.
  */
@@ -25,8 +24,8 @@ final class GuestRam {
         if (ram > BoardConfig.MAX_RAM) throw new UserError("-m " + text + ": at most " + (BoardConfig.MAX_RAM >> 30) + " GiB of RAM");
         if ((ram & 0xfff) != 0) throw new UserError("-m " + text + ": not a whole number of 4 KiB pages");
         if (!overcommit) {
-            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            long host = os.getTotalMemorySize(), swap = os.getTotalSwapSpaceSize();
+            HostMemory h = HostMemory.read();
+            long host = h.ram(), swap = h.swap();
             if (ram > host + swap)
                 throw new UserError("-m " + text + ": more than this host's memory (" + gib(host) + " of RAM + " + gib(swap)
                         + " of swap); a guest that used it all would meet the host's OOM killer, so QEMU refuses it too"
