@@ -1158,11 +1158,7 @@ final class PageCompiler {
             });
         }
         if (local == LoadStore.LDST_PRE || local == LoadStore.LDST_POST) {
-            storeXOrSp(n, () -> {
-                cb.lload(OLD_BASE);
-                cb.lload(TMP2);
-                cb.ladd();
-            });
+            writeBackBase(n);
         }
         slowPath(slow, done, op, w);
         return true;
@@ -1351,14 +1347,19 @@ final class PageCompiler {
             }
         }
         if (writeback) {
-            storeXOrSp(n, () -> {
-                cb.lload(OLD_BASE);
-                cb.lload(TMP2);
-                cb.ladd();
-            });
+            writeBackBase(n);
         }
         slowPath(slow, done, op, w);
         return true;
+    }
+
+    /** Pre/post-index writeback: Xn|SP = the base before the access (OLD_BASE) + the offset (TMP2). */
+    private void writeBackBase(int n) {
+        storeXOrSp(n, () -> {
+            cb.lload(OLD_BASE);
+            cb.lload(TMP2);
+            cb.ladd();
+        });
     }
 
     /**

@@ -240,7 +240,7 @@ public final class Vcpu {
      */
     boolean stuck(Vgic gic) {
         synchronized (lock) {
-            if (power == OFF && !powerOnPending) return true;
+            if (power == OFF) return true; // CPU_ON sets ON with the pending power-on, under this lock
         }
         return asleepForGood && !irqLevel && !fiqLevel && !kickRequested && !cpu.eventRegistered() && !gic.canSignal(id);
     }
