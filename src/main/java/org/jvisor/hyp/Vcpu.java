@@ -208,27 +208,13 @@ public final class Vcpu {
      * Sleeps the vCPU thread until an interrupt is pending for it or a kick arrives (WFI, CPU_SUSPEND). Returns
      * an exit instead when this vCPU and every other one are off or asleep with nothing able to wake them.
      */
-    VcpuExit waitForInterrupt() {
-        idle = true;
-        try {
-            return sleep(false);
-        } finally {
-            idle = false;
-        }
-    }
+    VcpuExit waitForInterrupt() { return sleep(false); }
 
     /**
      * WFE with no event registered: sleeps as WFI does, and also until an event (another vCPU's SEV) or the
      * next event of the timer's event stream (Linux turns it on, at 10 kHz), where it used to spin.
      */
-    VcpuExit waitForEvent() {
-        idle = true;
-        try {
-            return sleep(true);
-        } finally {
-            idle = false;
-        }
-    }
+    VcpuExit waitForEvent() { return sleep(true); }
 
     private static final VcpuExit NOTHING_CAN_WAKE = new VcpuExit.SystemEvent(VcpuExit.SystemEvent.Type.NOTHING_CAN_WAKE);
     /** Asleep with no deadline and no interrupt able to reach it (see {@link Vm#nothingCanWake}). */
@@ -254,10 +240,12 @@ public final class Vcpu {
      * holding ours across the poll would order the two locks both ways.
      */
     private VcpuExit sleep(boolean untilEvent) {
+        idle = true;
         try {
             return sleepLoop(untilEvent);
         } finally {
             asleepForGood = false;
+            idle = false;
         }
     }
 
