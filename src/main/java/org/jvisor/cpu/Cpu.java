@@ -204,6 +204,9 @@ public final class Cpu {
     /** Reads Xn or SP when n is 31 (for the encodings where register 31 means SP). */
     public long xOrSp(int n) { return n == 31 ? sp : x[n]; }
 
+    /** The base register of a load or store: Xn, or SP after the SP alignment check when n is 31. */
+    public long baseRegister(int n) { return LoadStore.baseRegister(this, n); }
+
     public void setXOrSp(int d, long value) {
         if (d == 31) sp = value;
         else x[d] = value;

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jvisor.cpu.simd.FpCore;
+import org.jvisor.cpu.simd.SimdLoadStore;
 
 /**
  * Emits the JVM class of one {@link Region}: one method, {@link TranslatedCode#run}, whose blocks are the

@@ -1,22 +1,25 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
 
-import static org.jvisor.cpu.SimdLanes.get;
-import static org.jvisor.cpu.SimdLanes.lane;
-import static org.jvisor.cpu.SimdLanes.mask;
-import static org.jvisor.cpu.SimdLanes.place;
-import static org.jvisor.cpu.SimdLanes.sext;
-import static org.jvisor.cpu.SimdLanes.sget;
+import static org.jvisor.cpu.simd.SimdLanes.get;
+import static org.jvisor.cpu.simd.SimdLanes.lane;
+import static org.jvisor.cpu.simd.SimdLanes.mask;
+import static org.jvisor.cpu.simd.SimdLanes.place;
+import static org.jvisor.cpu.simd.SimdLanes.sext;
+import static org.jvisor.cpu.simd.SimdLanes.sget;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Encoding;
 
 /**
  * Advanced SIMD integer arithmetic, shifts, compares, reductions, and their scalar forms. The table
  * holds one line per instruction; the op names the encoding class (three same, shift by immediate...)
  * and the handler takes the operation from the U bit and opcode field, as the Arm ARM's decode does.
  */
-final class SimdInteger {
+public final class SimdInteger {
     static final int SAME = 1, SAME_S = 2, DIFF = 3, DIFF_S = 4, MISC = 5, MISC_S = 6, SHIFT = 7, SHIFT_S = 8,
             ACROSS = 9, ELEM = 10, ELEM_S = 11, PAIR_S = 12;
 
-    static final Encoding[] ENCODINGS = flatten(
+    public static final Encoding[] ENCODINGS = flatten(
             same("SHADD", 0, "00000"), same("SQADD", 0, "00001"), same("SRHADD", 0, "00010"),
             same("SHSUB", 0, "00100"), same("SQSUB", 0, "00101"), same("CMGT", 0, "00110"),
             same("CMGE", 0, "00111"), same("SSHL", 0, "01000"), same("SQSHL", 0, "01001"),
@@ -168,7 +171,7 @@ final class SimdInteger {
 
     private SimdInteger() {}
 
-    static void execute(Cpu cpu, int op, int insn) {
+    public static void execute(Cpu cpu, int op, int insn) {
         switch (op) {
             case SAME -> threeSame(cpu, insn);
             case SAME_S -> threeSameScalar(cpu, insn);

@@ -1,4 +1,6 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
+
+import org.jvisor.cpu.Cpu;
 
 /**
  * IEEE 754 arithmetic exactly as the Arm ARM's FP pseudocode defines it (FPAdd, FPMul, FPMulAdd, FPRound,
@@ -950,7 +952,6 @@ public final class FpCore {
         long addend = rsqrt ? three(size) : two(size);
         return fusedMulAdd(c, addend, a, b, size, rsqrt ? -1 : 0, rounding(c));
     }
-
 
     static long onePointFive(int size) { return size == 64 ? 0x3FF8_0000_0000_0000L : size == 32 ? 0x3FC0_0000L : 0x3E00L; }
 

@@ -1,10 +1,12 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
 
-import static org.jvisor.cpu.SimdLanes.get;
-import static org.jvisor.cpu.SimdLanes.mask;
-import static org.jvisor.cpu.SimdLanes.place;
-import static org.jvisor.cpu.SimdLanes.sext;
-import static org.jvisor.cpu.SimdLanes.sget;
+import static org.jvisor.cpu.simd.SimdLanes.get;
+import static org.jvisor.cpu.simd.SimdLanes.mask;
+import static org.jvisor.cpu.simd.SimdLanes.place;
+import static org.jvisor.cpu.simd.SimdLanes.sext;
+import static org.jvisor.cpu.simd.SimdLanes.sget;
+
+import org.jvisor.cpu.Cpu;
 
 /**
  * Advanced SIMD shift by immediate, vector and scalar. immh's highest set bit gives the element size;

@@ -1,6 +1,6 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
 
-import static org.jvisor.cpu.SimdLanes.mask;
+import static org.jvisor.cpu.simd.SimdLanes.mask;
 
 /**
  * Lane-wise operations on a whole 64-bit half of a V register at once (SIMD within a register), for

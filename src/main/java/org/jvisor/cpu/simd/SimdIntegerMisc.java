@@ -1,9 +1,11 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
 
-import static org.jvisor.cpu.SimdLanes.get;
-import static org.jvisor.cpu.SimdLanes.place;
-import static org.jvisor.cpu.SimdLanes.sext;
-import static org.jvisor.cpu.SimdLanes.sget;
+import static org.jvisor.cpu.simd.SimdLanes.get;
+import static org.jvisor.cpu.simd.SimdLanes.place;
+import static org.jvisor.cpu.simd.SimdLanes.sext;
+import static org.jvisor.cpu.simd.SimdLanes.sget;
+
+import org.jvisor.cpu.Cpu;
 
 /** Advanced SIMD integer two-register miscellaneous (vector and scalar) and across-lanes instructions. */
 final class SimdIntegerMisc {

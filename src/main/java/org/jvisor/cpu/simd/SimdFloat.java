@@ -1,4 +1,7 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Encoding;
 
 /**
  * Advanced SIMD floating point (vector and the scalar forms of vector instructions), single and double
@@ -9,7 +12,7 @@ package org.jvisor.cpu;
  * [5:0]) that the scalar and vector forms share. Every lane is read before the destination is written,
  * because the destination may be a source.
  */
-final class SimdFloat {
+public final class SimdFloat {
     // Forms.
     private static final int SAME = 1, SCALAR_SAME = 2, PAIR = 3, SCALAR_PAIR = 4, MISC = 5, SCALAR_MISC = 6,
             ACROSS = 7, ELEM = 8, SCALAR_ELEM = 9, FIXED = 10, SCALAR_FIXED = 11;
@@ -31,7 +34,7 @@ final class SimdFloat {
 
     private static int op(int form, int fn) { return (form << 6) | fn; }
 
-    static final Encoding[] ENCODINGS = {
+    public static final Encoding[] ENCODINGS = {
             // Advanced SIMD three same (size<1> selects the function, size<0> is sz).
             new Encoding("FMAXNM (vector)", "0Q0011100z1mmmmm110001nnnnnddddd", op(SAME, MAXNM)),
             new Encoding("FMINNM (vector)", "0Q0011101z1mmmmm110001nnnnnddddd", op(SAME, MINNM)),
@@ -175,7 +178,7 @@ final class SimdFloat {
 
     private SimdFloat() {}
 
-    static void execute(Cpu cpu, int op, int insn) {
+    public static void execute(Cpu cpu, int op, int insn) {
         int fn = op & 63;
         switch (op >>> 6) {
             case SAME -> threeSame(cpu, fn, insn);

@@ -1,12 +1,15 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Encoding;
 
 /** Scalar floating point: arithmetic, fused multiply-add, square root, min/max, compares, conditional select and compare, conversions between precisions and to/from integers and fixed point, rounding, FMOV. */
-final class FpScalar {
+public final class FpScalar {
     static final int FMOV_REG = 1, FABS = 2, FNEG = 3, FSQRT = 4, FCVT = 5, FRINT = 6, FCMP = 7, FMOV_IMM = 8,
             FCCMP = 9, FP_2SOURCE = 10, FCSEL = 11, FP_3SOURCE = 12, CVT_FIXED = 13, CVT_INT = 14;
 
     // Half precision (type 11) is FEAT_FP16 except in FCVT; the handlers check the type field.
-    static final Encoding[] ENCODINGS = {
+    public static final Encoding[] ENCODINGS = {
             new Encoding("FMOV (register)", "00011110tt100000010000nnnnnddddd", FMOV_REG),
             new Encoding("FABS (scalar)", "00011110tt100000110000nnnnnddddd", FABS),
             new Encoding("FNEG (scalar)", "00011110tt100001010000nnnnnddddd", FNEG),
@@ -42,7 +45,7 @@ final class FpScalar {
         cpu.vreg[2 * d + 1] = 0;
     }
 
-    static void execute(Cpu cpu, int op, int insn) {
+    public static void execute(Cpu cpu, int op, int insn) {
         int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
         switch (op) {
             case FMOV_REG, FABS, FNEG, FSQRT -> {

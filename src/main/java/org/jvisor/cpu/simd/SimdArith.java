@@ -1,7 +1,9 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
 
-import static org.jvisor.cpu.SimdLanes.mask;
-import static org.jvisor.cpu.SimdLanes.sext;
+import static org.jvisor.cpu.simd.SimdLanes.mask;
+import static org.jvisor.cpu.simd.SimdLanes.sext;
+
+import org.jvisor.cpu.Cpu;
 
 /**
  * Element arithmetic of the Advanced SIMD integer instructions: saturation (SatQ, setting FPSR.QC),

@@ -1,4 +1,6 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
+
+import org.jvisor.cpu.Cpu;
 
 /**
  * Element access to the V registers (Elem[] in the Arm ARM): element {@code i} of size {@code esize}

@@ -1,22 +1,26 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Encoding;
+import org.jvisor.cpu.ExceptionTaken;
 
 /**
  * SIMD&FP loads and stores: LDR/STR/LDP/STP/LDNP/STNP of B/H/S/D/Q registers in every addressing mode,
  * and the structure loads and stores LD1-LD4, ST1-ST4 (multiple structures and single lanes) and
  * LD1R-LD4R, with their post-index forms.
  *
- * <p>As in {@link LoadStore}, the base register is written back last, after every access succeeded. A
+ * <p>As in LoadStore, the base register is written back last, after every access succeeded. A
  * load that faults part-way leaves its V registers as they were (QEMU 7.2 writes each element as it is
  * read, so it may leave some updated; the architecture makes them UNKNOWN). A store that faults part-way
  * has written the elements before the faulting one, in order, as QEMU does. No SIMD&FP access reports a
  * valid ISS syndrome (ISV=0: only general-purpose single-register accesses do; QEMU agrees).
  */
-final class SimdLoadStore {
-    static final int UIMM = 1, POST = 2, PRE = 3, UNSCALED = 4, REG = 5, LITERAL = 6;
-    static final int PAIR_NO_ALLOC = 7, PAIR_POST = 8, PAIR_OFFSET = 9, PAIR_PRE = 10;
+public final class SimdLoadStore {
+    public static final int UIMM = 1, POST = 2, PRE = 3, UNSCALED = 4, REG = 5, LITERAL = 6;
+    public static final int PAIR_NO_ALLOC = 7, PAIR_POST = 8, PAIR_OFFSET = 9, PAIR_PRE = 10;
     static final int MULTIPLE = 11, MULTIPLE_POST = 12, SINGLE = 13, SINGLE_POST = 14;
 
-    static final Encoding[] ENCODINGS = {
+    public static final Encoding[] ENCODINGS = {
             // Load/store register (SIMD&FP): size 111 1 0x opc; opc<1> selects the 128-bit Q form (size 00).
             new Encoding("LDR/STR (SIMD&FP, unsigned offset)", "zz111101ooiiiiiiiiiiiinnnnnttttt", UIMM),
             new Encoding("LDR/STR (SIMD&FP, post-index)", "zz111100oo0iiiiiiiii01nnnnnttttt", POST),
@@ -39,7 +43,7 @@ final class SimdLoadStore {
 
     private SimdLoadStore() {}
 
-    static void execute(Cpu cpu, int op, int insn) {
+    public static void execute(Cpu cpu, int op, int insn) {
         switch (op) {
             case UIMM, POST, PRE, UNSCALED, REG -> loadStoreRegister(cpu, op, insn);
             case LITERAL -> loadLiteral(cpu, insn);
@@ -70,7 +74,7 @@ final class SimdLoadStore {
         }
         cpu.checkFpEnabled();
         int t = insn & 31, n = (insn >>> 5) & 31;
-        long base = LoadStore.baseRegister(cpu, n);
+        long base = cpu.baseRegister(n);
         long address = op == POST ? base : base + offset;
         if ((opc & 1) != 0) load(cpu, t, address, scale);
         else store(cpu, t, address, scale);
@@ -117,7 +121,7 @@ final class SimdLoadStore {
         int scale = opc + 2, bytes = 1 << scale;
         int t = insn & 31, n = (insn >>> 5) & 31, t2 = (insn >>> 10) & 31;
         long offset = ((long) (insn << 10) >> 25) << scale; // imm7, scaled
-        long base = LoadStore.baseRegister(cpu, n);
+        long base = cpu.baseRegister(n);
         long address = op == PAIR_POST ? base : base + offset;
         long[] v = cpu.vreg;
         if ((insn & (1 << 22)) != 0) {
@@ -169,7 +173,7 @@ final class SimdLoadStore {
         cpu.checkFpEnabled();
         int t = insn & 31, n = (insn >>> 5) & 31;
         boolean load = (insn & (1 << 22)) != 0;
-        long address = LoadStore.baseRegister(cpu, n);
+        long address = cpu.baseRegister(n);
         int total = (rpt * selem) << (3 + q);
         long[] v = cpu.vreg;
         if (load) {
@@ -266,7 +270,7 @@ final class SimdLoadStore {
         }
         cpu.checkFpEnabled();
         int t = insn & 31, n = (insn >>> 5) & 31, ebytes = 1 << scale;
-        long address = LoadStore.baseRegister(cpu, n);
+        long address = cpu.baseRegister(n);
         long[] v = cpu.vreg;
         if (load) {
             // Read every element before writing a register, so a fault leaves them all unchanged.

@@ -1,4 +1,7 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Encoding;
 
 /**
  * Advanced SIMD data movement and bitwise operations: ZIP/UZP/TRN, EXT, TBL/TBX, DUP/INS/UMOV/SMOV,
@@ -8,12 +11,12 @@ package org.jvisor.cpu;
  * <p>Every handler reads its operands before writing Vd (Vd may be a source). A 64-bit (Q=0) result
  * zeroes bits [127:64].
  */
-final class SimdPermute {
+public final class SimdPermute {
     static final int PERMUTE = 1, EXT = 2, TABLE = 3, DUP_ELEMENT = 4, DUP_GENERAL = 5, INS_GENERAL = 6,
             SMOV = 7, UMOV = 8, INS_ELEMENT = 9, DUP_SCALAR = 10, REV = 11, MOD_IMM = 12, LOGIC = 13,
             CLS = 14, CLZ = 15, CNT = 16, NOT = 17, RBIT = 18;
 
-    static final Encoding[] ENCODINGS = {
+    public static final Encoding[] ENCODINGS = {
             // Advanced SIMD permute: 0 Q 001110 size 0 Rm 0 opcode 10 Rn Rd (opcode 000 and 100 unallocated)
             new Encoding("UZP1/TRN1/ZIP1/UZP2/TRN2/ZIP2", "0q001110zz0mmmmm0ooo10nnnnnddddd", PERMUTE),
             new Encoding("EXT", "0q101110000mmmmm0iiii0nnnnnddddd", EXT),
@@ -44,7 +47,7 @@ final class SimdPermute {
 
     private SimdPermute() {}
 
-    static void execute(Cpu cpu, int op, int insn) {
+    public static void execute(Cpu cpu, int op, int insn) {
         switch (op) {
             case PERMUTE -> permute(cpu, insn);
             case EXT -> ext(cpu, insn);

@@ -1,13 +1,16 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.jvisor.cpu.FpCore.*;
+import static org.jvisor.cpu.simd.FpCore.*;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.QemuCorpus;
+import org.jvisor.cpu.TestMachine;
 
 /**
  * Replays fp-qemu-corpus.txt on FpCore: scalar FP instructions with edge-case and random operands, under

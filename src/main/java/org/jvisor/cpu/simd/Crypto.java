@@ -1,4 +1,8 @@
-package org.jvisor.cpu;
+package org.jvisor.cpu.simd;
+
+import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Encoding;
+import org.jvisor.cpu.Features;
 
 /**
  * The cryptographic extensions: AES (AESE/AESD/AESMC/AESIMC), SHA1 (SHA1C/P/M/H/SU0/SU1), SHA2-256
@@ -6,10 +10,10 @@ package org.jvisor.cpu;
  * advertises it in ID_AA64ISAR0_EL1. The 8-bit PMULL (size 00) is base Advanced SIMD and belongs to the
  * three-different group of {@link SimdInteger}; only size 11 is claimed here (the more specific pattern).
  */
-final class Crypto {
+public final class Crypto {
     static final int AESE = 1, AESD = 2, AESMC = 3, AESIMC = 4, SHA3REG = 5, SHA2REG = 6, PMULL64 = 7;
 
-    static final Encoding[] ENCODINGS = {
+    public static final Encoding[] ENCODINGS = {
             // Crypto AES: 01001110 size 10100 opcode 10 Rn Rd (size 00)
             new Encoding("AESE", "0100111000101000010010nnnnnddddd", AESE),
             new Encoding("AESD", "0100111000101000010110nnnnnddddd", AESD),
@@ -25,7 +29,7 @@ final class Crypto {
 
     private Crypto() {}
 
-    static void execute(Cpu cpu, int op, int insn) {
+    public static void execute(Cpu cpu, int op, int insn) {
         Features f = cpu.features;
         long[] v = cpu.vreg;
         int d = insn & 31, n = (insn >>> 5) & 31;
