@@ -1,5 +1,15 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.imm12;
+import static org.jvisor.cpu.Fields.imm19;
+import static org.jvisor.cpu.Fields.imm7;
+import static org.jvisor.cpu.Fields.imm9;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+import static org.jvisor.cpu.Fields.rs;
+import static org.jvisor.cpu.Fields.rt;
+import static org.jvisor.cpu.Fields.rt2;
+
 import java.lang.invoke.VarHandle;
 
 /**
@@ -73,9 +83,9 @@ final class LoadStore {
             new Encoding("LDP (pre-index)", "oo10100111iiiiiiiuuuuunnnnnttttt", PAIR_PRE),
             // Load/store exclusive: size 001000 o2 L o1 Rs o0 Rt2 Rn Rt (Rs of loads and Rt2 of single
             // registers should be ones and are ignored, as QEMU does)
-            new Encoding("STXR/STLXR", "zz001000000ssssso-----nnnnnttttt", STXR),
+            new Encoding("STXR/STLXR", "zz001000000SSSSSo-----nnnnnttttt", STXR),
             new Encoding("LDXR/LDAXR", "zz001000010-----o-----nnnnnttttt", LDXR),
-            new Encoding("STXP/STLXP", "1z001000001sssssouuuuunnnnnttttt", STXP),
+            new Encoding("STXP/STLXP", "1z001000001SSSSSouuuuunnnnnttttt", STXP),
             new Encoding("LDXP/LDAXP", "1z001000011-----ouuuuunnnnnttttt", LDXP),
             new Encoding("STLR", "zz001000100-----1-----nnnnnttttt", STLR),
             new Encoding("LDAR", "zz001000110-----1-----nnnnnttttt", LDAR),
@@ -109,9 +119,9 @@ final class LoadStore {
 
     /** The common form (LDR/STR Rt, [Rn, #imm12 << size]) on its own, to keep the hot path short. */
     private static void loadStoreUnsignedOffset(Cpu cpu, int insn) {
-        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31, n = (insn >>> 5) & 31;
+        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = rt(insn), n = rn(insn);
         if (opc >= 2 && (size == 3 || (size == 2 && opc == 3))) throw cpu.undefined();
-        long address = baseRegister(cpu, n) + ((long) ((insn >>> 10) & 0xfff) << size);
+        long address = baseRegister(cpu, n) + ((long) imm12(insn) << size);
         if (size == 3) {
             if (opc == 0) cpu.write64(address, cpu.x[t]);
             else cpu.setX(t, cpu.read64(address));
@@ -123,16 +133,16 @@ final class LoadStore {
 
     /** Post/pre-index, unscaled, unprivileged and register offset forms. */
     private static void loadStoreRegister(Cpu cpu, int op, int insn) {
-        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31, n = (insn >>> 5) & 31;
+        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = rt(insn), n = rn(insn);
         if (opc >= 2 && (size == 3 || (size == 2 && opc == 3))) throw cpu.undefined();
         long offset;
         if (op == LDST_REG) {
             int option = (insn >>> 13) & 7;
             if ((option & 2) == 0) throw cpu.undefined();
             int shift = (insn & (1 << 12)) != 0 ? size : 0;
-            offset = extendReg(cpu.x[(insn >>> 16) & 31], option, shift);
+            offset = extendReg(cpu.x[rm(insn)], option, shift);
         } else {
-            offset = (long) (insn << 11) >> 23; // imm9
+            offset = imm9(insn);
         }
         long base = baseRegister(cpu, n);
         long address = op == LDST_POST ? base : base + offset;
@@ -147,8 +157,8 @@ final class LoadStore {
     }
 
     private static void loadLiteral(Cpu cpu, int op, int insn) {
-        long address = cpu.insnPc + ((long) (insn << 8) >> 13 << 2);
-        int t = insn & 31;
+        long address = cpu.insnPc + ((long) imm19(insn) << 2);
+        int t = rt(insn);
         if (op == LDRSW_LIT) {
             cpu.setX(t, (int) cpu.read(address, 4, 0));
         } else if ((insn & (1 << 30)) != 0) {
@@ -185,7 +195,7 @@ final class LoadStore {
     static int dataAbortSyndrome(int insn) {
         int op = Decoder.decode(insn);
         if ((op >>> 12) != Executor.G_LOADSTORE) return 0;
-        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31;
+        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = rt(insn);
         return switch (op & 0xfff) {
             case LDST_UIMM, LDST_UNSCALED, LDST_UNPRIV, LDST_REG -> singleSyndrome(size, opc, t);
             case LDR_LIT -> (insn & (1 << 30)) != 0 ? ISV | (3 << 22) | (t << 16) | SF : ISV | (2 << 22) | (t << 16);
@@ -211,12 +221,12 @@ final class LoadStore {
     // ---- pairs -------------------------------------------------------------------------------------
 
     private static void loadStorePair(Cpu cpu, int op, int insn) {
-        int opc = insn >>> 30, t = insn & 31, n = (insn >>> 5) & 31, t2 = (insn >>> 10) & 31;
+        int opc = insn >>> 30, t = rt(insn), n = rn(insn), t2 = rt2(insn);
         boolean load = (insn & (1 << 22)) != 0;
         // opc 01 is LDPSW (load only; the store is STGP of MTE), opc 11 is unallocated.
         if (opc == 3 || (opc == 1 && (!load || op == PAIR_NO_ALLOC))) throw cpu.undefined();
         int size = opc == 2 ? 8 : 4;
-        long offset = ((long) (insn << 10) >> 25) * size; // imm7, scaled
+        long offset = (long) imm7(insn) * size; // imm7, scaled
         long base = baseRegister(cpu, n);
         long address = op == PAIR_POST ? base : base + offset;
         if (load) {
@@ -254,8 +264,8 @@ final class LoadStore {
     // pass it (the host may otherwise hold the store in its store buffer), as the Arm ARM requires.
 
     private static void loadExclusive(Cpu cpu, int insn) {
-        int size = 1 << (insn >>> 30), t = insn & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = 1 << (insn >>> 30), t = rt(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v = cpu.read(address, size, Mmu.ACC_ALIGNED);
         VarHandle.acquireFence();
         setExclusiveMonitor(cpu, address, size, v, 0);
@@ -263,8 +273,8 @@ final class LoadStore {
     }
 
     private static void storeExclusive(Cpu cpu, int insn) {
-        int size = 1 << (insn >>> 30), t = insn & 31, s = (insn >>> 16) & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = 1 << (insn >>> 30), t = rt(insn), s = rs(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v = cpu.x[t];
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
         boolean pass = false;
@@ -283,8 +293,8 @@ final class LoadStore {
 
     private static void loadExclusivePair(Cpu cpu, int insn) {
         boolean wide = (insn & (1 << 30)) != 0;
-        int t = insn & 31, t2 = (insn >>> 10) & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int t = rt(insn), t2 = rt2(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v1, v2;
         if (wide) {
             // The pair is single-copy atomic as a whole: aligned to its total size of 16 bytes.
@@ -311,8 +321,8 @@ final class LoadStore {
 
     private static void storeExclusivePair(Cpu cpu, int insn) {
         boolean wide = (insn & (1 << 30)) != 0;
-        int t = insn & 31, t2 = (insn >>> 10) & 31, s = (insn >>> 16) & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int t = rt(insn), t2 = rt2(insn), s = rs(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v1 = cpu.x[t], v2 = cpu.x[t2];
         int size = wide ? 16 : 8;
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
@@ -340,16 +350,16 @@ final class LoadStore {
     }
 
     private static void loadAcquire(Cpu cpu, int insn) {
-        int size = insn >>> 30, t = insn & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = insn >>> 30, t = rt(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v = cpu.read(address, 1 << size, Mmu.ACC_ALIGNED);
         VarHandle.acquireFence();
         cpu.setX(t, v);
     }
 
     private static void storeRelease(Cpu cpu, int insn) {
-        int size = insn >>> 30, t = insn & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = insn >>> 30, t = rt(insn);
+        long address = baseRegister(cpu, rn(insn));
         VarHandle.releaseFence();
         cpu.write(address, 1 << size, cpu.x[t], Mmu.ACC_ALIGNED);
         VarHandle.fullFence();

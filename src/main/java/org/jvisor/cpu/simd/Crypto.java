@@ -1,5 +1,10 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.q;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Encoding;
 import org.jvisor.cpu.Features;
@@ -24,7 +29,7 @@ public final class Crypto {
             // Crypto two-register SHA: 01011110 size 10100 opcode 10 Rn Rd (size 00; opcode 000xx)
             new Encoding("SHA1H/SHA1SU1/SHA256SU0", "01011110_00_10100_000oo_10_nnnnn_ddddd", SHA2REG),
             // PMULL/PMULL2 with 1Q results: 0 Q 001110 size=11 1 Rm 1110 00 Rn Rd
-            new Encoding("PMULL/PMULL2 (64-bit)", "0q001110111mmmmm111000nnnnnddddd", PMULL64),
+            new Encoding("PMULL/PMULL2 (64-bit)", "0Q001110111mmmmm111000nnnnnddddd", PMULL64),
     };
 
     private Crypto() {}
@@ -32,7 +37,7 @@ public final class Crypto {
     public static void execute(Cpu cpu, int op, int insn) {
         Features f = cpu.features;
         long[] v = cpu.vreg;
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         switch (op) {
             case AESE, AESD, AESMC, AESIMC -> {
                 if (!f.aes) throw cpu.undefined();
@@ -49,7 +54,7 @@ public final class Crypto {
             case PMULL64 -> {
                 if (!f.pmull) throw cpu.undefined();
                 cpu.checkFpEnabled();
-                int part = (insn >>> 30) & 1, m = (insn >>> 16) & 31;
+                int part = q(insn), m = rm(insn);
                 polynomialMultiply(v, d, v[2 * n + part], v[2 * m + part]);
             }
             default -> throw cpu.undefined();
@@ -131,7 +136,7 @@ public final class Crypto {
         if (opcode == 7 || (opcode < 4 ? !cpu.features.sha1 : !cpu.features.sha2)) throw cpu.undefined();
         cpu.checkFpEnabled();
         long[] v = cpu.vreg;
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         long d0 = v[2 * d], d1 = v[2 * d + 1], n0 = v[2 * n], n1 = v[2 * n + 1], m0 = v[2 * m], m1 = v[2 * m + 1];
         long r0, r1;
         switch (opcode) {
@@ -196,7 +201,7 @@ public final class Crypto {
         if (opcode > 2 || (opcode < 2 ? !cpu.features.sha1 : !cpu.features.sha2)) throw cpu.undefined();
         cpu.checkFpEnabled();
         long[] v = cpu.vreg;
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         long d0 = v[2 * d], d1 = v[2 * d + 1], n0 = v[2 * n], n1 = v[2 * n + 1];
         long r0, r1;
         switch (opcode) {

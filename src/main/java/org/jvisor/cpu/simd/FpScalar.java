@@ -1,5 +1,11 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.imm8;
+import static org.jvisor.cpu.Fields.ra;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Encoding;
 
@@ -10,20 +16,20 @@ public final class FpScalar {
 
     // Half precision (type 11) is FEAT_FP16 except in FCVT; the handlers check the type field.
     public static final Encoding[] ENCODINGS = {
-            new Encoding("FMOV (register)", "00011110tt100000010000nnnnnddddd", FMOV_REG),
-            new Encoding("FABS (scalar)", "00011110tt100000110000nnnnnddddd", FABS),
-            new Encoding("FNEG (scalar)", "00011110tt100001010000nnnnnddddd", FNEG),
-            new Encoding("FSQRT (scalar)", "00011110tt100001110000nnnnnddddd", FSQRT),
-            new Encoding("FCVT", "00011110tt10001oo10000nnnnnddddd", FCVT),
-            new Encoding("FRINT<r> (scalar)", "00011110tt1001rrr10000nnnnnddddd", FRINT),
-            new Encoding("FCMP/FCMPE", "00011110tt1mmmmm001000nnnnnez000", FCMP),
-            new Encoding("FMOV (scalar, immediate)", "00011110tt1iiiiiiii10000000ddddd", FMOV_IMM),
-            new Encoding("FCCMP/FCCMPE", "00011110tt1mmmmmcccc01nnnnnoffff", FCCMP),
-            new Encoding("FP data-processing (2 source)", "00011110tt1mmmmmoooo10nnnnnddddd", FP_2SOURCE),
-            new Encoding("FCSEL", "00011110tt1mmmmmcccc11nnnnnddddd", FCSEL),
-            new Encoding("FP data-processing (3 source)", "00011111ttommmmmoaaaaannnnnddddd", FP_3SOURCE),
-            new Encoding("FP <-> fixed-point conversions", "f0011110tt0rrooossssssnnnnnddddd", CVT_FIXED),
-            new Encoding("FP <-> integer conversions", "f0011110tt1rrooo000000nnnnnddddd", CVT_INT),
+            new Encoding("FMOV (register)", "00011110TT100000010000nnnnnddddd", FMOV_REG),
+            new Encoding("FABS (scalar)", "00011110TT100000110000nnnnnddddd", FABS),
+            new Encoding("FNEG (scalar)", "00011110TT100001010000nnnnnddddd", FNEG),
+            new Encoding("FSQRT (scalar)", "00011110TT100001110000nnnnnddddd", FSQRT),
+            new Encoding("FCVT", "00011110TT10001oo10000nnnnnddddd", FCVT),
+            new Encoding("FRINT<r> (scalar)", "00011110TT1001rrr10000nnnnnddddd", FRINT),
+            new Encoding("FCMP/FCMPE", "00011110TT1mmmmm001000nnnnnez000", FCMP),
+            new Encoding("FMOV (scalar, immediate)", "00011110TT1iiiiiiii10000000ddddd", FMOV_IMM),
+            new Encoding("FCCMP/FCCMPE", "00011110TT1mmmmmcccc01nnnnnoffff", FCCMP),
+            new Encoding("FP data-processing (2 source)", "00011110TT1mmmmmoooo10nnnnnddddd", FP_2SOURCE),
+            new Encoding("FCSEL", "00011110TT1mmmmmcccc11nnnnnddddd", FCSEL),
+            new Encoding("FP data-processing (3 source)", "00011111TTommmmmoaaaaannnnnddddd", FP_3SOURCE),
+            new Encoding("FP <-> fixed-point conversions", "f0011110TT0rrooossssssnnnnnddddd", CVT_FIXED),
+            new Encoding("FP <-> integer conversions", "f0011110TT1rrooo000000nnnnnddddd", CVT_INT),
     };
 
     private FpScalar() {}
@@ -46,7 +52,7 @@ public final class FpScalar {
     }
 
     public static void execute(Cpu cpu, int op, int insn) {
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         switch (op) {
             case FMOV_REG, FABS, FNEG, FSQRT -> {
                 int size = arithSize(cpu, insn);
@@ -90,7 +96,7 @@ public final class FpScalar {
             case FMOV_IMM -> {
                 int size = arithSize(cpu, insn);
                 cpu.checkFpEnabled();
-                write(cpu, d, vfpExpandImm((insn >>> 13) & 0xFF, size), size);
+                write(cpu, d, vfpExpandImm(imm8(insn), size), size);
             }
             case FCCMP -> {
                 int size = arithSize(cpu, insn);
@@ -128,7 +134,7 @@ public final class FpScalar {
                 int size = arithSize(cpu, insn);
                 cpu.checkFpEnabled();
                 boolean o1 = (insn & (1 << 21)) != 0, o0 = (insn & (1 << 15)) != 0;
-                long a = read(cpu, (insn >>> 10) & 31, size), x = read(cpu, n, size), y = read(cpu, m, size);
+                long a = read(cpu, ra(insn), size), x = read(cpu, n, size), y = read(cpu, m, size);
                 // The negations come before the fused operation, so a NaN operand comes out with its sign flipped.
                 if (o1) a = FpCore.neg(a, size);
                 if (o0 != o1) x = FpCore.neg(x, size);

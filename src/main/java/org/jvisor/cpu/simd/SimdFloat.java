@@ -1,5 +1,10 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.q;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Encoding;
 
@@ -143,14 +148,14 @@ public final class SimdFloat {
             new Encoding("FMINP (scalar)", "011111101z110000111110nnnnnddddd", op(SCALAR_PAIR, MIN)),
 
             // Advanced SIMD (scalar) x indexed element: S (z=0) index H:L, D (z=1) index H.
-            new Encoding("FMLA (by element)", "0Q0011111zLMmmmm0001H0nnnnnddddd", op(ELEM, MLA)),
-            new Encoding("FMLS (by element)", "0Q0011111zLMmmmm0101H0nnnnnddddd", op(ELEM, MLS)),
-            new Encoding("FMUL (by element)", "0Q0011111zLMmmmm1001H0nnnnnddddd", op(ELEM, MUL)),
-            new Encoding("FMULX (by element)", "0Q1011111zLMmmmm1001H0nnnnnddddd", op(ELEM, MULX)),
-            new Encoding("FMLA (scalar, by element)", "010111111zLMmmmm0001H0nnnnnddddd", op(SCALAR_ELEM, MLA)),
-            new Encoding("FMLS (scalar, by element)", "010111111zLMmmmm0101H0nnnnnddddd", op(SCALAR_ELEM, MLS)),
-            new Encoding("FMUL (scalar, by element)", "010111111zLMmmmm1001H0nnnnnddddd", op(SCALAR_ELEM, MUL)),
-            new Encoding("FMULX (scalar, by element)", "011111111zLMmmmm1001H0nnnnnddddd", op(SCALAR_ELEM, MULX)),
+            new Encoding("FMLA (by element)", "0Q0011111zLMvvvv0001H0nnnnnddddd", op(ELEM, MLA)),
+            new Encoding("FMLS (by element)", "0Q0011111zLMvvvv0101H0nnnnnddddd", op(ELEM, MLS)),
+            new Encoding("FMUL (by element)", "0Q0011111zLMvvvv1001H0nnnnnddddd", op(ELEM, MUL)),
+            new Encoding("FMULX (by element)", "0Q1011111zLMvvvv1001H0nnnnnddddd", op(ELEM, MULX)),
+            new Encoding("FMLA (scalar, by element)", "010111111zLMvvvv0001H0nnnnnddddd", op(SCALAR_ELEM, MLA)),
+            new Encoding("FMLS (scalar, by element)", "010111111zLMvvvv0101H0nnnnnddddd", op(SCALAR_ELEM, MLS)),
+            new Encoding("FMUL (scalar, by element)", "010111111zLMvvvv1001H0nnnnnddddd", op(SCALAR_ELEM, MUL)),
+            new Encoding("FMULX (scalar, by element)", "011111111zLMvvvv1001H0nnnnnddddd", op(SCALAR_ELEM, MULX)),
 
             // Advanced SIMD (scalar) shift by immediate, fixed-point conversions: immh 01xx is S, 1xxx is D
             // (001x would be H, FEAT_FP16; 0000 is the modified-immediate space).
@@ -199,11 +204,11 @@ public final class SimdFloat {
     // ---- forms
 
     private static void threeSame(Cpu cpu, int fn, int insn) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int size = esize(insn);
         if (size == 64 && !q) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         int elements = (q ? 128 : 64) / size;
         long lo = 0, hi = 0;
         for (int e = 0; e < elements; e++) {
@@ -217,17 +222,17 @@ public final class SimdFloat {
     private static void scalarThreeSame(Cpu cpu, int fn, int insn) {
         cpu.checkFpEnabled();
         int size = esize(insn);
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         SimdLanes.writeScalar(cpu, d, binary(cpu, fn, SimdLanes.get(cpu, n, 0, size), SimdLanes.get(cpu, m, 0, size), 0, size), size);
     }
 
     /** Pairs from the concatenation Vm:Vn, lowest first: the low half of the result comes from Vn. */
     private static void pairwise(Cpu cpu, int fn, int insn) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int size = esize(insn);
         if (size == 64 && !q) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         int elements = (q ? 128 : 64) / size, half = elements / 2;
         long lo = 0, hi = 0;
         for (int e = 0; e < elements; e++) {
@@ -242,24 +247,24 @@ public final class SimdFloat {
     private static void scalarPairwise(Cpu cpu, int fn, int insn) {
         cpu.checkFpEnabled();
         int size = esize(insn);
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         SimdLanes.writeScalar(cpu, d, binary(cpu, fn, SimdLanes.get(cpu, n, 0, size), SimdLanes.get(cpu, n, 1, size), 0, size), size);
     }
 
     /** Reduce: a tree, op(op(e0, e1), op(e2, e3)), as the Arm ARM's Reduce() splits the vector in halves. */
     private static void acrossLanes(Cpu cpu, int fn, int insn) {
-        if ((insn & (1 << 30)) == 0 || esize(insn) == 64) throw cpu.undefined();
+        if (q(insn) == 0 || esize(insn) == 64) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         long lo = binary(cpu, fn, SimdLanes.get(cpu, n, 0, 32), SimdLanes.get(cpu, n, 1, 32), 0, 32);
         long hi = binary(cpu, fn, SimdLanes.get(cpu, n, 2, 32), SimdLanes.get(cpu, n, 3, 32), 0, 32);
         SimdLanes.writeScalar(cpu, d, binary(cpu, fn, lo, hi, 0, 32), 32);
     }
 
     private static void twoRegMisc(Cpu cpu, int fn, int insn) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int size = esize(insn);
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         switch (fn) {
             case CVTL -> {
                 cpu.checkFpEnabled();
@@ -312,7 +317,7 @@ public final class SimdFloat {
 
     private static void scalarTwoRegMisc(Cpu cpu, int fn, int insn) {
         int size = esize(insn);
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         if (fn == CVTXN) {
             if (size == 32) throw cpu.undefined();
             cpu.checkFpEnabled();
@@ -324,12 +329,12 @@ public final class SimdFloat {
     }
 
     private static void byElement(Cpu cpu, int fn, int insn, boolean scalar) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int size = esize(insn);
         int h = (insn >>> 11) & 1, l = (insn >>> 21) & 1;
         if (size == 64 && (l == 1 || (!scalar && !q))) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         long element2 = SimdLanes.get(cpu, m, size == 64 ? h : (h << 1) | l, size);
         if (scalar) {
             SimdLanes.writeScalar(cpu, d, binary(cpu, fn, SimdLanes.get(cpu, n, 0, size), element2, SimdLanes.get(cpu, d, 0, size), size), size);
@@ -347,13 +352,13 @@ public final class SimdFloat {
 
     /** SCVTF, UCVTF, FCVTZS, FCVTZU with fbits = 2 * esize - immh:immb (the patterns leave only S and D). */
     private static void fixedPoint(Cpu cpu, int fn, int insn, boolean scalar) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int immhb = (insn >>> 16) & 0x7f;
         int size = immhb >= 64 ? 64 : 32;
         if (size == 64 && !scalar && !q) throw cpu.undefined();
         cpu.checkFpEnabled();
         int fbits = 2 * size - immhb;
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         if (scalar) {
             SimdLanes.writeScalar(cpu, d, fixed(cpu, fn, SimdLanes.get(cpu, n, 0, size), fbits, size), size);
             return;

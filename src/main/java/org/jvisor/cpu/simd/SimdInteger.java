@@ -1,5 +1,9 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.q;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
 import static org.jvisor.cpu.simd.SimdLanes.get;
 import static org.jvisor.cpu.simd.SimdLanes.lane;
 import static org.jvisor.cpu.simd.SimdLanes.mask;
@@ -162,11 +166,11 @@ public final class SimdInteger {
     }
 
     private static Encoding elem(String name, int u, String opc) {
-        return new Encoding(name, "0Q" + u + "01111ssLMmmmm" + opc + "H0nnnnnddddd", ELEM);
+        return new Encoding(name, "0Q" + u + "01111ssLMvvvv" + opc + "H0nnnnnddddd", ELEM);
     }
 
     private static Encoding elemS(String name, String opc) {
-        return new Encoding(name, "01011111ssLMmmmm" + opc + "H0nnnnnddddd", ELEM_S);
+        return new Encoding(name, "01011111ssLMvvvv" + opc + "H0nnnnnddddd", ELEM_S);
     }
 
     private SimdInteger() {}
@@ -187,8 +191,8 @@ public final class SimdInteger {
             case PAIR_S -> {
                 if (((insn >>> 22) & 3) != 3) throw cpu.undefined();
                 cpu.checkFpEnabled();
-                int n = (insn >>> 5) & 31;
-                SimdLanes.writeScalar(cpu, insn & 31, cpu.vreg[2 * n] + cpu.vreg[2 * n + 1], 64);
+                int n = rn(insn);
+                SimdLanes.writeScalar(cpu, rd(insn), cpu.vreg[2 * n] + cpu.vreg[2 * n + 1], 64);
             }
             default -> throw cpu.undefined();
         }
@@ -204,9 +208,9 @@ public final class SimdInteger {
             SUB = 0x30, CMEQ = 0x31, MLS = 0x32, PMUL = 0x33, UMAXP = 0x34, UMINP = 0x35, SQRDMULH = 0x36;
 
     private static void threeSame(Cpu cpu, int insn) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int size = (insn >>> 22) & 3, id = ((insn >>> 24) & 0x20) | ((insn >>> 11) & 31);
-        int m = (insn >>> 16) & 31, n = (insn >>> 5) & 31, d = insn & 31;
+        int m = rm(insn), n = rn(insn), d = rd(insn);
         boolean ok = switch (id) {
             case SQADD, UQADD, SQSUB, UQSUB, CMGT, CMHI, CMGE, CMHS, SSHL, USHL, SQSHL, UQSHL, SRSHL, URSHL, SQRSHL,
                     UQRSHL, ADD, SUB, CMTST, CMEQ, ADDP -> size != 3 || q;
@@ -272,8 +276,8 @@ public final class SimdInteger {
         if (!ok) throw cpu.undefined();
         cpu.checkFpEnabled();
         int esize = 8 << size;
-        long a = cpu.vreg[2 * ((insn >>> 5) & 31)] & mask(esize), b = cpu.vreg[2 * ((insn >>> 16) & 31)] & mask(esize);
-        SimdLanes.writeScalar(cpu, insn & 31, same(cpu, id, a, b, 0, esize), esize);
+        long a = cpu.vreg[2 * rn(insn)] & mask(esize), b = cpu.vreg[2 * rm(insn)] & mask(esize);
+        SimdLanes.writeScalar(cpu, rd(insn), same(cpu, id, a, b, 0, esize), esize);
     }
 
     /** One element of a three-same operation; a, b, acc zero-extended. The result's low esize bits count. */
@@ -330,9 +334,9 @@ public final class SimdInteger {
             SQDMLAL = 9, MLSL = 10, SQDMLSL = 11, MULL = 12, SQDMULL = 13, PMULL = 14;
 
     private static void threeDifferent(Cpu cpu, int insn) {
-        boolean q = (insn & (1 << 30)) != 0, u = (insn & (1 << 29)) != 0;
+        boolean q = q(insn) != 0, u = (insn & (1 << 29)) != 0;
         int size = (insn >>> 22) & 3, opc = (insn >>> 12) & 15;
-        int m = (insn >>> 16) & 31, n = (insn >>> 5) & 31, d = insn & 31;
+        int m = rm(insn), n = rn(insn), d = rd(insn);
         if (size == 3 || ((opc == SQDMLAL || opc == SQDMLSL || opc == SQDMULL) && size == 0)
                 || (opc == PMULL && size != 0)) throw cpu.undefined();
         cpu.checkFpEnabled();
@@ -379,8 +383,8 @@ public final class SimdInteger {
         int size = (insn >>> 22) & 3, opc = (insn >>> 12) & 15;
         if (size != 1 && size != 2) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int esize = 8 << size, wide = 2 * esize, d = insn & 31;
-        long a = sget(cpu, (insn >>> 5) & 31, 0, esize), b = sget(cpu, (insn >>> 16) & 31, 0, esize);
+        int esize = 8 << size, wide = 2 * esize, d = rd(insn);
+        long a = sget(cpu, rn(insn), 0, esize), b = sget(cpu, rm(insn), 0, esize);
         SimdLanes.writeScalar(cpu, d, doublingLong(cpu, opc, a, b, sget(cpu, d, 0, wide), esize), wide);
     }
 
@@ -409,12 +413,12 @@ public final class SimdInteger {
     }
 
     private static void byElement(Cpu cpu, int insn) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int size = (insn >>> 22) & 3, id = ((insn >>> 25) & 0x10) | ((insn >>> 12) & 15);
         int ri = elemRegIndex(insn, size);
         if (ri < 0) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int m = ri >>> 8, idx = ri & 0xff, n = (insn >>> 5) & 31, d = insn & 31;
+        int m = ri >>> 8, idx = ri & 0xff, n = rn(insn), d = rd(insn);
         int esize = 8 << size, per = 64 / esize;
         boolean unsigned = (id & 0x10) != 0;
         switch (id) {
@@ -461,8 +465,8 @@ public final class SimdInteger {
         int ri = elemRegIndex(insn, size);
         if (ri < 0) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int esize = 8 << size, d = insn & 31;
-        long a = sget(cpu, (insn >>> 5) & 31, 0, esize), b = sget(cpu, ri >>> 8, ri & 0xff, esize);
+        int esize = 8 << size, d = rd(insn);
+        long a = sget(cpu, rn(insn), 0, esize), b = sget(cpu, ri >>> 8, ri & 0xff, esize);
         switch (opc) {
             case E_SQDMULH -> SimdLanes.writeScalar(cpu, d, SimdArith.doublingMulHigh(cpu, a, b, esize, false), esize);
             case E_SQRDMULH -> SimdLanes.writeScalar(cpu, d, SimdArith.doublingMulHigh(cpu, a, b, esize, true), esize);

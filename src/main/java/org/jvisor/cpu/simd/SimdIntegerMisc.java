@@ -1,5 +1,8 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.q;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rn;
 import static org.jvisor.cpu.simd.SimdLanes.get;
 import static org.jvisor.cpu.simd.SimdLanes.place;
 import static org.jvisor.cpu.simd.SimdLanes.sext;
@@ -16,9 +19,9 @@ final class SimdIntegerMisc {
     private SimdIntegerMisc() {}
 
     static void twoRegMisc(Cpu cpu, int insn) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int size = (insn >>> 22) & 3, id = ((insn >>> 24) & 0x20) | ((insn >>> 12) & 31);
-        int n = (insn >>> 5) & 31, d = insn & 31;
+        int n = rn(insn), d = rd(insn);
         boolean ok = switch (id) {
             case SADDLP, UADDLP, SADALP, UADALP, XTN, SQXTN, UQXTN, SQXTUN, SHLL -> size != 3;
             default -> size != 3 || q;
@@ -65,7 +68,7 @@ final class SimdIntegerMisc {
 
     static void twoRegMiscScalar(Cpu cpu, int insn) {
         int size = (insn >>> 22) & 3, id = ((insn >>> 24) & 0x20) | ((insn >>> 12) & 31);
-        int n = (insn >>> 5) & 31, d = insn & 31;
+        int n = rn(insn), d = rd(insn);
         boolean ok = switch (id) {
             case SUQADD, USQADD, SQABS, SQNEG -> true;
             case SQXTN, UQXTN, SQXTUN -> size != 3;
@@ -120,8 +123,8 @@ final class SimdIntegerMisc {
     static final int ADDLV = 0x03, MAXV = 0x0a, MINV = 0x1a, ADDV = 0x1b;
 
     static void acrossLanes(Cpu cpu, int insn) {
-        boolean q = (insn & (1 << 30)) != 0, unsigned = (insn & (1 << 29)) != 0;
-        int size = (insn >>> 22) & 3, opc = (insn >>> 12) & 31, n = (insn >>> 5) & 31, d = insn & 31;
+        boolean q = q(insn) != 0, unsigned = (insn & (1 << 29)) != 0;
+        int size = (insn >>> 22) & 3, opc = (insn >>> 12) & 31, n = rn(insn), d = rd(insn);
         if (size == 3 || (size == 2 && !q)) throw cpu.undefined();
         cpu.checkFpEnabled();
         int esize = 8 << size, elems = (q ? 128 : 64) / esize;

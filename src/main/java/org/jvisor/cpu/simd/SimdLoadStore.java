@@ -1,5 +1,15 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.imm12;
+import static org.jvisor.cpu.Fields.imm19;
+import static org.jvisor.cpu.Fields.imm7;
+import static org.jvisor.cpu.Fields.imm9;
+import static org.jvisor.cpu.Fields.q;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+import static org.jvisor.cpu.Fields.rt;
+import static org.jvisor.cpu.Fields.rt2;
+
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Encoding;
 import org.jvisor.cpu.ExceptionTaken;
@@ -34,11 +44,11 @@ public final class SimdLoadStore {
             new Encoding("LDP/STP (SIMD&FP, signed offset)", "oo1011010liiiiiiiuuuuunnnnnttttt", PAIR_OFFSET),
             new Encoding("LDP/STP (SIMD&FP, pre-index)", "oo1011011liiiiiiiuuuuunnnnnttttt", PAIR_PRE),
             // Advanced SIMD load/store multiple structures: 0 Q 0011000 L 000000 opcode size Rn Rt
-            new Encoding("LD1-LD4/ST1-ST4 (multiple structures)", "0q0011000l000000oooozznnnnnttttt", MULTIPLE),
-            new Encoding("LD1-LD4/ST1-ST4 (multiple structures, post-index)", "0q0011001l0mmmmmoooozznnnnnttttt", MULTIPLE_POST),
+            new Encoding("LD1-LD4/ST1-ST4 (multiple structures)", "0Q0011000l000000oooozznnnnnttttt", MULTIPLE),
+            new Encoding("LD1-LD4/ST1-ST4 (multiple structures, post-index)", "0Q0011001l0mmmmmoooozznnnnnttttt", MULTIPLE_POST),
             // Advanced SIMD load/store single structure: 0 Q 0011010 L R 00000 opcode S size Rn Rt
-            new Encoding("LD1-LD4/ST1-ST4/LDnR (single structure)", "0q0011010lr00000ooo_s_zz_nnnnn_ttttt", SINGLE),
-            new Encoding("LD1-LD4/ST1-ST4/LDnR (single structure, post-index)", "0q0011011lrmmmmmooo_s_zz_nnnnn_ttttt", SINGLE_POST),
+            new Encoding("LD1-LD4/ST1-ST4/LDnR (single structure)", "0Q0011010lr00000ooo_s_zz_nnnnn_ttttt", SINGLE),
+            new Encoding("LD1-LD4/ST1-ST4/LDnR (single structure, post-index)", "0Q0011011lrmmmmmooo_s_zz_nnnnn_ttttt", SINGLE_POST),
     };
 
     private SimdLoadStore() {}
@@ -62,18 +72,18 @@ public final class SimdLoadStore {
         if (scale > 4) throw cpu.undefined();
         long offset;
         if (op == UIMM) {
-            offset = (long) ((insn >>> 10) & 0xfff) << scale;
+            offset = (long) imm12(insn) << scale;
         } else if (op == REG) {
             int option = (insn >>> 13) & 7;
             if ((option & 2) == 0) throw cpu.undefined();
-            long m = cpu.x[(insn >>> 16) & 31];
+            long m = cpu.x[rm(insn)];
             m = option == 2 ? m & 0xffffffffL : option == 6 ? (int) m : m;
             offset = (insn & (1 << 12)) != 0 ? m << scale : m;
         } else {
-            offset = (long) (insn << 11) >> 23; // imm9
+            offset = imm9(insn);
         }
         cpu.checkFpEnabled();
-        int t = insn & 31, n = (insn >>> 5) & 31;
+        int t = rt(insn), n = rn(insn);
         long base = cpu.baseRegister(n);
         long address = op == POST ? base : base + offset;
         if ((opc & 1) != 0) load(cpu, t, address, scale);
@@ -85,7 +95,7 @@ public final class SimdLoadStore {
         int opc = insn >>> 30;
         if (opc == 3) throw cpu.undefined();
         cpu.checkFpEnabled();
-        load(cpu, insn & 31, cpu.insnPc + ((long) (insn << 8) >> 13 << 2), opc + 2);
+        load(cpu, rt(insn), cpu.insnPc + ((long) imm19(insn) << 2), opc + 2);
     }
 
     /** Loads 1 << scale bytes into V[t], zeroing the bits above them. */
@@ -119,8 +129,8 @@ public final class SimdLoadStore {
         if (opc == 3) throw cpu.undefined();
         cpu.checkFpEnabled();
         int scale = opc + 2, bytes = 1 << scale;
-        int t = insn & 31, n = (insn >>> 5) & 31, t2 = (insn >>> 10) & 31;
-        long offset = ((long) (insn << 10) >> 25) << scale; // imm7, scaled
+        int t = rt(insn), n = rn(insn), t2 = rt2(insn);
+        long offset = (long) imm7(insn) << scale; // imm7, scaled
         long base = cpu.baseRegister(n);
         long address = op == PAIR_POST ? base : base + offset;
         long[] v = cpu.vreg;
@@ -157,7 +167,7 @@ public final class SimdLoadStore {
      * {@code selem}-element structures, interleaved in memory when selem > 1.
      */
     private static void multipleStructures(Cpu cpu, boolean post, int insn) {
-        int q = (insn >>> 30) & 1, opcode = (insn >>> 12) & 15, size = (insn >>> 10) & 3;
+        int q = q(insn), opcode = (insn >>> 12) & 15, size = (insn >>> 10) & 3;
         int rpt, selem;
         switch (opcode) {
             case 0 -> { rpt = 1; selem = 4; }
@@ -171,7 +181,7 @@ public final class SimdLoadStore {
         }
         if (size == 3 && q == 0 && selem != 1) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int t = insn & 31, n = (insn >>> 5) & 31;
+        int t = rt(insn), n = rn(insn);
         boolean load = (insn & (1 << 22)) != 0;
         long address = cpu.baseRegister(n);
         int total = (rpt * selem) << (3 + q);
@@ -192,7 +202,7 @@ public final class SimdLoadStore {
             transferMultiple(cpu, false, t, address, q, size, rpt, selem);
         }
         if (post) {
-            int m = (insn >>> 16) & 31;
+            int m = rm(insn);
             cpu.setXOrSp(n, address + (m == 31 ? total : cpu.x[m]));
         }
     }
@@ -241,7 +251,7 @@ public final class SimdLoadStore {
 
     /** LD1-LD4/ST1-ST4 (single structure) to one lane of each register, and LD1R-LD4R (replicate). */
     private static void singleStructure(Cpu cpu, boolean post, int insn) {
-        int q = (insn >>> 30) & 1, opcode = (insn >>> 13) & 7, s = (insn >>> 12) & 1, size = (insn >>> 10) & 3;
+        int q = q(insn), opcode = (insn >>> 13) & 7, s = (insn >>> 12) & 1, size = (insn >>> 10) & 3;
         boolean load = (insn & (1 << 22)) != 0;
         int scale = opcode >>> 1, selem = (((opcode & 1) << 1) | ((insn >>> 21) & 1)) + 1;
         boolean replicate = false;
@@ -269,7 +279,7 @@ public final class SimdLoadStore {
             }
         }
         cpu.checkFpEnabled();
-        int t = insn & 31, n = (insn >>> 5) & 31, ebytes = 1 << scale;
+        int t = rt(insn), n = rn(insn), ebytes = 1 << scale;
         long address = cpu.baseRegister(n);
         long[] v = cpu.vreg;
         if (load) {
@@ -294,7 +304,7 @@ public final class SimdLoadStore {
                 cpu.write(address + (long) k * ebytes, ebytes, SimdLanes.get(cpu, (t + k) & 31, index, 8 << scale), 0);
         }
         if (post) {
-            int m = (insn >>> 16) & 31;
+            int m = rm(insn);
             cpu.setXOrSp(n, address + (m == 31 ? selem * ebytes : cpu.x[m]));
         }
     }

@@ -1,5 +1,14 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.abc;
+import static org.jvisor.cpu.Fields.defgh;
+import static org.jvisor.cpu.Fields.imm4;
+import static org.jvisor.cpu.Fields.imm5;
+import static org.jvisor.cpu.Fields.q;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Encoding;
 
@@ -18,31 +27,31 @@ public final class SimdPermute {
 
     public static final Encoding[] ENCODINGS = {
             // Advanced SIMD permute: 0 Q 001110 size 0 Rm 0 opcode 10 Rn Rd (opcode 000 and 100 unallocated)
-            new Encoding("UZP1/TRN1/ZIP1/UZP2/TRN2/ZIP2", "0q001110zz0mmmmm0ooo10nnnnnddddd", PERMUTE),
-            new Encoding("EXT", "0q101110000mmmmm0iiii0nnnnnddddd", EXT),
-            new Encoding("TBL/TBX", "0q001110000mmmmm0llx00nnnnnddddd", TABLE),
+            new Encoding("UZP1/TRN1/ZIP1/UZP2/TRN2/ZIP2", "0Q001110zz0mmmmm0ooo10nnnnnddddd", PERMUTE),
+            new Encoding("EXT", "0Q101110000mmmmm0iiii0nnnnnddddd", EXT),
+            new Encoding("TBL/TBX", "0Q001110000mmmmm0llx00nnnnnddddd", TABLE),
             // Advanced SIMD copy: 0 Q op 01110000 imm5 0 imm4 1 Rn Rd
-            new Encoding("DUP (element)", "0q001110000iiiii000001nnnnnddddd", DUP_ELEMENT),
-            new Encoding("DUP (general)", "0q001110000iiiii000011nnnnnddddd", DUP_GENERAL),
+            new Encoding("DUP (element)", "0Q001110000iiiii000001nnnnnddddd", DUP_ELEMENT),
+            new Encoding("DUP (general)", "0Q001110000iiiii000011nnnnnddddd", DUP_GENERAL),
             new Encoding("INS (general)", "01001110000iiiii000111nnnnnddddd", INS_GENERAL),
-            new Encoding("SMOV", "0q001110000iiiii001011nnnnnddddd", SMOV),
-            new Encoding("UMOV", "0q001110000iiiii001111nnnnnddddd", UMOV),
+            new Encoding("SMOV", "0Q001110000iiiii001011nnnnnddddd", SMOV),
+            new Encoding("UMOV", "0Q001110000iiiii001111nnnnnddddd", UMOV),
             new Encoding("INS (element)", "01101110000iiiii0jjjj1nnnnnddddd", INS_ELEMENT),
             new Encoding("DUP (element, scalar)", "01011110000iiiii000001nnnnnddddd", DUP_SCALAR),
             // Advanced SIMD two-register miscellaneous: 0 Q U 01110 size 10000 opcode 10 Rn Rd
-            new Encoding("REV64", "0q001110zz100000000010nnnnnddddd", REV),
-            new Encoding("REV16", "0q001110zz100000000110nnnnnddddd", REV),
-            new Encoding("REV32", "0q101110zz100000000010nnnnnddddd", REV),
-            new Encoding("CLS (vector)", "0q001110zz100000010010nnnnnddddd", CLS),
-            new Encoding("CLZ (vector)", "0q101110zz100000010010nnnnnddddd", CLZ),
-            new Encoding("CNT", "0q001110zz100000010110nnnnnddddd", CNT),
-            new Encoding("NOT", "0q10111000100000010110nnnnnddddd", NOT),
-            new Encoding("RBIT (vector)", "0q10111001100000010110nnnnnddddd", RBIT),
+            new Encoding("REV64", "0Q001110zz100000000010nnnnnddddd", REV),
+            new Encoding("REV16", "0Q001110zz100000000110nnnnnddddd", REV),
+            new Encoding("REV32", "0Q101110zz100000000010nnnnnddddd", REV),
+            new Encoding("CLS (vector)", "0Q001110zz100000010010nnnnnddddd", CLS),
+            new Encoding("CLZ (vector)", "0Q101110zz100000010010nnnnnddddd", CLZ),
+            new Encoding("CNT", "0Q001110zz100000010110nnnnnddddd", CNT),
+            new Encoding("NOT", "0Q10111000100000010110nnnnnddddd", NOT),
+            new Encoding("RBIT (vector)", "0Q10111001100000010110nnnnnddddd", RBIT),
             // Advanced SIMD modified immediate: 0 Q op 0111100000 a b c cmode o2 1 d e f g h Rd
-            new Encoding("MOVI/MVNI/ORR/BIC/FMOV (vector, immediate)", "0qx0111100000iiiccccy1iiiiiddddd", MOD_IMM),
+            new Encoding("MOVI/MVNI/ORR/BIC/FMOV (vector, immediate)", "0Qx0111100000iiiccccy1iiiiiddddd", MOD_IMM),
             // Advanced SIMD three same, bitwise: 0 Q U 01110 opc 1 Rm 00011 1 Rn Rd
-            new Encoding("AND/BIC/ORR/ORN (vector)", "0q001110oo1mmmmm000111nnnnnddddd", LOGIC),
-            new Encoding("EOR/BSL/BIT/BIF (vector)", "0q101110oo1mmmmm000111nnnnnddddd", LOGIC),
+            new Encoding("AND/BIC/ORR/ORN (vector)", "0Q001110oo1mmmmm000111nnnnnddddd", LOGIC),
+            new Encoding("EOR/BSL/BIT/BIF (vector)", "0Q101110oo1mmmmm000111nnnnnddddd", LOGIC),
     };
 
     private SimdPermute() {}
@@ -69,11 +78,11 @@ public final class SimdPermute {
     // ---- permutes ----------------------------------------------------------------------------------
 
     private static void permute(Cpu cpu, int insn) {
-        int q = (insn >>> 30) & 1, size = (insn >>> 22) & 3, opcode = (insn >>> 12) & 7;
+        int q = q(insn), size = (insn >>> 22) & 3, opcode = (insn >>> 12) & 7;
         if ((opcode & 3) == 0 || (size == 3 && q == 0)) throw cpu.undefined();
         cpu.checkFpEnabled();
         long[] v = cpu.vreg;
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         long n0 = v[2 * n], n1 = v[2 * n + 1], m0 = v[2 * m], m1 = v[2 * m + 1];
         int elements = (8 << q) >>> size, part = opcode >>> 2, half = elements >>> 1;
         long r0 = 0, r1 = 0;
@@ -101,10 +110,10 @@ public final class SimdPermute {
 
     /** EXT: bytes imm4 upwards of the concatenation Vm:Vn. */
     private static void ext(Cpu cpu, int insn) {
-        int q = (insn >>> 30) & 1, pos = (insn >>> 11) & 15;
+        int q = q(insn), pos = imm4(insn);
         if (q == 0 && pos >= 8) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int d = rd(insn), n = rn(insn), m = rm(insn);
         int bytes = 8 << q;
         long r0 = 0, r1 = 0;
         for (int i = 0; i < bytes; i++) {
@@ -120,7 +129,7 @@ public final class SimdPermute {
     private static void tableLookup(Cpu cpu, int insn) {
         cpu.checkFpEnabled();
         long[] v = cpu.vreg;
-        int q = (insn >>> 30) & 1, d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int q = q(insn), d = rd(insn), n = rn(insn), m = rm(insn);
         int regs = ((insn >>> 13) & 3) + 1;
         boolean tbx = (insn & (1 << 12)) != 0;
         long i0 = v[2 * m], i1 = v[2 * m + 1], d0 = v[2 * d], d1 = v[2 * d + 1];
@@ -139,7 +148,7 @@ public final class SimdPermute {
     // ---- copies ------------------------------------------------------------------------------------
 
     private static void copy(Cpu cpu, int op, int insn) {
-        int imm5 = (insn >>> 16) & 31, q = (insn >>> 30) & 1;
+        int imm5 = imm5(insn), q = q(insn);
         int size = Integer.numberOfTrailingZeros(imm5); // 5 when imm5 is 0
         if (size > 3) throw cpu.undefined();
         int index = imm5 >>> (size + 1);
@@ -157,7 +166,7 @@ public final class SimdPermute {
         }
         cpu.checkFpEnabled();
         long[] v = cpu.vreg;
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         switch (op) {
             case DUP_ELEMENT, DUP_GENERAL -> {
                 long x = op == DUP_GENERAL ? cpu.x[n] : SimdLanes.get(cpu, n, index, 8 << size);
@@ -171,7 +180,7 @@ public final class SimdPermute {
             }
             case INS_GENERAL -> SimdLanes.set(cpu, d, index, 8 << size, cpu.x[n]);
             case INS_ELEMENT -> {
-                int srcIndex = ((insn >>> 11) & 15) >>> size;
+                int srcIndex = imm4(insn) >>> size;
                 SimdLanes.set(cpu, d, index, 8 << size, SimdLanes.get(cpu, n, srcIndex, 8 << size));
             }
             case SMOV -> {
@@ -186,7 +195,7 @@ public final class SimdPermute {
     // ---- two-register miscellaneous ----------------------------------------------------------------
 
     private static void twoRegMisc(Cpu cpu, int op, int insn) {
-        int q = (insn >>> 30) & 1, size = (insn >>> 22) & 3;
+        int q = q(insn), size = (insn >>> 22) & 3;
         boolean u = (insn & (1 << 29)) != 0;
         int revContainer = 0; // log2 of the container's byte count
         switch (op) {
@@ -205,7 +214,7 @@ public final class SimdPermute {
         }
         cpu.checkFpEnabled();
         long[] v = cpu.vreg;
-        int d = insn & 31, n = (insn >>> 5) & 31;
+        int d = rd(insn), n = rn(insn);
         long lo = v[2 * n], hi = v[2 * n + 1];
         switch (op) {
             case NOT -> setVector(cpu, d, q, ~lo, ~hi);
@@ -252,13 +261,13 @@ public final class SimdPermute {
     // ---- modified immediate ------------------------------------------------------------------------
 
     private static void modifiedImmediate(Cpu cpu, int insn) {
-        int q = (insn >>> 30) & 1, op = (insn >>> 29) & 1, cmode = (insn >>> 12) & 15;
+        int q = q(insn), op = (insn >>> 29) & 1, cmode = (insn >>> 12) & 15;
         // o2=1 is FMOV (vector, immediate, half-precision) of FEAT_FP16, not implemented; FMOV 2D needs Q=1.
         if ((insn & (1 << 11)) != 0 || (cmode == 15 && op == 1 && q == 0)) throw cpu.undefined();
         cpu.checkFpEnabled();
-        int imm8 = (((insn >>> 16) & 7) << 5) | ((insn >>> 5) & 31);
+        int imm8 = (abc(insn) << 5) | defgh(insn);
         long imm = advSimdExpandImm(op, cmode, imm8);
-        int d = insn & 31;
+        int d = rd(insn);
         long[] v = cpu.vreg;
         boolean orrBic = cmode < 12 && (cmode & 1) != 0; // 0xx1 (32-bit shifted) and 10x1 (16-bit shifted)
         if (orrBic) {
@@ -305,7 +314,7 @@ public final class SimdPermute {
     private static void logic(Cpu cpu, int insn) {
         cpu.checkFpEnabled();
         long[] v = cpu.vreg;
-        int q = (insn >>> 30) & 1, opc = (insn >>> 22) & 3, d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+        int q = q(insn), opc = (insn >>> 22) & 3, d = rd(insn), n = rn(insn), m = rm(insn);
         long n0 = v[2 * n], n1 = v[2 * n + 1], m0 = v[2 * m], m1 = v[2 * m + 1], d0 = v[2 * d], d1 = v[2 * d + 1];
         long r0, r1;
         switch (((insn >>> 27) & 4) | opc) { // U:opc

@@ -1,5 +1,8 @@
 package org.jvisor.cpu.simd;
 
+import static org.jvisor.cpu.Fields.q;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rn;
 import static org.jvisor.cpu.simd.SimdLanes.get;
 import static org.jvisor.cpu.simd.SimdLanes.mask;
 import static org.jvisor.cpu.simd.SimdLanes.place;
@@ -28,9 +31,9 @@ final class SimdShiftImmediate {
     }
 
     static void vector(Cpu cpu, int insn) {
-        boolean q = (insn & (1 << 30)) != 0;
+        boolean q = q(insn) != 0;
         int immh = (insn >>> 19) & 15, immhb = (insn >>> 16) & 127, id = ((insn >>> 24) & 0x20) | ((insn >>> 11) & 31);
-        int n = (insn >>> 5) & 31, d = insn & 31;
+        int n = rn(insn), d = rd(insn);
         if (immh == 0) throw cpu.undefined();
         boolean longOrNarrow = isNarrowing(id) || id == SSHLL || id == USHLL;
         if ((immh & 8) != 0 && (longOrNarrow || !q)) throw cpu.undefined();
@@ -67,7 +70,7 @@ final class SimdShiftImmediate {
 
     static void scalar(Cpu cpu, int insn) {
         int immh = (insn >>> 19) & 15, immhb = (insn >>> 16) & 127, id = ((insn >>> 24) & 0x20) | ((insn >>> 11) & 31);
-        int n = (insn >>> 5) & 31, d = insn & 31;
+        int n = rn(insn), d = rd(insn);
         boolean ok = immh != 0 && switch (id) {
             case SQSHL, UQSHL, SQSHLU -> true;
             case SQSHRN, SQRSHRN, SQSHRUN, SQRSHRUN, UQSHRN, UQRSHRN -> (immh & 8) == 0;
