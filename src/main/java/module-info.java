@@ -7,13 +7,20 @@ module org.jvisor {
     requires java.desktop;
     requires java.management;
     requires info.picocli;
-    requires transitive org.apache.commons.compress;  // DebianPackage.Visitor hands out its TarArchiveEntry
+    requires transitive org.apache.commons.compress;  // guest.DebianPackage.Visitor hands out its TarArchiveEntry
     requires org.tukaani.xz;
     requires org.knowm.xchart;
 
     exports org.jvisor.cpu;
     exports org.jvisor.hyp;
     exports org.jvisor.vmm;
+    exports org.jvisor.vmm.devices;
+    exports org.jvisor.vmm.virtio;
+    exports org.jvisor.vmm.fdt;
+    exports org.jvisor.vmm.debug;
+    exports org.jvisor.guest;
+    exports org.jvisor.lab;
+    exports org.jvisor.difftest;
     exports org.jvisor.cli;
     opens org.jvisor.cli to info.picocli;
 }

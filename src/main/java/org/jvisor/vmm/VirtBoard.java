@@ -1,5 +1,14 @@
 package org.jvisor.vmm;
 
+import org.jvisor.vmm.debug.ConsoleWatch;
+import org.jvisor.vmm.devices.ConsoleInput;
+import org.jvisor.vmm.devices.Pl011;
+import org.jvisor.vmm.devices.Pl031;
+import org.jvisor.vmm.virtio.VirtioBlock;
+import org.jvisor.vmm.virtio.VirtioConsole;
+import org.jvisor.vmm.virtio.VirtioDevice;
+import org.jvisor.vmm.virtio.VirtioMmioTransport;
+import org.jvisor.vmm.virtio.VirtioRng;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -174,7 +183,7 @@ public final class VirtBoard implements AutoCloseable {
     public ConsoleInput consoleInput() { return uart; }
 
     /** The guest's console output as the monitor's {@code wait-for} sees it. */
-    ConsoleWatch consoleWatch() { return consoleWatch; }
+    public ConsoleWatch consoleWatch() { return consoleWatch; }
 
     /** Prints the trap counters every {@code periodMillis} to {@code out} while the board runs. */
     public void traceTraps(long periodMillis, PrintStream out) { trace = vm.startTrapTrace(periodMillis, out); }

@@ -18,10 +18,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.jvisor.vmm.DefaultGuest;
-import org.jvisor.vmm.GuestImage;
-import org.jvisor.vmm.ProgressListener;
-import org.jvisor.vmm.TestDebs;
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.ProgressListener;
+import org.jvisor.guest.TestDebs;
 
 /**
  * {@code jvisor guest --args}, read back by real shells (bash, and dash as POSIX sh), and the README's

@@ -1,5 +1,10 @@
 package org.jvisor.vmm;
 
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.ProgressListener;
+import org.jvisor.vmm.debug.GdbStub;
+import org.jvisor.vmm.debug.GdbStubTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
