@@ -91,8 +91,6 @@ final class LoadStore {
             new Encoding("LDAR", "zz001000110-----1-----nnnnnttttt", LDAR),
     };
 
-    static final int ISV = 1 << 24, SSE = 1 << 21, SF = 1 << 15, AR = 1 << 14;
-
     private LoadStore() {}
 
     static void execute(Cpu cpu, int op, int insn) {
@@ -184,38 +182,6 @@ final class LoadStore {
             default -> m;
         };
         return v << shift;
-    }
-
-    /**
-     * ISS bits [24:14] (ISV, SAS, SSE, SRT, SF, AR) that a data abort taken to EL2 reports for the
-     * instruction {@code insn}: valid only for a single general-purpose register load or store without
-     * writeback (the Arm ARM's rule, as QEMU applies it); 0 for pairs, writeback, exclusives, atomics and
-     * SIMD&FP registers. Worked out when the abort happens, so loads and stores pay nothing for it.
-     */
-    static int dataAbortSyndrome(int insn) {
-        int op = Decoder.decode(insn);
-        if ((op >>> 12) != Executor.G_LOADSTORE) return 0;
-        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = rt(insn);
-        return switch (op & 0xfff) {
-            case LDST_UIMM, LDST_UNSCALED, LDST_UNPRIV, LDST_REG -> singleSyndrome(size, opc, t);
-            case LDR_LIT -> (insn & (1 << 30)) != 0 ? ISV | (3 << 22) | (t << 16) | SF : ISV | (2 << 22) | (t << 16);
-            case LDRSW_LIT -> ISV | (2 << 22) | SSE | (t << 16) | SF;
-            case LDAR -> singleSyndrome(size, 1, t) | AR;
-            case STLR -> singleSyndrome(size, 0, t) | AR;
-            default -> 0;
-        };
-    }
-
-    /** ISS[24:14] for a single general-purpose register access (data abort syndrome, ISV=1). */
-    static int singleSyndrome(int size, int opc, int t) {
-        int s = ISV | (size << 22) | (t << 16);
-        if (opc >= 2) {
-            s |= SSE;
-            if (opc == 2) s |= SF;
-        } else if (size == 3) {
-            s |= SF;
-        }
-        return s;
     }
 
     // ---- pairs -------------------------------------------------------------------------------------
