@@ -11,6 +11,9 @@ module org.jvisor {
     requires org.tukaani.xz;
     requires org.knowm.xchart;
 
+    // The API: the layers and the parts an embedder builds a machine of, as rust-vmm's crates are: the
+    // processor; the KVM analog; the virt board; its device models, virtio transport and devices, device
+    // tree builder; the GDB stub and monitor that attach to a board; the default Debian guest.
     exports org.jvisor.cpu;
     exports org.jvisor.hyp;
     exports org.jvisor.vmm;
@@ -19,8 +22,9 @@ module org.jvisor {
     exports org.jvisor.vmm.fdt;
     exports org.jvisor.vmm.debug;
     exports org.jvisor.guest;
-    exports org.jvisor.lab;
-    exports org.jvisor.difftest;
-    exports org.jvisor.cli;
+    // Not exported, programs rather than an API: org.jvisor.lab (the experiment, demo, chart and bench
+    // loops behind their commands), org.jvisor.difftest (the differential tester behind `jvisor difftest`),
+    // org.jvisor.cli (the picocli commands: `java -m org.jvisor/org.jvisor.cli.Main` launches them; picocli
+    // alone may reflect on them). ArchitectureTest keeps it so.
     opens org.jvisor.cli to info.picocli;
 }

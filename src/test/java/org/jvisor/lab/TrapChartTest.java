@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 
 /**
- * The chart's layout as the README describes it, read back from the PNG's pixels: one row per program,
+ * The chart's layout as docs/experiments.md describes it, read back from the PNG's pixels: one row per program,
  * its bars and its time series in the colours of the classes it has traps of (and only those), and a
  * 20 ms program's series spread over its row although a 60 s program ran after it.
  */

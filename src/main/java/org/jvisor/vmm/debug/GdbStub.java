@@ -12,12 +12,13 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.UnaryOperator;
-import org.jvisor.cpu.Cpu;
-import org.jvisor.cpu.HostDebug;
-import org.jvisor.cpu.Mmu;
+import org.jvisor.hyp.GuestDebug;
 import org.jvisor.hyp.Vcpu;
 import org.jvisor.hyp.Vm;
 
@@ -26,7 +27,7 @@ import org.jvisor.hyp.Vm;
  * thread (ids from 1), all-stop (a halt of one vCPU parks them all through {@link VirtBoard#pause}),
  * memory at guest virtual addresses through the selected vCPU's current stage 1 translation (or at
  * guest physical addresses after {@code maintenance packet Qqemu.PhyMemMode:1}), and breakpoints,
- * watchpoints and single step kept by the host ({@link HostDebug}): guest memory and the guest's debug
+ * watchpoints and single step kept by the host ({@link Vcpu#setGuestDebug}): guest memory and the guest's debug
  * registers are never touched, so breakpoints work before and after the guest enables its MMU and
  * their number is not limited.
  *
@@ -181,6 +182,9 @@ public final class GdbStub implements AutoCloseable {
         final List<Vcpu> pendingHalts = new ArrayList<>();
         int gThread = 1, cThread = 1;
         boolean physical;
+        /** The client's breakpoints and watchpoints, set in every vCPU (as Firecracker's gdb target keeps them). */
+        final Set<Long> breakpoints = new LinkedHashSet<>();
+        final Set<GuestDebug.Watchpoint> watchpoints = new LinkedHashSet<>();
         /** The client asked to leave (D, k, vKill), or the session is over. */
         private volatile boolean ended;
         /** The connection reached its end (or failed): the events before it are still served. */
@@ -233,7 +237,7 @@ public final class GdbStub implements AutoCloseable {
             boolean wasPaused = !running;
             try {
                 if (!wasPaused) board.pause();
-                for (Vcpu v : vcpus) v.cpu().hostDebug.clear();
+                clearDebug();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -267,7 +271,7 @@ public final class GdbStub implements AutoCloseable {
         private void stopAll(Vcpu v, int signal) throws IOException, InterruptedException {
             board.pause();
             running = false;
-            for (Vcpu x : vcpus) x.cpu().hostDebug.setStep(false);
+            setDebug(null);
             if (v == null) v = vcpu(cThread);
             gThread = cThread = v.id() + 1;
             if (signal >= 0) link.send(stopReply(v, signal));
@@ -276,8 +280,8 @@ public final class GdbStub implements AutoCloseable {
         private String stopReply(Vcpu v, int signal) {
             StringBuilder b = new StringBuilder(String.format("T%02x", signal));
             if (signal == SIGTRAP) {
-                HostDebug.Stop s = v.cpu().hostDebug.stop();
-                String kind = switch (s.kind()) {
+                GuestDebug.Stop s = v.debugStop();
+                String kind = switch (s.reason()) {
                     case WATCH_WRITE -> "watch";
                     case WATCH_READ -> "rwatch";
                     case WATCH_ACCESS -> "awatch";
@@ -292,7 +296,7 @@ public final class GdbStub implements AutoCloseable {
         private void resume() throws IOException, InterruptedException {
             if (!pendingHalts.isEmpty()) {
                 Vcpu v = pendingHalts.removeFirst();
-                for (Vcpu x : vcpus) x.cpu().hostDebug.setStep(false);
+                setDebug(null);
                 gThread = cThread = v.id() + 1;
                 link.send(stopReply(v, SIGTRAP));
                 return;
@@ -372,7 +376,7 @@ public final class GdbStub implements AutoCloseable {
                 }
                 case 'D':
                     link.send("OK");
-                    for (Vcpu v : vcpus) v.cpu().hostDebug.clear();
+                    clearDebug();
                     board.resume();
                     ended = true;
                     return null;
@@ -512,29 +516,40 @@ public final class GdbStub implements AutoCloseable {
             int type = Integer.parseInt(f[0]);
             long addr = Long.parseUnsignedLong(f[1], 16);
             long len = Long.parseLong(f[2], 16);
-            for (Vcpu v : vcpus) {
-                HostDebug d = v.cpu().hostDebug;
-                switch (type) {
-                    case 0, 1 -> {
-                        if (insert) d.addBreakpoint(addr);
-                        else d.removeBreakpoint(addr);
-                    }
-                    case 2, 3, 4 -> {
-                        if (len < 1 || len > 1L << 30) return "E01";
-                        int kind = type == 2 ? HostDebug.WATCH_WRITE : type == 3 ? HostDebug.WATCH_READ : HostDebug.WATCH_ACCESS;
-                        if (insert) d.addWatchpoint(addr, len, kind);
-                        else d.removeWatchpoint(addr, len, kind);
-                    }
-                    default -> {
-                        return "";
-                    }
+            switch (type) {
+                case 0, 1 -> {
+                    if (insert) breakpoints.add(addr);
+                    else breakpoints.remove(addr);
+                }
+                case 2, 3, 4 -> {
+                    if (len < 1 || len > 1L << 30) return "E01";
+                    var access = type == 2 ? GuestDebug.Access.WRITE : type == 3 ? GuestDebug.Access.READ : GuestDebug.Access.ACCESS;
+                    var w = new GuestDebug.Watchpoint(addr, len, access);
+                    if (insert) watchpoints.add(w);
+                    else watchpoints.remove(w);
+                }
+                default -> {
+                    return "";
                 }
             }
+            setDebug(null);
             return "OK";
         }
 
+        /** Sets the client's breakpoints and watchpoints in every vCPU, and single step in {@code stepper} alone (null: none). */
+        private void setDebug(Vcpu stepper) {
+            GuestDebug d = new GuestDebug(false, List.copyOf(breakpoints), List.copyOf(watchpoints));
+            for (Vcpu v : vcpus) v.setGuestDebug(v == stepper ? d.withSingleStep(true) : d);
+        }
+
+        private void clearDebug() {
+            breakpoints.clear();
+            watchpoints.clear();
+            for (Vcpu v : vcpus) v.clearGuestDebug();
+        }
+
         private void step(Vcpu v) {
-            v.cpu().hostDebug.setStep(true);
+            setDebug(v);
         }
 
         // ---- registers ---------------------------------------------------------------------------------
@@ -563,14 +578,13 @@ public final class GdbStub implements AutoCloseable {
         }
 
         private String readRegister(Vcpu v, int r) {
-            Cpu cpu = v.cpu();
             if (r >= 0 && r <= 30) return le(v.x(r), 8);
             if (r == REG_SP) return le(v.sp(), 8);
             if (r == REG_PC) return le(v.pc(), 8);
             if (r == REG_CPSR) return le(v.pstate(), 4);
             if (r >= REG_V0 && r < REG_V0 + 32) return le(v.vLow(r - REG_V0), 8) + le(v.vHigh(r - REG_V0), 8);
-            if (r == REG_FPSR) return le(cpu.fpsr, 4);
-            if (r == REG_FPCR) return le(cpu.fpcr, 4);
+            if (r == REG_FPSR) return le(v.register("FPSR"), 4);
+            if (r == REG_FPCR) return le(v.register("FPCR"), 4);
             if (r >= REG_SYS && r < REG_SYS + SYSREGS.size()) return le(sysReg(v, SYSREGS.get(r - REG_SYS)), 8);
             return null;
         }
@@ -579,7 +593,6 @@ public final class GdbStub implements AutoCloseable {
             if (r < 0 || r >= REG_SYS + SYSREGS.size() || hexValue.length() != 2 * registerBytes(r)) return false;
             if (hexValue.indexOf('x') >= 0) return true; // unavailable ("xx"): keep the value
             long lo = fromLe(hexValue.substring(0, Math.min(16, hexValue.length())));
-            Cpu cpu = v.cpu();
             if (r <= 30) v.setX(r, lo);
             else if (r == REG_SP) v.setSp(lo);
             else if (r == REG_PC) setPc(v, lo);
@@ -588,15 +601,11 @@ public final class GdbStub implements AutoCloseable {
                 if (((lo >>> 2) & 3) > 1 || (lo & 0x10) != 0) return false;
                 v.setPstate(lo);
             } else if (r < REG_V0 + 32) v.setV(r - REG_V0, lo, fromLe(hexValue.substring(16)));
-            else if (r == REG_FPSR) cpu.fpsr = (int) lo;
-            else if (r == REG_FPCR) cpu.fpcr = (int) lo;
+            else if (r == REG_FPSR) v.setRegister("FPSR", lo);
+            else if (r == REG_FPCR) v.setRegister("FPCR", lo);
             else {
-                String name = SYSREGS.get(r - REG_SYS);
                 try {
-                    if (name.equals("SP_EL0")) v.setSpEl(0, lo);
-                    else if (name.equals("SP_EL1")) v.setSpEl(1, lo);
-                    else v.setSysReg(name, lo);
-                    cpu.mmu.contextChanged();
+                    v.setRegister(SYSREGS.get(r - REG_SYS), lo);
                 } catch (RuntimeException e) {
                     return false;
                 }
@@ -610,9 +619,7 @@ public final class GdbStub implements AutoCloseable {
 
         private static long sysReg(Vcpu v, String name) {
             try {
-                if (name.equals("SP_EL0")) return v.spEl(0);
-                if (name.equals("SP_EL1")) return v.spEl(1);
-                return v.sysReg(name);
+                return v.register(name);
             } catch (RuntimeException e) {
                 return 0;
             }
@@ -667,8 +674,9 @@ public final class GdbStub implements AutoCloseable {
             while (done < len) {
                 long va = addr + done;
                 int chunk = (int) Math.min(len - done, 0x1000 - (va & 0xfff));
-                long gpa = physical ? va : translate(v, va);
-                if (gpa == Mmu.FAULT) break;
+                OptionalLong t = physical ? OptionalLong.of(va) : v.translate(va);
+                if (t.isEmpty()) break;
+                long gpa = t.getAsLong();
                 try {
                     if (write) vm.writeGuest(gpa, data, done, chunk);
                     else vm.readGuest(gpa, data, done, chunk);
@@ -678,11 +686,6 @@ public final class GdbStub implements AutoCloseable {
                 done += chunk;
             }
             return done;
-        }
-
-        private long translate(Vcpu v, long va) {
-            int el = currentEl(v);
-            return v.cpu().mmu.debugTranslate(va, el, a -> vm.readGuest64(a));
         }
     }
 

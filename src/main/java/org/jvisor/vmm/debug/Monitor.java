@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import org.jvisor.cpu.Cpu;
-import org.jvisor.cpu.Mmu;
 import org.jvisor.hyp.GuestStage2;
 import org.jvisor.hyp.HideSeek;
 import org.jvisor.hyp.MemorySlot;
@@ -327,7 +325,6 @@ public final class Monitor {
 
     /** QEMU's aarch64 dump ("CPU#n", PC and X0-X30 three to a line, SP, PSTATE), then EL1's main system registers. */
     private static void appendRegisters(StringBuilder b, Vcpu v) {
-        Cpu cpu = v.cpu();
         GuestView g = GuestView.of(v);
         b.append("CPU#").append(v.id()).append('\n');
         b.append(String.format(" PC=%016x ", g.pc));
@@ -336,22 +333,30 @@ public final class Monitor {
         long p = g.pstate;
         b.append(String.format("PSTATE=%08x %c%c%c%c EL%d%c%s%n", p, (p & 1L << 31) != 0 ? 'N' : '-', (p & 1L << 30) != 0 ? 'Z' : '-',
                 (p & 1L << 29) != 0 ? 'C' : '-', (p & 1L << 28) != 0 ? 'V' : '-', (p >>> 2) & 3, (p & 1) != 0 ? 'h' : 't',
-                cpu.currentEl() == 2 ? "    (in the hypervisor: PC, PSTATE from ELR_EL2, SPSR_EL2)" : ""));
-        b.append(String.format("SP_EL0=%016x SP_EL1=%016x ELR_EL1=%016x%n", v.spEl(0), v.spEl(1), cpu.sr.elr[1]));
-        b.append(String.format("SCTLR_EL1=%016x TCR_EL1=%016x MAIR_EL1=%016x%n", cpu.sr.sctlr[1], cpu.sr.tcr[1], cpu.sr.mair[1]));
-        b.append(String.format("TTBR0_EL1=%016x TTBR1_EL1=%016x VBAR_EL1=%016x%n", cpu.sr.ttbr0[1], cpu.sr.ttbr1El1, cpu.sr.vbar[1]));
-        b.append(String.format("ESR_EL1=%016x FAR_EL1=%016x SPSR_EL1=%016x%n", cpu.sr.esr[1], cpu.sr.far[1], cpu.sr.spsr[1]));
-        b.append(String.format("FPCR=%08x FPSR=%08x%n", cpu.fpcr, cpu.fpsr));
+                g.inHypervisor ? "    (in the hypervisor: PC, PSTATE from ELR_EL2, SPSR_EL2)" : ""));
+        for (String[] line : SYSTEM_REGISTER_LINES) {
+            for (int i = 0; i < line.length; i++)
+                b.append(i == 0 ? "" : " ").append(line[i]).append('=').append(String.format("%016x", v.register(line[i])));
+            b.append('\n');
+        }
+        b.append(String.format("FPCR=%08x FPSR=%08x%n", v.register("FPCR"), v.register("FPSR")));
     }
 
+    /** The system registers {@code info registers} shows after PSTATE, line by line. */
+    private static final String[][] SYSTEM_REGISTER_LINES = {
+            {"SP_EL0", "SP_EL1", "ELR_EL1"},
+            {"SCTLR_EL1", "TCR_EL1", "MAIR_EL1"},
+            {"TTBR0_EL1", "TTBR1_EL1", "VBAR_EL1"},
+            {"ESR_EL1", "FAR_EL1", "SPSR_EL1"}};
+
     /** The guest's PC, PSTATE and SP, also when the vCPU stopped on its way into the hypervisor (then in ELR/SPSR_EL2). */
-    private record GuestView(long pc, long pstate, long sp) {
+    private record GuestView(long pc, long pstate, long sp, boolean inHypervisor) {
         static GuestView of(Vcpu v) {
-            Cpu cpu = v.cpu();
-            if (cpu.currentEl() != 2) return new GuestView(v.pc(), v.pstate(), v.sp());
-            long spsr = cpu.sr.spsr[2];
+            long pstate = v.pstate();
+            if (((pstate >>> 2) & 3) != 2) return new GuestView(v.pc(), pstate, v.sp(), false);
+            long spsr = v.register("SPSR_EL2");
             int el = (int) (spsr >>> 2) & 3;
-            return new GuestView(cpu.sr.elr[2], spsr, v.spEl((spsr & 1) != 0 ? el : 0));
+            return new GuestView(v.register("ELR_EL2"), spsr, v.spEl((spsr & 1) != 0 ? el : 0), true);
         }
     }
 
@@ -541,8 +546,9 @@ public final class Monitor {
             long ipa = a;
             if (!physical) {
                 // The guest's tables at their IPAs in RAM, whether stage 2 maps those pages yet or not.
-                ipa = v.cpu().mmu.debugTranslate(a, 1, vm::readGuest64);
-                if (ipa == Mmu.FAULT) return "Cannot access memory";
+                var t = v.translate(a);
+                if (t.isEmpty()) return "Cannot access memory";
+                ipa = t.getAsLong();
             }
             try {
                 vm.readGuest(ipa, buf, done, chunk);
