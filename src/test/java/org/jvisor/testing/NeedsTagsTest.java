@@ -166,7 +166,7 @@ class NeedsTagsTest {
                 List<Path> all = new ArrayList<>(mainFiles);
                 all.addAll(testFiles);
                 JavacTask task = (JavacTask) javac.getTask(null, files, diagnostics,
-                        List.of("-proc:none", "-classpath", System.getProperty("java.class.path")), null, files.getJavaFileObjectsFromPaths(all));
+                        List.of("-proc:none", "-XDshould-stop.ifNoError=ATTR", "-classpath", System.getProperty("java.class.path")), null, files.getJavaFileObjectsFromPaths(all));
                 Iterable<? extends CompilationUnitTree> units = task.parse();
                 task.analyze();
                 for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics())
