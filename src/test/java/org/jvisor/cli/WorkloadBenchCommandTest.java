@@ -61,7 +61,7 @@ class WorkloadBenchCommandTest {
     /** The default guest's /init takes jvisor.run="..." from /proc/cmdline with these lines of its own; run them on the append. */
     @Test
     void initFindsTheScriptInTheCommandLine() throws Exception {
-        String init = new String(DefaultGuest.class.getResourceAsStream("guest/init").readAllBytes(), StandardCharsets.UTF_8);
+        String init = new String(DefaultGuest.class.getResourceAsStream("init").readAllBytes(), StandardCharsets.UTF_8);
         StringBuilder extract = new StringBuilder("cmdline=$1\ncase \" $cmdline \" in\n");
         init.lines().filter(l -> l.contains("jvisor.run=") && l.contains(") run=")).forEach(l -> extract.append(l).append('\n'));
         extract.append("esac\nprintf %s \"$run\"\n");
