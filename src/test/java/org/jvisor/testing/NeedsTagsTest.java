@@ -99,6 +99,9 @@ class NeedsTagsTest {
             }
         }
         assertTrue(tests > 500, "found only " + tests + " test methods");
+        // a helper renamed or moved must not leave its tests unchecked
+        assertEquals(HELPERS.keySet(), g.helpersUsed, "helpers no source uses (moved or renamed?)");
+        assertEquals(COMMANDS.keySet(), g.commandsUsed, "tools no test names any more");
         assertTrue(untagged.isEmpty(), "tag these (src/test/java/org/jvisor/testing/Needs*.java):\n" + String.join("\n", untagged));
     }
 
@@ -154,6 +157,8 @@ class NeedsTagsTest {
         final Map<String, Set<Element>> seeds = new HashMap<>();
         final Map<String, Map<Element, String>> seedWhy = new HashMap<>();
         final List<ExecutableElement> testMethods = new ArrayList<>();
+        final Set<String> helpersUsed = new HashSet<>();
+        final Set<Pattern> commandsUsed = new HashSet<>();
         /** Per test class: what runs around each test (constructors, @BeforeEach and the like). */
         final Map<TypeElement, List<ExecutableElement>> lifecycle = new HashMap<>();
 
@@ -242,7 +247,10 @@ class NeedsTagsTest {
                 public Void visitLiteral(LiteralTree node, Element owner) {
                     if (isTest && owner != null && !isChecker && node.getValue() instanceof String s)
                         COMMANDS.forEach((p, need) -> {
-                            if (p.matcher(s).matches()) seed(owner, need, "\"" + s + "\"");
+                            if (p.matcher(s).matches()) {
+                                seed(owner, need, "\"" + s + "\"");
+                                commandsUsed.add(p);
+                            }
                         });
                     return super.visitLiteral(node, owner);
                 }
@@ -259,7 +267,10 @@ class NeedsTagsTest {
                     String cls = c.getQualifiedName().toString();
                     for (String key : List.of(cls, cls + "#" + used.getSimpleName())) {
                         String need = HELPERS.get(key);
-                        if (need != null) seed(owner, need, key);
+                        if (need != null) {
+                            seed(owner, need, key);
+                            helpersUsed.add(key);
+                        }
                     }
                 }
             }.scan(unit, null);
