@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Files the user names that jvisor cannot use: each gets one line saying why, status 2, no stack trace,
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * anything: the unwritable paths are ones the kernel refuses to root too (a read-only sysfs attribute:
  * EACCES on open for writing; /proc, where no file can be created; a path below a regular file).
  */
+@NeedsCross
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BadInputFilesTest {
     /** A sysfs attribute without a write method: open(O_RDWR) fails with EACCES even for root (kernfs_fop_open). */

@@ -9,8 +9,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
+@NeedsQemu
 class BenchProgramsTest {
+    @NeedsCross
     @Test
     void wordsAreWhatTheAssemblerMakesOfTheListedAssembly() {
         for (BenchPrograms.Loop loop : BenchPrograms.LOOPS) {

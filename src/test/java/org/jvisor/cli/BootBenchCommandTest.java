@@ -9,9 +9,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /** The boot benchmark measures both machines on the same guest (here a bare-metal one printing the marker). */
+@NeedsCross
 class BootBenchCommandTest {
+    @NeedsQemu
     @Test
     void timesJvisorAndQemuToTheMarker(@TempDir Path dir) throws Exception {
         Path kernel = RunCommandTest.hello(dir);

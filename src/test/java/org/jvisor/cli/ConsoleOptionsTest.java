@@ -13,11 +13,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
+import org.jvisor.testing.NeedsTools;
 
 /**
  * -serial, -monitor, -nodefaults, -nographic, -display none and -nic none: the same command line given to
  * jvisor and to qemu-system-aarch64 connects the guest's serial port and the monitor the same way.
  */
+@NeedsCross
+@NeedsQemu
 class ConsoleOptionsTest {
     /**
      * Enables the PL011 (UARTEN, TXE, RXE), prints "ready", then echoes each byte it receives as two hex
@@ -129,6 +134,7 @@ class ConsoleOptionsTest {
      * emulator; with -nographic (mon:stdio, jvisor's default) Ctrl-C goes to the guest and Ctrl-A x quits.
      * The guest sees the same keys under jvisor as under QEMU.
      */
+    @NeedsTools
     @Test
     void onATerminalTheKeysGoWhereQemuSendsThem(@TempDir Path dir) throws Exception {
         Path echo = Files.write(dir.resolve("echo.bin"), Asm.assemble(ECHO, 0x4008_0000L));

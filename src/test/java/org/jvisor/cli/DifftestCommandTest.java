@@ -7,7 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsQemu;
 
+@NeedsQemu
 class DifftestCommandTest {
     private record Run(int status, String out, String err) {}
 

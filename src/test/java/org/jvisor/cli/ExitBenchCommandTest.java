@@ -7,8 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
 
 class ExitBenchCommandTest {
+    @NeedsCross
     @Test
     void theCodeIsWhatTheAssemblerMakesOfItsListing() {
         String src = """

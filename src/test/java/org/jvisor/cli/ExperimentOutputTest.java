@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.jvisor.testing.NeedsTools;
 import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * directory's {@code jvisor-out/}, which git ignores in a checkout of jvisor (asked of git itself).
  */
 class ExperimentOutputTest {
+    @NeedsTools
     @Test
     void theDefaultOutputIsIgnoredByGit() throws Exception {
         ExperimentCommand.Traps traps = new ExperimentCommand.Traps();

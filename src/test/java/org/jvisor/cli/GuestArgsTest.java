@@ -22,6 +22,9 @@ import org.jvisor.guest.DefaultGuest;
 import org.jvisor.guest.GuestImage;
 import org.jvisor.guest.ProgressListener;
 import org.jvisor.guest.TestDebs;
+import org.jvisor.testing.BootsLinux;
+import org.jvisor.testing.NeedsGuest;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * {@code jvisor guest --args}, read back by real shells (bash, and dash as POSIX sh), and the documentation's
@@ -43,6 +46,7 @@ class GuestArgsTest {
         return List.of("-kernel", g.kernel().toAbsolutePath().toString(), "-initrd", g.initrd().toAbsolutePath().toString());
     }
 
+    @NeedsGuest
     @Test
     void argsAreTheDefaultGuestsKernelAndInitrd() throws Exception {
         GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
@@ -90,6 +94,8 @@ class GuestArgsTest {
      * {@code ./jvisor} starts this build's classes: the guest's shell gets {@code uname -r; exit} once it
      * prompts (the UART drops what comes before Linux opens it), then /init powers off.
      */
+    @BootsLinux
+    @NeedsQemu
     @Test
     void theReadmesBootCommandsWorkAsPrinted() throws Exception {
         List<String> commands = readmeCommands();

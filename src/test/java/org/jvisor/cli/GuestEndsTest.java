@@ -9,12 +9,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.BootsLinux;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsTools;
 
 /**
  * Runs that would never end are reported instead (issue 14): a guest kernel that panics, a machine whose last
  * vCPU powered itself off, and one whose vCPUs all wait for an interrupt that nothing can raise each end with
  * one line and a status of their own, where QEMU would spin or sit idle forever.
  */
+@NeedsCross
 class GuestEndsTest {
     static final long LOAD = 0x4008_0000L;
 
@@ -82,6 +86,8 @@ class GuestEndsTest {
      * The default guest boots with {@code panic=-1 reboot=panic_warm}: a kernel panic (here forced through
      * sysrq, typed into its shell) restarts at once as a warm reset, which ends the run with status 3.
      */
+    @BootsLinux
+    @NeedsTools
     @Test
     void aPanicOfTheDefaultGuestEndsTheRun() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 import org.jvisor.vmm.BoardConfig;
 
 /**
@@ -16,6 +18,8 @@ import org.jvisor.vmm.BoardConfig;
  * Linux's default overcommit policy, unless {@code --ram-overcommit}; then the guest boots (its RAM is
  * mapped lazily, and this one touches a few pages of it).
  */
+@NeedsCross
+@NeedsQemu
 class GuestRamTest {
     /** The kernel's own count of RAM + swap, what its overcommit heuristic weighs one mapping against. */
     private static long hostRamAndSwap() throws Exception {

@@ -10,7 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
 
+@NeedsCross
 class HelloCommandTest {
     static final String SOURCE = """
             movz x0, #2

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Small bare-metal guests that attack the host as a hostile guest would, each run by {@code jvisor run -m 64M}
@@ -25,6 +26,7 @@ import org.jvisor.cpu.Asm;
  * guest does ends or stalls the host). Allocation per exit or store is checked exactly by the hypervisor's
  * SteadyStateAllocationTest; this is the end-to-end bound.
  */
+@NeedsCross
 class HostileGuestsTest {
     static final long LOAD = 0x4008_0000L;
     static final int GUEST_MIB = 64, OVERHEAD_MIB = 448, SECONDS = 4;

@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * jvisor as the named module {@code org.jvisor} (the tests themselves run on the class path): the module
@@ -64,6 +65,7 @@ class ModuleTest {
     }
 
     /** The application of docs/embedding.md, as printed there: its module-info, its lines in a main method, its java command. */
+    @NeedsCross
     @Test
     void theReadmesApplicationRequiresTheModuleAndBootsABoard() throws Exception {
         List<String> readme = Files.readAllLines(Path.of("docs/embedding.md"));

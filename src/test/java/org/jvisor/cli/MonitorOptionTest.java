@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
 
 /** {@code jvisor run -monitor stdio} with a script on stdin: the monitor reads it, quit ends the run with 0. */
+@NeedsCross
 class MonitorOptionTest {
     /** Counts in X5 forever, silently (the monitor's output is then all there is): only quit ends it. */
     static final String FOREVER = """

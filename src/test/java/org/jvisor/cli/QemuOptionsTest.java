@@ -11,11 +11,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * -cpu, -accel, -no-reboot and the help queries of {@code jvisor run}, each beside qemu-system-aarch64
  * given the same command line.
  */
+@NeedsCross
+@NeedsQemu
 class QemuOptionsTest {
     /** What QEMU users add to see a bare-metal guest's serial port and nothing else; jvisor takes it as is. */
     static final String[] SERIAL_ONLY = {"-nodefaults", "-display", "none", "-serial", "stdio"};

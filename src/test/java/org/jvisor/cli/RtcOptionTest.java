@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * -rtc base=utc|localtime|DATE: what a guest reads from the PL031 (RTCDR, seconds) under jvisor and under
@@ -22,6 +24,8 @@ import org.jvisor.cpu.Asm;
  * date(1) gives it. Readings are bounded by host times taken before and after each run, so a slow start
  * cannot make them flaky. The zones have no daylight saving time, and offsets that are not whole hours.
  */
+@NeedsCross
+@NeedsQemu
 class RtcOptionTest {
     /** Prints RTCDR in hex, powers off. */
     static final String READ_RTC = """

@@ -14,8 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsDtc;
 
 /** {@code jvisor run} end to end with a bare-metal guest, and its answers to bad input. */
+@NeedsCross
 class RunCommandTest {
     /** A raw binary (loaded at RAM + 0x80000, as QEMU loads one): prints on the PL011, then PSCI SYSTEM_OFF. */
     static final String HELLO = """
@@ -259,6 +262,7 @@ class RunCommandTest {
         assertEquals(0, restarted.status());
     }
 
+    @NeedsDtc
     @Test
     void dumpsTheDeviceTreeDtcReads(@TempDir Path dir) throws Exception {
         Path dtb = dir.resolve("virt.dtb");

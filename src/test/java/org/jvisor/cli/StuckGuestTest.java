@@ -15,6 +15,8 @@ import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.ExceptionLoopWatch;
 import org.jvisor.guest.DefaultGuest;
 import org.jvisor.guest.GuestImage;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsGuest;
 import org.jvisor.vmm.KernelImage;
 import org.jvisor.guest.ProgressListener;
 
@@ -53,6 +55,7 @@ class StuckGuestTest {
      * The first MiB of the default guest's Image (Debian's, with the EFI stub) is refused; the whole
      * Image is an Image whose EFI header's sections end exactly where the file does.
      */
+    @NeedsGuest
     @Test
     void theFirstMibOfARealImageIsRefused(@TempDir Path dir) throws Exception {
         GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
@@ -89,6 +92,7 @@ class StuckGuestTest {
     }
 
     /** A vector table of UDFs in RAM: the loop never leaves the guest, and is seen all the same. */
+    @NeedsCross
     @Test
     void aVectorTableOfUdfsEndsTheRun(@TempDir Path dir) throws Exception {
         Path p = dir.resolve("udf-vectors.bin");
@@ -111,6 +115,7 @@ class StuckGuestTest {
      * 20,000 timer interrupts taken at one PC (the branch after a WFI), then 20,000 SVCs at one PC, each
      * handler returning with ERET: twice the loop's repeats at one PC, and progress all along.
      */
+    @NeedsCross
     @Test
     void interruptsAndSvcsAtOnePcAreProgress(@TempDir Path dir) throws Exception {
         Path p = dir.resolve("one-pc.bin");

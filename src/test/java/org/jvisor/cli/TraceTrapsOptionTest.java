@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsCross;
 
 /** {@code jvisor run --trace-traps MS}: a run shorter than a period still ends with the final counters' line. */
+@NeedsCross
 class TraceTrapsOptionTest {
     @Test
     void aShortRunPrintsItsFinalCounters(@TempDir Path dir) throws Exception {

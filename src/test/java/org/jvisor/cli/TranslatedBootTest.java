@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.BootsLinux;
 
 /**
  * Issue 13's test of exact instruction counting: with the system counter counting retired instructions and
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * interpreter is the reference here because it is differential-tested against QEMU instruction by
  * instruction; this shows the translator retires the same instructions at the same points.
  */
+@BootsLinux
 class TranslatedBootTest {
     record Boot(String console, long pagesTranslated) {}
 

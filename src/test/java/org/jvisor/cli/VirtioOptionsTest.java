@@ -14,12 +14,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsDtc;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * -drive, -device and -nodefaults: which virtio-mmio transports the device tree lists (read back with
  * fdtget), and what a guest finds behind each (read with the registers the virtio 1.2 spec defines for
  * virtio-mmio, section 4.2.2).
  */
+@NeedsCross
+@NeedsDtc
 class VirtioOptionsTest {
     /**
      * Reads the virtio-mmio registers at {@code base}: MagicValue, Version, DeviceID, DeviceFeatures bits
@@ -208,6 +213,7 @@ class VirtioOptionsTest {
     }
 
     /** -device help lists what jvisor has with QEMU's own line for each (name, bus), under QEMU's categories. */
+    @NeedsQemu
     @Test
     void deviceHelpListsTheDevicesAsQemuDoes(@TempDir Path dir) throws Exception {
         RunCommandTest.Result r = RunCommandTest.run("run", "-device", "help");

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.Translation;
 import org.jvisor.guest.DefaultGuest;
 import org.jvisor.guest.GuestImage;
+import org.jvisor.testing.BootsLinux;
+import org.jvisor.testing.NeedsQemu;
 import org.jvisor.vmm.LinuxLoader;
 import org.jvisor.guest.ProgressListener;
 import picocli.CommandLine;
@@ -29,6 +31,7 @@ import picocli.CommandLine;
 class WorkloadBenchCommandTest {
     static final Path KERNEL = Path.of("/guest/Image"), INITRD = Path.of("/guest/initrd");
 
+    @NeedsQemu
     @Test
     void jvisorAndQemuGetTheSameGuestAndCommandLine() {
         String append = WorkloadBenchCommand.append(WorkloadBenchCommand.WORKLOADS);
@@ -58,7 +61,7 @@ class WorkloadBenchCommandTest {
     /** The default guest's /init takes jvisor.run="..." from /proc/cmdline with these lines of its own; run them on the append. */
     @Test
     void initFindsTheScriptInTheCommandLine() throws Exception {
-        String init = new String(DefaultGuest.class.getResourceAsStream("guest/init").readAllBytes(), StandardCharsets.UTF_8);
+        String init = new String(DefaultGuest.class.getResourceAsStream("init").readAllBytes(), StandardCharsets.UTF_8);
         StringBuilder extract = new StringBuilder("cmdline=$1\ncase \" $cmdline \" in\n");
         init.lines().filter(l -> l.contains("jvisor.run=") && l.contains(") run=")).forEach(l -> extract.append(l).append('\n'));
         extract.append("esac\nprintf %s \"$run\"\n");
@@ -99,6 +102,8 @@ class WorkloadBenchCommandTest {
      * status 0; sha256sum's hash is the host's for 16 MiB of zeros; cpubench's own CLOCK_MONOTONIC time lies
      * within the shell's $EPOCHREALTIME interval around it.
      */
+    @BootsLinux
+    @NeedsQemu
     @Test
     void theScriptRunsInTheDefaultGuestUnderQemu() throws Exception {
         GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);

@@ -9,12 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * ARMv8.1 LSE atomics. Expected values follow the Arm ARM; the cases with narrow signed/unsigned
  * comparisons, CAS and register overlaps were also run under {@code qemu-aarch64-static -cpu max} 7.2,
  * which gave the same results.
  */
+@NeedsCross
 class AtomicsTest {
     static Features lse() {
         Features f = Features.cortexA57();

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * Runs each bare-metal program of src/test/resources/baremetal on QEMU's virt board (the reference) and
@@ -19,6 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Undefined Instruction exception on an instruction that QEMU executed (any word except the {@code udf}
  * the programs use on purpose), the failure names that instruction.
  */
+@NeedsCross
+@NeedsQemu
 class BareMetalTest {
     static final List<String> LD_ARGS = List.of("-Ttext=0x40200000", "-Tdata=0x40400000",
             "--section-start=.el0data=0x40600000", "-e", "_start");

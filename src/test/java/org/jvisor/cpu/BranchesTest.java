@@ -3,7 +3,9 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
+@NeedsCross
 class BranchesTest {
     @Test
     void conditionalAndTestBranchesFollowTheFlags() {

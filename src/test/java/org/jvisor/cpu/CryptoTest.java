@@ -3,6 +3,7 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * The crypto extensions: each instruction against QEMU (the expected values of the first tests came from
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
  * whole algorithms built from them against the published known answers: AES-128 of FIPS-197 Appendix
  * C.1 (both ways), SHA-256 and SHA-1 of "abc" (FIPS 180-2 Appendices B.1 and A.1).
  */
+@NeedsCross
 class CryptoTest {
     @Test
     void aesRounds() {

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Replays dp-qemu-corpus.txt: random data-processing words (from the encoding tables, and from anywhere
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * {@code qemu-aarch64-static -cpu cortex-a57}; jvisor must produce the same registers, NZCV and SP, and
  * take Undefined Instruction exactly where QEMU raised SIGILL. Regenerate with src/test/python/dp_corpus.py.
  */
+@NeedsCross
 class DataProcessingCorpusTest {
     private static final long[] EDGE = {0, 1, 2, -1, 0x7fffffffL, 0x80000000L, 0xffffffffL, 0x100000000L,
             Long.MAX_VALUE, Long.MIN_VALUE, 0xffffffff80000000L, 0xffffffff7fffffffL, 31, 32, 63, 64};

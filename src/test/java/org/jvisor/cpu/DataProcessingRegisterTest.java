@@ -5,12 +5,14 @@ import static org.jvisor.cpu.DpCheck.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * The register data-processing group. Every {@code check} snippet was replayed under
  * {@code qemu-aarch64-static -cpu cortex-a57} from the same zeroed state, and its expected values are
  * QEMU's results (src/test/python/replay_checks.py replays them all and reports any difference).
  */
+@NeedsCross
 class DataProcessingRegisterTest {
     @Test
     void logicalShiftedRegister64() {

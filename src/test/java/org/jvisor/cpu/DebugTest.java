@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * The self-hosted debug architecture (Arm ARM D2: software step state machine, breakpoints, watchpoints,
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * and store watchpoints were also run on qemu-system-aarch64 -M virt -cpu cortex-a57 (bare metal, EL1
  * handlers recording ESR/ELR/SPSR/FAR), which gave the same syndromes, return addresses and FARs.
  */
+@NeedsCross
 class DebugTest {
     static final long SPSR_SS = 1L << 21;
     static final long STEP_ISV = 0xCB00_0022L, STEP_NO_ISV = 0xCA00_0022L;

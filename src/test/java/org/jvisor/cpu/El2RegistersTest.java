@@ -3,8 +3,10 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** Registers seen from EL2 (a guest hypervisor: hostOwnsEl2 off), ISR_EL1, and ERET's branch address. */
+@NeedsCross
 class El2RegistersTest {
     /** Runs {@code src} at EL2h until its final WFI. */
     private static TestMachine atEl2(String src) {

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Exception entry (AArch64.TakeException) and return (AArch64.ExceptionReturn), with expected values from
  * the Arm ARM (DDI 0487, D1.10 and the ESR_ELx/SPSR_ELx descriptions); syndromes agree with QEMU's
  * target/arm/syndrome.h (syn_uncategorized, syn_aa64_svc, syn_pcalignment, syn_illegalstate, syn_serror).
  */
+@NeedsCross
 class ExceptionEntryTest {
     static final long SENTINEL = 0x1234;
 

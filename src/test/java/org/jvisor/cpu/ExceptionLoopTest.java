@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * {@link ExceptionLoopWatch}: a processor that takes the same exception over and over without progress
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * word is EC 0x00 with ELR the word's address; synchronous exceptions from the current EL with SP_ELx
  * use VBAR_ELx + 0x200; an external abort on an instruction fetch is EC 0x21 with IFSC 0x10).
  */
+@NeedsCross
 class ExceptionLoopTest {
     static final long RAM = TestMachine.RAM_BASE;
     /** Zero-filled RAM: every vector entry is UDF #0. */

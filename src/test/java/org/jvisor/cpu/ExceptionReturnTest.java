@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Illegal exception returns (AArch64.ExceptionReturn, IllegalExceptionReturn, SetPSTATEFromPSR of the Arm
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * to EL0 with SP_EL1, to EL1 with M[1], and SPSR.IL on a return to EL0 were run on qemu-system-aarch64
  * -M virt -cpu cortex-a57 at EL1: same ESR, ELR and SPSR (0x601003C5 / 0x00100000).
  */
+@NeedsCross
 class ExceptionReturnTest {
     static final String EL0_CODE = """
             movz x1, #1

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** Load/store exclusive with the local monitor, and load-acquire / store-release. */
+@NeedsCross
 class ExclusivesTest {
     @Test
     void storeExclusiveSucceedsAfterALoadExclusiveOfTheSameBlock() {

@@ -3,8 +3,10 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** AArch64.CheckFPAdvSIMDEnabled on FPCR/FPSR accesses: CPACR_EL1.FPEN and CPTR_EL2.TFP (EC 0x07). */
+@NeedsCross
 class FpAccessTest {
     static final String BODY = """
                 mov x1, #0x0400000

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Scalar FP instructions: the snippets of fp-scalar-qemu.txt (FMOV in all its forms, arithmetic in each
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * must be what they were under {@code qemu-aarch64-static -cpu cortex-a57}. Regenerate the file with
  * src/test/python/fp_scalar_cases.py.
  */
+@NeedsCross
 class FpScalarTest {
     @Test
     void snippetsLeaveTheStateQemuLeaves() throws IOException {

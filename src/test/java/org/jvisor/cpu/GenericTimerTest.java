@@ -9,11 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * The generic timer with the instruction-count counter source (one tick per retired instruction), so
  * values are repeatable: TVAL = CVAL - count, ISTATUS = ENABLE and count >= CVAL (Arm ARM D11).
  */
+@NeedsCross
 class GenericTimerTest {
     private static TestMachine machine(String src) {
         TestMachine m = new TestMachine().load(src);

@@ -4,11 +4,13 @@ import static org.jvisor.cpu.ExceptionProgram.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * With {@code hostOwnsEl2 = false} the processor runs a guest hypervisor: exceptions to EL2 vector through
  * VBAR_EL2 like any other EL (Arm ARM AArch64.TakeException; syndromes as QEMU's syn_aa64_hvc).
  */
+@NeedsCross
 class GuestHypervisorTest {
     static final String STOP = "1: b 1b";
 

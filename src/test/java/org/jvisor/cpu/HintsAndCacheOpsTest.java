@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** WFI/WFE/SEV, PSTATE.DAIF and interrupts, DC ZVA, cache maintenance by VA, IC and AT. */
+@NeedsCross
 class HintsAndCacheOpsTest {
     /** ESR ISS of a trapped WFI/WFE from AArch64: CV 1, COND 0b1110, TI (Arm ARM, ISS encoding for EC 0x01). */
     static final int WFI_ISS = (1 << 24) | (0xE << 20), WFE_ISS = WFI_ISS | 1;

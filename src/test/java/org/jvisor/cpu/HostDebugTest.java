@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** The host's breakpoints, watchpoints and single step (what a GDB stub uses), and the debugger's translation. */
+@NeedsCross
 class HostDebugTest {
     private static final long B = TestMachine.RAM_BASE;
 

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Interrupt masking and routing without EL3 (Arm ARM D1.3.6 "Asynchronous exception routing and
  * masking", HCR_EL2.{IMO,FMO,AMO,TGE,VI,VF,VSE}): an interrupt is taken at an instruction boundary with
  * ELR the next instruction to execute; IRQ/FIQ write no ESR.
  */
+@NeedsCross
 class InterruptTest {
     static final long SENTINEL = 0x5555;
     static final String MAIN = """

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.LoadStoreAccess.Writeback;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Loads and stores assembled by binutils, described as the Arm ARM's decode pseudocode for each form
@@ -15,6 +16,7 @@ import org.jvisor.cpu.LoadStoreAccess.Writeback;
  * Arm ARM gives a data abort on them (ISV only for a single register without writeback). The syndromes
  * as the guest sees them are compared against QEMU by HypervisorExitsTest and MmioAndMemoryTest.
  */
+@NeedsCross
 class LoadStoreAccessTest {
     private static final int ISV = 1 << 24, SSE = 1 << 21, SF = 1 << 15, AR = 1 << 14;
 

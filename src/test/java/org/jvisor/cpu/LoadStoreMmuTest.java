@@ -15,12 +15,14 @@ import static org.jvisor.cpu.PageTables.attrIndx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Loads and stores through the MMU: unprivileged accesses checked with EL0 permissions, and the
  * instruction syndrome (ISV, SAS, SSE, SRT, SF, AR) that a stage 2 data abort reports to EL2 so that a
  * hypervisor can emulate an MMIO access (Arm ARM D13.2.37, ISS encoding for a Data Abort).
  */
+@NeedsCross
 class LoadStoreMmuTest {
     static final long RAM = TestMachine.RAM_BASE;
     static final long NORMAL = AF | SH_INNER | attrIndx(0);

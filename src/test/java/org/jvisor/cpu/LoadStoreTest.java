@@ -3,12 +3,14 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Loads and stores of general-purpose registers. Expected values follow the Arm ARM; the results of
  * CONSTRAINED UNPREDICTABLE register overlaps are the ones qemu-aarch64-static 7.2 produces (noted where
  * used). Registers are preset from Java so that the tests need no data-processing instructions.
  */
+@NeedsCross
 class LoadStoreTest {
     static final long DATA = 0x4010_0000L;
     static final long VECTORS = TestMachine.RAM_BASE + 0x800;

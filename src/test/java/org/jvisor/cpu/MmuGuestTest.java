@@ -7,11 +7,13 @@ import static org.jvisor.cpu.PageTables.attrIndx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * The MMU as a guest kernel drives it: MSR to the translation registers, loads and stores through the
  * tables, descriptor edits, TLBI, AT and faults taken through VBAR_EL1, all in guest code.
  */
+@NeedsCross
 class MmuGuestTest {
     static final long RAM = TestMachine.RAM_BASE;
     static final long NORMAL = AF | SH_INNER | attrIndx(0);

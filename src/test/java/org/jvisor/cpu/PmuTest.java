@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** PMUv3: event counting from retired instructions, software increment, overflow and its interrupt, access control. */
+@NeedsCross
 class PmuTest {
     @Test
     void countsInstructionsAndCycles() {

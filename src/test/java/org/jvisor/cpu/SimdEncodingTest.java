@@ -3,12 +3,14 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Reserved encodings of the SIMD load/store, permute and crypto groups are Undefined (binutils' objdump
  * agrees they are unallocated), ahead of the FP access trap; allocated ones trap with EC 0x07 while
  * CPACR_EL1.FPEN disables FP.
  */
+@NeedsCross
 class SimdEncodingTest {
     static final String[] RESERVED = {
             "0x0C408C20", // ld2 {v0.1d, v1.1d}: size 11 with Q=0 and more than one element per structure

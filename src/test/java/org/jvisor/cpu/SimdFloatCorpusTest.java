@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Replays simdfp-qemu-corpus.txt: Advanced SIMD floating-point words (from SimdFloat's encoding table, and
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * and take Undefined Instruction exactly where QEMU raised SIGILL. Regenerate with
  * src/test/python/simdfp_corpus.py.
  */
+@NeedsCross
 class SimdFloatCorpusTest {
     static final long[] F32 = {0x00000000, 0x80000000L, 0x3f800000, 0xbf800000L, 0x7f800000, 0xff800000L, 0x7fc00000,
             0x7fc12345, 0xffc54321L, 0x7f812345, 0xff800001L, 0x00000001, 0x807fffffL, 0x00800000, 0x80800000L,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Advanced SIMD floating point: the snippets of simdfp-qemu-cases.txt (NaN payloads and signs, the operand
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * cortex-a57} (regenerate with src/test/python/simdfp_cases.py). SimdFloatCorpusTest covers every
  * encoding with random edge values.
  */
+@NeedsCross
 class SimdFloatTest {
     @Test
     void snippetsLeaveTheStateQemuLeaves() throws IOException {

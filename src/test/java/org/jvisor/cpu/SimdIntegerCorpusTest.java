@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.simd.FpCore;
 import org.jvisor.cpu.simd.SimdInteger;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Replays simd-int-qemu-corpus.txt: random Advanced SIMD integer words (from SimdInteger's encodings,
@@ -19,6 +20,7 @@ import org.jvisor.cpu.simd.SimdInteger;
  * and take Undefined Instruction exactly where QEMU raised SIGILL. Regenerate with
  * src/test/python/simd_int_corpus.py.
  */
+@NeedsCross
 class SimdIntegerCorpusTest {
     private static final long VECTORS = TestMachine.RAM_BASE + 0xC00000; // above the code slots of large corpora
 

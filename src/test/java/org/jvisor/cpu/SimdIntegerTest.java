@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.simd.SimdInteger;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Advanced SIMD integer instructions on edge values (INT_MIN/MAX lanes, saturation and FPSR.QC, shifts
@@ -14,6 +15,7 @@ import org.jvisor.cpu.simd.SimdInteger;
  * src/test/python/simd_int_cases.txt with the registers QEMU (qemu-aarch64-static -cpu cortex-a57) produced, via
  * src/test/python/qemu_simd_ref.py --java. The random corpus (SimdIntegerCorpusTest) covers every encoding.
  */
+@NeedsCross
 class SimdIntegerTest {
     @Test
     void encodingsClaimNoOtherGroupsWords() {

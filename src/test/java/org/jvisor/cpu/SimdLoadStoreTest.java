@@ -3,11 +3,13 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * SIMD&FP loads and stores against QEMU: every expected value below came from running the same snippet
  * under qemu-aarch64-static -cpu cortex-a57 (src/test/python/qemu_simd_ref.py; see {@link SimdTesting}).
  */
+@NeedsCross
 class SimdLoadStoreTest {
     @Test
     void scalarLoadsZeroTheRestOfTheRegister() {

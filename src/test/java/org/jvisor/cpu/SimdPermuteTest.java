@@ -1,12 +1,14 @@
 package org.jvisor.cpu;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Advanced SIMD data movement and bitwise instructions against QEMU: every expected value below came
  * from running the same snippet under qemu-aarch64-static -cpu cortex-a57 (src/test/python/qemu_simd_ref.py; see
  * {@link SimdTesting}). V0-V31 start with the prologue's byte pattern.
  */
+@NeedsCross
 class SimdPermuteTest {
     @Test
     void zipUzpTrnBytesAndHalfwords() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Several processors on one bus, each on its own host thread, update shared counters with the idioms
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * ends at exactly threads x N. A store-exclusive or an atomic made of a separate read and write lets
  * two processors both succeed and loses updates.
  */
+@NeedsCross
 class SmpAtomicityTest {
     static final long LOCK = 0x4010_0000L, COUNTER = 0x4010_0100L, PAIR = 0x4010_0200L;
 

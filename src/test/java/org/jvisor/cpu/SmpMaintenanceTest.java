@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * TLB and instruction-cache maintenance broadcast between processors on different host threads, with
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * PE, no PE uses the old translation; once {@code DC CVAU; DSB ISH; IC IVAU; DSB ISH} completes, another
  * PE that sees a flag written afterwards and executes ISB runs the new instructions.
  */
+@NeedsCross
 class SmpMaintenanceTest {
     static final long VA = TestMachine.RAM_BASE + 0x80000, OLD_PAGE = VA, NEW_PAGE = VA + 0x1000;
     static final long FLAG = 0x4010_0000L, READY = 0x4010_0040L;

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Stage 2 translation under HCR_EL2.VM and two-stage walks: faults exit to the host-owned EL2 with
@@ -84,6 +85,7 @@ class Stage2Test {
         assertEquals(EC_DABT_LOW | ESR_IL | 0x04, el2Fault(() -> cpu.read64(0x80_0000_0000L)));
     }
 
+    @NeedsCross
     @Test
     void loadFromUnmappedIpaEndsTheRunWithEl2Trap() {
         m.load("""

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** The table's encodings checked against the GNU assembler's (the reference for register names). */
 class SysRegTableTest {
@@ -28,6 +29,7 @@ class SysRegTableTest {
             assertTrue(SysRegTable.ALL[i - 1].key < SysRegTable.ALL[i].key, SysRegTable.ALL[i].toString());
     }
 
+    @NeedsCross
     @Test
     void encodingsMatchTheAssembler() {
         List<SysReg> regs = new ArrayList<>();

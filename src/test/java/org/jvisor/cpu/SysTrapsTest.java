@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * The EL2 trap controls of HCR_EL2, MDCR_EL2, CPTR_EL2 and CNTHCTL_EL2 (Arm ARM D13, "traps to EL2"):
  * a trapped access from EL1 ends the run with ESR_EL2 EC 0x18 and the ISS describing the access.
  */
+@NeedsCross
 class SysTrapsTest {
     /** ISS of EC 0x18. */
     static int iss(int op0, int op1, int crn, int crm, int op2, int rt, boolean read) {

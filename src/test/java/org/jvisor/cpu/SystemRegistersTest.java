@@ -3,8 +3,10 @@ package org.jvisor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** MRS/MSR behaviour: round trips, RES0/RES1 bits, read-only registers, EL0 access, PSTATE fields. */
+@NeedsCross
 class SystemRegistersTest {
     private static long esrEc(long esr) { return esr >>> 26; }
 

@@ -9,11 +9,15 @@ import org.jvisor.cpu.InstructionGroups;
 import org.jvisor.cpu.Translation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * Differential test of jvisor against QEMU user mode. The groups below are those on main that pass;
  * add a group here when it lands and passes ({@code ./jvisor difftest --groups NAME} shows its mismatches).
  */
+@NeedsCross
+@NeedsQemu
 class DifftestTest {
     /** Instruction groups checked in CI (see the class comment). */
     static final List<String> GROUPS = List.of("dp", "ls", "branch", "lse", "sys", "fp", "simd");

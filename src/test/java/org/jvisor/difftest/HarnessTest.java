@@ -11,8 +11,11 @@ import org.jvisor.cpu.InstructionGroups;
 import org.jvisor.cpu.Translation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /** The harness itself: its hand-written encodings, and outcomes that QEMU and jvisor must agree on. */
+@NeedsQemu
 class HarnessTest {
     /** The processors' mode: the process default, so that a run of the tests with -Djvisor.translate=force translates here too. */
     private static final Translation MODE = Translation.processDefault();
@@ -22,6 +25,7 @@ class HarnessTest {
         QemuRunner.checkAvailable();
     }
 
+    @NeedsCross
     @Test
     void handWrittenEncodingsDisassembleAsIntended() {
         int[] w = {A64.movz(3, 0x1234, 1), A64.movk(30, 0xffff, 0), A64.addImm(31, 1, 0), A64.addImm(1, 31, 0),

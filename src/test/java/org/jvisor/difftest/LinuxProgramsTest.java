@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * Every static Linux program of {@code src/test/resources/linux}, run in jvisor and under QEMU (see
  * {@link LinuxPrograms}): the same standard output and exit status. A failure names the first instruction
  * jvisor could not run, or the first line that differs.
  */
+@NeedsCross
+@NeedsQemu
 class LinuxProgramsTest {
     @BeforeAll
     static void qemu() {

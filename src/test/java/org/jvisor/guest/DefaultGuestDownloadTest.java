@@ -8,12 +8,14 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsGuest;
 
 /**
  * The real thing: Debian's packages through the host's apt into the user's cache, as {@code ./jvisor run}
  * gets them (about 60 MB the first time; later runs find the cache). Where apt-get or arm64 packages are
  * missing this fails with DefaultGuest's message: the suite needs them (.ci/deps sets them up).
  */
+@NeedsGuest
 class DefaultGuestDownloadTest {
     @Test
     void obtainsDebiansKernelAndBuildsItsInitramfs() throws Exception {

@@ -14,12 +14,17 @@ import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.QemuVirt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.BootsLinux;
+import org.jvisor.testing.NeedsQemu;
+import org.jvisor.testing.NeedsTools;
 
 /**
  * The default guest booted on the reference machine, QEMU's virt board with virtio-mmio devices, to show
  * that the initramfs and its /init do what jvisor's own boot relies on: the modules load, JVISOR-READY is
  * printed, {@code readyoff} and {@code jvisor.run} power off, and an ext4 disk made by the host mounts.
  */
+@BootsLinux
+@NeedsQemu
 class DefaultGuestQemuBootTest {
     @TempDir Path tmp;
 
@@ -94,6 +99,7 @@ class DefaultGuestQemuBootTest {
         assertTrue(console.contains("reboot: Power down"), console);
     }
 
+    @NeedsTools
     @Test
     void runsTheCommandLinesCommandWithTheVirtioDevicesAndAnExt4Disk() throws Exception {
         Path files = Files.createDirectories(tmp.resolve("files"));

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsTools;
 
 class InitramfsTest {
     private static Initramfs sample() {
@@ -56,6 +57,7 @@ class InitramfsTest {
         assertEquals(0, e.get("dev/console").data().length);
     }
 
+    @NeedsTools
     @Test
     void hostCpioListsTheSameArchive(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("a.cpio");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.ExceptionLoopWatch;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * A guest stuck taking the same exception is an {@link VcpuExit.ExceptionLoop} exit, whether the loop
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * instruction fetch external abort from the current EL is EC 0x21 with IFSC 0x10, a data access one EC
  * 0x25 with DFSC 0x10; synchronous exceptions from EL1 with SP_EL1 go to VBAR_EL1 + 0x200.
  */
+@NeedsCross
 class ExceptionLoopExitTest {
 
     /** What a text file given as a kernel does: an UNDEFINED word, with VBAR_EL1 at its reset value 0. */

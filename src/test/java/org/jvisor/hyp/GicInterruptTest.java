@@ -6,6 +6,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Interrupt delivery through the GIC to guests that program it as Linux does, on GICv2 and GICv3.
@@ -13,6 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * returns, the running priority (the group priority of the highest active interrupt, 0xff when idle),
  * active and pending state, level and edge triggering, PMR masking and preemption.
  */
+@NeedsCross
 class GicInterruptTest {
     static final long SPURIOUS = 1023;
 

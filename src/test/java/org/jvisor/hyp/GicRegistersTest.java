@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.jvisor.cpu.Asm;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * Reset values and write masks of the GIC's registers, read by a bare-metal program
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * vCPUs and the same memory map. Where QEMU departs from the GIC architecture specification, the spec's
  * value is expected instead (each such line is listed with the reason).
  */
+@NeedsCross
+@NeedsQemu
 class GicRegistersTest {
 
     @Test

@@ -8,6 +8,7 @@ import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Ram;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Hide/seek (issue 6), checked against the issue's behaviour and the Arm ARM: a byte in bits [58:51] of the
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * EC 0x25, IL, FSC 0x10, WnR for writes; FAR_EL1 the address; ELR_EL1 the access), stage-2 XN (bit 54)
  * honoured on instruction fetch while bits 51-53 are ignored by an ARMv8.0 processor.
  */
+@NeedsCross
 class HideSeekTest {
     static final long RAM = 0x4000_0000L, RAM_SIZE = 4L << 20, CODE = RAM + 0x1_0000, TARGET = HideSeek.TARGET_IPA;
     /** Where the guest's exception handler logs ESR_EL1 (words), FAR_EL1 and ELR_EL1 (doublewords). */

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.*;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.SystemRegisters;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Exits handled by the hypervisor: PSCI (DEN 0022 function ids and return codes), custom hypercalls,
  * HVC/SMC immediates, system register traps, the default handler. Syndromes as the Arm ARM gives them.
  */
+@NeedsCross
 class HypervisorExitsTest {
 
     @Test

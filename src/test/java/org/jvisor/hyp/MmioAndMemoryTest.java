@@ -10,12 +10,14 @@ import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.Ram;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Stage-2 faults: RAM pages mapped on first touch (MEM traps), MMIO decoded from the syndrome or from the
  * instruction (IO traps), loads completed with the Arm ARM's extension rules (LDRB/LDRH zero-extend,
  * LDRSB/LDRSH to W zero the top half, LDRSW/LDPSW sign-extend to 64 bits), external aborts injected.
  */
+@NeedsCross
 class MmioAndMemoryTest {
     static final long VALUE = 0xF1F2F3F4F5F6F7F8L;
 

@@ -12,12 +12,14 @@ import java.util.concurrent.CyclicBarrier;
 import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.Ram;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * PSCI power management across vCPU threads (DEN 0022: CPU_ON returns SUCCESS once, then ALREADY_ON;
  * the target starts at the entry point with X0 = context id; AFFINITY_INFO 0 = ON, 1 = OFF), and the
  * trap trace's line format.
  */
+@NeedsCross
 class PsciPowerTest {
     /** vCPUs that power on vCPU 3 (CPU_ON64, context = own MPIDR Aff0), then stop with HVC #1; vCPU 3 records X0 and stops with HVC #2. */
     static final String RACE = """

@@ -10,6 +10,7 @@ import java.util.List;
 import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.Ram;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * A guest on several vCPUs, each run by its own host thread through {@link Vcpu#run()}, as a VMM runs
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * arm64's {@code __cmpwait} does, and LL/SC atomics) keep shared counters exact, while stage 2 is
  * filled on faults from every vCPU at once.
  */
+@NeedsCross
 class SmpGuestTest {
     static final long LOCK = RAM + 0x10_0000, COUNTER = RAM + 0x10_0100, ATOMIC = RAM + 0x10_0200;
 

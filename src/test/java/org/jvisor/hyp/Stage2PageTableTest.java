@@ -11,6 +11,7 @@ import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.SystemRegisters;
 import org.jvisor.cpu.TestMachine;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Stage-2 tables built by {@link Stage2PageTable} and used by the processor's MMU: a guest at EL1 (MMU
@@ -18,6 +19,7 @@ import org.jvisor.cpu.TestMachine;
  * Arm ARM's: the descriptor format, ESR_EL2 ISS for aborts from a lower EL (EC 0x24 data, 0x20 instruction,
  * DFSC 0b0001LL translation and 0b0011LL permission faults at level LL), HPFAR_EL2.FIPA = IPA[39:12] in [35:4].
  */
+@NeedsCross
 class Stage2PageTableTest {
     static final long RAM = TestMachine.RAM_BASE;
     /** Host memory for the tables: the last 16 MiB of the machine's RAM, never mapped into the guest. */

@@ -4,8 +4,10 @@ import static org.jvisor.hyp.Guest.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** Stage-2 views: several tables per VM, a vCPU switched between them by a hypercall or from Java. */
+@NeedsCross
 class Stage2ViewTest {
     static final long SEEK = RAM + 0x10_0000, HIDDEN = RAM + 0x20_0000;
 

@@ -7,6 +7,7 @@ import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.Ram;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Hostile guests that exit or rewrite their own code as fast as they can make the host allocate nothing per
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * JVM's per-thread allocation counter on the thread that runs the vCPU (and serves its exits, as a VMM does),
  * over rounds of {@value #N} iterations after warm-up rounds.
  */
+@NeedsCross
 class SteadyStateAllocationTest {
     static final long RAM = 0x4000_0000L, CALLER_MMIO = 0x0900_0000L, DEVICE = 0x0a00_0000L;
     static final int N = 100_000, NOP_HYPERCALL = 0xC600_0001;

@@ -11,8 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /** What a VMM asks of a vCPU besides running it: registers by name, guest debug, the clock (KVM's ONE_REG, SET_GUEST_DEBUG). */
+@NeedsCross
 class VcpuApiTest {
 
     @Test

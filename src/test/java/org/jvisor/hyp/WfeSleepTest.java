@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * WFE (Arm ARM D1.6, "Wait for Event"): with no event registered the processor may wait until a WFE wake-up
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * of burning a host core: unless the exclusive monitor is armed (a spin-wait on a memory location, whose
  * event jvisor does not signal), where WFE completes at once, as it always may.
  */
+@NeedsCross
 class WfeSleepTest {
     /** CNTKCTL_EL1: EVNTEN, EVNTI = 10 (an event every 2048 ticks, 33 us at 62.5 MHz), EVNTDIR 0. */
     static final int CNTKCTL_STREAM = 4 | (10 << 4), PERIOD = 2048;

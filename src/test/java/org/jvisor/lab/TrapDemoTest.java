@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.jvisor.cpu.Asm;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * {@code jvisor demo}: the embedded guest is what the GNU assembler makes of its source, and each step
@@ -26,6 +27,7 @@ import org.jvisor.cpu.Asm;
 class TrapDemoTest {
     static final int WFX = 0x01, HVC = 0x16, SMC = 0x17, SYSREG = 0x18, IABT_LOW = 0x20, DABT_LOW = 0x24;
 
+    @NeedsCross
     @Test
     void embeddedGuestIsItsAssembledSource() throws IOException {
         String source;

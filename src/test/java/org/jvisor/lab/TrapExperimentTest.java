@@ -4,6 +4,7 @@ import org.jvisor.guest.DefaultGuest;
 import org.jvisor.guest.GuestImage;
 import org.jvisor.guest.Newc;
 import org.jvisor.guest.ProgressListener;
+import org.jvisor.testing.BootsLinux;
 import org.jvisor.vmm.LinuxBootTest;
 import org.jvisor.vmm.TrapTraceCsvTest;
 import org.jvisor.vmm.VirtBoard;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * run filled it (no network), else through the host's apt as {@code ./jvisor run} would, so the outcome does
  * not depend on the order the suite runs its tests in.
  */
+@BootsLinux
 public class TrapExperimentTest {
     private static final int MEM_MIB = 64, IO_LINES = 300, BOMB_SECONDS = 3;
 

@@ -3,6 +3,9 @@ package org.jvisor.vmm;
 import org.jvisor.guest.DefaultGuest;
 import org.jvisor.guest.GuestImage;
 import org.jvisor.guest.ProgressListener;
+import org.jvisor.testing.BootsLinux;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsGdb;
 import org.jvisor.vmm.debug.GdbStub;
 import org.jvisor.vmm.debug.GdbStubTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +36,9 @@ import org.jvisor.cpu.Asm;
  * in the initramfs shell sees the addresses), turned into a small ELF of function symbols for GDB. That
  * also gives the addresses KASLR chose, if it did.
  */
+@BootsLinux
+@NeedsCross
+@NeedsGdb
 class GdbLinuxTest {
     private static final List<String> FUNCTIONS = List.of("ksys_sync", "__arm64_sys_sync", "invoke_syscall",
             "el0_svc_common", "do_el0_svc", "el0_svc", "el0t_64_sync_handler", "el0t_64_sync");

@@ -9,6 +9,8 @@ import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.QemuVirt;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * Interrupt delivery on a GICv2 that nobody told where to send interrupts: a bare-metal program
@@ -18,6 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * one processor, and the GICD_ITARGETSRs are RAZ/WI" (IHI 0048B 4.3.12), the banked ITARGETSR0-7
  * included, so both IRQs arrive. With two, an SPI whose targets field is 0 reaches no CPU interface.
  */
+@NeedsCross
+@NeedsQemu
 class GicTargetsTest {
     static final List<String> LD_ARGS = List.of("-Ttext=0x40200000", "-Tdata=0x40400000", "-e", "_start");
 

@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.BootsLinux;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsTools;
 
 /**
  * Issue 6's Linux checks on the default guest: busybox's devmem on the hide/seek registers (a one-byte
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * through /dev/virt_walker, a wrong width killing only the program (SIGBUS from the external abort) with
  * one line in the hypervisor's log, and a board without the device ({@code hide-seek=off}).
  */
+@BootsLinux
 class HideSeekLinuxTest {
     private static final long TIMEOUT_SECONDS = 600;
 
@@ -48,6 +52,8 @@ class HideSeekLinuxTest {
         return dir.resolve("virt_walker.ko");
     }
 
+    @NeedsCross
+    @NeedsTools
     @Test
     void devmemAndTheVirtWalkerModule(@TempDir Path dir) throws Exception {
         Path home = Files.createDirectories(dir.resolve("home"));

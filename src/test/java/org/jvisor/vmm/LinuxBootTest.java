@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.BootsLinux;
 
 /**
  * Issue 5's acceptance: Debian's arm64 kernel with the default guest's busybox initramfs boots on the virt
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (GIC, timer, PL011, PL031, virtio); a virtio disk is formatted, written, and read back on the next boot.
  * The guest comes from {@link DefaultGuest} (Debian's packages through apt, cached between runs).
  */
+@BootsLinux
 public class LinuxBootTest {
     private static final long TIMEOUT_SECONDS = 600;
     @TempDir Path tmp;

@@ -21,6 +21,9 @@ import java.util.zip.GZIPOutputStream;
 import org.jvisor.cpu.QemuVirt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsDtc;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * The loader against Documentation/arm64/booting.rst (header fields, placement rules) and against what
@@ -199,6 +202,8 @@ class LinuxLoaderTest {
         assertEquals(BASE + 32 * MiB, BootLayout.plan(BASE, 64 * MiB, k, 4096, 4096).initrdStart());
     }
 
+    @NeedsDtc
+    @NeedsQemu
     @Test
     void rawBinaryInitrdMatchesQemusDumpedTree() throws Exception {
         Path kernel = file("bare.bin", new byte[] {0, 0, 0, 0x14});
@@ -308,6 +313,7 @@ class LinuxLoaderTest {
      * A raw binary that is plainly text (the first 4 KiB, or the whole file, printable UTF-8 with a line
      * feed) is refused; code, even with strings in it, and zeros are not.
      */
+    @NeedsCross
     @Test
     void textIsNoKernel() throws Exception {
         String refused = "not an arm64 kernel: 'notes' is a text file (printable UTF-8 with line breaks), not code";
@@ -400,6 +406,7 @@ class LinuxLoaderTest {
         }
     }
 
+    @NeedsDtc
     @Test
     void writesKernelInitrdAndTreeIntoRam() throws Exception {
         long ram = 16 * MiB;

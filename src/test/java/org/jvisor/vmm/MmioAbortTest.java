@@ -8,6 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.QemuVirt;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * Loads and stores outside RAM that nothing can satisfy (src/test/resources/baremetal/aborts.S: exclusives,
@@ -22,6 +24,8 @@ import org.jvisor.cpu.QemuVirt;
  * jvisor, a hypervisor, cannot emulate those (no valid syndrome) and does what QEMU on KVM does (KVM_EXIT_ARM_NISV
  * answered with an external abort): those three lines are the abort's, the rest is QEMU's.
  */
+@NeedsCross
+@NeedsQemu
 class MmioAbortTest {
     static final List<String> LD_ARGS = List.of("-Ttext=0x40200000", "-Tdata=0x40400000", "-e", "_start");
 

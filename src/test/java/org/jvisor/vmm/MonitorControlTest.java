@@ -1,5 +1,6 @@
 package org.jvisor.vmm;
 
+import org.jvisor.testing.NeedsCross;
 import org.jvisor.vmm.debug.Monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +17,7 @@ import org.jvisor.cpu.Asm;
 import org.jvisor.hyp.Vcpu;
 
 /** stop, cont, cpu and quit on a two-vCPU guest that counts in X5 on both (VirtBoardTest's COUNTERS). */
+@NeedsCross
 class MonitorControlTest {
     @Test
     void stopParksContResumesQuitEndsTheRunWithZero(@TempDir Path dir) throws Exception {

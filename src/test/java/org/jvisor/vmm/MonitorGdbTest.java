@@ -1,5 +1,7 @@
 package org.jvisor.vmm;
 
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsGdb;
 import org.jvisor.vmm.debug.GdbStubTest;
 import org.jvisor.vmm.debug.Monitor;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
 
 /** gdb-multiarch's {@code monitor ...} (qRcmd) reaches the same {@link Monitor}, as QEMU's gdbstub reaches HMP. */
+@NeedsCross
+@NeedsGdb
 class MonitorGdbTest {
     @Test
     void gdbMonitorCommandsReachTheMonitor(@TempDir Path dir) throws Exception {

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
 import org.jvisor.hyp.Vcpu;
+import org.jvisor.testing.NeedsCross;
 
+@NeedsCross
 public class VirtBoardTest {
     /** vCPU 0 starts vCPU 1 (PSCI CPU_ON); both count in X5 forever. */
     public static final String COUNTERS = """

@@ -17,6 +17,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsGuest;
+import org.jvisor.testing.NeedsTools;
 
 /**
  * guest/virt_walker/build.sh builds the hide/seek guest module against Debian's headers for the default
@@ -26,6 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * version in __versions equal to the CRC the kernel exports (Module.symvers), which insmod compares
  * under CONFIG_MODVERSIONS.
  */
+@NeedsCross
+@NeedsGuest
+@NeedsTools
 class VirtWalkerModuleTest {
     static final Path SCRIPT = Path.of("guest/virt_walker/build.sh");
 

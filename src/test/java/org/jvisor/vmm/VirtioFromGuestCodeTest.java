@@ -1,5 +1,6 @@
 package org.jvisor.vmm;
 
+import org.jvisor.testing.NeedsCross;
 import org.jvisor.vmm.virtio.VirtioMmioTransport;
 import org.jvisor.vmm.virtio.VirtioRng;
 import static org.junit.jupiter.api.Assertions.*;
@@ -17,6 +18,7 @@ import org.jvisor.hyp.Vm;
  * 0x0A000000 (the hypervisor's MMIO path), a virtio-rng request set up in guest RAM by guest code, the
  * device's answer read back by guest code.
  */
+@NeedsCross
 class VirtioFromGuestCodeTest {
     static final long RAM = 0x4000_0000L, RAM_SIZE = 1 << 20, WINDOW = 0x0A00_0000L;
 

@@ -1,5 +1,7 @@
 package org.jvisor.vmm.debug;
 
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsGdb;
 import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.VirtBoard;
 import org.jvisor.vmm.VirtBoardTest;
@@ -101,6 +103,8 @@ public class GdbStubTest {
         return new String(out, StandardCharsets.UTF_8);
     }
 
+    @NeedsCross
+    @NeedsGdb
     @Test
     void gdbBreaksBeforeAndAfterTheMmuIsOnStepsWatchesAndReads(@TempDir Path dir) throws Exception {
         Program prog = program(dir);
@@ -289,6 +293,7 @@ public class GdbStubTest {
      * the 1.5 s read timeout; the stub used to hold its accept loop 2 s for each), and the first client,
      * after a 10 MB junk packet, is still served.
      */
+    @NeedsCross
     @Test
     void extraClientsAreRefusedAtOnceAndTheFirstStaysServed(@TempDir Path dir) throws Exception {
         Path kernel = Files.write(dir.resolve("count.bin"), Asm.assemble(VirtBoardTest.COUNTERS, 0x4008_0000L));
@@ -326,6 +331,7 @@ public class GdbStubTest {
      * A client that sends garbage, huge lengths, unknown packets and vanishes mid-packet, while the guest
      * runs and while it is stopped: the VM goes on as it was (running, or stopped) and answers the next client.
      */
+    @NeedsCross
     @Test
     void hostileClientsLeaveTheVmAsItWas(@TempDir Path dir) throws Exception {
         Path kernel = Files.write(dir.resolve("count.bin"), Asm.assemble(VirtBoardTest.COUNTERS, 0x4008_0000L));

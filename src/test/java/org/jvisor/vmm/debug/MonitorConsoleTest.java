@@ -1,5 +1,6 @@
 package org.jvisor.vmm.debug;
 
+import org.jvisor.testing.NeedsCross;
 import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.VirtBoard;
 import org.jvisor.vmm.VirtBoardTest;
@@ -29,6 +30,7 @@ import org.jvisor.cpu.Asm;
  * Ctrl-A c through {@link HostConsole} from a byte stream: the keyboard goes to the monitor (prompt, echo,
  * backspace, CR LF line ends as on a raw terminal) and back to the guest's console, as QEMU's mux does.
  */
+@NeedsCross
 class MonitorConsoleTest {
     static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 

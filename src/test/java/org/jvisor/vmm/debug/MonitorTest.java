@@ -1,5 +1,6 @@
 package org.jvisor.vmm.debug;
 
+import org.jvisor.testing.NeedsCross;
 import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.VirtBoard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +28,7 @@ import org.jvisor.hyp.Vcpu;
  * traps of each kind, then counts in X5 forever. What the monitor shows is checked against what the
  * guest did (the reference), and against the architecture's meaning of the descriptor bits.
  */
+@NeedsCross
 class MonitorTest {
     /**
      * Stage 1 (4 KiB granule, 39-bit VAs both halves, MAIR attr 0 Device-nGnRnE, attr 1 Normal WB):

@@ -12,12 +12,16 @@ import java.util.List;
 import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.BareMetalMachine;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
+import org.jvisor.testing.NeedsQemu;
 
 /**
  * A bare-metal program (src/test/resources/baremetal/pl011echo.S) that reads the PL011's identification
  * and reset registers and echoes the characters it receives, run on QEMU's virt board with the input on
  * the serial port's stdin, and on jvisor's processor with this Pl011 at 0x09000000: same output.
  */
+@NeedsCross
+@NeedsQemu
 class Pl011BareMetalTest {
     static final List<String> LD_ARGS = List.of("-Ttext=0x40200000", "-Tdata=0x40400000",
             "--section-start=.el0data=0x40600000", "-e", "_start");

@@ -1,5 +1,6 @@
 package org.jvisor.vmm.fdt;
 
+import org.jvisor.testing.NeedsDtc;
 import org.jvisor.vmm.Dtc;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -88,6 +89,7 @@ class FdtBuilderTest {
         assertTrue(names.containsAll(List.of("compatible", "three", "#address-cells", "phandle")));
     }
 
+    @NeedsDtc
     @Test
     void dtcReadsEveryPropertyBackWithItsBytes() throws Exception {
         Path dtb = dir.resolve("t.dtb");

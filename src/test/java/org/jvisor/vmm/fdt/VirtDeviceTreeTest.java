@@ -1,5 +1,7 @@
 package org.jvisor.vmm.fdt;
 
+import org.jvisor.testing.NeedsDtc;
+import org.jvisor.testing.NeedsQemu;
 import org.jvisor.vmm.BoardDescription;
 import org.jvisor.vmm.Dtc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The virt board's tree read back by dtc, and compared node by node with the tree QEMU's own virt board
  * dumps for the same configuration ({@code -M virt,dumpdtb=...}): every difference is listed here.
  */
+@NeedsDtc
 class VirtDeviceTreeTest {
     private static final long RAM = 512L << 20;
     @TempDir Path dir;
@@ -117,11 +120,13 @@ class VirtDeviceTreeTest {
         }
     }
 
+    @NeedsQemu
     @Test
     void gicV2TwoCpusMatchesQemu() throws Exception {
         compareWithQemu(BoardDescription.virt(RAM, 2, 2).withPmu(true), qemuTree(2, 2));
     }
 
+    @NeedsQemu
     @Test
     void gicV3FourCpusWithVirtioMatchesQemu() throws Exception {
         BoardDescription b = BoardDescription.virt(RAM, 4, 3).withPmu(true)
@@ -129,6 +134,7 @@ class VirtDeviceTreeTest {
         compareWithQemu(b, qemuTree(3, 4));
     }
 
+    @NeedsQemu
     @Test
     void chosenMatchesQemuForTheSameKernelInitrdAndCommandLine() throws Exception {
         // A synthetic Image (header only) and a 300 KiB initrd: QEMU writes their placement into /chosen.
