@@ -81,8 +81,6 @@ final class LoadStore {
             new Encoding("LDAR", "zz001000110-----1-----nnnnnttttt", LDAR),
     };
 
-    static final int ISV = 1 << 24, SSE = 1 << 21, SF = 1 << 15, AR = 1 << 14;
-
     private LoadStore() {}
 
     static void execute(Cpu cpu, int op, int insn) {
@@ -188,24 +186,18 @@ final class LoadStore {
         int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31;
         return switch (op & 0xfff) {
             case LDST_UIMM, LDST_UNSCALED, LDST_UNPRIV, LDST_REG -> singleSyndrome(size, opc, t);
-            case LDR_LIT -> (insn & (1 << 30)) != 0 ? ISV | (3 << 22) | (t << 16) | SF : ISV | (2 << 22) | (t << 16);
-            case LDRSW_LIT -> ISV | (2 << 22) | SSE | (t << 16) | SF;
-            case LDAR -> singleSyndrome(size, 1, t) | AR;
-            case STLR -> singleSyndrome(size, 0, t) | AR;
+            case LDR_LIT -> (insn & (1 << 30)) != 0 ? Esr.accessSyndrome(3, false, t, true, false) : Esr.accessSyndrome(2, false, t, false, false);
+            case LDRSW_LIT -> Esr.accessSyndrome(2, true, t, true, false);
+            case LDAR -> singleSyndrome(size, 1, t) | Esr.ISS_AR;
+            case STLR -> singleSyndrome(size, 0, t) | Esr.ISS_AR;
             default -> 0;
         };
     }
 
     /** ISS[24:14] for a single general-purpose register access (data abort syndrome, ISV=1). */
     static int singleSyndrome(int size, int opc, int t) {
-        int s = ISV | (size << 22) | (t << 16);
-        if (opc >= 2) {
-            s |= SSE;
-            if (opc == 2) s |= SF;
-        } else if (size == 3) {
-            s |= SF;
-        }
-        return s;
+        // opc 2 sign-extends to 64 bits, opc 3 to 32; opc 0/1 (store/load) are 64-bit only for size 3.
+        return Esr.accessSyndrome(size, opc >= 2, t, opc >= 2 ? opc == 2 : size == 3, false);
     }
 
     // ---- pairs -------------------------------------------------------------------------------------
@@ -394,6 +386,6 @@ final class LoadStore {
     /** Raises the alignment fault of an access that must be aligned to {@code size} bytes. */
     static void checkAlignment(Cpu cpu, long address, int size, int acc) {
         if ((address & (size - 1)) != 0)
-            throw cpu.dataAbort(address, acc | Mmu.ACC_ALIGNED, Mmu.FSC_ALIGNMENT, false, false, 0);
+            throw cpu.dataAbort(address, acc | Mmu.ACC_ALIGNED, Esr.FSC_ALIGNMENT, false, false, 0);
     }
 }

@@ -1,6 +1,7 @@
 package org.jvisor.hyp;
 
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.SysRegTable;
 
 /**
@@ -12,17 +13,17 @@ final class ExitHandlers {
 
     static {
         java.util.Arrays.fill(TABLE, (ExitHandler) ExitHandlers::unhandled);
-        TABLE[Cpu.EC_WFX] = ExitHandlers::wfx;
-        TABLE[Cpu.EC_FP] = ExitHandlers::fpAccess;
-        TABLE[Cpu.EC_HVC] = ExitHandlers::hvc;
-        TABLE[Cpu.EC_SMC] = ExitHandlers::smc;
-        TABLE[Cpu.EC_SYSREG] = SysRegTraps::handle;
-        TABLE[Cpu.EC_IABT_LOW] = Stage2Faults::instructionAbort;
-        TABLE[Cpu.EC_DABT_LOW] = Stage2Faults::dataAbort;
-        TABLE[Cpu.EC_BREAKPT_LOW] = ExitHandlers::debug;
-        TABLE[Cpu.EC_STEP_LOW] = ExitHandlers::debug;
-        TABLE[Cpu.EC_WATCHPT_LOW] = ExitHandlers::debug;
-        TABLE[Cpu.EC_BRK] = ExitHandlers::debug;
+        TABLE[Esr.EC_WFX] = ExitHandlers::wfx;
+        TABLE[Esr.EC_FP_ASIMD] = ExitHandlers::fpAccess;
+        TABLE[Esr.EC_HVC64] = ExitHandlers::hvc;
+        TABLE[Esr.EC_SMC64] = ExitHandlers::smc;
+        TABLE[Esr.EC_SYS64] = SysRegTraps::handle;
+        TABLE[Esr.EC_IABT_LOW] = Stage2Faults::instructionAbort;
+        TABLE[Esr.EC_DABT_LOW] = Stage2Faults::dataAbort;
+        TABLE[Esr.EC_BREAKPT_LOW] = ExitHandlers::debug;
+        TABLE[Esr.EC_SOFTSTP_LOW] = ExitHandlers::debug;
+        TABLE[Esr.EC_WATCHPT_LOW] = ExitHandlers::debug;
+        TABLE[Esr.EC_BRK64] = ExitHandlers::debug;
     }
 
     private ExitHandlers() {}
@@ -37,9 +38,9 @@ final class ExitHandlers {
             return null;
         }
         long esr = cpu.sr.esr[2];
-        int ec = (int) (esr >>> 26) & 63;
+        int ec = Esr.ec(esr);
         v.stats.byEc[ec]++;
-        return TABLE[ec].handle(v, (int) esr & 0x1ffffff);
+        return TABLE[ec].handle(v, Esr.iss(esr));
     }
 
     /** WFI sleeps the vCPU thread until an interrupt or a kick; WFE (when trapped) until an event too. */
@@ -47,7 +48,7 @@ final class ExitHandlers {
         v.stats.cpuTraps++;
         v.cpu.sr.elr[2] += 4;
         v.cpu.exceptionReturn();
-        if ((iss & 1) == 0) return v.waitForInterrupt();
+        if (!Esr.wfxIsWfe(iss)) return v.waitForInterrupt();
         // A spin-wait for a store (exclusive monitor armed), whose event jvisor does not signal: yield, as KVM does.
         if (v.cpu.exclusiveValid) {
             Thread.yield();
@@ -68,7 +69,7 @@ final class ExitHandlers {
     private static VcpuExit hvc(Vcpu v, int iss) {
         v.stats.cpuTraps++;
         v.cpu.exceptionReturn();
-        return serviceCall(v, iss & 0xffff, false);
+        return serviceCall(v, Esr.imm16(iss), false);
     }
 
     /** SMC trapped by HCR_EL2.TSC: ELR_EL2 points at the SMC itself. */
@@ -76,7 +77,7 @@ final class ExitHandlers {
         v.stats.cpuTraps++;
         v.cpu.sr.elr[2] += 4;
         v.cpu.exceptionReturn();
-        return serviceCall(v, iss & 0xffff, true);
+        return serviceCall(v, Esr.imm16(iss), true);
     }
 
     /** SMCCC: #0 calls are PSCI or a registered hypercall (else NOT_SUPPORTED); other immediates go to the caller. */
@@ -100,7 +101,7 @@ final class ExitHandlers {
     }
 
     private static VcpuExit debug(Vcpu v, int iss) {
-        int ec = (int) (v.cpu.sr.esr[2] >>> 26) & 63;
+        int ec = Esr.ec(v.cpu.sr.esr[2]);
         v.cpu.exceptionReturn();
         return new VcpuExit.Debug(ec, v.cpu.pc);
     }
@@ -108,14 +109,14 @@ final class ExitHandlers {
     private static VcpuExit unhandled(Vcpu v, int iss) {
         long esr = v.cpu.sr.esr[2];
         return v.die(String.format("unhandled exit: exception class 0x%02x, ESR_EL2 0x%x, at PC 0x%x",
-                (int) (esr >>> 26) & 63, esr, v.cpu.sr.elr[2]));
+                Esr.ec(esr), esr, v.cpu.sr.elr[2]));
     }
 
     // ---- injection into the guest (the processor back in guest context) ------------------------------
 
     /** Makes the guest take Undefined Instruction at the trapped instruction (called at EL2). */
     static void injectUndefined(Vcpu v) {
-        v.cpu.injectException(Cpu.VECT_SYNC, 1L << 25);
+        v.cpu.injectException(Cpu.VECT_SYNC, Esr.encode(Esr.EC_UNKNOWN, 0));
     }
 
     /**
@@ -125,10 +126,10 @@ final class ExitHandlers {
     static void injectExternalAbort(Vcpu v, boolean data, boolean write, long far) {
         Cpu cpu = v.cpu;
         boolean fromEl0 = cpu.currentEl() == 0;
-        int ec = data ? (fromEl0 ? Cpu.EC_DABT_LOW : Cpu.EC_DABT_CUR) : (fromEl0 ? Cpu.EC_IABT_LOW : Cpu.EC_IABT_CUR);
-        int iss = 0x10 | (data && write ? 1 << 6 : 0);
+        int ec = data ? (fromEl0 ? Esr.EC_DABT_LOW : Esr.EC_DABT_CUR) : (fromEl0 ? Esr.EC_IABT_LOW : Esr.EC_IABT_CUR);
+        int iss = Esr.FSC_SYNC_EXTERNAL | (data && write ? Esr.ISS_WNR : 0);
         cpu.sr.far[1] = far;
-        cpu.takeException(1, Cpu.VECT_SYNC, cpu.pc, ((long) ec << 26) | (1L << 25) | iss);
+        cpu.takeException(1, Cpu.VECT_SYNC, cpu.pc, Esr.encode(ec, iss));
     }
 
     static String sysRegName(int key) { return SysRegTable.nameAt(key); }

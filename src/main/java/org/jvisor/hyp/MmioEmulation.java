@@ -2,6 +2,7 @@ package org.jvisor.hyp;
 
 import org.jvisor.cpu.BusError;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 
 /**
  * Emulates a load or store that hit an IPA outside the VM's RAM (KVM's io_mem_abort). The access comes
@@ -36,13 +37,13 @@ final class MmioEmulation {
         int insn = cpu.currentInstruction();
         cpu.exceptionReturn();
         this.far = far;
-        write = (iss & (1 << 6)) != 0;
+        write = Esr.wnr(iss);
         writeback = false;
-        if ((iss & (1 << 24)) != 0) {
-            size = 1 << ((iss >>> 22) & 3);
-            signed = (iss & (1 << 21)) != 0;
-            rt = (iss >>> 16) & 31;
-            regBits = (iss & (1 << 15)) != 0 ? 64 : 32;
+        if (Esr.isv(iss)) {
+            size = 1 << Esr.sas(iss);
+            signed = Esr.sse(iss);
+            rt = Esr.srt(iss);
+            regBits = Esr.sf(iss) ? 64 : 32;
             count = 1;
             address[0] = ipa;
             data[0] = mask(cpu.x[rt]);
