@@ -133,19 +133,19 @@ public final class SysRegTable {
     /**
      * Performs the SYS operation (DC, IC, TLBI, AT) at {@code key} with operand {@code xt} for a guest whose
      * access a hypervisor trapped (HCR_EL2.TTLB, TPCP, TPU...), as if it had not been trapped. Call it after
-     * returning to the guest's EL with PC at the instruction: PC then advances past it, and a fault the
-     * operation raises is taken as the architecture says (to EL1, or to EL2, ending in EL2 for the caller
-     * to handle like any other trap: check {@link Cpu#currentEl()}).
+     * returning to the guest's EL with PC at the instruction. True when it completed: the caller then moves
+     * the PC past it. False when it raised a fault, taken as the architecture says (to EL1, or to EL2,
+     * ending in EL2 for the caller to handle like any other trap: check {@link Cpu#currentEl()}).
      */
-    public static void performForGuest(Cpu cpu, int key, long xt) {
+    public static boolean performForGuest(Cpu cpu, int key, long xt) {
         SysReg r = lookup(key);
         if (r == null || r.owner != OWNER_OPS) throw new IllegalArgumentException("no SYS operation at " + key);
         cpu.insnPc = cpu.pc;
-        cpu.pc += 4;
         try {
             SystemOperations.execute(cpu, r.id, xt);
+            return true;
         } catch (ExceptionTaken e) {
-            // the fault is taken: the guest (or the hypervisor, at EL2) continues at its vector
+            return false; // the fault is taken: the guest (or the hypervisor, at EL2) continues at its vector
         }
     }
 

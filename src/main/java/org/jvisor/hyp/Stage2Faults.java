@@ -12,11 +12,11 @@ import org.jvisor.cpu.Esr;
 final class Stage2Faults {
     private Stage2Faults() {}
 
-    static VcpuExit instructionAbort(Vcpu v, int iss) {
+    static int instructionAbort(Vcpu v, int iss) {
         return abort(v, iss, false);
     }
 
-    static VcpuExit dataAbort(Vcpu v, int iss) {
+    static int dataAbort(Vcpu v, int iss) {
         return abort(v, iss, true);
     }
 
@@ -40,7 +40,7 @@ final class Stage2Faults {
         }
     }
 
-    private static VcpuExit abort(Vcpu v, int iss, boolean data) {
+    private static int abort(Vcpu v, int iss, boolean data) {
         Cpu cpu = v.cpu;
         long far = cpu.sr.far[2];
         long ipa = ((cpu.sr.hpfarEl2 >>> 4) << 12) | (far & 0xfff);
@@ -52,22 +52,20 @@ final class Stage2Faults {
                 // the descriptor (HideSeek): the guest cannot be told of a stage-2 fault, and granting
                 // execution again (as KVM's lazy cache maintenance would) would change the hidden byte.
                 // It gets what an access nobody can satisfy gets, an external abort at the fetch.
-                cpu.exceptionReturn();
                 ExitHandlers.injectExternalAbort(v, false, false, far);
-                return null;
+                return ExitHandlers.RESUME;
             }
             if (fsc != Esr.FSC_TRANSLATION && fsc != Esr.FSC_ACCESS_FLAG)
-                return v.die(String.format("stage-2 fault 0x%02x on RAM at IPA 0x%x (PC 0x%x)", Esr.fsc(iss), ipa, cpu.sr.elr[2]));
+                return ExitHandlers.exit(v, v.die(String.format("stage-2 fault 0x%02x on RAM at IPA 0x%x (PC 0x%x)",
+                        Esr.fsc(iss), ipa, cpu.sr.elr[2])), ExitHandlers.RESUME);
             mapRam(v, slot, ipa);
             v.stats.memTraps++;
-            cpu.exceptionReturn();
-            return null;
+            return ExitHandlers.RESUME;
         }
         boolean s1ptw = Esr.s1ptw(iss);
         if (!data || s1ptw || fsc != Esr.FSC_TRANSLATION) {
-            cpu.exceptionReturn();
             ExitHandlers.injectExternalAbort(v, data, Esr.wnr(iss) && !s1ptw, far);
-            return null;
+            return ExitHandlers.RESUME;
         }
         v.stats.ioTraps++;
         return v.mmio.start(ipa, far, iss);
