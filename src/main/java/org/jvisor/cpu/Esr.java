@@ -1,7 +1,7 @@
 package org.jvisor.cpu;
 
 /**
- * The exception syndrome, ESR_ELx (Arm ARM D24.2.40), in one place as Linux's
+ * The exception syndrome, the Arm ARM's ESR_ELx, in one place as Linux's
  * arch/arm64/include/asm/esr.h has it: the exception classes (EC) with the names Linux and kvm_stat give
  * them, the fault status codes (FSC), the fields of the instruction-specific syndrome (ISS) of the
  * exceptions jvisor raises or handles, and the encoder of the syndromes it builds.
@@ -19,7 +19,7 @@ public final class Esr {
     public static final int EC_UNKNOWN = 0x00, EC_WFX = 0x01, EC_CP15_32 = 0x03, EC_CP15_64 = 0x04, EC_CP14_MR = 0x05,
             EC_CP14_LS = 0x06, EC_FP_ASIMD = 0x07, EC_CP10_ID = 0x08, EC_PAC = 0x09, EC_CP14_64 = 0x0c, EC_BTI = 0x0d,
             EC_ILL = 0x0e, EC_SVC32 = 0x11, EC_HVC32 = 0x12, EC_SMC32 = 0x13, EC_SVC64 = 0x15, EC_HVC64 = 0x16,
-            EC_SMC64 = 0x17, EC_SYS64 = 0x18, EC_SVE = 0x19, EC_ERET = 0x1a, EC_FPAC = 0x1c, EC_IMP_DEF = 0x1f,
+            EC_SMC64 = 0x17, EC_SYS64 = 0x18, EC_SVE = 0x19, EC_ERET = 0x1a, EC_FPAC = 0x1c, EC_SME = 0x1d, EC_IMP_DEF = 0x1f,
             EC_IABT_LOW = 0x20, EC_IABT_CUR = 0x21, EC_PC_ALIGN = 0x22, EC_DABT_LOW = 0x24, EC_DABT_CUR = 0x25,
             EC_SP_ALIGN = 0x26, EC_FP_EXC32 = 0x28, EC_FP_EXC64 = 0x2c, EC_SERROR = 0x2f, EC_BREAKPT_LOW = 0x30,
             EC_BREAKPT_CUR = 0x31, EC_SOFTSTP_LOW = 0x32, EC_SOFTSTP_CUR = 0x33, EC_WATCHPT_LOW = 0x34,
@@ -33,7 +33,7 @@ public final class Esr {
         n[EC_CP14_MR] = "CP14_MR"; n[EC_CP14_LS] = "CP14_LS"; n[EC_FP_ASIMD] = "FP_ASIMD"; n[EC_CP10_ID] = "CP10_ID";
         n[EC_PAC] = "PAC"; n[EC_CP14_64] = "CP14_64"; n[EC_BTI] = "BTI"; n[EC_ILL] = "ILL"; n[EC_SVC32] = "SVC32";
         n[EC_HVC32] = "HVC32"; n[EC_SMC32] = "SMC32"; n[EC_SVC64] = "SVC64"; n[EC_HVC64] = "HVC64";
-        n[EC_SMC64] = "SMC64"; n[EC_SYS64] = "SYS64"; n[EC_SVE] = "SVE"; n[EC_ERET] = "ERET"; n[EC_FPAC] = "FPAC";
+        n[EC_SMC64] = "SMC64"; n[EC_SYS64] = "SYS64"; n[EC_SVE] = "SVE"; n[EC_ERET] = "ERET"; n[EC_FPAC] = "FPAC"; n[EC_SME] = "SME";
         n[EC_IMP_DEF] = "IMP_DEF"; n[EC_IABT_LOW] = "IABT_LOW"; n[EC_IABT_CUR] = "IABT_CUR";
         n[EC_PC_ALIGN] = "PC_ALIGN"; n[EC_DABT_LOW] = "DABT_LOW"; n[EC_DABT_CUR] = "DABT_CUR";
         n[EC_SP_ALIGN] = "SP_ALIGN"; n[EC_FP_EXC32] = "FP_EXC32"; n[EC_FP_EXC64] = "FP_EXC64"; n[EC_SERROR] = "SERROR";

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Esr} against its references: the exception classes and their names as Linux 6.1's
  * arch/arm64/include/asm/esr.h defines them (ESR_ELx_EC_*), and syndromes worked out by hand from the
- * field layouts of the Arm ARM (D24.2.40 ESR_EL2; the ISS encodings for EC 0b000001, 0b010110/0b010111,
+ * field layouts of the Arm ARM's ESR_EL2 (the ISS encodings for EC 0b000001, 0b010110/0b010111,
  * 0b011000 and 0b100100).
  */
 class EsrTest {
@@ -22,7 +22,7 @@ class EsrTest {
             Map.entry(0x09, "PAC"), Map.entry(0x0C, "CP14_64"), Map.entry(0x0D, "BTI"), Map.entry(0x0E, "ILL"),
             Map.entry(0x11, "SVC32"), Map.entry(0x12, "HVC32"), Map.entry(0x13, "SMC32"), Map.entry(0x15, "SVC64"),
             Map.entry(0x16, "HVC64"), Map.entry(0x17, "SMC64"), Map.entry(0x18, "SYS64"), Map.entry(0x19, "SVE"),
-            Map.entry(0x1a, "ERET"), Map.entry(0x1C, "FPAC"), Map.entry(0x1f, "IMP_DEF"), Map.entry(0x20, "IABT_LOW"),
+            Map.entry(0x1a, "ERET"), Map.entry(0x1C, "FPAC"), Map.entry(0x1D, "SME"), Map.entry(0x1f, "IMP_DEF"), Map.entry(0x20, "IABT_LOW"),
             Map.entry(0x21, "IABT_CUR"), Map.entry(0x22, "PC_ALIGN"), Map.entry(0x24, "DABT_LOW"), Map.entry(0x25, "DABT_CUR"),
             Map.entry(0x26, "SP_ALIGN"), Map.entry(0x28, "FP_EXC32"), Map.entry(0x2C, "FP_EXC64"), Map.entry(0x2F, "SERROR"),
             Map.entry(0x30, "BREAKPT_LOW"), Map.entry(0x31, "BREAKPT_CUR"), Map.entry(0x32, "SOFTSTP_LOW"),
