@@ -74,7 +74,7 @@ TEMPLATES = {
 
 
 def patterns():
-    src = open(os.path.join(ROOT, "src/main/java/org/jvisor/cpu/SimdInteger.java")).read()
+    src = open(os.path.join(ROOT, "src/main/java/org/jvisor/cpu/simd/SimdInteger.java")).read()
     pats = [(n, p) for n, p in re.findall(r'new Encoding\("([^"]*)", "([01a-zA-Z_]{32})"', src)]
     for helper, name, u, opc in re.findall(r'\b(\w+)\("([^"]+)", (?:(\d), )?"([01]+)"\)', src):
         pats.append((name, TEMPLATES[helper].format(u=u, o=opc)))

@@ -78,7 +78,7 @@ def state(seed):
 
 
 def patterns():
-    src = open(os.path.join(ROOT, "src/main/java/org/jvisor/cpu/SimdFloat.java")).read()
+    src = open(os.path.join(ROOT, "src/main/java/org/jvisor/cpu/simd/SimdFloat.java")).read()
     pats = re.findall(r'new Encoding\("[^"]*", "([01a-zA-Z_]{32,40})"', src)
     return [p.replace("_", "") for p in pats]
 

@@ -1,5 +1,6 @@
 package org.jvisor.cli;
 
+import org.jvisor.lab.BenchPrograms;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

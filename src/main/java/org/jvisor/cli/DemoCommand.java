@@ -1,5 +1,6 @@
 package org.jvisor.cli;
 
+import org.jvisor.lab.TrapDemo;
 import java.util.concurrent.Callable;
 import org.jvisor.vmm.BootException;
 import picocli.CommandLine.Command;

@@ -2,7 +2,7 @@ package org.jvisor.cli;
 
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.jvisor.cli.difftest.Difftest;
+import org.jvisor.difftest.Difftest;
 import org.jvisor.cpu.InstructionGroups;
 import org.jvisor.cpu.Translation;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package org.jvisor.cli;
 
+import org.jvisor.lab.TrapChart;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.jvisor.vmm.DefaultGuest;
-import org.jvisor.vmm.GuestImage;
-import org.jvisor.vmm.GuestImageException;
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.GuestImageException;
 import org.jvisor.vmm.InputFiles;
-import org.jvisor.vmm.ProgressListener;
-import org.jvisor.vmm.TrapExperiment;
+import org.jvisor.guest.ProgressListener;
+import org.jvisor.lab.TrapExperiment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -128,21 +129,10 @@ final class ExperimentCommand implements Runnable {
                 "program", "args", "CPU traps", "MEM traps", "IO traps", "wall s", "guest status", "RSS MiB", "heap MiB"));
         for (TrapExperiment.Result x : r.results()) {
             b.append(String.format(Locale.ROOT, "%-10s %-6s %10d %10d %10d %9.2f  %-14s %9d %9d%n", x.name(), x.args(),
-                    x.delta().cpu(), x.delta().mem(), x.delta().io(), x.wallNanos() / 1e9, status(x.status()),
+                    x.delta().cpu(), x.delta().mem(), x.delta().io(), x.wallNanos() / 1e9, TrapExperiment.statusText(x.status()),
                     x.peakRssBytes() >> 20, x.peakHeapBytes() >> 20));
         }
         b.append(String.format(Locale.ROOT, "(guest RAM %d MiB; RSS and heap: the jvisor process's peaks while the program ran)%n", r.guestRamBytes() >> 20));
         return b.toString();
-    }
-
-    static String status(int s) {
-        if (s < 0) return "did not end";
-        if (s > 128 && s < 128 + 32) {
-            String[] names = {"", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
-                    "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM"};
-            int sig = s - 128;
-            return s + " (" + (sig < names.length ? names[sig] : "signal " + sig) + ")";
-        }
-        return Integer.toString(s);
     }
 }

@@ -3,11 +3,11 @@ package org.jvisor.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.jvisor.vmm.Apt;
-import org.jvisor.vmm.DefaultGuest;
-import org.jvisor.vmm.GuestImage;
-import org.jvisor.vmm.GuestImageException;
-import org.jvisor.vmm.ProgressListener;
+import org.jvisor.guest.Apt;
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.GuestImageException;
+import org.jvisor.guest.ProgressListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

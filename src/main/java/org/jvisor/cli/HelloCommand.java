@@ -87,13 +87,13 @@ final class HelloCommand implements Runnable {
         vm.writeGuest(L1_TABLE, le64(L2_TABLE | table));
         vm.writeGuest(L2_TABLE, le64(GUEST_RAM | block | af | inner | codeAp)); // AttrIndx 0: Normal
         vm.writeGuest(L2_TABLE + 8 * (SERIAL >>> 21), le64(SERIAL | block | af | deviceAp | (1 << 2) | xn)); // AttrIndx 1
-        vcpu.setSysReg("MAIR_EL1", 0x00FFL); // attr0 Normal write-back, attr1 Device-nGnRnE
-        vcpu.setSysReg("TCR_EL1", 25 | (1L << 8) | (1L << 10) | (3L << 12) | (1L << 23) | (2L << 32)); // T0SZ 25, WB walks, EPD1, IPS 40 bits
-        vcpu.setSysReg("TTBR0_EL1", L1_TABLE);
-        vcpu.setSysReg("SCTLR_EL1", vcpu.sysReg("SCTLR_EL1") | 1 | (1 << 2) | (1 << 12)); // M, C, I
+        vcpu.setRegister("MAIR_EL1", 0x00FFL); // attr0 Normal write-back, attr1 Device-nGnRnE
+        vcpu.setRegister("TCR_EL1", 25 | (1L << 8) | (1L << 10) | (3L << 12) | (1L << 23) | (2L << 32)); // T0SZ 25, WB walks, EPD1, IPS 40 bits
+        vcpu.setRegister("TTBR0_EL1", L1_TABLE);
+        vcpu.setRegister("SCTLR_EL1", vcpu.register("SCTLR_EL1") | 1 | (1 << 2) | (1 << 12)); // M, C, I
         if (el0) {
             vm.writeGuest(VECTORS + 0x400, words(EL0_HANDLER));
-            vcpu.setSysReg("VBAR_EL1", VECTORS);
+            vcpu.setRegister("VBAR_EL1", VECTORS);
             vcpu.setPstate(0); // EL0t, interrupts unmasked
         }
     }

@@ -1,5 +1,9 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.rn;
+import static org.jvisor.cpu.Fields.rs;
+import static org.jvisor.cpu.Fields.rt;
+
 /**
  * The ARMv8.1 Large System Extensions atomics: LD&lt;op&gt; (and their ST&lt;op&gt; aliases with Rt=XZR),
  * SWP, CAS and CASP, in byte to doubleword sizes with acquire/release variants. All of them are
@@ -17,18 +21,18 @@ final class Atomics {
 
     static final Encoding[] ENCODINGS = {
             // Atomic memory operations: size 111 0 00 A R 1 Rs o3 opc 00 Rn Rt
-            new Encoding("LDADD", "zz111000ar1sssss000000nnnnnttttt", LDADD),
-            new Encoding("LDCLR", "zz111000ar1sssss000100nnnnnttttt", LDCLR),
-            new Encoding("LDEOR", "zz111000ar1sssss001000nnnnnttttt", LDEOR),
-            new Encoding("LDSET", "zz111000ar1sssss001100nnnnnttttt", LDSET),
-            new Encoding("LDSMAX", "zz111000ar1sssss010000nnnnnttttt", LDSMAX),
-            new Encoding("LDSMIN", "zz111000ar1sssss010100nnnnnttttt", LDSMIN),
-            new Encoding("LDUMAX", "zz111000ar1sssss011000nnnnnttttt", LDUMAX),
-            new Encoding("LDUMIN", "zz111000ar1sssss011100nnnnnttttt", LDUMIN),
-            new Encoding("SWP", "zz111000ar1sssss100000nnnnnttttt", SWP),
+            new Encoding("LDADD", "zz111000Ar1SSSSS000000nnnnnttttt", LDADD),
+            new Encoding("LDCLR", "zz111000Ar1SSSSS000100nnnnnttttt", LDCLR),
+            new Encoding("LDEOR", "zz111000Ar1SSSSS001000nnnnnttttt", LDEOR),
+            new Encoding("LDSET", "zz111000Ar1SSSSS001100nnnnnttttt", LDSET),
+            new Encoding("LDSMAX", "zz111000Ar1SSSSS010000nnnnnttttt", LDSMAX),
+            new Encoding("LDSMIN", "zz111000Ar1SSSSS010100nnnnnttttt", LDSMIN),
+            new Encoding("LDUMAX", "zz111000Ar1SSSSS011000nnnnnttttt", LDUMAX),
+            new Encoding("LDUMIN", "zz111000Ar1SSSSS011100nnnnnttttt", LDUMIN),
+            new Encoding("SWP", "zz111000Ar1SSSSS100000nnnnnttttt", SWP),
             // In the load/store exclusive space: size 001000 o2=1 L o1=1 Rs o0 Rt2=11111 Rn Rt
-            new Encoding("CAS", "zz0010001l1ssssso11111nnnnnttttt", CAS),
-            new Encoding("CASP", "0z0010000l1ssssso11111nnnnnttttt", CASP),
+            new Encoding("CAS", "zz0010001l1SSSSSo11111nnnnnttttt", CAS),
+            new Encoding("CASP", "0z0010000l1SSSSSo11111nnnnnttttt", CASP),
     };
 
     private Atomics() {}
@@ -45,9 +49,9 @@ final class Atomics {
 
     /** LD&lt;op&gt; and SWP: Rt receives the old value (zero-extended), memory the combination with Rs. */
     private static void memAtomic(Cpu cpu, int op, int insn) {
-        int sizeLog = insn >>> 30, size = 1 << sizeLog, t = insn & 31;
-        long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
-        long value = cpu.x[(insn >>> 16) & 31];
+        int sizeLog = insn >>> 30, size = 1 << sizeLog, t = rt(insn);
+        long address = LoadStore.baseRegister(cpu, rn(insn));
+        long value = cpu.x[rs(insn)];
         long host = updateAddress(cpu, address, size);
         long old;
         if (host >= 0) {
@@ -82,10 +86,10 @@ final class Atomics {
 
     /** CAS: stores Rt if memory equals Rs (compared at the access size); Rs receives the old value. */
     private static void compareAndSwap(Cpu cpu, int insn) {
-        int sizeLog = insn >>> 30, size = 1 << sizeLog, s = (insn >>> 16) & 31;
-        long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
+        int sizeLog = insn >>> 30, size = 1 << sizeLog, s = rs(insn);
+        long address = LoadStore.baseRegister(cpu, rn(insn));
         int bits = 64 - (8 << sizeLog);
-        long expected = cpu.x[s] << bits >>> bits, newValue = cpu.x[insn & 31];
+        long expected = cpu.x[s] << bits >>> bits, newValue = cpu.x[rt(insn)];
         long host = updateAddress(cpu, address, size);
         long old;
         if (host >= 0) {
@@ -99,10 +103,10 @@ final class Atomics {
 
     /** CASP: the same on an even/odd register pair, as one access of twice the register size. */
     private static void compareAndSwapPair(Cpu cpu, int insn) {
-        int s = (insn >>> 16) & 31, t = insn & 31;
+        int s = rs(insn), t = rt(insn);
         if ((s & 1) != 0 || (t & 1) != 0) throw cpu.undefined();
         boolean wide = (insn & (1 << 30)) != 0;
-        long address = LoadStore.baseRegister(cpu, (insn >>> 5) & 31);
+        long address = LoadStore.baseRegister(cpu, rn(insn));
         long e1 = cpu.x[s], e2 = cpu.x[s + 1], n1 = cpu.x[t], n2 = cpu.x[t + 1];
         if (wide) {
             long host = updateAddress(cpu, address, 16);

@@ -1,5 +1,11 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.imm14;
+import static org.jvisor.cpu.Fields.imm19;
+import static org.jvisor.cpu.Fields.imm26;
+import static org.jvisor.cpu.Fields.rn;
+import static org.jvisor.cpu.Fields.rt;
+
 /** Branches: immediate, conditional, compare-and-branch, test-and-branch, and to register. */
 final class Branches {
     static final int B = 1, BL = 2, B_COND = 3, CBZ = 4, CBNZ = 5, TBZ = 6, TBNZ = 7, BR = 8, BLR = 9, RET = 10;
@@ -22,36 +28,32 @@ final class Branches {
     static void execute(Cpu cpu, int op, int insn) {
         long pc = cpu.insnPc;
         switch (op) {
-            case B -> cpu.pc = pc + ((long) (insn << 6) >> 4);
+            case B -> cpu.pc = pc + ((long) imm26(insn) << 2);
             case BL -> {
                 cpu.x[30] = pc + 4;
-                cpu.pc = pc + ((long) (insn << 6) >> 4);
+                cpu.pc = pc + ((long) imm26(insn) << 2);
             }
             case B_COND -> {
-                if (cpu.conditionHolds(insn & 0xf)) cpu.pc = pc + imm19(insn);
+                if (cpu.conditionHolds(insn & 0xf)) cpu.pc = pc + ((long) imm19(insn) << 2);
             }
             case CBZ, CBNZ -> {
-                long t = cpu.x[insn & 31];
+                long t = cpu.x[rt(insn)];
                 if ((insn & 0x80000000) == 0) t = (int) t;
-                if ((t == 0) == (op == CBZ)) cpu.pc = pc + imm19(insn);
+                if ((t == 0) == (op == CBZ)) cpu.pc = pc + ((long) imm19(insn) << 2);
             }
             case TBZ, TBNZ -> {
                 int bit = ((insn >>> 26) & 0x20) | ((insn >>> 19) & 0x1f);
-                boolean set = ((cpu.x[insn & 31] >>> bit) & 1) != 0;
-                if (set == (op == TBNZ)) cpu.pc = pc + ((long) (insn << 13) >> 18 << 2);
+                boolean set = ((cpu.x[rt(insn)] >>> bit) & 1) != 0;
+                if (set == (op == TBNZ)) cpu.pc = pc + ((long) imm14(insn) << 2);
             }
-            case BR -> cpu.pc = cpu.x[(insn >>> 5) & 31];
+            case BR -> cpu.pc = cpu.x[rn(insn)];
             case BLR -> {
-                long target = cpu.x[(insn >>> 5) & 31];
+                long target = cpu.x[rn(insn)];
                 cpu.x[30] = pc + 4;
                 cpu.pc = target;
             }
-            case RET -> cpu.pc = cpu.x[(insn >>> 5) & 31];
+            case RET -> cpu.pc = cpu.x[rn(insn)];
             default -> throw cpu.undefined();
         }
-    }
-
-    private static long imm19(int insn) {
-        return (long) (insn << 8) >> 13 << 2;
     }
 }

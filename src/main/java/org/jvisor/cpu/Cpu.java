@@ -76,6 +76,8 @@ public final class Cpu {
     public boolean hostOwnsEl2 = true;
     /** Watches the exceptions the guest takes for a loop that makes no progress ({@link ExitReason#EXCEPTION_LOOP}). */
     private final ExceptionLoopWatch loopWatch = new ExceptionLoopWatch();
+    /** The access a stage-2 data abort describes in its syndrome (one per processor: aborts allocate nothing). */
+    private final LoadStoreAccess abortAccess = new LoadStoreAccess();
 
     /** Whether hot guest code runs translated to JVM bytecode (see {@link Translator}); set before {@link #run}. */
     private Translation translation = Translation.processDefault();
@@ -203,6 +205,9 @@ public final class Cpu {
 
     /** Reads Xn or SP when n is 31 (for the encodings where register 31 means SP). */
     public long xOrSp(int n) { return n == 31 ? sp : x[n]; }
+
+    /** The base register of a load or store: Xn, or SP after the SP alignment check when n is 31. */
+    public long baseRegister(int n) { return LoadStore.baseRegister(this, n); }
 
     public void setXOrSp(int d, long value) {
         if (d == 31) sp = value;
@@ -481,7 +486,7 @@ public final class Cpu {
     /**
      * The word of the instruction being executed (its decoded page is still the current one). Right after
      * an {@link ExitReason#EL2_TRAP} for a data abort it is the faulting load or store, which a hypervisor
-     * decodes itself when the syndrome is not valid (ISV=0).
+     * decodes ({@link LoadStoreAccess#decode}) when the syndrome is not valid (ISV=0).
      */
     public int currentInstruction() {
         if (curSlots == null) return 0;
@@ -917,7 +922,7 @@ public final class Cpu {
         if (write && !s1ptw) iss |= Esr.ISS_WNR;
         if (s1ptw) iss |= Esr.ISS_S1PTW;
         if ((acc & Mmu.ACC_CM) != 0) iss |= Esr.ISS_CM | Esr.ISS_WNR;
-        if (stage2 && !s1ptw) iss |= LoadStore.dataAbortSyndrome(currentInstruction());
+        if (stage2 && !s1ptw) iss |= abortAccess.decode(currentInstruction()) ? abortAccess.syndrome() : 0;
         int ec = target > el ? Esr.EC_DABT_LOW : Esr.EC_DABT_CUR;
         sr.far[target] = va;
         if (stage2) sr.hpfarEl2 = ((ipa >>> 12) << 4) & 0x00000FFFFFFFFFF0L;

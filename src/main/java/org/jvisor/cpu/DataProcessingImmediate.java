@@ -1,5 +1,11 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.imm12;
+import static org.jvisor.cpu.Fields.imm16;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+
 /** Data processing with immediates: PC-relative, add/sub, logical, move wide, bitfield, extract. */
 final class DataProcessingImmediate {
     static final int MOVN = 1, MOVZ = 2, MOVK = 3, ADR = 4, ADRP = 5, ADD = 6, ADDS = 7, SUB = 8, SUBS = 9,
@@ -12,17 +18,17 @@ final class DataProcessingImmediate {
             new Encoding("ADDS (immediate)", "s01100010hiiiiiiiiiiiinnnnnddddd", ADDS),
             new Encoding("SUB (immediate)", "s10100010hiiiiiiiiiiiinnnnnddddd", SUB),
             new Encoding("SUBS (immediate)", "s11100010hiiiiiiiiiiiinnnnnddddd", SUBS),
-            new Encoding("AND (immediate)", "s00100100Nrrrrrrttttttnnnnnddddd", AND),
-            new Encoding("ORR (immediate)", "s01100100Nrrrrrrttttttnnnnnddddd", ORR),
-            new Encoding("EOR (immediate)", "s10100100Nrrrrrrttttttnnnnnddddd", EOR),
-            new Encoding("ANDS (immediate)", "s11100100Nrrrrrrttttttnnnnnddddd", ANDS),
+            new Encoding("AND (immediate)", "s00100100Nrrrrrrjjjjjjnnnnnddddd", AND),
+            new Encoding("ORR (immediate)", "s01100100Nrrrrrrjjjjjjnnnnnddddd", ORR),
+            new Encoding("EOR (immediate)", "s10100100Nrrrrrrjjjjjjnnnnnddddd", EOR),
+            new Encoding("ANDS (immediate)", "s11100100Nrrrrrrjjjjjjnnnnnddddd", ANDS),
             new Encoding("MOVN", "s00100101hhiiiiiiiiiiiiiiiiddddd", MOVN),
             new Encoding("MOVZ", "s10100101hhiiiiiiiiiiiiiiiiddddd", MOVZ),
             new Encoding("MOVK", "s11100101hhiiiiiiiiiiiiiiiiddddd", MOVK),
-            new Encoding("SBFM", "s00100110Nrrrrrrttttttnnnnnddddd", SBFM),
-            new Encoding("BFM", "s01100110Nrrrrrrttttttnnnnnddddd", BFM),
-            new Encoding("UBFM", "s10100110Nrrrrrrttttttnnnnnddddd", UBFM),
-            new Encoding("EXTR", "s00100111N0mmmmmttttttnnnnnddddd", EXTR),
+            new Encoding("SBFM", "s00100110Nrrrrrrjjjjjjnnnnnddddd", SBFM),
+            new Encoding("BFM", "s01100110Nrrrrrrjjjjjjnnnnnddddd", BFM),
+            new Encoding("UBFM", "s10100110Nrrrrrrjjjjjjnnnnnddddd", UBFM),
+            new Encoding("EXTR", "s00100111N0mmmmmjjjjjjnnnnnddddd", EXTR),
     };
 
     /** DecodeBitMasks(N:immr:imms) of every logical immediate, indexed by insn bits [22:10]; 0 = reserved. */
@@ -36,18 +42,18 @@ final class DataProcessingImmediate {
     private DataProcessingImmediate() {}
 
     static void execute(Cpu cpu, int op, int insn) {
-        int d = insn & 31;
+        int d = rd(insn);
         switch (op) {
             case ADD -> {
-                long r = cpu.xOrSp((insn >>> 5) & 31) + addSubImm(insn);
+                long r = cpu.xOrSp(rn(insn)) + addSubImm(insn);
                 cpu.setXOrSp(d, insn < 0 ? r : r & 0xffffffffL);
             }
             case SUB -> {
-                long r = cpu.xOrSp((insn >>> 5) & 31) - addSubImm(insn);
+                long r = cpu.xOrSp(rn(insn)) - addSubImm(insn);
                 cpu.setXOrSp(d, insn < 0 ? r : r & 0xffffffffL);
             }
             case ADDS, SUBS -> {
-                long x = cpu.xOrSp((insn >>> 5) & 31), imm = addSubImm(insn);
+                long x = cpu.xOrSp(rn(insn)), imm = addSubImm(insn);
                 int carry = 0;
                 if (op == SUBS) {
                     imm = ~imm;
@@ -68,11 +74,11 @@ final class DataProcessingImmediate {
 
     /** imm12, shifted left by 12 when sh is set. */
     private static long addSubImm(int insn) {
-        return (long) ((insn >>> 10) & 0xfff) << (((insn >>> 22) & 1) * 12);
+        return (long) imm12(insn) << (((insn >>> 22) & 1) * 12);
     }
 
     /** The signed 21-bit immhi:immlo of ADR/ADRP. */
-    private static long adrImm(int insn) {
+    static long adrImm(int insn) {
         return ((long) ((insn << 8) >> 13) << 2) | ((insn >>> 29) & 3);
     }
 
@@ -81,7 +87,7 @@ final class DataProcessingImmediate {
         if (!sf && (insn & (1 << 22)) != 0) throw cpu.undefined();
         long imm = LOGICAL_IMM[(insn >>> 10) & 0x1fff];
         if (imm == 0) throw cpu.undefined();
-        long x = cpu.x[(insn >>> 5) & 31];
+        long x = cpu.x[rn(insn)];
         long r = switch (op) {
             case AND, ANDS -> x & imm;
             case ORR -> x | imm;
@@ -102,8 +108,8 @@ final class DataProcessingImmediate {
         int hw = (insn >>> 21) & 3;
         if (!sf && hw > 1) throw cpu.undefined();
         int shift = hw * 16;
-        long imm = (long) ((insn >>> 5) & 0xffff) << shift;
-        int d = insn & 31;
+        long imm = (long) imm16(insn) << shift;
+        int d = rd(insn);
         long r = switch (op) {
             case MOVN -> ~imm;
             case MOVZ -> imm;
@@ -126,7 +132,7 @@ final class DataProcessingImmediate {
             throw cpu.undefined();
         }
         int datasize = sf ? 64 : 32;
-        long src = cpu.x[(insn >>> 5) & 31];
+        long src = cpu.x[rn(insn)];
         long res;
         if (s >= r) {
             int width = s - r + 1;
@@ -148,7 +154,7 @@ final class DataProcessingImmediate {
         boolean sf = insn < 0;
         int lsb = (insn >>> 10) & 0x3f;
         if (sf != ((insn & (1 << 22)) != 0) || (!sf && lsb >= 32)) throw cpu.undefined();
-        long n = cpu.x[(insn >>> 5) & 31], m = cpu.x[(insn >>> 16) & 31];
+        long n = cpu.x[rn(insn)], m = cpu.x[rm(insn)];
         if (sf) {
             // (n << 1) << (63 - lsb) is n << (64 - lsb), and 0 when lsb is 0 (a single Java shift by 64 is not).
             cpu.setX(d, (m >>> lsb) | ((n << 1) << (63 - lsb)));

@@ -1,5 +1,13 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.imm3;
+import static org.jvisor.cpu.Fields.imm5;
+import static org.jvisor.cpu.Fields.imm6;
+import static org.jvisor.cpu.Fields.ra;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+
 /**
  * Data processing with register operands: logical and add/sub (shifted and extended register), add/sub
  * with carry, conditional compare and select, one-, two- and three-source operations.
@@ -82,9 +90,9 @@ final class DataProcessingRegister {
     private DataProcessingRegister() {}
 
     static void execute(Cpu cpu, int op, int insn) {
-        int d = insn & 31;
-        long n = cpu.x[(insn >>> 5) & 31];
-        long m = cpu.x[(insn >>> 16) & 31];
+        int d = rd(insn);
+        long n = cpu.x[rn(insn)];
+        long m = cpu.x[rm(insn)];
         boolean sf = insn < 0;
         switch (op) {
             case AND, BIC, ORR, ORN, EOR, EON, ANDS, BICS -> logicalShifted(cpu, op, insn, d, n, m, sf);
@@ -135,17 +143,17 @@ final class DataProcessingRegister {
                 cpu.setX(d, crc32(table, (int) n, m, bytes) & 0xffffffffL);
             }
             case MADD -> {
-                long r = cpu.x[(insn >>> 10) & 31] + n * m;
+                long r = cpu.x[ra(insn)] + n * m;
                 cpu.setX(d, sf ? r : r & 0xffffffffL);
             }
             case MSUB -> {
-                long r = cpu.x[(insn >>> 10) & 31] - n * m;
+                long r = cpu.x[ra(insn)] - n * m;
                 cpu.setX(d, sf ? r : r & 0xffffffffL);
             }
-            case SMADDL -> cpu.setX(d, cpu.x[(insn >>> 10) & 31] + (long) (int) n * (int) m);
-            case SMSUBL -> cpu.setX(d, cpu.x[(insn >>> 10) & 31] - (long) (int) n * (int) m);
-            case UMADDL -> cpu.setX(d, cpu.x[(insn >>> 10) & 31] + (n & 0xffffffffL) * (m & 0xffffffffL));
-            case UMSUBL -> cpu.setX(d, cpu.x[(insn >>> 10) & 31] - (n & 0xffffffffL) * (m & 0xffffffffL));
+            case SMADDL -> cpu.setX(d, cpu.x[ra(insn)] + (long) (int) n * (int) m);
+            case SMSUBL -> cpu.setX(d, cpu.x[ra(insn)] - (long) (int) n * (int) m);
+            case UMADDL -> cpu.setX(d, cpu.x[ra(insn)] + (n & 0xffffffffL) * (m & 0xffffffffL));
+            case UMSUBL -> cpu.setX(d, cpu.x[ra(insn)] - (n & 0xffffffffL) * (m & 0xffffffffL));
             case SMULH -> cpu.setX(d, Math.multiplyHigh(n, m));
             case UMULH -> cpu.setX(d, Math.unsignedMultiplyHigh(n, m));
             default -> throw cpu.undefined();
@@ -153,7 +161,7 @@ final class DataProcessingRegister {
     }
 
     static void logicalShifted(Cpu cpu, int op, int insn, int d, long n, long m, boolean sf) {
-        int type = (insn >>> 22) & 3, amount = (insn >>> 10) & 0x3f;
+        int type = (insn >>> 22) & 3, amount = imm6(insn);
         long r;
         if (sf) {
             m = Alu.shiftReg64(m, type, amount);
@@ -180,7 +188,7 @@ final class DataProcessingRegister {
     }
 
     static void addSubShifted(Cpu cpu, int op, int insn, int d, long n, long m, boolean sf) {
-        int type = (insn >>> 22) & 3, amount = (insn >>> 10) & 0x3f;
+        int type = (insn >>> 22) & 3, amount = imm6(insn);
         if (type == 3) throw cpu.undefined();
         if (sf) {
             m = Alu.shiftReg64(m, type, amount);
@@ -204,9 +212,9 @@ final class DataProcessingRegister {
 
     /** Rn is SP when 31; so is Rd, except for the S forms (where 31 is XZR: CMP/CMN). */
     static void addSubExtended(Cpu cpu, int op, int insn, int d, long m, boolean sf) {
-        int shift = (insn >>> 10) & 7;
+        int shift = imm3(insn);
         if (shift > 4) throw cpu.undefined();
-        long n = cpu.xOrSp((insn >>> 5) & 31);
+        long n = cpu.xOrSp(rn(insn));
         long y = Alu.extendReg(m, (insn >>> 13) & 7, shift);
         switch (op) {
             case ADD_EXT -> cpu.setXOrSp(d, sf ? n + y : (n + y) & 0xffffffffL);
@@ -232,7 +240,7 @@ final class DataProcessingRegister {
             cpu.setNzcv(insn & 15);
             return;
         }
-        long y = (op == CCMN_IMM || op == CCMP_IMM) ? (insn >>> 16) & 31 : m;
+        long y = (op == CCMN_IMM || op == CCMP_IMM) ? imm5(insn) : m;
         int carry = 0;
         if (op == CCMP || op == CCMP_IMM) {
             y = ~y;

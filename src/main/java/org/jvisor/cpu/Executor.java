@@ -1,5 +1,12 @@
 package org.jvisor.cpu;
 
+import org.jvisor.cpu.simd.Crypto;
+import org.jvisor.cpu.simd.FpScalar;
+import org.jvisor.cpu.simd.SimdFloat;
+import org.jvisor.cpu.simd.SimdInteger;
+import org.jvisor.cpu.simd.SimdLoadStore;
+import org.jvisor.cpu.simd.SimdPermute;
+
 /**
  * Dispatches a decoded op to its instruction group. Each group is one class with its encoding table
  * and a switch over its local ops; a static call per group keeps dispatch free of virtual calls (one

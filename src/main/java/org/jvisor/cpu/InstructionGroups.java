@@ -2,6 +2,12 @@ package org.jvisor.cpu;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jvisor.cpu.simd.Crypto;
+import org.jvisor.cpu.simd.FpScalar;
+import org.jvisor.cpu.simd.SimdFloat;
+import org.jvisor.cpu.simd.SimdInteger;
+import org.jvisor.cpu.simd.SimdLoadStore;
+import org.jvisor.cpu.simd.SimdPermute;
 
 /**
  * The encoding tables by instruction group, by the short names the tools use ({@code dp}, {@code ls},

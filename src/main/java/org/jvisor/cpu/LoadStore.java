@@ -1,5 +1,15 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.imm12;
+import static org.jvisor.cpu.Fields.imm19;
+import static org.jvisor.cpu.Fields.imm7;
+import static org.jvisor.cpu.Fields.imm9;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+import static org.jvisor.cpu.Fields.rs;
+import static org.jvisor.cpu.Fields.rt;
+import static org.jvisor.cpu.Fields.rt2;
+
 import java.lang.invoke.VarHandle;
 
 /**
@@ -73,9 +83,9 @@ final class LoadStore {
             new Encoding("LDP (pre-index)", "oo10100111iiiiiiiuuuuunnnnnttttt", PAIR_PRE),
             // Load/store exclusive: size 001000 o2 L o1 Rs o0 Rt2 Rn Rt (Rs of loads and Rt2 of single
             // registers should be ones and are ignored, as QEMU does)
-            new Encoding("STXR/STLXR", "zz001000000ssssso-----nnnnnttttt", STXR),
+            new Encoding("STXR/STLXR", "zz001000000SSSSSo-----nnnnnttttt", STXR),
             new Encoding("LDXR/LDAXR", "zz001000010-----o-----nnnnnttttt", LDXR),
-            new Encoding("STXP/STLXP", "1z001000001sssssouuuuunnnnnttttt", STXP),
+            new Encoding("STXP/STLXP", "1z001000001SSSSSouuuuunnnnnttttt", STXP),
             new Encoding("LDXP/LDAXP", "1z001000011-----ouuuuunnnnnttttt", LDXP),
             new Encoding("STLR", "zz001000100-----1-----nnnnnttttt", STLR),
             new Encoding("LDAR", "zz001000110-----1-----nnnnnttttt", LDAR),
@@ -107,9 +117,9 @@ final class LoadStore {
 
     /** The common form (LDR/STR Rt, [Rn, #imm12 << size]) on its own, to keep the hot path short. */
     private static void loadStoreUnsignedOffset(Cpu cpu, int insn) {
-        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31, n = (insn >>> 5) & 31;
+        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = rt(insn), n = rn(insn);
         if (opc >= 2 && (size == 3 || (size == 2 && opc == 3))) throw cpu.undefined();
-        long address = baseRegister(cpu, n) + ((long) ((insn >>> 10) & 0xfff) << size);
+        long address = baseRegister(cpu, n) + ((long) imm12(insn) << size);
         if (size == 3) {
             if (opc == 0) cpu.write64(address, cpu.x[t]);
             else cpu.setX(t, cpu.read64(address));
@@ -121,16 +131,16 @@ final class LoadStore {
 
     /** Post/pre-index, unscaled, unprivileged and register offset forms. */
     private static void loadStoreRegister(Cpu cpu, int op, int insn) {
-        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31, n = (insn >>> 5) & 31;
+        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = rt(insn), n = rn(insn);
         if (opc >= 2 && (size == 3 || (size == 2 && opc == 3))) throw cpu.undefined();
         long offset;
         if (op == LDST_REG) {
             int option = (insn >>> 13) & 7;
             if ((option & 2) == 0) throw cpu.undefined();
             int shift = (insn & (1 << 12)) != 0 ? size : 0;
-            offset = extendReg(cpu.x[(insn >>> 16) & 31], option, shift);
+            offset = extendReg(cpu.x[rm(insn)], option, shift);
         } else {
-            offset = (long) (insn << 11) >> 23; // imm9
+            offset = imm9(insn);
         }
         long base = baseRegister(cpu, n);
         long address = op == LDST_POST ? base : base + offset;
@@ -145,8 +155,8 @@ final class LoadStore {
     }
 
     private static void loadLiteral(Cpu cpu, int op, int insn) {
-        long address = cpu.insnPc + ((long) (insn << 8) >> 13 << 2);
-        int t = insn & 31;
+        long address = cpu.insnPc + ((long) imm19(insn) << 2);
+        int t = rt(insn);
         if (op == LDRSW_LIT) {
             cpu.setX(t, (int) cpu.read(address, 4, 0));
         } else if ((insn & (1 << 30)) != 0) {
@@ -174,41 +184,15 @@ final class LoadStore {
         return v << shift;
     }
 
-    /**
-     * ISS bits [24:14] (ISV, SAS, SSE, SRT, SF, AR) that a data abort taken to EL2 reports for the
-     * instruction {@code insn}: valid only for a single general-purpose register load or store without
-     * writeback (the Arm ARM's rule, as QEMU applies it); 0 for pairs, writeback, exclusives, atomics and
-     * SIMD&FP registers. Worked out when the abort happens, so loads and stores pay nothing for it.
-     */
-    static int dataAbortSyndrome(int insn) {
-        int op = Decoder.decode(insn);
-        if ((op >>> 12) != Executor.G_LOADSTORE) return 0;
-        int size = insn >>> 30, opc = (insn >>> 22) & 3, t = insn & 31;
-        return switch (op & 0xfff) {
-            case LDST_UIMM, LDST_UNSCALED, LDST_UNPRIV, LDST_REG -> singleSyndrome(size, opc, t);
-            case LDR_LIT -> (insn & (1 << 30)) != 0 ? Esr.accessSyndrome(3, false, t, true, false) : Esr.accessSyndrome(2, false, t, false, false);
-            case LDRSW_LIT -> Esr.accessSyndrome(2, true, t, true, false);
-            case LDAR -> singleSyndrome(size, 1, t) | Esr.ISS_AR;
-            case STLR -> singleSyndrome(size, 0, t) | Esr.ISS_AR;
-            default -> 0;
-        };
-    }
-
-    /** ISS[24:14] for a single general-purpose register access (data abort syndrome, ISV=1). */
-    static int singleSyndrome(int size, int opc, int t) {
-        // opc 2 sign-extends to 64 bits, opc 3 to 32; opc 0/1 (store/load) are 64-bit only for size 3.
-        return Esr.accessSyndrome(size, opc >= 2, t, opc >= 2 ? opc == 2 : size == 3, false);
-    }
-
     // ---- pairs -------------------------------------------------------------------------------------
 
     private static void loadStorePair(Cpu cpu, int op, int insn) {
-        int opc = insn >>> 30, t = insn & 31, n = (insn >>> 5) & 31, t2 = (insn >>> 10) & 31;
+        int opc = insn >>> 30, t = rt(insn), n = rn(insn), t2 = rt2(insn);
         boolean load = (insn & (1 << 22)) != 0;
         // opc 01 is LDPSW (load only; the store is STGP of MTE), opc 11 is unallocated.
         if (opc == 3 || (opc == 1 && (!load || op == PAIR_NO_ALLOC))) throw cpu.undefined();
         int size = opc == 2 ? 8 : 4;
-        long offset = ((long) (insn << 10) >> 25) * size; // imm7, scaled
+        long offset = (long) imm7(insn) * size; // imm7, scaled
         long base = baseRegister(cpu, n);
         long address = op == PAIR_POST ? base : base + offset;
         if (load) {
@@ -246,8 +230,8 @@ final class LoadStore {
     // pass it (the host may otherwise hold the store in its store buffer), as the Arm ARM requires.
 
     private static void loadExclusive(Cpu cpu, int insn) {
-        int size = 1 << (insn >>> 30), t = insn & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = 1 << (insn >>> 30), t = rt(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v = cpu.read(address, size, Mmu.ACC_ALIGNED);
         VarHandle.acquireFence();
         setExclusiveMonitor(cpu, address, size, v, 0);
@@ -255,8 +239,8 @@ final class LoadStore {
     }
 
     private static void storeExclusive(Cpu cpu, int insn) {
-        int size = 1 << (insn >>> 30), t = insn & 31, s = (insn >>> 16) & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = 1 << (insn >>> 30), t = rt(insn), s = rs(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v = cpu.x[t];
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
         boolean pass = false;
@@ -275,8 +259,8 @@ final class LoadStore {
 
     private static void loadExclusivePair(Cpu cpu, int insn) {
         boolean wide = (insn & (1 << 30)) != 0;
-        int t = insn & 31, t2 = (insn >>> 10) & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int t = rt(insn), t2 = rt2(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v1, v2;
         if (wide) {
             // The pair is single-copy atomic as a whole: aligned to its total size of 16 bytes.
@@ -303,8 +287,8 @@ final class LoadStore {
 
     private static void storeExclusivePair(Cpu cpu, int insn) {
         boolean wide = (insn & (1 << 30)) != 0;
-        int t = insn & 31, t2 = (insn >>> 10) & 31, s = (insn >>> 16) & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int t = rt(insn), t2 = rt2(insn), s = rs(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v1 = cpu.x[t], v2 = cpu.x[t2];
         int size = wide ? 16 : 8;
         checkAlignment(cpu, address, size, Mmu.ACC_WRITE);
@@ -332,16 +316,16 @@ final class LoadStore {
     }
 
     private static void loadAcquire(Cpu cpu, int insn) {
-        int size = insn >>> 30, t = insn & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = insn >>> 30, t = rt(insn);
+        long address = baseRegister(cpu, rn(insn));
         long v = cpu.read(address, 1 << size, Mmu.ACC_ALIGNED);
         VarHandle.acquireFence();
         cpu.setX(t, v);
     }
 
     private static void storeRelease(Cpu cpu, int insn) {
-        int size = insn >>> 30, t = insn & 31;
-        long address = baseRegister(cpu, (insn >>> 5) & 31);
+        int size = insn >>> 30, t = rt(insn);
+        long address = baseRegister(cpu, rn(insn));
         VarHandle.releaseFence();
         cpu.write(address, 1 << size, cpu.x[t], Mmu.ACC_ALIGNED);
         VarHandle.fullFence();

@@ -7,6 +7,21 @@ import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 import static java.lang.constant.ConstantDescs.INIT_NAME;
 import static java.lang.constant.ConstantDescs.MTD_void;
+import static org.jvisor.cpu.Fields.imm12;
+import static org.jvisor.cpu.Fields.imm14;
+import static org.jvisor.cpu.Fields.imm16;
+import static org.jvisor.cpu.Fields.imm19;
+import static org.jvisor.cpu.Fields.imm26;
+import static org.jvisor.cpu.Fields.imm3;
+import static org.jvisor.cpu.Fields.imm6;
+import static org.jvisor.cpu.Fields.imm7;
+import static org.jvisor.cpu.Fields.imm9;
+import static org.jvisor.cpu.Fields.ra;
+import static org.jvisor.cpu.Fields.rd;
+import static org.jvisor.cpu.Fields.rm;
+import static org.jvisor.cpu.Fields.rn;
+import static org.jvisor.cpu.Fields.rt2;
+import static org.jvisor.cpu.Fields.rt;
 
 import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
@@ -24,6 +39,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jvisor.cpu.simd.FpCore;
+import org.jvisor.cpu.simd.SimdLoadStore;
 
 /**
  * Emits the JVM class of one {@link Region}: one method, {@link TranslatedCode#run}, whose blocks are the
@@ -301,37 +318,37 @@ final class PageCompiler {
         long here = 4L * index;
         int retired = inBlock + 1;
         switch (local) {
-            case Branches.B -> jump(here + ((long) (w << 6) >> 4), retired);
+            case Branches.B -> jump(here + ((long) imm26(w) << 2), retired);
             case Branches.BL -> {
                 storeX(30, () -> pcConstant(here + 4));
-                jump(here + ((long) (w << 6) >> 4), retired);
+                jump(here + ((long) imm26(w) << 2), retired);
             }
             case Branches.B_COND -> {
                 condition(w & 15);
-                conditional(here + ((long) (w << 8) >> 13 << 2), retired, false);
+                conditional(here + ((long) imm19(w) << 2), retired, false);
             }
             case Branches.CBZ, Branches.CBNZ -> {
-                loadX(w & 31);
+                loadX(rt(w));
                 if (w < 0) {
                     cb.lconst_0();
                     cb.lcmp();
                 } else {
                     cb.l2i();
                 }
-                conditional(here + ((long) (w << 8) >> 13 << 2), retired, local == Branches.CBZ);
+                conditional(here + ((long) imm19(w) << 2), retired, local == Branches.CBZ);
             }
             case Branches.TBZ, Branches.TBNZ -> {
                 int bit = ((w >>> 26) & 0x20) | ((w >>> 19) & 0x1f);
-                loadX(w & 31);
+                loadX(rt(w));
                 cb.loadConstant(bit);
                 cb.lushr();
                 cb.l2i();
                 cb.iconst_1();
                 cb.iand();
-                conditional(here + ((long) (w << 13) >> 18 << 2), retired, local == Branches.TBZ);
+                conditional(here + ((long) imm14(w) << 2), retired, local == Branches.TBZ);
             }
             case Branches.BR, Branches.RET, Branches.BLR -> {
-                loadX((w >>> 5) & 31);
+                loadX(rn(w));
                 cb.lstore(TARGET);
                 if (local == Branches.BLR) storeX(30, () -> pcConstant(here + 4));
                 cb.lload(IC);
@@ -497,10 +514,10 @@ final class PageCompiler {
 
     private boolean dpImmediate(int local, int w) {
         boolean sf = w < 0;
-        int d = w & 31, n = (w >>> 5) & 31;
+        int d = rd(w), n = rn(w);
         switch (local) {
             case DataProcessingImmediate.ADD, DataProcessingImmediate.SUB -> {
-                long imm = (long) ((w >>> 10) & 0xfff) << (((w >>> 22) & 1) * 12);
+                long imm = (long) imm12(w) << (((w >>> 22) & 1) * 12);
                 storeXOrSp(d, () -> {
                     loadXOrSp(n);
                     cb.loadConstant(imm);
@@ -510,7 +527,7 @@ final class PageCompiler {
                 });
             }
             case DataProcessingImmediate.ADDS, DataProcessingImmediate.SUBS -> {
-                long imm = (long) ((w >>> 10) & 0xfff) << (((w >>> 22) & 1) * 12);
+                long imm = (long) imm12(w) << (((w >>> 22) & 1) * 12);
                 boolean sub = local == DataProcessingImmediate.SUBS;
                 storeX(d, () -> addWithCarry(sf, () -> loadXOrSp(n), () -> {
                     if (sf) cb.loadConstant(sub ? ~imm : imm);
@@ -541,7 +558,7 @@ final class PageCompiler {
                 int hw = (w >>> 21) & 3;
                 if (!sf && hw > 1) return false;
                 int shift = hw * 16;
-                long imm = (long) ((w >>> 5) & 0xffff) << shift;
+                long imm = (long) imm16(w) << shift;
                 if (local == DataProcessingImmediate.MOVK) {
                     storeX(d, () -> {
                         loadX(d);
@@ -557,11 +574,11 @@ final class PageCompiler {
                 }
             }
             case DataProcessingImmediate.ADR -> {
-                long imm = ((long) ((w << 8) >> 13) << 2) | ((w >>> 29) & 3);
+                long imm = DataProcessingImmediate.adrImm(w);
                 storeX(d, () -> pcConstant(4L * index + imm));
             }
             case DataProcessingImmediate.ADRP -> {
-                long imm = ((long) ((w << 8) >> 13) << 2) | ((w >>> 29) & 3);
+                long imm = DataProcessingImmediate.adrImm(w);
                 storeX(d, () -> pcConstant(imm << 12)); // base is the page of this instruction
             }
             case DataProcessingImmediate.SBFM, DataProcessingImmediate.BFM, DataProcessingImmediate.UBFM -> {
@@ -571,7 +588,7 @@ final class PageCompiler {
             case DataProcessingImmediate.EXTR -> {
                 int lsb = (w >>> 10) & 0x3f;
                 if (sf != ((w & (1 << 22)) != 0) || (!sf && lsb >= 32)) return false;
-                int m = (w >>> 16) & 31;
+                int m = rm(w);
                 storeX(d, () -> {
                     if (sf) { // (m >>> lsb) | ((n << 1) << (63 - lsb)), as the interpreter computes it
                         loadX(m);
@@ -885,8 +902,8 @@ final class PageCompiler {
 
     private boolean dpRegister(int local, int w) {
         boolean sf = w < 0;
-        int d = w & 31, n = (w >>> 5) & 31, m = (w >>> 16) & 31, a = (w >>> 10) & 31;
-        int type = (w >>> 22) & 3, amount = (w >>> 10) & 0x3f;
+        int d = rd(w), n = rn(w), m = rm(w), a = ra(w);
+        int type = (w >>> 22) & 3, amount = imm6(w);
         switch (local) {
             case DataProcessingRegister.AND, DataProcessingRegister.BIC, DataProcessingRegister.ORR, DataProcessingRegister.ORN,
                     DataProcessingRegister.EOR, DataProcessingRegister.EON, DataProcessingRegister.ANDS,
@@ -942,7 +959,7 @@ final class PageCompiler {
             }
             case DataProcessingRegister.ADD_EXT, DataProcessingRegister.ADDS_EXT, DataProcessingRegister.SUB_EXT,
                     DataProcessingRegister.SUBS_EXT -> {
-                int shift = (w >>> 10) & 7, option = (w >>> 13) & 7;
+                int shift = imm3(w), option = (w >>> 13) & 7;
                 if (shift > 4) return false;
                 boolean sub = local == DataProcessingRegister.SUB_EXT || local == DataProcessingRegister.SUBS_EXT;
                 if (local == DataProcessingRegister.ADDS_EXT || local == DataProcessingRegister.SUBS_EXT) {
@@ -1125,19 +1142,19 @@ final class PageCompiler {
     }
 
     private boolean single(int local, int w, int op) {
-        int size = w >>> 30, opc = (w >>> 22) & 3, t = w & 31, n = (w >>> 5) & 31;
+        int size = w >>> 30, opc = (w >>> 22) & 3, t = rt(w), n = rn(w);
         if (opc >= 2 && (size == 3 || (size == 2 && opc == 3))) return false;
         if (local == LoadStore.LDST_REG && ((w >>> 13) & 2) == 0) return false;
         Label slow = cb.newLabel(), done = cb.newLabel();
         baseRegister(n, slow);
         // the offset, in TMP2 (for the writeback forms) and the address in VA
         switch (local) {
-            case LoadStore.LDST_UIMM -> cb.loadConstant((long) ((w >>> 10) & 0xfff) << size);
+            case LoadStore.LDST_UIMM -> cb.loadConstant((long) imm12(w) << size);
             case LoadStore.LDST_REG -> {
                 // LoadStore.extendReg: option 2 UXTW, 6 SXTW, 3 and 7 the register itself
-                extendedRegister((w >>> 16) & 31, (w >>> 13) & 7, (w & (1 << 12)) != 0 ? size : 0);
+                extendedRegister(rm(w), (w >>> 13) & 7, (w & (1 << 12)) != 0 ? size : 0);
             }
-            default -> cb.loadConstant((long) (w << 11) >> 23); // imm9
+            default -> cb.loadConstant((long) imm9(w));
         }
         cb.lstore(TMP2);
         cb.lload(OLD_BASE);
@@ -1165,10 +1182,10 @@ final class PageCompiler {
     }
 
     private void literal(int local, int w, int op) {
-        int t = w & 31;
+        int t = rt(w);
         int size = local == LoadStore.LDRSW_LIT || (w & (1 << 30)) == 0 ? 2 : 3;
         Label slow = cb.newLabel(), done = cb.newLabel();
-        pcConstant(4L * index + ((long) (w << 8) >> 13 << 2));
+        pcConstant(4L * index + ((long) imm19(w) << 2));
         cb.lstore(VA);
         hostAddress(false, ~0xfffL | ((1L << size) - 1), slow);
         storeX(t, () -> {
@@ -1179,11 +1196,11 @@ final class PageCompiler {
     }
 
     private boolean pair(int local, int w, int op) {
-        int opc = w >>> 30, t = w & 31, n = (w >>> 5) & 31, t2 = (w >>> 10) & 31;
+        int opc = w >>> 30, t = rt(w), n = rn(w), t2 = rt2(w);
         boolean load = (w & (1 << 22)) != 0;
         if (opc == 3 || (opc == 1 && (!load || local == LoadStore.PAIR_NO_ALLOC))) return false;
         int size = opc == 2 ? 3 : 2, bytes = 1 << size;
-        long offset = ((long) (w << 10) >> 25) * bytes;
+        long offset = (long) imm7(w) * bytes;
         Label slow = cb.newLabel(), done = cb.newLabel();
         baseRegister(n, slow);
         cb.lload(OLD_BASE);
@@ -1233,21 +1250,21 @@ final class PageCompiler {
      */
     private boolean simdLoadStore(int local, int w, int op) {
         boolean pair = local == SimdLoadStore.PAIR_OFFSET || local == SimdLoadStore.PAIR_PRE || local == SimdLoadStore.PAIR_POST;
-        int scale, t = w & 31, n = (w >>> 5) & 31, t2 = (w >>> 10) & 31;
+        int scale, t = rt(w), n = rn(w), t2 = rt2(w);
         boolean load;
         long offset;
         if (pair) {
             if ((w >>> 30) == 3) return false;
             scale = (w >>> 30) + 2;
             load = (w & (1 << 22)) != 0;
-            offset = ((long) (w << 10) >> 25) << scale;
+            offset = (long) imm7(w) << scale;
         } else {
             int opc = (w >>> 22) & 3;
             scale = ((opc & 2) << 1) | (w >>> 30);
             load = (opc & 1) != 0;
             switch (local) {
-                case SimdLoadStore.UIMM -> offset = (long) ((w >>> 10) & 0xfff) << scale;
-                case SimdLoadStore.PRE, SimdLoadStore.POST, SimdLoadStore.UNSCALED -> offset = (long) (w << 11) >> 23;
+                case SimdLoadStore.UIMM -> offset = (long) imm12(w) << scale;
+                case SimdLoadStore.PRE, SimdLoadStore.POST, SimdLoadStore.UNSCALED -> offset = imm9(w);
                 case SimdLoadStore.REG -> {
                     if (((w >>> 13) & 2) == 0) return false;
                     offset = 0;
@@ -1267,7 +1284,7 @@ final class PageCompiler {
         cb.ifne(slow);
         baseRegister(n, slow);
         if (local == SimdLoadStore.REG) {
-            extendedRegister((w >>> 16) & 31, (w >>> 13) & 7, (w & (1 << 12)) != 0 ? scale : 0);
+            extendedRegister(rm(w), (w >>> 13) & 7, (w & (1 << 12)) != 0 ? scale : 0);
         } else {
             cb.loadConstant(offset);
         }

@@ -1,5 +1,9 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.imm14;
+import static org.jvisor.cpu.Fields.imm19;
+import static org.jvisor.cpu.Fields.imm26;
+
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
@@ -106,9 +110,9 @@ final class Region {
     /** The index in this page a direct branch at {@code i} goes to, or -1 (register branch, or outside the page). */
     static long branchTarget(int local, int w, int i) {
         long off = switch (local) {
-            case Branches.B, Branches.BL -> (long) (w << 6) >> 4;
-            case Branches.B_COND, Branches.CBZ, Branches.CBNZ -> (long) (w << 8) >> 13 << 2;
-            case Branches.TBZ, Branches.TBNZ -> (long) (w << 13) >> 18 << 2;
+            case Branches.B, Branches.BL -> (long) imm26(w) << 2;
+            case Branches.B_COND, Branches.CBZ, Branches.CBNZ -> (long) imm19(w) << 2;
+            case Branches.TBZ, Branches.TBNZ -> (long) imm14(w) << 2;
             default -> Long.MIN_VALUE;
         };
         if (off == Long.MIN_VALUE) return -1;

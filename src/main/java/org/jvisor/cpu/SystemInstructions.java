@@ -1,5 +1,8 @@
 package org.jvisor.cpu;
 
+import static org.jvisor.cpu.Fields.imm16;
+import static org.jvisor.cpu.Fields.rt;
+
 import java.lang.invoke.VarHandle;
 
 /**
@@ -17,13 +20,13 @@ final class SystemInstructions {
             new Encoding("SMC", "11010100000iiiiiiiiiiiiiiii00011", SMC),
             new Encoding("BRK", "11010100001iiiiiiiiiiiiiiii00000", BRK),
             new Encoding("HLT", "11010100010iiiiiiiiiiiiiiii00000", HLT),
-            new Encoding("HINT", "11010101000000110010mmmmooo11111", HINT),
-            new Encoding("CLREX", "11010101000000110011mmmm01011111", CLREX),
-            new Encoding("DSB", "11010101000000110011mmmm10011111", DSB),
-            new Encoding("DMB", "11010101000000110011mmmm10111111", DMB),
-            new Encoding("ISB", "11010101000000110011mmmm11011111", ISB),
-            new Encoding("MSR (immediate)", "1101010100000ooo0100mmmmppp11111", MSR_IMM),
-            new Encoding("SYS", "1101010100001ooonnnnmmmmpppttttt", SYS),
+            new Encoding("HINT", "11010101000000110010CCCCooo11111", HINT),
+            new Encoding("CLREX", "11010101000000110011CCCC01011111", CLREX),
+            new Encoding("DSB", "11010101000000110011CCCC10011111", DSB),
+            new Encoding("DMB", "11010101000000110011CCCC10111111", DMB),
+            new Encoding("ISB", "11010101000000110011CCCC11011111", ISB),
+            new Encoding("MSR (immediate)", "1101010100000ooo0100CCCCppp11111", MSR_IMM),
+            new Encoding("SYS", "1101010100001oooNNNNCCCCpppttttt", SYS),
             new Encoding("MSR (register)", "110101010001kkkkkkkkkkkkkkkttttt", MSR_REG),
             new Encoding("MRS", "110101010011kkkkkkkkkkkkkkkttttt", MRS),
             new Encoding("ERET", "11010110100111110000001111100000", ERET),
@@ -35,7 +38,7 @@ final class SystemInstructions {
     private SystemInstructions() {}
 
     static void execute(Cpu cpu, int op, int insn) {
-        int imm16 = (insn >>> 5) & 0xffff;
+        int imm16 = imm16(insn);
         switch (op) {
             case SVC -> throw cpu.supervisorCall(imm16);
             case HVC -> {
@@ -68,14 +71,14 @@ final class SystemInstructions {
                 cpu.endChunk();
             }
             case MRS -> {
-                int key = imm16, rt = insn & 31;
+                int key = imm16, rt = rt(insn);
                 SysReg r = SysRegTable.lookup(key);
                 if (r == null || r.owner == SysRegTable.OWNER_OPS) throw SysRegTable.unallocated(cpu, key, rt, true);
                 SysRegTable.checkAccess(cpu, r, rt, true);
                 cpu.setX(rt, SysRegTable.read(cpu, r));
             }
             case MSR_REG, SYS -> {
-                int key = imm16, rt = insn & 31;
+                int key = imm16, rt = rt(insn);
                 SysReg r = SysRegTable.lookup(key);
                 if (r == null || (r.owner == SysRegTable.OWNER_OPS) != (op == SYS))
                     throw SysRegTable.unallocated(cpu, key, rt, false);

@@ -56,7 +56,7 @@ import org.jvisor.cpu.BusError;
  *     runs code from that page sees the process killed by SIGBUS (or the kernel panic), and this does
  *     happen: Linux gives the head of an Image loaded at the start of RAM back to its allocator, and
  *     after {@code devmem 0x0b000000 8 0x5a} the next program with text there died. So the board
- *     reserves the page in the device tree (/memreserve/, {@code org.jvisor.vmm.VirtDeviceTree}) when it
+ *     reserves the page in the device tree (/memreserve/, {@code org.jvisor.vmm.fdt.VirtDeviceTree}) when it
  *     has this device.</li>
  * <li>bits 4-7 → 55-58: reserved for software use, ignored by hardware.</li>
  * </ul>

@@ -14,5 +14,9 @@ package org.jvisor.hyp;
  * }</pre>
  */
 public final class Hypervisor {
-    public Vm createVm() { return new Vm(); }
+    /** KVM_CREATE_VM, its counter on the host's clock. */
+    public Vm createVm() { return new Vm(GuestClock.HOST); }
+
+    /** A VM whose system counter counts {@code clock}. */
+    public Vm createVm(GuestClock clock) { return new Vm(clock); }
 }

@@ -3,16 +3,18 @@ package org.jvisor.hyp;
 import org.jvisor.cpu.BusError;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Esr;
+import org.jvisor.cpu.LoadStoreAccess;
 
 /**
  * Emulates a load or store that hit an IPA outside the VM's RAM (KVM's io_mem_abort). The access comes
  * from the data abort syndrome when it is valid (ISV: size, sign extension, register, width, direction);
- * otherwise (pairs, writeback forms) from decoding the faulting instruction. Each access (two for a
- * pair) is served by an in-hypervisor device or exits to the caller as {@link VcpuExit.Mmio}; an access
- * it cannot emulate is a synchronous external abort in the guest. Once all accesses are done, loaded
- * values are written to their registers and the base register updated; the outcome then asks
- * {@link ExitHandlers} to move the PC past the access (as KVM's kvm_handle_mmio_return calls
- * kvm_incr_pc). One operation at a time per vCPU; the guest is resumed (PC at the access) while it is in flight.
+ * otherwise (pairs, writeback forms) from the faulting instruction's {@link LoadStoreAccess}, the same
+ * description the processor built that syndrome from. Each access (two for a pair) is served by an
+ * in-hypervisor device or exits to the caller as {@link VcpuExit.Mmio}; an access it cannot emulate is a
+ * synchronous external abort in the guest. Once all accesses are done, loaded values are written to their
+ * registers and the base register updated; the outcome then asks {@link ExitHandlers} to move the PC past
+ * the access (as KVM's kvm_handle_mmio_return calls kvm_incr_pc). One operation at a time per vCPU; the
+ * guest is resumed (PC at the access) while it is in flight.
  */
 final class MmioEmulation {
     private final Vcpu vcpu;
@@ -23,6 +25,7 @@ final class MmioEmulation {
     private int count, next, size;
     private boolean write;
     private final long[] address = new long[2], data = new long[2], value = new long[2];
+    private final LoadStoreAccess access = new LoadStoreAccess();
     private long far;
     // completion
     private int rt, rt2, rn;
@@ -65,44 +68,25 @@ final class MmioEmulation {
     }
 
     /**
-     * Decodes the load/store forms whose syndrome is not valid: LDP/STP/LDPSW (offset, pre- and
-     * post-index) and LDR/STR (immediate, pre- and post-index) of general-purpose registers.
+     * Takes the access from the instruction when the syndrome is not valid: the pairs (LDP/STP/LDPSW/LDNP/STNP)
+     * and the writeback forms of LDR/STR of general-purpose registers, as {@link LoadStoreAccess} describes them.
      */
     private boolean decode(Cpu cpu, int insn, long ipa) {
-        rt = insn & 31;
-        rn = (insn >>> 5) & 31;
-        long base = cpu.xOrSp(rn);
-        long va, offset;
-        if (((insn >>> 27) & 7) == 5 && (insn & (1 << 26)) == 0) {
-            int opc = insn >>> 30, type = (insn >>> 23) & 7;
-            boolean load = (insn & (1 << 22)) != 0;
-            if (opc == 3 || (opc == 1 && !load) || type > 3) return false;
-            size = opc == 2 ? 8 : 4;
-            regBits = opc == 0 ? 32 : 64;
-            signed = opc == 1;
-            rt2 = (insn >>> 10) & 31;
-            offset = ((long) (insn << 10) >> 25) * size;
-            va = type == 1 ? base : base + offset;
-            writeback = type == 1 || type == 3;
-            count = 2;
-            write = !load;
-        } else if (((insn >>> 27) & 7) == 7 && (insn & (3 << 24)) == 0 && (insn & (1 << 26)) == 0
-                && (insn & (1 << 21)) == 0 && (insn & (1 << 10)) != 0) {
-            int sz = insn >>> 30, opc = (insn >>> 22) & 3;
-            if ((sz == 3 && opc >= 2) || (sz == 2 && opc == 3)) return false;
-            size = 1 << sz;
-            write = opc == 0;
-            signed = opc >= 2;
-            regBits = opc == 2 || (opc < 2 && sz == 3) ? 64 : 32;
-            offset = (long) (insn << 11) >> 23;
-            boolean post = (insn & (1 << 11)) == 0;
-            va = post ? base : base + offset;
-            writeback = true;
-            count = 1;
-        } else {
+        LoadStoreAccess a = access;
+        if (!a.decode(insn) || a.rn() < 0 || (!a.pair() && a.writeback() == LoadStoreAccess.Writeback.NONE))
             return false;
-        }
-        if (writeback) writebackValue = base + offset;
+        rt = a.rt();
+        rt2 = a.rt2();
+        rn = a.rn();
+        size = a.size();
+        write = !a.load();
+        signed = a.signed();
+        regBits = a.wide() ? 64 : 32;
+        writeback = a.writeback() != LoadStoreAccess.Writeback.NONE;
+        count = a.pair() ? 2 : 1;
+        long base = cpu.xOrSp(rn);
+        long va = a.writeback() == LoadStoreAccess.Writeback.POST ? base : base + a.offset();
+        if (writeback) writebackValue = base + a.offset();
         for (int i = 0; i < count; i++) {
             address[i] = ipa + (va + (long) i * size - far);
             data[i] = mask(cpu.x[i == 0 ? rt : rt2]);

@@ -1,7 +1,12 @@
 package org.jvisor.hyp;
 
+import java.util.Locale;
+import java.util.OptionalLong;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.ExitReason;
+import org.jvisor.cpu.GenericTimer;
+import org.jvisor.cpu.HostDebug;
+import org.jvisor.cpu.Mmu;
 import org.jvisor.cpu.SysRegTable;
 import org.jvisor.cpu.SystemRegisters;
 
@@ -11,7 +16,9 @@ import org.jvisor.cpu.SystemRegisters;
  * PSCI, in-hypervisor devices, WFI...) until one needs the caller.
  *
  * <p>Threads: call {@link #run()} and the register accessors from one thread only, the vCPU's own (one
- * host thread per vCPU, as KVM expects); {@link #kick()} and {@link #setIrqLine} may be called from any thread.
+ * host thread per vCPU, as KVM expects), or from another while the vCPU is not running (a VMM that paused
+ * it: debuggers, monitors); {@link #kick()}, {@link #setIrqLine} and {@link #counter()} may be called from any
+ * thread. The processor itself is not handed out: what a VMM needs of it is here, as KVM's ioctls give it.
  */
 public final class Vcpu {
     static final int OFF = 0, ON = 1;
@@ -64,6 +71,7 @@ public final class Vcpu {
         this.cpu = new Cpu(vm.hostBus());
         cpu.setEventListener(this::wakeFromWfi);
         cpu.hostOwnsEl2 = true;
+        if (vm.clock() == GuestClock.INSTRUCTIONS) cpu.timer.setCounterSource(new GenericTimer.InstructionCounter(cpu));
         cpu.sr.vmpidrEl2 = 0x80000000L | id;
         cpu.sr.mpidr = 0x80000000L | id;
         cpu.sr.vpidrEl2 = cpu.sr.midr;
@@ -266,7 +274,7 @@ public final class Vcpu {
                         && (cpu.timer.ticksToDeadline() != Long.MAX_VALUE || streamTicks != Long.MAX_VALUE);
                 if (!warp) {
                     if (streamTicks != Long.MAX_VALUE)
-                        streamDeadline = System.nanoTime() + streamTicks * (1_000_000_000L / org.jvisor.cpu.GenericTimer.FREQUENCY);
+                        streamDeadline = System.nanoTime() + streamTicks * (1_000_000_000L / GenericTimer.FREQUENCY);
                     long until = Math.min(deadline, streamDeadline);
                     try {
                         if (until == Long.MAX_VALUE && !checked) {
@@ -297,7 +305,7 @@ public final class Vcpu {
             if (warp) { // outside the sleep lock: see above
                 long timerTicks = cpu.timer.ticksToDeadline();
                 if (streamTicks < timerTicks) {
-                    ((org.jvisor.cpu.GenericTimer.InstructionCounter) cpu.timer.counterSource()).advance(streamTicks);
+                    ((GenericTimer.InstructionCounter) cpu.timer.counterSource()).advance(streamTicks);
                     return null; // the stream's event ends the WFE
                 }
                 warpToTimerDeadline();
@@ -321,11 +329,11 @@ public final class Vcpu {
      * same when all CPUs sleep), which keeps a run repeatable.
      */
     private boolean countsInstructions() {
-        return cpu.timer.counterSource() instanceof org.jvisor.cpu.GenericTimer.InstructionCounter;
+        return cpu.timer.counterSource() instanceof GenericTimer.InstructionCounter;
     }
 
     private void warpToTimerDeadline() {
-        if (!(cpu.timer.counterSource() instanceof org.jvisor.cpu.GenericTimer.InstructionCounter counter)) return;
+        if (!(cpu.timer.counterSource() instanceof GenericTimer.InstructionCounter counter)) return;
         long ticks = cpu.timer.ticksToDeadline();
         if (ticks == Long.MAX_VALUE) return;
         counter.advance(ticks);
@@ -447,7 +455,7 @@ public final class Vcpu {
         cpu.exceptionReturn();
     }
 
-    /** Bits [63:0] of V{@code n} (FPCR and FPSR are system registers: {@link #sysReg}). */
+    /** Bits [63:0] of V{@code n} (FPCR and FPSR are system registers: {@link #register}). */
     public long vLow(int n) { return cpu.vreg[2 * checkV(n)]; }
 
     /** Bits [127:64] of V{@code n}. */
@@ -463,13 +471,127 @@ public final class Vcpu {
         return n;
     }
 
-    /** A system register by name (e.g. "SCTLR_EL1"), as the guest's EL sees it. */
-    public long sysReg(String name) { return SysRegTable.read(cpu, name); }
+    /**
+     * A register by its Arm ARM name, as KVM_GET_ONE_REG reads one (case ignored): X0-X30, SP (the one
+     * PSTATE selects), PC, PSTATE ({@link #pstate()}), SP_EL0, SP_EL1, and every system register of the
+     * processor (SCTLR_EL1, ELR_EL1, FPCR, FPSR, ELR_EL2...; {@code SysRegTable.names()}) as the current EL
+     * sees it, without access checks or traps. Throws IllegalArgumentException for a name it does not know.
+     */
+    public long register(String name) {
+        String n = name.toUpperCase(Locale.ROOT);
+        return switch (n) {
+            case "PC" -> cpu.pc;
+            case "SP" -> cpu.sp;
+            case "PSTATE" -> pstate();
+            case "SP_EL0" -> cpu.getSpEl(0);
+            case "SP_EL1" -> cpu.getSpEl(1);
+            default -> {
+                int x = generalRegister(n);
+                yield x >= 0 ? cpu.x[x] : SysRegTable.read(cpu, n);
+            }
+        };
+    }
 
-    public void setSysReg(String name, long value) { SysRegTable.write(cpu, name, value); }
+    /**
+     * Writes the register {@link #register} names (KVM_SET_ONE_REG): a system register with its RES0/RES1
+     * masking, and the translation regime the processor caches then taken from the registers again.
+     */
+    public void setRegister(String name, long value) {
+        String n = name.toUpperCase(Locale.ROOT);
+        switch (n) {
+            case "PC" -> cpu.pc = value;
+            case "SP" -> cpu.sp = value;
+            case "PSTATE" -> setPstate(value);
+            case "SP_EL0" -> cpu.setSpEl(0, value);
+            case "SP_EL1" -> cpu.setSpEl(1, value);
+            default -> {
+                int x = generalRegister(n);
+                if (x >= 0) {
+                    cpu.x[x] = value;
+                } else {
+                    SysRegTable.write(cpu, n, value);
+                    cpu.mmu.contextChanged();
+                }
+            }
+        }
+    }
 
-    /** The processor, for tools that need more than this API (debuggers, tests). */
-    public Cpu cpu() { return cpu; }
+    /** n for "Xn" (0-30), else -1. */
+    private static int generalRegister(String name) {
+        if (name.length() < 2 || name.length() > 3 || name.charAt(0) != 'X') return -1;
+        for (int i = 1; i < name.length(); i++) if (name.charAt(i) < '0' || name.charAt(i) > '9') return -1;
+        int n = Integer.parseInt(name, 1, name.length(), 10);
+        return n <= 30 && (name.length() == 2 || name.charAt(1) != '0') ? n : -1;
+    }
+
+    /**
+     * The system counter this vCPU's generic timer counts (CNTPCT_EL0; see {@link GuestClock}), from any
+     * thread: a device model's clock (an RTC) that must follow the guest's time.
+     */
+    public long counter() { return cpu.timer.physicalCount(); }
+
+    // ---- debugging (KVM_SET_GUEST_DEBUG, KVM_TRANSLATE) -----------------------------------------------
+
+    private GuestDebug guestDebug = GuestDebug.NONE;
+
+    /**
+     * KVM_SET_GUEST_DEBUG with KVM_GUESTDBG_ENABLE: from the next run, halts with {@link VcpuExit.Debug}
+     * before an instruction at a breakpoint, before a watched access (the instruction is retried on
+     * resume), or after one step. The instruction a halt stopped at runs through its own breakpoint or
+     * watchpoint on resume (so that a debugger gets past it), also when other settings change meanwhile.
+     * While nothing is set the processor runs its fast loop untouched; with anything set, one instruction at
+     * a time with the checks. Call it while the vCPU is not running (the VMM paused it), from any thread.
+     */
+    public void setGuestDebug(GuestDebug d) {
+        HostDebug h = cpu.hostDebug;
+        GuestDebug old = guestDebug;
+        for (long b : old.breakpoints()) if (!d.breakpoints().contains(b)) h.removeBreakpoint(b);
+        for (long b : d.breakpoints()) h.addBreakpoint(b);
+        for (GuestDebug.Watchpoint w : old.watchpoints())
+            if (!d.watchpoints().contains(w)) h.removeWatchpoint(w.address(), w.length(), watchKind(w.access()));
+        for (GuestDebug.Watchpoint w : d.watchpoints()) h.addWatchpoint(w.address(), w.length(), watchKind(w.access()));
+        h.setStep(d.singleStep());
+        guestDebug = d;
+    }
+
+    /** KVM_SET_GUEST_DEBUG without KVM_GUESTDBG_ENABLE: the debugger detaches; nothing is left set. */
+    public void clearGuestDebug() {
+        cpu.hostDebug.clear();
+        guestDebug = GuestDebug.NONE;
+    }
+
+    /** Why the last {@link VcpuExit.Debug} halted (KVM's {@code kvm_run.debug}). */
+    public GuestDebug.Stop debugStop() {
+        HostDebug.Stop s = cpu.hostDebug.stop();
+        GuestDebug.Reason r = switch (s.kind()) {
+            case NONE -> GuestDebug.Reason.NONE;
+            case BREAKPOINT -> GuestDebug.Reason.BREAKPOINT;
+            case STEP -> GuestDebug.Reason.STEP;
+            case WATCH_WRITE -> GuestDebug.Reason.WATCH_WRITE;
+            case WATCH_READ -> GuestDebug.Reason.WATCH_READ;
+            case WATCH_ACCESS -> GuestDebug.Reason.WATCH_ACCESS;
+        };
+        return new GuestDebug.Stop(r, s.address());
+    }
+
+    private static int watchKind(GuestDebug.Access a) {
+        return switch (a) {
+            case WRITE -> HostDebug.WATCH_WRITE;
+            case READ -> HostDebug.WATCH_READ;
+            case ACCESS -> HostDebug.WATCH_ACCESS;
+        };
+    }
+
+    /**
+     * KVM_TRANSLATE: the IPA that the guest virtual address {@code va} translates to through the guest's
+     * EL1&amp;0 stage 1 as its tables say now, the descriptors read from guest RAM at their IPAs (whether
+     * stage 2 maps those pages yet or not); empty when it does not translate. Nothing changes: no TLB is
+     * filled, no fault taken; permissions and the Access flag are not checked. While not running.
+     */
+    public OptionalLong translate(long va) {
+        long ipa = cpu.mmu.debugTranslate(va, 1, vm::readGuest64);
+        return ipa == Mmu.FAULT ? OptionalLong.empty() : OptionalLong.of(ipa);
+    }
 
     /** A readable dump of the guest's registers (for errors). */
     public String registerDump() {

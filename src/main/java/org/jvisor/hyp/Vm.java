@@ -37,12 +37,14 @@ public final class Vm {
     private final Ram tableMemory;
     private volatile boolean closed;
     private Vgic gic;
+    private final GuestClock clock;
 
     record Device(long base, long size, VcpuMmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
     }
 
-    Vm() {
+    Vm(GuestClock clock) {
+        this.clock = java.util.Objects.requireNonNull(clock);
         Ram tables = Ram.allocate(TABLES_SIZE);
         tableMemory = tables;
         hostBus.addRam(TABLES_BASE, tables);
@@ -198,6 +200,9 @@ public final class Vm {
     }
 
     public TrapConfig trapConfig() { return traps; }
+
+    /** What the system counter of this VM's vCPUs counts. */
+    public GuestClock clock() { return clock; }
 
     /** The VM's interrupt controller ({@link Vgic#create}), or null before one is created. */
     public synchronized Vgic gic() { return gic; }

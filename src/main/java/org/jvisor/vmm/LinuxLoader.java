@@ -1,5 +1,6 @@
 package org.jvisor.vmm;
 
+import org.jvisor.vmm.fdt.VirtDeviceTree;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package org.jvisor.vmm;
 
+import org.jvisor.vmm.debug.Monitor;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;

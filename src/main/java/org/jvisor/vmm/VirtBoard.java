@@ -1,13 +1,22 @@
 package org.jvisor.vmm;
 
+import org.jvisor.vmm.debug.ConsoleWatch;
+import org.jvisor.vmm.devices.ConsoleInput;
+import org.jvisor.vmm.devices.Pl011;
+import org.jvisor.vmm.devices.Pl031;
+import org.jvisor.vmm.virtio.VirtioBlock;
+import org.jvisor.vmm.virtio.VirtioConsole;
+import org.jvisor.vmm.virtio.VirtioDevice;
+import org.jvisor.vmm.virtio.VirtioMmioTransport;
+import org.jvisor.vmm.virtio.VirtioRng;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import org.jvisor.cpu.GenericTimer;
 import org.jvisor.cpu.Ram;
+import org.jvisor.hyp.GuestClock;
 import org.jvisor.hyp.HideSeek;
 import org.jvisor.hyp.Hypervisor;
 import org.jvisor.hyp.TrapTrace;
@@ -56,12 +65,10 @@ public final class VirtBoard implements AutoCloseable {
             // mmap refused: with vm.overcommit_memory=2 the host commits what is mapped, MAP_NORESERVE or not.
             throw new BootException("the host refused to map " + LinuxLoader.size(config.ramSize()) + " of guest RAM (mmap failed)");
         }
-        vm = new Hypervisor().createVm();
+        vm = new Hypervisor().createVm(config.instructionClock() ? GuestClock.INSTRUCTIONS : GuestClock.HOST);
         try {
             vm.setUserMemoryRegion(0, BoardDescription.VIRT_RAM_BASE, config.ramSize(), ram);
             for (int i = 0; i < config.cpus(); i++) vcpus.add(vm.createVcpu(i));
-            if (config.instructionClock())
-                for (Vcpu v : vcpus) v.cpu().timer.setCounterSource(new GenericTimer.InstructionCounter(v.cpu()));
             gic = Vgic.create(vm, config.gicVersion());
             BoardDescription d = BoardDescription.virt(config.ramSize(), config.cpus(), config.gicVersion()).withPmu(true);
 
@@ -70,7 +77,7 @@ public final class VirtBoard implements AutoCloseable {
             mmio.add(BoardDescription.VIRT_UART, 0x1000, "pl011", uart);
             rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI), config.rtcStart() == null
                     ? InstantSource.offset(InstantSource.system(), config.rtcOffset())
-                    : guestClock(config.rtcStart(), vcpus.get(0).cpu().timer));
+                    : guestClock(config.rtcStart(), vcpus.get(0)));
             mmio.add(BoardDescription.VIRT_RTC, 0x1000, "pl031", rtc);
 
             GuestMemory memory = GuestMemory.of(vm);
@@ -174,7 +181,7 @@ public final class VirtBoard implements AutoCloseable {
     public ConsoleInput consoleInput() { return uart; }
 
     /** The guest's console output as the monitor's {@code wait-for} sees it. */
-    ConsoleWatch consoleWatch() { return consoleWatch; }
+    public ConsoleWatch consoleWatch() { return consoleWatch; }
 
     /** Prints the trap counters every {@code periodMillis} to {@code out} while the board runs. */
     public void traceTraps(long periodMillis, PrintStream out) { trace = vm.startTrapTrace(periodMillis, out); }
@@ -206,7 +213,7 @@ public final class VirtBoard implements AutoCloseable {
 
     /**
      * Who is told, on the vCPU's own thread, that a vCPU halted for the host's debugger (its
-     * {@code cpu().hostDebug}); it must not block. Null: none.
+     * {@link Vcpu#setGuestDebug}; why: {@link Vcpu#debugStop}); it must not block. Null: none.
      */
     public void setDebugListener(java.util.function.Consumer<Vcpu> listener) { threads.setDebugListener(listener); }
 
@@ -250,7 +257,8 @@ public final class VirtBoard implements AutoCloseable {
     }
 
     /** -rtc clock=vm: {@code start} plus the time the system counter has counted (62.5 MHz: 16 ns a tick). */
-    private static InstantSource guestClock(java.time.Instant start, org.jvisor.cpu.GenericTimer timer) {
-        return () -> start.plusNanos(timer.physicalCount() * (1_000_000_000L / org.jvisor.cpu.GenericTimer.FREQUENCY));
+    private static InstantSource guestClock(java.time.Instant start, Vcpu vcpu) {
+        long nanosPerTick = 1_000_000_000L / vcpu.register("CNTFRQ_EL0");
+        return () -> start.plusNanos(vcpu.counter() * nanosPerTick);
     }
 }

@@ -1,5 +1,6 @@
 package org.jvisor.cli;
 
+import org.jvisor.lab.BenchPrograms;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -18,13 +18,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.jvisor.vmm.DefaultGuest;
-import org.jvisor.vmm.GuestImage;
-import org.jvisor.vmm.ProgressListener;
-import org.jvisor.vmm.TestDebs;
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.ProgressListener;
+import org.jvisor.guest.TestDebs;
 
 /**
- * {@code jvisor guest --args}, read back by real shells (bash, and dash as POSIX sh), and the README's
+ * {@code jvisor guest --args}, read back by real shells (bash, and dash as POSIX sh), and the documentation's
  * commands that use it run as printed, on jvisor and on qemu-system-aarch64.
  */
 class GuestArgsTest {
@@ -86,7 +86,7 @@ class GuestArgsTest {
     }
 
     /**
-     * Each README line that uses {@code $(./jvisor guest --args)}, run by bash in a directory whose
+     * Each documentation line (README.md, docs/*.md) that uses {@code $(./jvisor guest --args)}, run by bash in a directory whose
      * {@code ./jvisor} starts this build's classes: the guest's shell gets {@code uname -r; exit} once it
      * prompts (the UART drops what comes before Linux opens it), then /init powers off.
      */
@@ -116,11 +116,15 @@ class GuestArgsTest {
         return ProcessHandle.current().info().command().orElseThrow();
     }
 
-    /** The README's indented code lines (joined across trailing backslashes) that use {@code guest --args}. */
+    /** The documentation's indented code lines (joined across trailing backslashes) that use {@code guest --args}. */
     private static List<String> readmeCommands() throws IOException {
         List<String> found = new ArrayList<>();
         StringBuilder line = new StringBuilder();
-        for (String l : Files.readAllLines(Path.of("README.md"))) {
+        List<String> lines = new ArrayList<>(Files.readAllLines(Path.of("README.md")));
+        try (var docs = Files.list(Path.of("docs"))) {
+            for (Path d : docs.filter(f -> f.toString().endsWith(".md")).sorted().toList()) lines.addAll(Files.readAllLines(d));
+        }
+        for (String l : lines) {
             if (!l.startsWith("    ") && line.isEmpty()) continue;
             line.append(l.strip());
             if (line.charAt(line.length() - 1) == '\\') {

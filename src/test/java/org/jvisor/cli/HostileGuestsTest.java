@@ -21,7 +21,7 @@ import org.jvisor.cpu.Asm;
  * Small bare-metal guests that attack the host as a hostile guest would, each run by {@code jvisor run -m 64M}
  * in a JVM started as the launcher starts it (its heap limit read from {@code ./jvisor}), for a few seconds,
  * with the process's peak resident memory (VmHWM) measured: it must stay within guest RAM plus the fixed
- * overhead the README states ({@value #OVERHEAD_MIB} MiB), and the VM must still be running (nothing a
+ * overhead docs/board.md states ({@value #OVERHEAD_MIB} MiB), and the VM must still be running (nothing a
  * guest does ends or stalls the host). Allocation per exit or store is checked exactly by the hypervisor's
  * SteadyStateAllocationTest; this is the end-to-end bound.
  */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code java -jar target/jvisor.jar}, as the README gives it: run by {@code mvn verify} (failsafe), after
+ * {@code java -jar target/jvisor.jar}, as docs/embedding.md gives it: run by {@code mvn verify} (failsafe), after
  * {@code package} has written the jar and target/lib; {@code ./test} (mvn test) runs before the jar exists.
  */
 class JarIT {

@@ -63,12 +63,12 @@ class ModuleTest {
         assertEquals("", r.err());
     }
 
-    /** The README's application, as printed there: its module-info, its lines in a main method, its java command. */
+    /** The application of docs/embedding.md, as printed there: its module-info, its lines in a main method, its java command. */
     @Test
     void theReadmesApplicationRequiresTheModuleAndBootsABoard() throws Exception {
-        List<String> readme = Files.readAllLines(Path.of("README.md"));
+        List<String> readme = Files.readAllLines(Path.of("docs/embedding.md"));
         int start = readme.indexOf("## Embedding jvisor: Maven, `java -jar`, the module `org.jvisor`");
-        assertTrue(start >= 0, "README's embedding section");
+        assertTrue(start >= 0, "docs/embedding.md's section");
         List<String> section = readme.subList(start, readme.size());
         String moduleInfo = codeLine(section, "module app ");
         String java = codeLine(section, "java --enable-native-access=");
@@ -110,7 +110,7 @@ class ModuleTest {
 
     private static String codeLine(List<String> lines, String prefix) {
         String line = lines.stream().filter(l -> l.startsWith("    " + prefix)).findFirst().orElse(null);
-        assertNotNull(line, "README: a code line starting with " + prefix);
+        assertNotNull(line, "docs/embedding.md: a code line starting with " + prefix);
         return line.strip();
     }
 

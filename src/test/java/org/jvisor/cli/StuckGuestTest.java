@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.ExceptionLoopWatch;
-import org.jvisor.vmm.DefaultGuest;
-import org.jvisor.vmm.GuestImage;
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
 import org.jvisor.vmm.KernelImage;
-import org.jvisor.vmm.ProgressListener;
+import org.jvisor.guest.ProgressListener;
 
 /**
  * A kernel that is not a kernel never hangs {@code jvisor run} silently: what the loader can tell is

@@ -15,10 +15,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.Translation;
-import org.jvisor.vmm.DefaultGuest;
-import org.jvisor.vmm.GuestImage;
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
 import org.jvisor.vmm.LinuxLoader;
-import org.jvisor.vmm.ProgressListener;
+import org.jvisor.guest.ProgressListener;
 import picocli.CommandLine;
 
 /**

@@ -13,10 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The case tables recorded under QEMU by the scripts in src/test/python (one case a line, '#' comments).
  * A missing or empty table fails the test: replaying nothing must never pass.
  */
-final class QemuCorpus {
+public final class QemuCorpus {
     private QemuCorpus() {}
 
-    static List<String> load(String resource) throws IOException {
+    public static List<String> load(String resource) throws IOException {
         try (InputStream s = QemuCorpus.class.getResourceAsStream(resource)) {
             if (s == null) throw new AssertionError("missing test resource " + resource);
             List<String> out = new ArrayList<>();

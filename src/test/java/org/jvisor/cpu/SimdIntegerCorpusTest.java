@@ -9,6 +9,8 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvisor.cpu.simd.FpCore;
+import org.jvisor.cpu.simd.SimdInteger;
 
 /**
  * Replays simd-int-qemu-corpus.txt: random Advanced SIMD integer words (from SimdInteger's encodings,

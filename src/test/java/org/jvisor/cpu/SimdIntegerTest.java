@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvisor.cpu.simd.SimdInteger;
 
 /**
  * Advanced SIMD integer instructions on edge values (INT_MIN/MAX lanes, saturation and FPSR.QC, shifts

@@ -26,7 +26,7 @@ class ExceptionLoopExitTest {
         double ms = (System.nanoTime() - start) / 1e6;
         VcpuExit.ExceptionLoop l = assertInstanceOf(VcpuExit.ExceptionLoop.class, e);
         assertEquals(new VcpuExit.ExceptionLoop(1, 0x200, Esr.EC_IABT_CUR, 0x200, 0x200, ExceptionLoopWatch.REPEATS), l);
-        assertEquals(0x10, g.vcpu.sysReg("ESR_EL1") & 0x3f, "IFSC: synchronous external abort");
+        assertEquals(0x10, g.vcpu.register("ESR_EL1") & 0x3f, "IFSC: synchronous external abort");
         // Each round was a stage-2 instruction abort at the vector (EL2), then the injected abort.
         assertTrue(g.vcpu.stats().exits(Esr.EC_IABT_LOW) > ExceptionLoopWatch.REPEATS, g.vcpu.stats().toString());
         // Running again lets it go on, and it is reported again.
@@ -47,7 +47,7 @@ class ExceptionLoopExitTest {
                 .fill 512, 4, 0
                 """);
         VcpuExit.ExceptionLoop l = assertInstanceOf(VcpuExit.ExceptionLoop.class, g.vcpu.run());
-        long vbar = g.vcpu.sysReg("VBAR_EL1");
+        long vbar = g.vcpu.register("VBAR_EL1");
         assertEquals(RAM + 0x800, vbar);
         assertEquals(new VcpuExit.ExceptionLoop(1, vbar + 0x200, Esr.EC_UNKNOWN, vbar + 0x200, 0x200, ExceptionLoopWatch.REPEATS), l);
         assertEquals(1, g.vcpu.stats().totalExits(), "one exit: the code page's first fetch");
@@ -77,9 +77,9 @@ class ExceptionLoopExitTest {
             mmio++;
         }
         VcpuExit.ExceptionLoop l = assertInstanceOf(VcpuExit.ExceptionLoop.class, e);
-        long vector = g.vcpu.sysReg("VBAR_EL1") + 0x200;
+        long vector = g.vcpu.register("VBAR_EL1") + 0x200;
         assertEquals(new VcpuExit.ExceptionLoop(1, vector, Esr.EC_DABT_CUR, vector, 0x200, ExceptionLoopWatch.REPEATS), l);
-        assertEquals(0x10, g.vcpu.sysReg("ESR_EL1") & 0x3f, "DFSC: synchronous external abort");
+        assertEquals(0x10, g.vcpu.register("ESR_EL1") & 0x3f, "DFSC: synchronous external abort");
         assertTrue(mmio >= ExceptionLoopWatch.REPEATS, "MMIO exits: " + mmio);
     }
 }

@@ -27,7 +27,7 @@ class ExitOutcomeTest {
 
     /** What the processor does on a synchronous trap from the guest to EL2. */
     private void trap(long elr, long esr, long far, long ipa) {
-        v.setSysReg("VBAR_EL1", VBAR);
+        v.setRegister("VBAR_EL1", VBAR);
         v.cpu.sr.far[2] = far;
         v.cpu.sr.hpfarEl2 = (ipa >>> 12) << 4; // HPFAR_EL2.FIPA, bits [43:4], holds IPA[55:12]
         v.cpu.takeException(2, Cpu.VECT_SYNC, elr, esr);
@@ -77,12 +77,12 @@ class ExitOutcomeTest {
 
     @Test
     void trappedMsrIsPerformedAndSkipped() {
-        long sctlr = v.sysReg("SCTLR_EL1") ^ (1L << 2); // flip C
+        long sctlr = v.register("SCTLR_EL1") ^ (1L << 2); // flip C
         v.setX(3, sctlr);
         trap(AT, 0x62300460L); // EC 0x18: MSR SCTLR_EL1, X3 (op0 3, op1 0, CRn 1, CRm 0, op2 0, Rt 3, write)
         assertNull(ExitHandlers.handle(v));
         assertGuestAt(AT + 4);
-        assertEquals(sctlr, v.sysReg("SCTLR_EL1"));
+        assertEquals(sctlr, v.register("SCTLR_EL1"));
     }
 
     @Test
@@ -90,7 +90,7 @@ class ExitOutcomeTest {
         trap(AT, 0x623204A1L); // MRS X5, ACTLR_EL1 (op0 3, op1 0, CRn 1, CRm 0, op2 1, Rt 5, read) under HCR_EL2.TACR
         assertNull(ExitHandlers.handle(v));
         assertGuestAt(AT + 4);
-        assertEquals(v.sysReg("ACTLR_EL1"), v.x(5));
+        assertEquals(v.register("ACTLR_EL1"), v.x(5));
     }
 
     @Test
@@ -98,9 +98,9 @@ class ExitOutcomeTest {
         trap(AT, 0x62307C21L); // MRS X1, S3_1_C15_C0_0 (IMPLEMENTATION DEFINED) under HCR_EL2.TIDCP
         assertNull(ExitHandlers.handle(v));
         assertGuestAt(VBAR + 0x200); // synchronous, current EL with SP_ELx
-        assertEquals(AT, v.sysReg("ELR_EL1"), "returns to the trapped MRS: no skip");
-        assertEquals(EL1H, v.sysReg("SPSR_EL1"));
-        assertEquals(0x02000000L, v.sysReg("ESR_EL1"), "EC 0x00, IL");
+        assertEquals(AT, v.register("ELR_EL1"), "returns to the trapped MRS: no skip");
+        assertEquals(EL1H, v.register("SPSR_EL1"));
+        assertEquals(0x02000000L, v.register("ESR_EL1"), "EC 0x00, IL");
     }
 
     @Test
@@ -147,9 +147,9 @@ class ExitOutcomeTest {
         v.completeMmioUnclaimed();
         assertNull(ExitHandlers.complete(v, v.mmio.resume()));
         assertGuestAt(VBAR + 0x200);
-        assertEquals(AT, v.sysReg("ELR_EL1"));
-        assertEquals(0x96000050L, v.sysReg("ESR_EL1"), "EC 0x25 (current EL), IL, WnR, DFSC synchronous external abort");
-        assertEquals(MMIO, v.sysReg("FAR_EL1"));
+        assertEquals(AT, v.register("ELR_EL1"));
+        assertEquals(0x96000050L, v.register("ESR_EL1"), "EC 0x25 (current EL), IL, WnR, DFSC synchronous external abort");
+        assertEquals(MMIO, v.register("FAR_EL1"));
     }
 
     @Test
@@ -157,9 +157,9 @@ class ExitOutcomeTest {
         trap(MMIO, 0x82000006L, MMIO, MMIO); // EC 0x20, IFSC translation level 2; ELR is the fetch
         assertNull(ExitHandlers.handle(v));
         assertGuestAt(VBAR + 0x200);
-        assertEquals(MMIO, v.sysReg("ELR_EL1"));
-        assertEquals(0x86000010L, v.sysReg("ESR_EL1"), "EC 0x21 (current EL), IL, IFSC synchronous external abort");
-        assertEquals(MMIO, v.sysReg("FAR_EL1"));
+        assertEquals(MMIO, v.register("ELR_EL1"));
+        assertEquals(0x86000010L, v.register("ESR_EL1"), "EC 0x21 (current EL), IL, IFSC synchronous external abort");
+        assertEquals(MMIO, v.register("FAR_EL1"));
     }
 
     @Test

@@ -95,7 +95,7 @@ class GicHostileGuestTest {
         assertEquals(0x10, dist.read(v[0], 0x204, 4), "GICD_ISPENDR1: the line is still high");
         long pmr = version == 2 ? g.dist.cpuInterface().read(v[0], 0x04, 4) : g.cpus[0].read(GicCpuInterface.Register.PMR);
         assertEquals(0xf0, pmr, "the CPU interface's PMR");
-        if (version == 3) assertEquals(g.cpus[0], v[0].cpu().gicCpuInterface(), "the ICC registers stay attached");
+        if (version == 3) assertEquals(g.cpus[0], v[0].cpu.gicCpuInterface(), "the ICC registers stay attached");
         g.reset();
         assertEquals(0x10, dist.read(v[0], 0x204, 4), "a GIC reset keeps the input line's level (level-sensitive: pending)");
         assertEquals(0, dist.read(v[0], 0x104, 4), "GICD_ISENABLER1 after a GIC reset");

@@ -33,14 +33,14 @@ class HypervisorExitsTest {
                 fadd d0, d1, d2
                 ins v3.d[1], v1.d[0]
                 """ + OFF);
-        g.vcpu.setSysReg("CPACR_EL1", 3L << 20);
+        g.vcpu.setRegister("CPACR_EL1", 3L << 20);
         g.vcpu.setV(1, Double.doubleToRawLongBits(2.0), 0x1234);
-        g.vcpu.setSysReg("FPCR", 3L << 22); // round towards zero
+        g.vcpu.setRegister("FPCR", 3L << 22); // round towards zero
         assertTrue(isShutdown(g.vcpu.run()));
         assertEquals(Double.doubleToRawLongBits(3.0), g.vcpu.vLow(0));
         assertEquals(0, g.vcpu.vHigh(0), "a scalar write clears the rest of the register");
         assertEquals(Double.doubleToRawLongBits(2.0), g.vcpu.vHigh(3));
-        assertEquals(3L << 22, g.vcpu.sysReg("FPCR"));
+        assertEquals(3L << 22, g.vcpu.register("FPCR"));
         assertThrows(IllegalArgumentException.class, () -> g.vcpu.vLow(32));
     }
 
@@ -175,8 +175,8 @@ class HypervisorExitsTest {
                 """ + OFF);
         assertTrue(isShutdown(g.vcpu.run()));
         assertEquals(0x5000, g.vcpu.x(2));
-        assertEquals(0x5000, g.vcpu.sysReg("TTBR0_EL1"));
-        assertEquals(0x5000, g.vcpu.sysReg("MAIR_EL1"));
+        assertEquals(0x5000, g.vcpu.register("TTBR0_EL1"));
+        assertEquals(0x5000, g.vcpu.register("MAIR_EL1"));
         assertEquals(4, g.vcpu.stats().exits(Esr.EC_SYS64));
         assertEquals(5, g.vcpu.stats().cpuTraps());
     }
@@ -194,7 +194,7 @@ class HypervisorExitsTest {
         g.vm.trapConfig().set(SystemRegisters.HCR_TVM);
         assertTrue(isShutdown(g.vcpu.run()));
         assertEquals(1, g.vcpu.stats().exits(Esr.EC_SYS64), "the second write traps");
-        assertEquals(0x44, g.vcpu.sysReg("MAIR_EL1"));
+        assertEquals(0x44, g.vcpu.register("MAIR_EL1"));
     }
 
     @Test
@@ -229,7 +229,7 @@ class HypervisorExitsTest {
     @Test
     void brkWithDebugRoutedToEl2IsADebugExit() {
         Guest g = new Guest("brk #3\n");
-        g.vcpu.cpu().sr.mdcrEl2 |= 1 << 8; // MDCR_EL2.TDE
+        g.vcpu.cpu.sr.mdcrEl2 |= 1 << 8; // MDCR_EL2.TDE
         VcpuExit e = g.vcpu.run();
         VcpuExit.Debug d = assertInstanceOf(VcpuExit.Debug.class, e);
         assertEquals(Esr.EC_BRK64, d.ec());
@@ -312,8 +312,8 @@ class HypervisorExitsTest {
                 fadd d2, d0, d1
                 fmov x19, d2
                 """ + OFF);
-        g.vcpu.setSysReg("CPACR_EL1", 3L << 20);
-        g.vcpu.cpu().sr.cptrEl2 |= 1L << 10; // CPTR_EL2.TFP
+        g.vcpu.setRegister("CPACR_EL1", 3L << 20);
+        g.vcpu.cpu.sr.cptrEl2 |= 1L << 10; // CPTR_EL2.TFP
         assertTrue(isShutdown(g.vcpu.run()));
         assertEquals(Double.doubleToLongBits(3.0), g.vcpu.x(19));
         assertEquals(1, g.vcpu.stats().exits(Esr.EC_FP_ASIMD));

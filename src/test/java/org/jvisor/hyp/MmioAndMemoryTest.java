@@ -286,7 +286,7 @@ class MmioAndMemoryTest {
                     public void write(long offset, int size, long value) { served.add("write"); }
                 });
                 Guest g = new Guest(vm, HypervisorExitsTest.withVectors(SET_X9 + "add x9, x9, #16\n" + c[0] + "\n") + ".ltorg\n");
-                g.vcpu.setSysReg("CPACR_EL1", 3L << 20);
+                g.vcpu.setRegister("CPACR_EL1", 3L << 20);
                 VcpuExit e = g.vcpu.run();
                 assertTrue(isShutdown(e), c[0] + ": " + e);
                 assertEquals(Long.parseLong(c[1], 16), g.vcpu.x(20), c[0] + ": ESR_EL1 (EC 0x25, IL, DFSC 0x10, WnR as the access)");

@@ -13,12 +13,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The device tree compiler (dtc, fdtget from Debian's device-tree-compiler) as the tests' reference reader of blobs. */
-final class Dtc {
+public final class Dtc {
     private Dtc() {}
 
-    record Result(String out, String err) {}
+    public record Result(String out, String err) {}
 
-    static Result run(List<String> cmd) throws IOException, InterruptedException {
+    public static Result run(List<String> cmd) throws IOException, InterruptedException {
         Path err = Files.createTempFile("dtc", ".err");
         try {
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
@@ -37,12 +37,12 @@ final class Dtc {
     }
 
     /** The blob decompiled by dtc; its warnings in err. */
-    static Result decompile(Path dtb) throws IOException, InterruptedException {
+    public static Result decompile(Path dtb) throws IOException, InterruptedException {
         return run(List.of("dtc", "-I", "dtb", "-O", "dts", dtb.toString()));
     }
 
     /** A property's raw bytes as fdtget reads them. */
-    static byte[] bytes(Path dtb, String node, String prop) throws IOException, InterruptedException {
+    public static byte[] bytes(Path dtb, String node, String prop) throws IOException, InterruptedException {
         String out = run(List.of("fdtget", "-t", "bx", dtb.toString(), node, prop)).out().trim();
         if (out.isEmpty()) return new byte[0];
         String[] parts = out.split("\\s+");
@@ -56,7 +56,7 @@ final class Dtc {
      * are phandles (interrupt-parent, clocks, gpios' first cell) are replaced by the path of the node
      * declaring that phandle, so that trees numbering phandles differently compare equal.
      */
-    static Map<String, Map<String, String>> parse(String dts) {
+    public static Map<String, Map<String, String>> parse(String dts) {
         Map<String, Map<String, String>> nodes = new LinkedHashMap<>();
         Deque<String> stack = new ArrayDeque<>();
         for (String raw : dts.split("\n")) {

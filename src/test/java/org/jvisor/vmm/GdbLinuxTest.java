@@ -1,5 +1,10 @@
 package org.jvisor.vmm;
 
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.ProgressListener;
+import org.jvisor.vmm.debug.GdbStub;
+import org.jvisor.vmm.debug.GdbStubTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,17 +113,17 @@ class GdbLinuxTest {
      * Debian's kernel is built for ftrace with two NOPs before each function's prologue, which GDB's
      * aarch64 prologue analyzer (all it has without DWARF) takes for the end of the prologue: the
      * symbols GDB gets start after them. The code is read from the guest at the kernel's virtual
-     * addresses, through vCPU 0's translation (Mmu.debugTranslate), with the vCPUs paused.
+     * addresses, through vCPU 0's translation (Vcpu.translate), with the vCPUs paused.
      */
     static Map<Long, String> afterFtraceNops(Map<Long, String> syms, VirtBoard board) throws InterruptedException {
         Map<Long, String> out = new TreeMap<>();
         board.pause();
         try {
-            org.jvisor.cpu.Mmu mmu = board.vcpus().get(0).cpu().mmu;
+            var vcpu = board.vcpus().get(0);
             for (var e : syms.entrySet()) {
-                long pa = mmu.debugTranslate(e.getKey(), 1);
-                assertTrue(pa != org.jvisor.cpu.Mmu.FAULT, "kernel text at 0x" + Long.toHexString(e.getKey()) + " translates");
-                byte[] w = board.vm().readGuest(pa, 8);
+                var pa = vcpu.translate(e.getKey());
+                assertTrue(pa.isPresent(), "kernel text at 0x" + Long.toHexString(e.getKey()) + " translates");
+                byte[] w = board.vm().readGuest(pa.getAsLong(), 8);
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(w).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                 // at boot ftrace turns the first NOP into MOV X9, X30 (arm64's ftrace_init_nop)
                 boolean nops = (b.getInt(0) == NOP || b.getInt(0) == MOV_X9_X30) && b.getInt(4) == NOP;

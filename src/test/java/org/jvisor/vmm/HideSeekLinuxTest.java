@@ -1,5 +1,9 @@
 package org.jvisor.vmm;
 
+import org.jvisor.guest.Apt;
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.ProgressListener;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
 package org.jvisor.vmm;
 
+import org.jvisor.guest.DefaultGuest;
+import org.jvisor.guest.GuestImage;
+import org.jvisor.guest.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (GIC, timer, PL011, PL031, virtio); a virtio disk is formatted, written, and read back on the next boot.
  * The guest comes from {@link DefaultGuest} (Debian's packages through apt, cached between runs).
  */
-class LinuxBootTest {
+public class LinuxBootTest {
     private static final long TIMEOUT_SECONDS = 600;
     @TempDir Path tmp;
 

@@ -1,5 +1,6 @@
 package org.jvisor.vmm;
 
+import org.jvisor.vmm.debug.Monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package org.jvisor.vmm;
 
+import org.jvisor.vmm.debug.GdbStubTest;
+import org.jvisor.vmm.debug.Monitor;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package org.jvisor.vmm;
 
+import org.jvisor.lab.TrapExperiment;
+import org.jvisor.lab.TrapExperimentTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -15,9 +17,9 @@ import org.junit.jupiter.api.Test;
  * the header's fields and each event's text comes back as written, whatever commas, quotes or line breaks
  * it holds. {@link TrapExperimentTest} does the same with a real run's trace.
  */
-class TrapTraceCsvTest {
+public class TrapTraceCsvTest {
     /** Parses {@code csv} as RFC 4180 and checks it against {@code samples}, row by row. */
-    static void assertReadsBackAs(List<TrapExperiment.Sample> samples, String csv) throws IOException {
+    public static void assertReadsBackAs(List<TrapExperiment.Sample> samples, String csv) throws IOException {
         List<CSVRecord> rows = CSVFormat.RFC4180.parse(new StringReader(csv)).getRecords();
         assertEquals(samples.size() + 1, rows.size(), csv);
         List<String> header = rows.get(0).toList();

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.cpu.Asm;
 import org.jvisor.hyp.Vcpu;
 
-class VirtBoardTest {
+public class VirtBoardTest {
     /** vCPU 0 starts vCPU 1 (PSCI CPU_ON); both count in X5 forever. */
-    static final String COUNTERS = """
+    public static final String COUNTERS = """
             movz x0, #0x0003
             movk x0, #0xc400, lsl #16          // CPU_ON (SMC64)
             mov x1, #1

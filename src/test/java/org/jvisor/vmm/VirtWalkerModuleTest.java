@@ -1,5 +1,7 @@
 package org.jvisor.vmm;
 
+import org.jvisor.guest.Apt;
+import org.jvisor.guest.DefaultGuest;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;

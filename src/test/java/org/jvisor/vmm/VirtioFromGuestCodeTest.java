@@ -1,5 +1,7 @@
 package org.jvisor.vmm;
 
+import org.jvisor.vmm.virtio.VirtioMmioTransport;
+import org.jvisor.vmm.virtio.VirtioRng;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,90 @@
+package org.jvisor.vmm.debug;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The guest's console output on its way to the host, watched for the monitor's {@code wait-for} as expect
+ * watches a spawned program: bytes pass through unchanged, and the output not yet matched is kept, so a
+ * text the guest printed before the wait began is found too. A match consumes the output up to its end:
+ * the next wait looks only at what came after, and two waits for the same text need two occurrences. At
+ * least the last {@value #KEPT} bytes of unmatched output are kept (expect's match_max, larger).
+ *
+ * <p>Bytes are compared as bytes: the text is taken as UTF-8, the output as it comes.
+ */
+public final class ConsoleWatch extends OutputStream {
+    static final int KEPT = 64 * 1024;
+
+    /** How a wait ended. */
+    enum Outcome { FOUND, TIMED_OUT, ENDED }
+
+    private final OutputStream out;
+    /** Unmatched output, one char per byte (ISO-8859-1), and how many bytes were cut from its front. Guarded by this. */
+    private final StringBuilder pending = new StringBuilder();
+    private long dropped;
+    private boolean ended;
+
+    public ConsoleWatch(OutputStream out) {
+        this.out = Objects.requireNonNull(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        out.write(b);
+        synchronized (this) {
+            pending.append((char) (b & 0xff));
+            trimAndWake();
+        }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        synchronized (this) {
+            pending.append(new String(b, off, len, StandardCharsets.ISO_8859_1));
+            trimAndWake();
+        }
+    }
+
+    /** Cuts to {@link #KEPT} bytes when twice that piled up: a copy per KEPT bytes written, not per byte. */
+    private void trimAndWake() {
+        if (pending.length() > 2 * KEPT) drop(pending.length() - KEPT);
+        notifyAll();
+    }
+
+    private void drop(int n) {
+        pending.delete(0, n);
+        dropped += n;
+    }
+
+    @Override
+    public void flush() throws IOException { out.flush(); }
+
+    /** The board's run ended: waits end now, and later ones at once, unless their text is already there. */
+    public synchronized void end() {
+        ended = true;
+        notifyAll();
+    }
+
+    /** Waits until the unmatched output contains {@code text} (consuming it), at most {@code timeoutNanos}. */
+    synchronized Outcome await(String text, long timeoutNanos) throws InterruptedException {
+        String wanted = new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        long deadline = System.nanoTime() + timeoutNanos;
+        long from = dropped; // where in the output the search goes on: what was searched is not searched again
+        while (true) {
+            int at = pending.indexOf(wanted, (int) Math.max(0, from - dropped));
+            if (at >= 0) {
+                drop(at + wanted.length());
+                return Outcome.FOUND;
+            }
+            from = dropped + Math.max(0, pending.length() - wanted.length() + 1);
+            if (ended) return Outcome.ENDED;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return Outcome.TIMED_OUT;
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+}
