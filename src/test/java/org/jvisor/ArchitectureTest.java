@@ -62,7 +62,8 @@ class ArchitectureTest {
             "org.jvisor.cpu.MmioHandler", "the interface a device's registers present on a bus",
             "org.jvisor.cpu.BusError", "what an MmioHandler throws for an access no device answers",
             "org.jvisor.cpu.InterruptLine", "a device's interrupt output, wired to the GIC",
-            "org.jvisor.cpu.Ram", "the host memory behind guest RAM, which the VMM allocates and hands to Vm.setUserMemoryRegion (KVM's userspace_addr)");
+            "org.jvisor.cpu.Ram", "the host memory behind guest RAM, which the VMM allocates and hands to Vm.setUserMemoryRegion (KVM's userspace_addr)",
+            "org.jvisor.cpu.Esr", "the exception syndrome's layout and names (Linux's asm/esr.h), to name the exception class of an exit");
 
     /** Packages that are programs and tools, not an API: never exported from the module. */
     static final Set<String> NOT_API = Set.of("org.jvisor.lab", "org.jvisor.difftest", "org.jvisor.cli", "org.jvisor.cpu.simd");

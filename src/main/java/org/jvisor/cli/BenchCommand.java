@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
@@ -155,7 +156,7 @@ public final class BenchCommand implements Callable<Integer> {
             } while (r == ExitReason.BUDGET || r == ExitReason.STOPPED);
             long t1 = System.nanoTime(), c1 = THREADS.getCurrentThreadCpuTime();
             long esr = cpu.sr.esr[2];
-            if (r != ExitReason.EL2_TRAP || (esr >>> 26) != Cpu.EC_HVC)
+            if (r != ExitReason.EL2_TRAP || Esr.ec(esr) != Esr.EC_HVC64)
                 throw new UserError(String.format("the %s loop did not finish in jvisor: %s, ESR_EL2=0x%x, ESR_EL1=0x%x, ELR_EL1=0x%x, pc=0x%x"
                                 + " (an instruction it uses may be missing)", loop.name(), r, esr, cpu.sr.esr[1], cpu.sr.elr[1], cpu.pc));
             return new long[] {cpu.instret - i0, t1 - t0, cpu.x[3], c1 - c0};

@@ -475,7 +475,7 @@ public final class Cpu {
         insnPc = p;
         pc = p + 4;
         Debug.checkBreakpoints(this, p);
-        if (il) throw syncException(syncTargetEl(), EC_ILLEGAL, 0);
+        if (il) throw syncException(syncTargetEl(), Esr.EC_ILL, 0);
         int insn = (int) (slot >>> 32);
         Executor.execute(this, CodePage.op(slot), insn);
         instret++;
@@ -505,7 +505,7 @@ public final class Cpu {
         if ((p & 3) != 0) throw pcAlignmentFault(p);
         long pa = translateFetch(p);
         PhysicalBus.RamRegion r = bus.ramAt(pa);
-        if (r == null) throw instructionAbort(p, Mmu.FSC_SYNC_EXTERNAL, false, false, 0);
+        if (r == null) throw instructionAbort(p, Esr.FSC_SYNC_EXTERNAL, false, false, 0);
         curCode = bus.codePage(r, pa - r.base, this);
         curSlots = curCode.slots;
         curPageVa = p & ~0xfffL;
@@ -677,7 +677,7 @@ public final class Cpu {
     }
 
     private long readSlow(long va, int size, int flags) {
-        if (alignmentRequired(va, size, flags)) throw dataAbort(va, Mmu.ACC_READ | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
+        if (alignmentRequired(va, size, flags)) throw dataAbort(va, Mmu.ACC_READ | flags, Esr.FSC_ALIGNMENT, false, false, 0);
         if (((va & 0xfff) + size) > 0x1000) {
             // Crosses a page: translate both halves before reading, byte by byte (little-endian). A fault on
             // the second page reports its first byte, as QEMU does (and as writes do).
@@ -690,7 +690,7 @@ public final class Cpu {
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_READ | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_READ | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
-        if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_READ | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
+        if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_READ | flags, Esr.FSC_ALIGNMENT, false, false, 0);
         // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
         if (debugActive) {
             if (hostDebug.armed) hostDebug.checkAccess(va, size, false);
@@ -701,12 +701,12 @@ public final class Cpu {
             if (!debugActive && idx == mmuIdx && bus.ramAt(pa) != null) fillTlb(va, pa);
             return val;
         } catch (BusError e) {
-            throw dataAbort(va, Mmu.ACC_READ | flags, Mmu.FSC_SYNC_EXTERNAL, false, false, 0);
+            throw dataAbort(va, Mmu.ACC_READ | flags, Esr.FSC_SYNC_EXTERNAL, false, false, 0);
         }
     }
 
     private void writeSlow(long va, int size, long value, int flags) {
-        if (alignmentRequired(va, size, flags)) throw dataAbort(va, Mmu.ACC_WRITE | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
+        if (alignmentRequired(va, size, flags)) throw dataAbort(va, Mmu.ACC_WRITE | flags, Esr.FSC_ALIGNMENT, false, false, 0);
         if (((va & 0xfff) + size) > 0x1000) {
             int first = (int) (0x1000 - (va & 0xfff));
             // Both pages must be writable before either is written.
@@ -720,7 +720,7 @@ public final class Cpu {
         int idx = mmuIdxFor(flags);
         long pa = mmu.translate(va, Mmu.ACC_WRITE | flags, idx);
         if (pa == Mmu.FAULT) throw dataAbort(va, Mmu.ACC_WRITE | flags, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
-        if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_WRITE | flags, Mmu.FSC_ALIGNMENT, false, false, 0);
+        if ((va & (size - 1)) != 0 && mmu.lastIsDevice()) throw dataAbort(va, Mmu.ACC_WRITE | flags, Esr.FSC_ALIGNMENT, false, false, 0);
         // AArch64.TranslateAddress: watchpoints are checked once the translation succeeded.
         if (debugActive) {
             if (hostDebug.armed) hostDebug.checkAccess(va, size, true);
@@ -731,7 +731,7 @@ public final class Cpu {
             syncCode(); // a store to this processor's own code is seen by its next instruction
             if (!debugActive && idx == mmuIdx && bus.ramAt(pa) != null) fillTlb(va, pa);
         } catch (BusError e) {
-            throw dataAbort(va, Mmu.ACC_WRITE | flags, Mmu.FSC_SYNC_EXTERNAL, false, false, 0);
+            throw dataAbort(va, Mmu.ACC_WRITE | flags, Esr.FSC_SYNC_EXTERNAL, false, false, 0);
         }
     }
 
@@ -742,7 +742,7 @@ public final class Cpu {
     private void checkUnalignedAllowed(long va, int acc) {
         long pa = mmu.translate(va, acc, mmuIdxFor(acc));
         if (pa == Mmu.FAULT) throw dataAbort(va, acc, mmu.faultStatus, mmu.faultStage2, mmu.faultS1ptw, mmu.faultIpa);
-        if (mmu.lastIsDevice()) throw dataAbort(va, acc, Mmu.FSC_ALIGNMENT, false, false, 0);
+        if (mmu.lastIsDevice()) throw dataAbort(va, acc, Esr.FSC_ALIGNMENT, false, false, 0);
     }
 
     /** Raises the data abort a write to {@code va} would raise, without writing. */
@@ -800,13 +800,6 @@ public final class Cpu {
     }
 
     // ---- exceptions --------------------------------------------------------------------------------
-
-    /** Exception classes (ESR_ELx.EC). */
-    public static final int EC_UNKNOWN = 0x00, EC_WFX = 0x01, EC_FP = 0x07, EC_ILLEGAL = 0x0e, EC_SVC = 0x15,
-            EC_HVC = 0x16, EC_SMC = 0x17, EC_SYSREG = 0x18, EC_IABT_LOW = 0x20, EC_IABT_CUR = 0x21,
-            EC_PC_ALIGN = 0x22, EC_DABT_LOW = 0x24, EC_DABT_CUR = 0x25, EC_SP_ALIGN = 0x26, EC_SERROR = 0x2f,
-            EC_BREAKPT_LOW = 0x30, EC_BREAKPT_CUR = 0x31, EC_STEP_LOW = 0x32, EC_STEP_CUR = 0x33,
-            EC_WATCHPT_LOW = 0x34, EC_WATCHPT_CUR = 0x35, EC_BRK = 0x3c;
 
     public static final int VECT_SYNC = 0, VECT_IRQ = 0x80, VECT_FIQ = 0x100, VECT_SERROR = 0x180;
 
@@ -867,16 +860,8 @@ public final class Cpu {
 
     /** A synchronous exception with the given class and ISS, taken to {@code target}, returning to the current instruction. */
     public ExceptionTaken syncException(int target, int ec, int iss) {
-        return takeException(target, VECT_SYNC, insnPc, esrValue(ec, iss));
+        return takeException(target, VECT_SYNC, insnPc, Esr.encode(ec, iss));
     }
-
-    /** ESR_ELx for a 32-bit instruction (IL=1) or an exception whose IL bit is RES1. */
-    static long esrValue(int ec, int iss) {
-        return ((long) ec << 26) | (1L << 25) | (iss & 0x1ffffffL);
-    }
-
-    /** ISS of an FP/SIMD access trap from AArch64 (CV=1, COND=0b1110, as QEMU reports it). */
-    static final int FP_TRAP_ISS = 0x1E00000;
 
     /**
      * AArch64.CheckFPAdvSIMDEnabled: every FP/SIMD instruction (and FPCR/FPSR access) calls this first, so
@@ -888,15 +873,15 @@ public final class Cpu {
             int fpen = (int) (sr.cpacrEl1 >>> 20) & 3;
             if (fpen != 3 && (e == 0 || (fpen & 1) == 0)) {
                 int target = e == 0 && (sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0 ? 2 : 1;
-                throw syncException(target, EC_FP, FP_TRAP_ISS);
+                throw syncException(target, Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS);
             }
         }
-        if ((sr.cptrEl2 & SysRegTable.CPTR_TFP) != 0) throw syncException(2, EC_FP, FP_TRAP_ISS);
+        if ((sr.cptrEl2 & SysRegTable.CPTR_TFP) != 0) throw syncException(2, Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS);
     }
 
     /** Undefined Instruction (EC 0x00): unallocated encodings, and accesses the current EL may not make. */
     public ExceptionTaken undefined() {
-        return syncException(syncTargetEl(), EC_UNKNOWN, 0);
+        return syncException(syncTargetEl(), Esr.EC_UNKNOWN, 0);
     }
 
     /** A trap of an instruction to EL2 (the caller has decided that HCR_EL2/CPTR_EL2 traps it). */
@@ -907,13 +892,13 @@ public final class Cpu {
     /** AArch64.CallSupervisor (SVC): returns to the next instruction; the step of a stepped SVC is complete. */
     public ExceptionTaken supervisorCall(int imm16) {
         if (debugActive) Debug.ssAdvance(this);
-        return takeException(syncTargetEl(), VECT_SYNC, pc, esrValue(EC_SVC, imm16));
+        return takeException(syncTargetEl(), VECT_SYNC, pc, Esr.encode(Esr.EC_SVC64, imm16));
     }
 
     /** AArch64.CallHypervisor (HVC, already checked to be enabled): to EL2, returning to the next instruction. */
     public ExceptionTaken hypervisorCall(int imm16) {
         if (debugActive) Debug.ssAdvance(this);
-        return takeException(2, VECT_SYNC, pc, esrValue(EC_HVC, imm16));
+        return takeException(2, VECT_SYNC, pc, Esr.encode(Esr.EC_HVC64, imm16));
     }
 
     /** PC alignment fault, raised when fetching from {@code badPc} (bits [1:0] not zero); FAR holds the PC. */
@@ -921,38 +906,38 @@ public final class Cpu {
         insnPc = badPc;
         int target = syncTargetEl();
         sr.far[target] = badPc;
-        return takeException(target, VECT_SYNC, badPc, esrValue(EC_PC_ALIGN, 0));
+        return takeException(target, VECT_SYNC, badPc, Esr.encode(Esr.EC_PC_ALIGN, 0));
     }
 
     /** SP alignment fault: a load/store based on a misaligned SP with SCTLR_ELx.SA/SA0 set (FAR is not written). */
     public ExceptionTaken spAlignmentFault() {
-        return syncException(syncTargetEl(), EC_SP_ALIGN, 0);
+        return syncException(syncTargetEl(), Esr.EC_SP_ALIGN, 0);
     }
 
     /** AArch64.DataAbort: FAR, HPFAR for stage 2, and the syndrome of the access in flight. */
     public ExceptionTaken dataAbort(long va, int acc, int fsc, boolean stage2, boolean s1ptw, long ipa) {
         int target = stage2 ? 2 : syncTargetEl();
-        int iss = fsc & 0x3f;
+        int iss = Esr.fsc(fsc);
         boolean write = (acc & Mmu.ACC_WRITE) != 0;
-        if (write && !s1ptw) iss |= 1 << 6;
-        if (s1ptw) iss |= 1 << 7;
-        if ((acc & Mmu.ACC_CM) != 0) iss |= (1 << 8) | (1 << 6);
+        if (write && !s1ptw) iss |= Esr.ISS_WNR;
+        if (s1ptw) iss |= Esr.ISS_S1PTW;
+        if ((acc & Mmu.ACC_CM) != 0) iss |= Esr.ISS_CM | Esr.ISS_WNR;
         if (stage2 && !s1ptw) iss |= abortAccess.decode(currentInstruction()) ? abortAccess.syndrome() : 0;
-        int ec = target > el ? EC_DABT_LOW : EC_DABT_CUR;
+        int ec = target > el ? Esr.EC_DABT_LOW : Esr.EC_DABT_CUR;
         sr.far[target] = va;
         if (stage2) sr.hpfarEl2 = ((ipa >>> 12) << 4) & 0x00000FFFFFFFFFF0L;
-        return takeException(target, VECT_SYNC, insnPc, esrValue(ec, iss));
+        return takeException(target, VECT_SYNC, insnPc, Esr.encode(ec, iss));
     }
 
     public ExceptionTaken instructionAbort(long va, int fsc, boolean stage2, boolean s1ptw, long ipa) {
         insnPc = va;
         int target = stage2 ? 2 : syncTargetEl();
-        int iss = fsc & 0x3f;
-        if (s1ptw) iss |= 1 << 7;
-        int ec = target > el ? EC_IABT_LOW : EC_IABT_CUR;
+        int iss = Esr.fsc(fsc);
+        if (s1ptw) iss |= Esr.ISS_S1PTW;
+        int ec = target > el ? Esr.EC_IABT_LOW : Esr.EC_IABT_CUR;
         sr.far[target] = va;
         if (stage2) sr.hpfarEl2 = ((ipa >>> 12) << 4) & 0x00000FFFFFFFFFF0L;
-        return takeException(target, VECT_SYNC, va, esrValue(ec, iss));
+        return takeException(target, VECT_SYNC, va, Esr.encode(ec, iss));
     }
 
     /**
@@ -966,7 +951,7 @@ public final class Cpu {
         // Physical interrupts first: one routed to EL2 preempts the guest's virtual ones.
         if (serrorLine && (t = physicalInterruptTarget(SystemRegisters.HCR_AMO, DAIF_A)) != 0) {
             serrorLine = false; // an SError is an event: taking it consumes it
-            throw takeException(t, VECT_SERROR, pc, esrValue(EC_SERROR, 0));
+            throw takeException(t, VECT_SERROR, pc, Esr.encode(Esr.EC_SERROR, 0));
         }
         if (fiqLine && (t = physicalInterruptTarget(SystemRegisters.HCR_FMO, DAIF_F)) != 0)
             throw takeException(t, VECT_FIQ, pc, -1);
@@ -975,7 +960,7 @@ public final class Cpu {
         if (virtualInterruptEnabled(SystemRegisters.HCR_AMO, SystemRegisters.HCR_VSE, DAIF_A)) {
             // Without RAS the virtual SError syndrome is 0 (VSESR_EL2 is ARMv8.2); taking it clears VSE.
             sr.hcrEl2 &= ~SystemRegisters.HCR_VSE;
-            throw takeException(1, VECT_SERROR, pc, esrValue(EC_SERROR, 0));
+            throw takeException(1, VECT_SERROR, pc, Esr.encode(Esr.EC_SERROR, 0));
         }
         if (virtualInterruptEnabled(SystemRegisters.HCR_FMO, SystemRegisters.HCR_VF, DAIF_F))
             throw takeException(1, VECT_FIQ, pc, -1);

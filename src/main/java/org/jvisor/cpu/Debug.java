@@ -13,9 +13,6 @@ public final class Debug {
     public static final long MDCR_EL2_TDE = 1L << 8;
     public static final long OSLSR_OSLK = 1L << 1, OSDLR_DLK = 1L, DBGPRCR_CORENPDRQ = 1L;
 
-    /** ISS.IFSC/DFSC of every debug exception: "debug exception". */
-    static final int FSC_DEBUG = 0x22;
-
     private Debug() {}
 
     /**
@@ -79,7 +76,7 @@ public final class Debug {
     private static ExceptionTaken debugException(Cpu cpu, int lowEc, int iss, long preferredReturn) {
         int target = Math.max(cpu.el, debugTarget(cpu));
         int ec = target > cpu.el ? lowEc : lowEc + 1;
-        return cpu.takeException(target, Cpu.VECT_SYNC, preferredReturn, Cpu.esrValue(ec, iss));
+        return cpu.takeException(target, Cpu.VECT_SYNC, preferredReturn, Esr.encode(ec, iss));
     }
 
     // ---- software step -----------------------------------------------------------------------------
@@ -99,9 +96,9 @@ public final class Debug {
         }
         // ISV says whether an instruction was stepped (EX valid) or the state was entered otherwise,
         // for example by an exception return with SPSR.SS clear after a stepped SVC.
-        int iss = FSC_DEBUG;
-        if (d.stepDone) iss |= (1 << 24) | (d.stepEx ? 1 << 6 : 0);
-        throw debugException(cpu, Cpu.EC_STEP_LOW, iss, cpu.pc);
+        int iss = Esr.FSC_DEBUG;
+        if (d.stepDone) iss |= Esr.ISS_STEP_ISV | (d.stepEx ? Esr.ISS_STEP_EX : 0);
+        throw debugException(cpu, Esr.EC_SOFTSTP_LOW, iss, cpu.pc);
     }
 
     /** After an instruction completed without an exception: SSAdvance(). */
@@ -151,7 +148,7 @@ public final class Debug {
         for (int n = 0; n < DebugRegisters.BREAKPOINTS; n++) {
             if (breakpointMatch(cpu, n, pc)) {
                 cpu.sr.far[Math.max(cpu.el, debugTarget(cpu))] = 0;
-                throw debugException(cpu, Cpu.EC_BREAKPT_LOW, FSC_DEBUG, pc);
+                throw debugException(cpu, Esr.EC_BREAKPT_LOW, Esr.FSC_DEBUG, pc);
             }
         }
     }
@@ -240,8 +237,8 @@ public final class Debug {
             if (watchpointMatch(cpu, n, va, size, privileged, write)) {
                 int target = Math.max(cpu.el, debugTarget(cpu));
                 cpu.sr.far[target] = d.watchHit;
-                int iss = FSC_DEBUG | (write ? 1 << 6 : 0);
-                throw debugException(cpu, Cpu.EC_WATCHPT_LOW, iss, cpu.insnPc);
+                int iss = Esr.FSC_DEBUG | (write ? Esr.ISS_WNR : 0);
+                throw debugException(cpu, Esr.EC_WATCHPT_LOW, iss, cpu.insnPc);
             }
         }
     }

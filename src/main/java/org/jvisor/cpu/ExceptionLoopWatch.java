@@ -41,7 +41,7 @@ public final class ExceptionLoopWatch {
     /** What the processor was doing when the loop was recognised. */
     public record ExceptionLoop(int el, long preferredReturn, long esr, long vector, int vectorOffset, int repeats) {
         /** ESR_ELx.EC, or -1 for an interrupt (which has no syndrome). */
-        public int ec() { return esr < 0 ? -1 : (int) (esr >>> 26) & 0x3f; }
+        public int ec() { return esr < 0 ? -1 : Esr.ec(esr); }
     }
 
     private int el = -1, vectorOffset, repeats;

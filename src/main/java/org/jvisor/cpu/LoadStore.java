@@ -370,6 +370,6 @@ final class LoadStore {
     /** Raises the alignment fault of an access that must be aligned to {@code size} bytes. */
     static void checkAlignment(Cpu cpu, long address, int size, int acc) {
         if ((address & (size - 1)) != 0)
-            throw cpu.dataAbort(address, acc | Mmu.ACC_ALIGNED, Mmu.FSC_ALIGNMENT, false, false, 0);
+            throw cpu.dataAbort(address, acc | Mmu.ACC_ALIGNED, Esr.FSC_ALIGNMENT, false, false, 0);
     }
 }

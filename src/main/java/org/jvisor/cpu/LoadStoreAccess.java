@@ -16,10 +16,6 @@ import static org.jvisor.cpu.Fields.imm9;
 public final class LoadStoreAccess {
     public enum Writeback { NONE, PRE, POST }
 
-    // ISS bits of a data abort's instruction syndrome (the Arm ARM's ESR_ELx.ISS encoding for an exception
-    // from a Data Abort): SAS is [23:22] and SRT [20:16].
-    static final int ISV = 1 << 24, SSE = 1 << 21, SF = 1 << 15, AR = 1 << 14;
-
     private int size, rt, rt2, rn;
     private boolean load, signed, wide, acquireRelease;
     private Writeback writeback = Writeback.NONE;
@@ -124,11 +120,7 @@ public final class LoadStoreAccess {
      */
     public int syndrome() {
         if (pair() || writeback != Writeback.NONE) return 0;
-        int s = ISV | (Integer.numberOfTrailingZeros(size) << 22) | (rt << 16);
-        if (signed) s |= SSE;
-        if (wide) s |= SF;
-        if (acquireRelease) s |= AR;
-        return s;
+        return Esr.accessSyndrome(Integer.numberOfTrailingZeros(size), signed, rt, wide, acquireRelease);
     }
 
     @Override

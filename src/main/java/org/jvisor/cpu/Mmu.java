@@ -25,11 +25,6 @@ public final class Mmu {
             ACC_CM = 32, ACC_AT = 64;
     public static final long FAULT = -1L;
 
-    /** Fault status codes (DFSC/IFSC); the level-dependent ones take the level in bits [1:0]. */
-    public static final int FSC_ADDRESS_SIZE = 0x00, FSC_TRANSLATION = 0x04, FSC_ACCESS_FLAG = 0x08,
-            FSC_PERMISSION = 0x0c, FSC_SYNC_EXTERNAL = 0x10, FSC_SYNC_EXTERNAL_WALK = 0x14,
-            FSC_ALIGNMENT = 0x21, FSC_TLB_CONFLICT = 0x30;
-
     // Permission bits granted by a translation.
     private static final int P_R = 1, P_W = 2, P_X = 4, P_RWX = 7;
 
@@ -192,7 +187,7 @@ public final class Mmu {
         int inputSize = Math.clamp(64 - tsz, 25, 48);
         long field = (va << (63 - top)) >>> (63 - top + inputSize); // VA[top:inputSize]
         long ones = (1L << (top - inputSize + 1)) - 1;
-        if (field != (upper ? ones : 0)) return fault(FSC_TRANSLATION, false, false, 0);
+        if (field != (upper ? ones : 0)) return fault(Esr.FSC_TRANSLATION, false, false, 0);
 
         int asid = 0, want;
         if (el2Regime) {
@@ -217,7 +212,7 @@ public final class Mmu {
             // the architecture lets us honour by walking again (dropping an entry is always allowed).
             tlb.invalidateEntry(i);
         }
-        if (epd) return fault(FSC_TRANSLATION, false, false, 0);
+        if (epd) return fault(Esr.FSC_TRANSLATION, false, false, 0);
 
         int level = 4 - ceilDiv(inputSize - grain, grain - 3);
         int outputSize = Math.min(physicalAddressSize(ps), cpu.features.paBits);
@@ -236,14 +231,14 @@ public final class Mmu {
         tlb.insert(want | (global ? ArchTlb.GLOBAL : asid), va, walkShift, out, info);
         s1Info = info;
         if (permissionFails(s1Permissions(info, mmuIdx, el2Regime, sctlr, pan), acc, privileged))
-            return fault(FSC_PERMISSION | walkLevel, false, false, 0);
+            return fault(Esr.FSC_PERMISSION | walkLevel, false, false, 0);
         return out | (va & ~(-1L << walkShift));
     }
 
     /** AArch64.TranslateAddressS1Off: flat, bounded by the PA size; data is Device-nGnRnE unless HCR_EL2.DC. */
     private long translateAddressS1Off(long va, int acc, boolean el2Regime, int top, long sctlr, long hcr) {
         int pa = cpu.features.paBits;
-        if (((va << (63 - top)) >>> (63 - top + pa)) != 0) return fault(FSC_ADDRESS_SIZE, false, false, 0);
+        if (((va << (63 - top)) >>> (63 - top + pa)) != 0) return fault(Esr.FSC_ADDRESS_SIZE, false, false, 0);
         int attr;
         if (!el2Regime && (hcr & HCR_DC) != 0) attr = 0xff;
         else if ((acc & ACC_EXEC) != 0) attr = (sctlr & SCTLR_I) != 0 ? 0xaa : 0x44;
@@ -296,7 +291,7 @@ public final class Mmu {
         SystemRegisters sr = cpu.sr;
         long vtcr = sr.vtcrEl2;
         int inputSize = Math.clamp(64 - ((int) vtcr & 63), 25, 48);
-        if ((ipa >>> inputSize) != 0) return fault(FSC_TRANSLATION, true, s1ptw, ipa);
+        if ((ipa >>> inputSize) != 0) return fault(Esr.FSC_TRANSLATION, true, s1ptw, ipa);
         int want = ArchTlb.VALID | ArchTlb.REGIME_S2 | (currentVmid() << ArchTlb.VMID_SHIFT);
         int i = tlb.lookup(want, 0, ipa);
         if (i >= 0) {
@@ -321,7 +316,7 @@ public final class Mmu {
             ok = sl0 != 3 && (level != 1 || paMax > (grain == 14 ? 40 : 42));
         }
         int startSizeCheck = inputSize - ((3 - level) * stride + grain);
-        if (!ok || startSizeCheck < 1 || startSizeCheck > stride + 4) return fault(FSC_TRANSLATION, true, s1ptw, ipa);
+        if (!ok || startSizeCheck < 1 || startSizeCheck > stride + 4) return fault(Esr.FSC_TRANSLATION, true, s1ptw, ipa);
         int outputSize = Math.min(physicalAddressSize((int) (vtcr >>> 16) & 7), paMax);
         boolean bigEndian = (sr.sctlr[2] & SCTLR_EE) != 0;
         long out = translationTableWalk(ipa, va, inputSize, grain, level, sr.vttbrEl2, outputSize, true, false, bigEndian, s1ptw);
@@ -333,7 +328,7 @@ public final class Mmu {
         tlb.insert(want | ArchTlb.GLOBAL, ipa, walkShift, out, info);
         if (s2PermissionFails(info, acc, s1ptw)) {
             s2Info = info;
-            return fault(FSC_PERMISSION | walkLevel, true, s1ptw, ipa);
+            return fault(Esr.FSC_PERMISSION | walkLevel, true, s1ptw, ipa);
         }
         return checkS2Walk(info, out | (ipa & ~(-1L << walkShift)), ipa, s1ptw);
     }
@@ -342,7 +337,7 @@ public final class Mmu {
     private long checkS2Walk(int info, long pa, long ipa, boolean s1ptw) {
         s2Info = info;
         if (s1ptw && (cpu.sr.hcrEl2 & HCR_PTW) != 0 && ((info >>> (I_ATTR_SHIFT + 2)) & 3) == 0)
-            return fault(FSC_PERMISSION | ((info >>> I_LEVEL_SHIFT) & 3), true, true, ipa);
+            return fault(Esr.FSC_PERMISSION | ((info >>> I_LEVEL_SHIFT) & 3), true, true, ipa);
         return pa;
     }
 
@@ -393,7 +388,7 @@ public final class Mmu {
         int stride = grain - 3;
         long faultIpa = secondStage ? ia : 0;
         if (outputSize < 48 && ((ttb & 0x0000_ffff_ffff_ffffL) >>> outputSize) != 0)
-            return fault(FSC_ADDRESS_SIZE, secondStage, s1ptw, faultIpa);
+            return fault(Esr.FSC_ADDRESS_SIZE, secondStage, s1ptw, faultIpa);
         int baseLowerBound = 3 + inputSize - ((3 - level) * stride + grain);
         long base = ttb & 0x0000_ffff_ffff_ffffL & (-1L << baseLowerBound);
         boolean apRo = false, apNoEl0 = false, xnT = false, pxnT = false;
@@ -411,14 +406,14 @@ public final class Mmu {
             try {
                 desc = cpu.bus.read(descAddr, 8);
             } catch (BusError e) {
-                return fault(FSC_SYNC_EXTERNAL_WALK | level, secondStage, s1ptw, faultIpa);
+                return fault(Esr.FSC_SYNC_EXTERNAL_WALK | level, secondStage, s1ptw, faultIpa);
             }
             if (bigEndian) desc = Long.reverseBytes(desc);
             if ((desc & 1) == 0 || ((desc & 3) == 1 && level == 3))
-                return fault(FSC_TRANSLATION | level, secondStage, s1ptw, faultIpa);
+                return fault(Esr.FSC_TRANSLATION | level, secondStage, s1ptw, faultIpa);
             if ((desc & 3) == 1 || level == 3) break;
             if (outputAddressOutOfRange(desc, grain, outputSize))
-                return fault(FSC_ADDRESS_SIZE | level, secondStage, s1ptw, faultIpa);
+                return fault(Esr.FSC_ADDRESS_SIZE | level, secondStage, s1ptw, faultIpa);
             base = desc & OA_MASK & (-1L << grain);
             if (!secondStage) {
                 apRo |= (desc & (1L << 62)) != 0;
@@ -430,11 +425,11 @@ public final class Mmu {
             topBit = bottom - 1;
         }
         int firstBlockLevel = grain == 12 ? 1 : 2;
-        if (level < firstBlockLevel) return fault(FSC_TRANSLATION | level, secondStage, s1ptw, faultIpa);
+        if (level < firstBlockLevel) return fault(Esr.FSC_TRANSLATION | level, secondStage, s1ptw, faultIpa);
         if (outputAddressOutOfRange(desc, grain, outputSize))
-            return fault(FSC_ADDRESS_SIZE | level, secondStage, s1ptw, faultIpa);
+            return fault(Esr.FSC_ADDRESS_SIZE | level, secondStage, s1ptw, faultIpa);
         // No hardware Access flag management (ARMv8.1 TTHM is not implemented).
-        if ((desc & (1L << 10)) == 0) return fault(FSC_ACCESS_FLAG | level, secondStage, s1ptw, faultIpa);
+        if ((desc & (1L << 10)) == 0) return fault(Esr.FSC_ACCESS_FLAG | level, secondStage, s1ptw, faultIpa);
         walkDesc = desc;
         walkLevel = level;
         walkShift = bottom;

@@ -133,19 +133,19 @@ public final class SysRegTable {
     /**
      * Performs the SYS operation (DC, IC, TLBI, AT) at {@code key} with operand {@code xt} for a guest whose
      * access a hypervisor trapped (HCR_EL2.TTLB, TPCP, TPU...), as if it had not been trapped. Call it after
-     * returning to the guest's EL with PC at the instruction: PC then advances past it, and a fault the
-     * operation raises is taken as the architecture says (to EL1, or to EL2, ending in EL2 for the caller
-     * to handle like any other trap: check {@link Cpu#currentEl()}).
+     * returning to the guest's EL with PC at the instruction. True when it completed: the caller then moves
+     * the PC past it. False when it raised a fault, taken as the architecture says (to EL1, or to EL2,
+     * ending in EL2 for the caller to handle like any other trap: check {@link Cpu#currentEl()}).
      */
-    public static void performForGuest(Cpu cpu, int key, long xt) {
+    public static boolean performForGuest(Cpu cpu, int key, long xt) {
         SysReg r = lookup(key);
         if (r == null || r.owner != OWNER_OPS) throw new IllegalArgumentException("no SYS operation at " + key);
         cpu.insnPc = cpu.pc;
-        cpu.pc += 4;
         try {
             SystemOperations.execute(cpu, r.id, xt);
+            return true;
         } catch (ExceptionTaken e) {
-            // the fault is taken: the guest (or the hypervisor, at EL2) continues at its vector
+            return false; // the fault is taken: the guest (or the hypervisor, at EL2) continues at its vector
         }
     }
 
@@ -157,10 +157,14 @@ public final class SysRegTable {
         cpu.pmu.reset();
     }
 
-    /** The ISS of EC 0x18: Op0, Op2, Op1, CRn, Rt, CRm, Direction (1 = read). */
+    /** The ISS of EC 0x18 for an access to the register at {@code key}. */
     static int syndrome(int key, int rt, boolean read) {
-        int op0 = key >>> 14, op1 = (key >>> 11) & 7, crn = (key >>> 7) & 15, crm = (key >>> 3) & 15, op2 = key & 7;
-        return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0);
+        return Esr.sysRegSyndrome(key >>> 14, (key >>> 11) & 7, (key >>> 7) & 15, (key >>> 3) & 15, key & 7, rt, read);
+    }
+
+    /** The key ({@link #nameAt}) of the register an EC 0x18 syndrome names. */
+    public static int keyOf(long esr) {
+        return SysReg.key(Esr.sysOp0(esr), Esr.sysOp1(esr), Esr.sysCrn(esr), Esr.sysCrm(esr), Esr.sysOp2(esr));
     }
 
     /**
@@ -172,7 +176,7 @@ public final class SysRegTable {
         int op0 = key >>> 14, crn = (key >>> 7) & 15;
         if (op0 == 3 && (crn == 11 || crn == 15) && cpu.currentEl() < 2
                 && (cpu.sr.hcrEl2 & SystemRegisters.HCR_TIDCP) != 0)
-            return cpu.trapToEl2(Cpu.EC_SYSREG, syndrome(key, rt, read));
+            return cpu.trapToEl2(Esr.EC_SYS64, syndrome(key, rt, read));
         return cpu.undefined();
     }
 
@@ -194,10 +198,10 @@ public final class SysRegTable {
             if (!read && r.el0ReadOnly) throw cpu.undefined();
             if (!el0Enabled(cpu, r.el0, read)) {
                 int target = (cpu.sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0 ? 2 : 1;
-                throw cpu.syncException(target, Cpu.EC_SYSREG, syndrome(r.key, rt, read));
+                throw cpu.syncException(target, Esr.EC_SYS64, syndrome(r.key, rt, read));
             }
         }
-        if (el2Traps(cpu, r, read)) throw cpu.trapToEl2(Cpu.EC_SYSREG, syndrome(r.key, rt, read));
+        if (el2Traps(cpu, r, read)) throw cpu.trapToEl2(Esr.EC_SYS64, syndrome(r.key, rt, read));
         if (r.fp) cpu.checkFpEnabled();
     }
 

@@ -34,7 +34,6 @@ final class SystemInstructions {
 
     // Hints (CRm:op2) with behaviour; every other hint, allocated or not, executes as a NOP.
     static final int HINT_WFE = 2, HINT_WFI = 3, HINT_SEV = 4, HINT_SEVL = 5;
-    static final int ISS_WFE = 1, ISS_WFX_COND = (1 << 24) | (0xE << 20);
 
     private SystemInstructions() {}
 
@@ -50,10 +49,10 @@ final class SystemInstructions {
                 if (cpu.currentEl() == 0) throw cpu.undefined();
                 // No EL3: SMC is undefined unless HCR_EL2.TSC traps it to EL2 first.
                 if (cpu.currentEl() == 1 && (cpu.sr.hcrEl2 & SystemRegisters.HCR_TSC) != 0)
-                    throw cpu.trapToEl2(Cpu.EC_SMC, imm16);
+                    throw cpu.trapToEl2(Esr.EC_SMC64, imm16);
                 throw cpu.undefined();
             }
-            case BRK -> throw cpu.syncException(cpu.syncTargetEl() == 0 ? 1 : debugTargetEl(cpu), Cpu.EC_BRK, imm16);
+            case BRK -> throw cpu.syncException(cpu.syncTargetEl() == 0 ? 1 : debugTargetEl(cpu), Esr.EC_BRK64, imm16);
             case HLT -> throw cpu.undefined(); // halting debug is not enabled from software
             case HINT -> hint(cpu, (insn >>> 5) & 0x7f);
             case CLREX -> cpu.clearExclusiveMonitor();
@@ -126,16 +125,16 @@ final class SystemInstructions {
     static void checkForWfxTrap(Cpu cpu, boolean wfe) {
         int el = cpu.currentEl();
         if (el == 2) return;
-        int iss = ISS_WFX_COND | (wfe ? ISS_WFE : 0);
+        int iss = Esr.wfxSyndrome(wfe);
         if (el == 0) {
             long bit = wfe ? SystemRegisters.SCTLR_NTWE : SystemRegisters.SCTLR_NTWI;
             if ((cpu.sr.sctlr[1] & bit) == 0) {
                 int target = (cpu.sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0 ? 2 : 1;
-                throw cpu.syncException(target, Cpu.EC_WFX, iss);
+                throw cpu.syncException(target, Esr.EC_WFX, iss);
             }
         }
         if ((cpu.sr.hcrEl2 & (wfe ? SystemRegisters.HCR_TWE : SystemRegisters.HCR_TWI)) != 0)
-            throw cpu.trapToEl2(Cpu.EC_WFX, iss);
+            throw cpu.trapToEl2(Esr.EC_WFX, iss);
     }
 
     /** MSR (immediate): the PSTATE fields DAIFSet, DAIFClr, SPSel and (with FEAT_PAN) PAN. */
@@ -148,7 +147,7 @@ final class SystemInstructions {
                 if (el == 0 && (cpu.sr.sctlr[1] & SystemRegisters.SCTLR_UMA) == 0) {
                     int target = (cpu.sr.hcrEl2 & SystemRegisters.HCR_TGE) != 0 ? 2 : 1;
                     int key = SysReg.key(0, op1, 4, crm, op2);
-                    throw cpu.syncException(target, Cpu.EC_SYSREG, SysRegTable.syndrome(key, 31, false));
+                    throw cpu.syncException(target, Esr.EC_SYS64, SysRegTable.syndrome(key, 31, false));
                 }
                 int bits = crm << 6;
                 if (op2 == 6) cpu.daif |= bits;

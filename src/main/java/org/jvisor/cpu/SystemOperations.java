@@ -125,7 +125,7 @@ final class SystemOperations {
         // The block lies in one page: one translation checks it all before anything is written.
         if (m.translate(va, Mmu.ACC_WRITE, cpu.mmuIdx) == Mmu.FAULT)
             throw cpu.dataAbort(va, Mmu.ACC_WRITE, m.faultStatus, m.faultStage2, m.faultS1ptw, m.faultIpa);
-        if (m.lastIsDevice()) throw cpu.dataAbort(va, Mmu.ACC_WRITE, Mmu.FSC_ALIGNMENT, false, false, 0);
+        if (m.lastIsDevice()) throw cpu.dataAbort(va, Mmu.ACC_WRITE, Esr.FSC_ALIGNMENT, false, false, 0);
         for (int i = 0; i < IdRegisters.ZVA_BYTES; i += 8) cpu.write64(base + i, 0);
     }
 

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.Mmu;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
@@ -112,14 +113,14 @@ final class JvisorMachine implements AutoCloseable {
 
     /** The signal Linux delivers for an exception from EL0 with this syndrome; -1 for one it would not turn into a signal. */
     static int linuxSignal(long esr) {
-        int ec = (int) (esr >>> 26) & 0x3f;
-        int fsc = (int) esr & 0x3f;
+        int ec = Esr.ec(esr);
+        int fsc = Esr.fsc(esr);
         return switch (ec) {
-            case Cpu.EC_UNKNOWN, Cpu.EC_SYSREG, Cpu.EC_ILLEGAL, Cpu.EC_FP, Cpu.EC_HVC, Cpu.EC_SMC -> Outcome.SIGILL;
-            case Cpu.EC_BRK, Cpu.EC_BREAKPT_LOW, Cpu.EC_STEP_LOW, Cpu.EC_WATCHPT_LOW -> Outcome.SIGTRAP;
-            case Cpu.EC_PC_ALIGN, Cpu.EC_SP_ALIGN -> Outcome.SIGBUS;
-            case Cpu.EC_DABT_LOW, Cpu.EC_DABT_CUR -> fsc == Mmu.FSC_ALIGNMENT ? Outcome.SIGBUS : Outcome.SIGSEGV;
-            case Cpu.EC_IABT_LOW, Cpu.EC_IABT_CUR -> Outcome.SIGSEGV;
+            case Esr.EC_UNKNOWN, Esr.EC_SYS64, Esr.EC_ILL, Esr.EC_FP_ASIMD, Esr.EC_HVC64, Esr.EC_SMC64 -> Outcome.SIGILL;
+            case Esr.EC_BRK64, Esr.EC_BREAKPT_LOW, Esr.EC_SOFTSTP_LOW, Esr.EC_WATCHPT_LOW -> Outcome.SIGTRAP;
+            case Esr.EC_PC_ALIGN, Esr.EC_SP_ALIGN -> Outcome.SIGBUS;
+            case Esr.EC_DABT_LOW, Esr.EC_DABT_CUR -> fsc == Esr.FSC_ALIGNMENT ? Outcome.SIGBUS : Outcome.SIGSEGV;
+            case Esr.EC_IABT_LOW, Esr.EC_IABT_CUR -> Outcome.SIGSEGV;
             default -> -1;
         };
     }

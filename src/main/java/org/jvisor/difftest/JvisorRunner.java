@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.Translation;
 
@@ -62,7 +63,7 @@ final class JvisorRunner {
         if (r == ExitReason.EL2_TRAP) {
             long esr = cpu.sr.esr[2], at = cpu.sr.elr[2];
             nzcv = (int) (cpu.sr.spsr[2] >>> 28) & 0xf;
-            boolean endMark = (esr >>> 26) == Cpu.EC_SYSREG && at >= Layout.CODE_BASE
+            boolean endMark = Esr.ec(esr) == Esr.EC_SYS64 && at >= Layout.CODE_BASE
                     && at < Layout.CODE_BASE + 4L * layout.code.length
                     && layout.code[(int) ((at - Layout.CODE_BASE) / 4)] == Layout.END_MARK;
             if (endMark && at != end) {

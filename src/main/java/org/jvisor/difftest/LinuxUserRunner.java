@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.Decoder;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.Features;
 import org.jvisor.cpu.PhysicalBus;
@@ -108,7 +109,7 @@ public final class LinuxUserRunner {
                 break;
             }
             long esr = cpu.sr.esr[2];
-            if ((esr >>> 26) != Cpu.EC_SVC) {
+            if (Esr.ec(esr) != Esr.EC_SVC64) {
                 failure = describeFault(esr);
                 break;
             }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.Translation;
 
@@ -84,9 +85,9 @@ final class ProgramRunner {
                 interpretedAtExit = now;
                 long esr = cpu.sr.esr[2];
                 int end = java.util.Arrays.binarySearch(m.layout.seqEnd, cpu.sr.elr[2]);
-                if ((esr >>> 26) == Cpu.EC_SVC) {
+                if (Esr.ec(esr) == Esr.EC_SVC64) {
                     if (syscall()) return outcomes();
-                } else if ((esr >>> 26) == Cpu.EC_SYSREG && end >= 0) {
+                } else if (Esr.ec(esr) == Esr.EC_SYS64 && end >= 0) {
                     // Layout.END_MARK: the sequence is over; the harness that follows belongs to the next one.
                     current = end + 1;
                     cpu.sr.elr[2] += 4;

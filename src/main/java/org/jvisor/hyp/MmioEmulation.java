@@ -2,6 +2,7 @@ package org.jvisor.hyp;
 
 import org.jvisor.cpu.BusError;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.LoadStoreAccess;
 
 /**
@@ -11,8 +12,9 @@ import org.jvisor.cpu.LoadStoreAccess;
  * description the processor built that syndrome from. Each access (two for a pair) is served by an
  * in-hypervisor device or exits to the caller as {@link VcpuExit.Mmio}; an access it cannot emulate is a
  * synchronous external abort in the guest. Once all accesses are done, loaded values are written to their
- * registers, the base register updated and the PC advanced. One operation at a time per vCPU; the guest is
- * resumed (PC at the access) while it is in flight.
+ * registers and the base register updated; the outcome then asks {@link ExitHandlers} to move the PC past
+ * the access (as KVM's kvm_handle_mmio_return calls kvm_incr_pc). One operation at a time per vCPU; the
+ * guest is resumed (PC at the access) while it is in flight.
  */
 final class MmioEmulation {
     private final Vcpu vcpu;
@@ -34,19 +36,21 @@ final class MmioEmulation {
 
     MmioEmulation(Vcpu vcpu) { this.vcpu = vcpu; }
 
-    /** Starts the emulation of the access that trapped (the processor still at EL2); null if done. */
-    VcpuExit start(long ipa, long far, int iss) {
+    /**
+     * Starts the emulation of the access that trapped (the guest's context back, PC at the access): the
+     * outcome for {@link ExitHandlers}, SKIP once done, RESUME at an injected abort, or an exit.
+     */
+    int start(long ipa, long far, int iss) {
         Cpu cpu = vcpu.cpu;
         int insn = cpu.currentInstruction();
-        cpu.exceptionReturn();
         this.far = far;
-        write = (iss & (1 << 6)) != 0;
+        write = Esr.wnr(iss);
         writeback = false;
-        if ((iss & (1 << 24)) != 0) {
-            size = 1 << ((iss >>> 22) & 3);
-            signed = (iss & (1 << 21)) != 0;
-            rt = (iss >>> 16) & 31;
-            regBits = (iss & (1 << 15)) != 0 ? 64 : 32;
+        if (Esr.isv(iss)) {
+            size = 1 << Esr.sas(iss);
+            signed = Esr.sse(iss);
+            rt = Esr.srt(iss);
+            regBits = Esr.sf(iss) ? 64 : 32;
             count = 1;
             address[0] = ipa;
             data[0] = mask(cpu.x[rt]);
@@ -55,7 +59,7 @@ final class MmioEmulation {
             // for such an access (KVM_EXIT_ARM_NISV, answered with ext_dabt_pending), whether a device claims
             // the address or not. The VM goes on; the guest's handler sees a synchronous external abort.
             ExitHandlers.injectExternalAbort(vcpu, true, write, far);
-            return null;
+            return ExitHandlers.RESUME;
         }
         active = true;
         exited = false;
@@ -92,8 +96,8 @@ final class MmioEmulation {
 
     private long mask(long v) { return size == 8 ? v : v & ((1L << (size * 8)) - 1); }
 
-    /** Serves the remaining accesses; returns the exit for one the caller must serve, null when done. */
-    private VcpuExit process() {
+    /** Serves the remaining accesses: the outcome, with the exit for one the caller must serve. */
+    private int process() {
         Vm vm = vcpu.vm();
         while (next < count) {
             long a = address[next];
@@ -101,19 +105,19 @@ final class MmioEmulation {
             if (d == null) {
                 exited = true;
                 readDone = false;
-                return exit.set(a, size, write, write ? data[next] : 0);
+                return ExitHandlers.exit(vcpu, exit.set(a, size, write, write ? data[next] : 0), ExitHandlers.RESUME);
             }
             try {
                 if (write) d.handler().write(vcpu, a - d.base(), size, data[next]);
                 else value[next] = mask(d.handler().read(vcpu, a - d.base(), size));
             } catch (BusError e) {
                 unclaimed();
-                return null;
+                return ExitHandlers.RESUME;
             }
             next++;
         }
         finish();
-        return null;
+        return ExitHandlers.SKIP;
     }
 
     /** A caller error (not the guest's): running again before answering an MMIO read. */
@@ -123,9 +127,9 @@ final class MmioEmulation {
                     + Long.toHexString(address[next]) + " (completeMmioRead) before running again");
     }
 
-    /** Continues an operation the caller was serving, at the start of the next run. */
-    VcpuExit resume() {
-        if (!active) return null;
+    /** Continues an operation the caller was serving, at the start of the next run: the outcome, as {@link #start}'s. */
+    int resume() {
+        if (!active) return ExitHandlers.RESUME;
         if (exited) {
             exited = false;
             next++;
@@ -162,7 +166,6 @@ final class MmioEmulation {
             if (count == 2) cpu.setX(rt2, extend(value[1]));
         }
         if (writeback) cpu.setXOrSp(rn, writebackValue);
-        cpu.pc += 4;
     }
 
     private long extend(long v) {

@@ -3,8 +3,8 @@ package org.jvisor.hyp;
 /**
  * PSCI 1.1 (Arm DEN 0022) over HVC #0 or SMC #0, as KVM provides it: VERSION, CPU_SUSPEND (a WFI),
  * CPU_OFF, CPU_ON, AFFINITY_INFO, MIGRATE_INFO_TYPE, SYSTEM_OFF, SYSTEM_RESET, SYSTEM_RESET2 (its
- * architectural warm reset only), FEATURES. Results go to X0; the guest has already been resumed after the
- * call when these run.
+ * architectural warm reset only), FEATURES. Results go to X0. These run in the guest's context, after
+ * which {@link ExitHandlers} has the guest go on after the call.
  */
 final class Psci {
     static final int VERSION = 0x84000000, CPU_SUSPEND = 0x84000001, CPU_OFF = 0x84000002, CPU_ON = 0x84000003,

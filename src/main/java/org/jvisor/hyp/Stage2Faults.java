@@ -1,6 +1,7 @@
 package org.jvisor.hyp;
 
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 
 /**
  * EC 0x20/0x24: instruction and data aborts from stage 2. A fault on an IPA inside a memory slot maps
@@ -11,14 +12,11 @@ import org.jvisor.cpu.Cpu;
 final class Stage2Faults {
     private Stage2Faults() {}
 
-    /** Fault status codes (DFSC/IFSC [5:2]): translation, access flag, permission. */
-    private static final int FSC_TRANSLATION = 0x04, FSC_ACCESS = 0x08, FSC_PERMISSION = 0x0c;
-
-    static VcpuExit instructionAbort(Vcpu v, int iss) {
+    static int instructionAbort(Vcpu v, int iss) {
         return abort(v, iss, false);
     }
 
-    static VcpuExit dataAbort(Vcpu v, int iss) {
+    static int dataAbort(Vcpu v, int iss) {
         return abort(v, iss, true);
     }
 
@@ -42,34 +40,32 @@ final class Stage2Faults {
         }
     }
 
-    private static VcpuExit abort(Vcpu v, int iss, boolean data) {
+    private static int abort(Vcpu v, int iss, boolean data) {
         Cpu cpu = v.cpu;
         long far = cpu.sr.far[2];
         long ipa = ((cpu.sr.hpfarEl2 >>> 4) << 12) | (far & 0xfff);
-        int fsc = iss & 0x3c;
+        int fsc = Esr.fscType(iss);
         MemorySlot slot = v.vm().slotAt(ipa);
         if (slot != null) {
-            if (fsc == FSC_PERMISSION && !data) {
+            if (fsc == Esr.FSC_PERMISSION && !data) {
                 // Stage 2 takes execute permission from RAM only when a guest hid a byte with XN set in
                 // the descriptor (HideSeek): the guest cannot be told of a stage-2 fault, and granting
                 // execution again (as KVM's lazy cache maintenance would) would change the hidden byte.
                 // It gets what an access nobody can satisfy gets, an external abort at the fetch.
-                cpu.exceptionReturn();
                 ExitHandlers.injectExternalAbort(v, false, false, far);
-                return null;
+                return ExitHandlers.RESUME;
             }
-            if (fsc != FSC_TRANSLATION && fsc != FSC_ACCESS)
-                return v.die(String.format("stage-2 fault 0x%02x on RAM at IPA 0x%x (PC 0x%x)", iss & 0x3f, ipa, cpu.sr.elr[2]));
+            if (fsc != Esr.FSC_TRANSLATION && fsc != Esr.FSC_ACCESS_FLAG)
+                return ExitHandlers.exit(v, v.die(String.format("stage-2 fault 0x%02x on RAM at IPA 0x%x (PC 0x%x)",
+                        Esr.fsc(iss), ipa, cpu.sr.elr[2])), ExitHandlers.RESUME);
             mapRam(v, slot, ipa);
             v.stats.memTraps++;
-            cpu.exceptionReturn();
-            return null;
+            return ExitHandlers.RESUME;
         }
-        boolean s1ptw = (iss & (1 << 7)) != 0;
-        if (!data || s1ptw || fsc != FSC_TRANSLATION) {
-            cpu.exceptionReturn();
-            ExitHandlers.injectExternalAbort(v, data, (iss & (1 << 6)) != 0 && !s1ptw, far);
-            return null;
+        boolean s1ptw = Esr.s1ptw(iss);
+        if (!data || s1ptw || fsc != Esr.FSC_TRANSLATION) {
+            ExitHandlers.injectExternalAbort(v, data, Esr.wnr(iss) && !s1ptw, far);
+            return ExitHandlers.RESUME;
         }
         v.stats.ioTraps++;
         return v.mmio.start(ipa, far, iss);

@@ -1,6 +1,7 @@
 package org.jvisor.hyp;
 
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.SysRegTable;
 
 /**
@@ -13,26 +14,23 @@ import org.jvisor.cpu.SysRegTable;
 final class SysRegTraps {
     private SysRegTraps() {}
 
-    static VcpuExit handle(Vcpu v, int iss) {
+    static int handle(Vcpu v, int iss) {
         v.stats.cpuTraps++;
         Cpu cpu = v.cpu;
-        int op0 = (iss >>> 20) & 3, op2 = (iss >>> 17) & 7, op1 = (iss >>> 14) & 7, crn = (iss >>> 10) & 15;
-        int rt = (iss >>> 5) & 31, crm = (iss >>> 1) & 15;
-        boolean read = (iss & 1) != 0;
-        int key = (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+        int rt = Esr.sysRt(iss);
+        boolean read = Esr.sysRead(iss);
+        int key = SysRegTable.keyOf(iss);
         String name = SysRegTable.nameAt(key);
         if (name == null) {
             ExitHandlers.injectUndefined(v);
-            return null;
+            return ExitHandlers.RESUME;
         }
-        if (op0 == 1) {
+        if (Esr.sysOp0(iss) == 1) {
             // SYS operations (TLBI under TTLB, DC/IC under TPCP/TPU, set/way under TSW): done for the guest,
-            // in its own translation regime, as if untrapped; a fault they raise is the guest's (or, at
-            // stage 2, ours: handled like any other exit).
-            long xt = cpu.x[rt];
-            cpu.exceptionReturn();
-            SysRegTable.performForGuest(cpu, key, xt);
-            return cpu.currentEl() == 2 ? ExitHandlers.handle(v) : null;
+            // in its own translation regime, as if untrapped; a fault they raise is the guest's (it goes on
+            // at its vector) or, at stage 2, ours: handled like any other exit, and the operation retried.
+            if (SysRegTable.performForGuest(cpu, key, cpu.x[rt])) return ExitHandlers.SKIP;
+            return cpu.currentEl() == 2 ? ExitHandlers.exit(v, ExitHandlers.handle(v), ExitHandlers.RESUME) : ExitHandlers.RESUME;
         } else if (name.equals("ACTLR_EL1")) {
             if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
         } else {
@@ -41,11 +39,9 @@ final class SysRegTraps {
                 else SysRegTable.write(cpu, name, cpu.x[rt]);
             } catch (IllegalArgumentException e) {
                 ExitHandlers.injectUndefined(v);
-                return null;
+                return ExitHandlers.RESUME;
             }
         }
-        cpu.sr.elr[2] += 4;
-        cpu.exceptionReturn();
-        return null;
+        return ExitHandlers.SKIP;
     }
 }

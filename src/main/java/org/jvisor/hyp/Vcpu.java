@@ -36,6 +36,8 @@ public final class Vcpu {
     /** The exit hypercalls to the caller are reported with (see {@link VcpuExit.Hypercall}). */
     final VcpuExit.Hypercall hypercallExit = new VcpuExit.Hypercall();
     final MmioEmulation mmio = new MmioEmulation(this);
+    /** The exit an exit handler asks {@link ExitHandlers} to return (see {@link ExitHandlers#exit}). */
+    VcpuExit pendingExit;
 
     /** Guarded by {@link #lock}: PSCI power state, and a pending CPU_ON's entry point and context id. */
     int power;
@@ -86,6 +88,7 @@ public final class Vcpu {
     public void reset() {
         powerOnReset(0, 0);
         mmio.cancel();
+        pendingExit = null;
         dead = null;
         lastEvent = null;
         synchronized (lock) {
@@ -125,7 +128,7 @@ public final class Vcpu {
             if (lastEvent != null) return lastEvent;
             mmio.checkCompleted();
             try {
-                VcpuExit e = mmio.resume();
+                VcpuExit e = ExitHandlers.complete(this, mmio.resume());
                 if (e != null) return e;
                 return loop();
             } catch (RuntimeException | StackOverflowError e) {

@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.SystemRegisters;
 import org.jvisor.hyp.HideSeek;
 import org.jvisor.hyp.TrapStats;
@@ -41,9 +42,7 @@ public final class TrapDemo {
     /** Steps 0..15, the same with either GIC. */
     static final int STEPS = 16;
     /** ESR_EL1 of an Undefined Instruction exception (EC 0x00) from an A64 instruction (IL = 1). */
-    static final long ESR_UNDEFINED = 1L << 25;
-
-    static final int EC_WFX = 0x01, EC_HVC = 0x16, EC_SMC = 0x17, EC_SYSREG = 0x18, EC_IABT = 0x20, EC_DABT = 0x24;
+    static final long ESR_UNDEFINED = Esr.encode(Esr.EC_UNKNOWN, 0);
 
     /** A step of the guest and what it should cost: per kind, per exception class, and the value it reports. */
     record Step(int number, String title, String why, long cpu, long mem, long io, Map<Integer, Long> exits, Long value, long esr) {}
@@ -75,59 +74,59 @@ public final class TrapDemo {
         List<Step> s = new ArrayList<>();
         s.add(new Step(0, "start: the first instruction fetch",
                 "stage 2 starts empty: the fetch from the code page is a stage-2 fault (EC 0x20); the hypervisor maps " + granule,
-                0, 1, 0, ec(EC_IABT, 1), null, 0));
+                0, 1, 0, ec(Esr.EC_IABT_LOW, 1), null, 0));
         s.add(new Step(1, "MRS MIDR/SCTLR/ID_AA64MMFR0, CNTVCT; LDR",
                 "no HCR_EL2 bit traps these; RAM already mapped at stage 2 needs no hypervisor",
                 0, 0, 0, ec(), null, 0));
         s.add(new Step(2, "MRS ACTLR_EL1",
                 "HCR_EL2.TACR (KVM default) traps the auxiliary control register: EC 0x18; the hypervisor reads it",
-                1, 0, 0, ec(EC_SYSREG, 1), null, 0));
+                1, 0, 0, ec(Esr.EC_SYS64, 1), null, 0));
         s.add(new Step(3, "DC CISW (clean+invalidate by set/way)",
                 "HCR_EL2.TSW (KVM default) traps set/way cache maintenance: EC 0x18; a no-op here, no caches",
-                1, 0, 0, ec(EC_SYSREG, 1), null, 0));
+                1, 0, 0, ec(Esr.EC_SYS64, 1), null, 0));
         s.add(new Step(4, "MRS L2CTLR_EL1 (implementation defined)",
                 "HCR_EL2.TIDCP (KVM default) traps IMPLEMENTATION DEFINED registers: EC 0x18; made Undefined for the guest",
-                1, 0, 0, ec(EC_SYSREG, 1), null, ESR_UNDEFINED));
+                1, 0, 0, ec(Esr.EC_SYS64, 1), null, ESR_UNDEFINED));
         s.add(new Step(5, "MSR SCTLR/TCR/MAIR_EL1, each read first",
                 "HCR_EL2.TVM (set by the host) traps writes to the MMU controls: EC 0x18 each; reads would need TRVM",
-                3, 0, 0, ec(EC_SYSREG, 3), null, 0));
+                3, 0, 0, ec(Esr.EC_SYS64, 3), null, 0));
         s.add(new Step(6, "MRS ID_AA64PFR0/ISAR0/MMFR0_EL1",
                 "HCR_EL2.TID3 (set by the host) traps ID register reads: EC 0x18 each; the hypervisor answers them",
-                3, 0, 0, ec(EC_SYSREG, 3), null, 0));
+                3, 0, 0, ec(Esr.EC_SYS64, 3), null, 0));
         s.add(new Step(7, gic == 3 ? "GIC setup: GICD_CTLR, GICR_WAKER/IGROUPR0/..." : "GIC setup: GICD_CTLR/ISENABLER0, GICC_PMR/CTLR",
                 "stores outside RAM are stage-2 data aborts (EC 0x24), here served by the in-kernel vGIC: IO traps"
                         + (gic == 3 ? ";\n         ICC_PMR_EL1 and ICC_IGRPEN1_EL1, the CPU interface's registers, do not trap" : ""),
-                0, 0, 4, ec(EC_DABT, 4), null, 0));
+                0, 0, 4, ec(Esr.EC_DABT_LOW, 4), null, 0));
         s.add(new Step(8, "WFI until the virtual timer fires",
                 "HCR_EL2.TWI (KVM default) traps WFI: EC 0x01; the vCPU thread sleeps until the timer's PPI 27 is pending",
-                1, 0, 0, ec(EC_WFX, 1), null, 0));
+                1, 0, 0, ec(Esr.EC_WFX, 1), null, 0));
         s.add(new Step(9, "HVC: multiply 6 by 7, function 0xC6000D01",
                 "HVC always goes to EL2: EC 0x16; answered by a Java handler (vm.registerHypercall)",
-                1, 0, 0, ec(EC_HVC, 1), 42L, 0));
+                1, 0, 0, ec(Esr.EC_HVC64, 1), 42L, 0));
         s.add(new Step(10, "SMC: PSCI_VERSION",
                 "HCR_EL2.TSC (KVM default) traps SMC: EC 0x17; the hypervisor's PSCI answers (0x10001: version 1.1)",
-                1, 0, 0, ec(EC_SMC, 1), 0x10001L, 0));
+                1, 0, 0, ec(Esr.EC_SMC64, 1), 0x10001L, 0));
         s.add(new Step(11, "STR into " + PAGES + " fresh pages",
                 blocks ? "the first touch is a stage-2 fault (EC 0x24) that maps the whole 2 MiB block: one MEM trap for all"
                         : "a first touch of a RAM page is a stage-2 fault (EC 0x24): the hypervisor maps 4 KiB, one MEM trap a page",
-                0, blocks ? 1 : PAGES, 0, ec(EC_DABT, blocks ? 1 : PAGES), null, 0));
+                0, blocks ? 1 : PAGES, 0, ec(Esr.EC_DABT_LOW, blocks ? 1 : PAGES), null, 0));
         s.add(new Step(12, "LDR from the same " + PAGES + " pages",
                 "they are mapped at stage 2 now: no trap",
                 0, 0, 0, ec(), null, 0));
         s.add(new Step(13, MESSAGE.length() + " bytes written to the PL011's UARTDR",
                 "no RAM at 0x09000000: each STRB is a stage-2 data abort (EC 0x24), an MMIO exit to the VMM's PL011",
-                0, 0, MESSAGE.length(), ec(EC_DABT, MESSAGE.length()), null, 0));
+                0, 0, MESSAGE.length(), ec(Esr.EC_DABT_LOW, MESSAGE.length()), null, 0));
         s.add(new Step(14, "hide/seek: hide 'p' at 0x0b000000, seek it",
                 "MMIO (EC 0x24) to the hide/seek device, which keeps the byte in a stage-2 descriptor's bits [58:51]",
-                0, 0, 2, ec(EC_DABT, 2), (long) 'p', 0));
+                0, 0, 2, ec(Esr.EC_DABT_LOW, 2), (long) 'p', 0));
         if (gic == 3)
             s.add(new Step(15, "MSR ICC_SGI1R_EL1: SGI 1 to this CPU",
                     "HCR_EL2.IMO makes SGI writes trap (the hypervisor must reach the other vCPUs): EC 0x18",
-                    1, 0, 0, ec(EC_SYSREG, 1), null, 0));
+                    1, 0, 0, ec(Esr.EC_SYS64, 1), null, 0));
         else
             s.add(new Step(15, "STR GICD_SGIR: SGI 1 to this CPU",
                     "on a GICv2 SGIs are sent through the distributor: MMIO (EC 0x24) served by the vGIC",
-                    0, 0, 1, ec(EC_DABT, 1), null, 0));
+                    0, 0, 1, ec(Esr.EC_DABT_LOW, 1), null, 0));
         return List.copyOf(s);
     }
 
@@ -135,21 +134,6 @@ public final class TrapDemo {
         Map<Integer, Long> m = new LinkedHashMap<>();
         for (int i = 0; i < pairs.length; i += 2) m.put((int) pairs[i], pairs[i + 1]);
         return Collections.unmodifiableMap(m);
-    }
-
-    /** KVM's names of the exception classes (kvm_arm_exception_class). */
-    static String ecName(int ec) {
-        return switch (ec) {
-            case 0x00 -> "UNKNOWN";
-            case EC_WFX -> "WFx";
-            case 0x07 -> "FP_ASIMD";
-            case EC_HVC -> "HVC64";
-            case EC_SMC -> "SMC64";
-            case EC_SYSREG -> "SYS64";
-            case EC_IABT -> "IABT_LOW";
-            case EC_DABT -> "DABT_LOW";
-            default -> String.format("EC_%02X", ec);
-        };
     }
 
     /** The guest's code as embedded in the jar. */
@@ -219,7 +203,7 @@ public final class TrapDemo {
                 }
                 Map<Integer, Long> exits = new LinkedHashMap<>();
                 for (int ec = 0; ec < 64; ec++) {
-                    long d = now.byEc[ec] - before.byEc[ec] - (ec == EC_HVC ? 1 : 0);
+                    long d = now.byEc[ec] - before.byEc[ec] - (ec == Esr.EC_HVC64 ? 1 : 0);
                     if (d != 0) exits.put(ec, d);
                 }
                 Outcome o = new Outcome(steps.get(n), now.cpu - before.cpu - 1, now.mem - before.mem, now.io - before.io,
@@ -285,7 +269,7 @@ public final class TrapDemo {
     /** What the step showed besides the counts: the values the guest reported, its console output. */
     private static String detail(Outcome o, Vcpu v, String console) {
         return switch (o.step.number) {
-            case 4 -> String.format("the guest took Undefined Instruction: ESR_EL1 0x%08x (EC 0x%02x)", o.esr, (o.esr >>> 26) & 63);
+            case 4 -> String.format("the guest took Undefined Instruction: ESR_EL1 0x%08x (EC 0x%02x)", o.esr, Esr.ec(o.esr));
             case 6 -> String.format("ID_AA64MMFR0_EL1 = 0x%x: PARange %d (%d-bit physical addresses)", o.value, o.value & 15,
                     switch ((int) (o.value & 15)) { case 0 -> 32; case 1 -> 36; case 2 -> 40; case 3 -> 42; case 4 -> 44; case 5 -> 48; default -> 52; });
             case 9 -> "the guest got x0 = " + o.value;
@@ -296,7 +280,7 @@ public final class TrapDemo {
                 yield String.format("the guest sought back 0x%02x '%c'; stage-2 descriptor 0x%016x, bits [58:51] = 0x%02x",
                         o.value, (char) o.value, desc, (desc >>> HideSeek.SHIFT) & 0xff);
             }
-            default -> o.esr != o.step.esr ? String.format("the guest took an exception: ESR_EL1 0x%08x (EC 0x%02x)", o.esr, (o.esr >>> 26) & 63) : null;
+            default -> o.esr != o.step.esr ? String.format("the guest took an exception: ESR_EL1 0x%08x (EC 0x%02x)", o.esr, Esr.ec(o.esr)) : null;
         };
     }
 
@@ -304,7 +288,7 @@ public final class TrapDemo {
         Step s = o.step;
         StringBuilder ecs = new StringBuilder();
         for (var e : o.exits.entrySet())
-            ecs.append(String.format("%s%s(0x%02x) %d", ecs.isEmpty() ? "" : ", ", ecName(e.getKey()), e.getKey(), e.getValue()));
+            ecs.append(String.format("%s%s(0x%02x) %d", ecs.isEmpty() ? "" : ", ", Esr.ecName(e.getKey()), e.getKey(), e.getValue()));
         if (!o.exits.equals(s.exits)) {
             StringBuilder exp = new StringBuilder();
             for (var e : s.exits.entrySet()) exp.append(String.format("%s0x%02x %d", exp.isEmpty() ? "" : ", ", e.getKey(), e.getValue()));
@@ -322,7 +306,7 @@ public final class TrapDemo {
         out.printf("total, with the %d step-done hypercalls and PSCI SYSTEM_OFF: %s%n", r.outcomes.size(), t);
         StringBuilder ecs = new StringBuilder();
         for (int ec = 0; ec < 64; ec++)
-            if (t.exits(ec) != 0) ecs.append(String.format("%s%s(0x%02x) %d", ecs.isEmpty() ? "" : ", ", ecName(ec), ec, t.exits(ec)));
+            if (t.exits(ec) != 0) ecs.append(String.format("%s%s(0x%02x) %d", ecs.isEmpty() ? "" : ", ", Esr.ecName(ec), ec, t.exits(ec)));
         out.println("exits by exception class: " + ecs);
         long good = r.outcomes.stream().filter(Outcome::asExpected).count();
         if (r.allAsExpected()) out.printf("all %d steps as expected%n", stepCount);

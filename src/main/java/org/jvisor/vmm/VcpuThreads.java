@@ -7,6 +7,7 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jvisor.cpu.BusError;
+import org.jvisor.cpu.Esr;
 import org.jvisor.hyp.Vcpu;
 import org.jvisor.hyp.VcpuExit;
 
@@ -252,7 +253,7 @@ final class VcpuThreads {
      * IABT_CUR at PC 0x200, vector 0x200 (VBAR_EL1 0x0 + 0x200), taken 10000 times in a row without progress".
      */
     static String describe(Vcpu v, VcpuExit.ExceptionLoop l) {
-        String what = l.ec() >= 0 ? String.format("EC 0x%02x %s", l.ec(), Monitor.ecName(l.ec()))
+        String what = l.ec() >= 0 ? String.format("EC 0x%02x %s", l.ec(), Esr.ecName(l.ec()))
                 : switch (l.vectorOffset() & 0x180) {
                     case 0x80 -> "IRQ";
                     case 0x100 -> "FIQ";

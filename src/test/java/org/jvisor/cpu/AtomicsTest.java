@@ -119,7 +119,7 @@ class AtomicsTest {
         for (String insn : new String[] {"0x48237c26", "0x48227c25"}) {
             TestMachine m = machine(new TestMachine(lse()), ".inst " + insn);
             m.cpu.x[1] = DATA;
-            expectException(m, Cpu.EC_UNKNOWN, 0);
+            expectException(m, Esr.EC_UNKNOWN, 0);
         }
     }
 
@@ -136,7 +136,7 @@ class AtomicsTest {
     void ldaprIsUndefinedEvenWithLse() {
         TestMachine m = machine(new TestMachine(lse()), ".inst 0xf8bfc022"); // ldapr x2, [x1] (ARMv8.3)
         m.cpu.x[1] = DATA;
-        expectException(m, Cpu.EC_UNKNOWN, 0);
+        expectException(m, Esr.EC_UNKNOWN, 0);
     }
 
     @Test
@@ -148,7 +148,7 @@ class AtomicsTest {
             assertFalse(m.cpu.features.lse);
             m.cpu.x[1] = DATA;
             put(m, DATA, 8, 0x1234);
-            expectException(m, Cpu.EC_UNKNOWN, 0);
+            expectException(m, Esr.EC_UNKNOWN, 0);
             assertEquals(0x1234, mem(m, DATA, 8), insn);
         }
         assertEquals(0, Features.cortexA57().idAa64Isar0() & (0xfL << 20));
@@ -169,7 +169,7 @@ class AtomicsTest {
             long address = DATA + Long.parseLong(c[1]);
             m.cpu.x[1] = address;
             m.cpu.x[3] = 0x33;
-            expectException(m, Cpu.EC_DABT_CUR, (1 << 6) | Mmu.FSC_ALIGNMENT);
+            expectException(m, Esr.EC_DABT_CUR, (1 << 6) | Esr.FSC_ALIGNMENT);
             assertEquals(address, m.cpu.sr.far[1], c[0]);
             assertEquals(0x33, m.x(3), c[0]);
         }
@@ -183,7 +183,7 @@ class AtomicsTest {
         TestMachine m = machine(new TestMachine(lse()), "ldadd x2, x3, [sp]");
         m.cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_SA;
         m.cpu.sp = DATA + 8;
-        expectException(m, Cpu.EC_SP_ALIGN, 0);
+        expectException(m, Esr.EC_SP_ALIGN, 0);
 
         m = machine(new TestMachine(lse()), "ldadd x2, x3, [sp]");
         m.cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_SA;

@@ -78,7 +78,7 @@ public final class BareMetalMachine {
             if (r == ExitReason.BUDGET && cpu.instret == before) return new Outcome(false, r, "stuck taking exceptions at pc=0x" + Long.toHexString(cpu.pc));
             if (r == ExitReason.BUDGET) continue;
             long esr = cpu.sr.esr[2];
-            if (r == ExitReason.EL2_TRAP && (esr >>> 26) == Cpu.EC_HVC && cpu.x[0] == PSCI_SYSTEM_OFF) return new Outcome(true, r, "SYSTEM_OFF");
+            if (r == ExitReason.EL2_TRAP && (esr >>> 26) == Esr.EC_HVC64 && cpu.x[0] == PSCI_SYSTEM_OFF) return new Outcome(true, r, "SYSTEM_OFF");
             return new Outcome(false, r, r + " ESR_EL2=0x" + Long.toHexString(esr));
         }
         return new Outcome(false, ExitReason.BUDGET, "no power-off after " + budget + " instructions");

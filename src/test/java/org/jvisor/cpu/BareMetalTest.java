@@ -99,7 +99,7 @@ class BareMetalTest {
             long esr = cpu.sr.esr[1], elr = cpu.sr.elr[1], spsr = cpu.sr.spsr[1];
             ExitReason r = cpu.run(1);
             boolean tookException = cpu.sr.esr[1] != esr || cpu.sr.elr[1] != elr || cpu.sr.spsr[1] != spsr;
-            if (tookException && cpu.sr.elr[1] == pc && (cpu.sr.esr[1] >>> 26) == Cpu.EC_UNKNOWN && !deliberate) {
+            if (tookException && cpu.sr.elr[1] == pc && (cpu.sr.esr[1] >>> 26) == Esr.EC_UNKNOWN && !deliberate) {
                 return String.format("%08x \"%s\" at 0x%x (EL%d): decoded as %s but raised Undefined Instruction",
                         word, dis.getOrDefault(pc, "?"), pc, el, Decoder.nameOf(word));
             }

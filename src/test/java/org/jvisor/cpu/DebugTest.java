@@ -106,7 +106,7 @@ class DebugTest {
         cpu.sr.spsr[1] = SPSR_SS;
         enableDebug(cpu, Debug.MDSCR_SS);
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_SVC, 7), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_SVC64, 7), cpu.sr.esr[1]);
         assertEquals(CODE2 + 4, cpu.sr.elr[1]);
         assertEquals(0, cpu.sr.spsr[1], "SPSR.SS=0");
         resume(m);
@@ -125,7 +125,7 @@ class DebugTest {
         cpu.sr.spsr[1] = SPSR_SS;
         enableDebug(cpu, Debug.MDSCR_SS);
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_UNKNOWN, 0), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_UNKNOWN, 0), cpu.sr.esr[1]);
         assertEquals(SPSR_SS, cpu.sr.spsr[1]);
     }
 
@@ -149,7 +149,7 @@ class DebugTest {
         TestMachine m = toEl0(SPSR_SS);
         enableDebug(m.cpu, 0);
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_SVC, 7), m.cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_SVC64, 7), m.cpu.sr.esr[1]);
     }
 
     /** Stepping EL1 itself needs KDE and PSTATE.D clear at EL1 (debug exceptions enabled at the debug target EL). */
@@ -232,7 +232,7 @@ class DebugTest {
             enableDebug(cpu, variant == 0 ? 0 : Debug.MDSCR_MDE);
             if (variant == 2) Debug.writeOslar(cpu, 1);
             assertEquals(LOWER + SYNC, runToVector(m));
-            assertEquals(esr(Cpu.EC_SVC, 7), cpu.sr.esr[1], "variant " + variant);
+            assertEquals(esr(Esr.EC_SVC64, 7), cpu.sr.esr[1], "variant " + variant);
         }
     }
 
@@ -302,7 +302,7 @@ class DebugTest {
     void brkIgnoresDebugMasks() {
         TestMachine m = load("brk #0x3e", "");
         assertEquals(CUR_SPX + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_BRK, 0x3e), m.cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_BRK64, 0x3e), m.cpu.sr.esr[1]);
         assertEquals(RAM, m.cpu.sr.elr[1]);
     }
 
@@ -582,7 +582,7 @@ class DebugTest {
         cpu.dbg.wcr[0] = wcr(0b11, 0xff, 0);
         enableDebug(cpu, Debug.MDSCR_MDE | Debug.MDSCR_KDE);
         assertEquals(CUR_SPX + SYNC, runToVector(m));
-        assertEquals(Cpu.EC_DABT_CUR, cpu.sr.esr[1] >>> 26, "a data abort (address size fault), not a watchpoint");
+        assertEquals(Esr.EC_DABT_CUR, cpu.sr.esr[1] >>> 26, "a data abort (address size fault), not a watchpoint");
         assertEquals(1L << 48, cpu.sr.far[1]);
     }
 
@@ -639,7 +639,7 @@ class DebugTest {
                 assertEquals(0xC200_0022L, cpu.sr.esr[1]);
                 assertEquals(CODE2 + 4, cpu.sr.elr[1]);
             } else {
-                assertEquals(esr(Cpu.EC_SVC, 7), cpu.sr.esr[1]);
+                assertEquals(esr(Esr.EC_SVC64, 7), cpu.sr.esr[1]);
             }
         }
     }

@@ -50,8 +50,8 @@ class ExceptionEntryTest {
         int base = el == 0 ? LOWER : spsel == 0 ? CUR_SP0 : CUR_SPX;
         assertEquals(base + kind, runToVector(m));
         long expectedEsr = switch (kind) {
-            case SYNC -> esr(Cpu.EC_UNKNOWN, 0);
-            case SERROR -> esr(Cpu.EC_SERROR, 0);
+            case SYNC -> esr(Esr.EC_UNKNOWN, 0);
+            case SERROR -> esr(Esr.EC_SERROR, 0);
             default -> SENTINEL;
         };
         assertEquals(expectedEsr, cpu.sr.esr[1], "ESR_EL1");
@@ -80,14 +80,14 @@ class ExceptionEntryTest {
         cpu.sr.elr[1] = CODE2;
         cpu.sr.spsr[1] = 0; // EL0t, nothing masked
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_SVC, 9), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_SVC64, 9), cpu.sr.esr[1]);
         assertEquals(CODE2 + 8, cpu.sr.elr[1]);
         assertEquals(0, cpu.sr.spsr[1]);
         assertEquals(2, m.x(1));
         assertEquals(0, m.x(3));
         resume(m); // the handler's ERET returns to EL0 after the SVC
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_SVC, 10), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_SVC64, 10), cpu.sr.esr[1]);
         assertEquals(CODE2 + 16, cpu.sr.elr[1]);
         assertEquals(3, m.x(3));
     }
@@ -98,7 +98,7 @@ class ExceptionEntryTest {
         m.cpu.setElAndSpSel(0, 0);
         m.cpu.sr.hcrEl2 = SystemRegisters.HCR_TGE;
         assertEquals(ExitReason.EL2_TRAP, m.run());
-        assertEquals(esr(Cpu.EC_SVC, 5), m.cpu.sr.esr[2]);
+        assertEquals(esr(Esr.EC_SVC64, 5), m.cpu.sr.esr[2]);
         assertEquals(RAM + 4, m.cpu.sr.elr[2]);
         assertEquals(0x3C0, m.cpu.sr.spsr[2]);
         assertEquals(0x400, m.cpu.lastVectorOffset);
@@ -112,7 +112,7 @@ class ExceptionEntryTest {
                 """, "");
         m.cpu.setElAndSpSel(0, 0);
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_UNKNOWN, 0), m.cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_UNKNOWN, 0), m.cpu.sr.esr[1]);
         assertEquals(RAM + 4, m.cpu.sr.elr[1]);
     }
 
@@ -164,7 +164,7 @@ class ExceptionEntryTest {
                 """, "");
         m.cpu.setElAndSpSel(el, el);
         assertEquals(el == 1 ? CUR_SPX : LOWER, runToVector(m));
-        assertEquals(esr(Cpu.EC_PC_ALIGN, 0), m.cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_PC_ALIGN, 0), m.cpu.sr.esr[1]);
         assertEquals(CODE2 + 2, m.cpu.sr.far[1]);
         assertEquals(CODE2 + 2, m.cpu.sr.elr[1]);
     }
@@ -192,7 +192,7 @@ class ExceptionEntryTest {
         cpu.sr.far[1] = SENTINEL;
         cpu.sr.sctlr[1] |= el == 1 ? SystemRegisters.SCTLR_SA : SystemRegisters.SCTLR_SA0;
         assertEquals(el == 1 ? CUR_SPX : LOWER, runToVector(m));
-        assertEquals(esr(Cpu.EC_SP_ALIGN, 0), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_SP_ALIGN, 0), cpu.sr.esr[1]);
         assertEquals(RAM + 4, cpu.sr.elr[1]);
         assertEquals(SENTINEL, cpu.sr.far[1]);
     }

@@ -38,7 +38,7 @@ class ExceptionLoopTest {
         assertEquals(ZERO_VECTORS + 0x200, l.preferredReturn());
         assertEquals(ZERO_VECTORS + 0x200, l.vector());
         assertEquals(0x200, l.vectorOffset());
-        assertEquals(Cpu.EC_UNKNOWN, l.ec());
+        assertEquals(Esr.EC_UNKNOWN, l.ec());
         assertEquals(1L << 25, l.esr(), "EC 0, IL 1, ISS 0");
         assertEquals(ExceptionLoopWatch.REPEATS, l.repeats());
         assertEquals(0, m.cpu.instret, "nothing retired");
@@ -58,7 +58,7 @@ class ExceptionLoopTest {
         ExceptionLoopWatch.ExceptionLoop l = m.cpu.exceptionLoop();
         assertEquals(0x200, l.preferredReturn());
         assertEquals(0x200, l.vector());
-        assertEquals(Cpu.EC_IABT_CUR, l.ec());
+        assertEquals(Esr.EC_IABT_CUR, l.ec());
         assertEquals(0x10, l.esr() & 0x3f, "IFSC: synchronous external abort");
     }
 
@@ -78,7 +78,7 @@ class ExceptionLoopTest {
         ExceptionLoopWatch.ExceptionLoop l = m.cpu.exceptionLoop();
         assertEquals(RAM + 0x1000, l.preferredReturn());
         assertEquals(RAM + 0xa00, l.vector());
-        assertEquals(Cpu.EC_UNKNOWN, l.ec());
+        assertEquals(Esr.EC_UNKNOWN, l.ec());
     }
 
     /**
@@ -152,7 +152,7 @@ class ExceptionLoopTest {
         m.cpu.sr.vbar[1] = RAM + 0x800;
         assertEquals(0, m.runToHvc());
         assertEquals(0, m.x(5));
-        assertEquals(Cpu.EC_DABT_CUR, m.cpu.sr.esr[1] >>> 26, "the load did fault");
+        assertEquals(Esr.EC_DABT_CUR, m.cpu.sr.esr[1] >>> 26, "the load did fault");
         assertEquals(0x21, m.cpu.sr.esr[1] & 0x3f, "DFSC: alignment fault");
         assertNull(m.cpu.exceptionLoop());
     }

@@ -35,7 +35,7 @@ class ExceptionReturnTest {
         cpu.sr.elr[1] = CODE2;
         cpu.sr.spsr[1] = 0x6000_0000L | Cpu.DAIF_I | Cpu.DAIF_F | mode;
         assertEquals(CUR_SPX + SYNC, runToVector(m), "stays at EL1h");
-        assertEquals(esr(Cpu.EC_ILLEGAL, 0), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_ILL, 0), cpu.sr.esr[1]);
         assertEquals(CODE2, cpu.sr.elr[1], "the instruction at ELR did not execute");
         // SPSR_EL1: NZCV and DAIF as restored, IL set, M still EL1h.
         assertEquals(0x6000_0000L | (1L << 20) | Cpu.DAIF_I | Cpu.DAIF_F | 0b00101, cpu.sr.spsr[1]);
@@ -61,7 +61,7 @@ class ExceptionReturnTest {
         cpu.sr.elr[1] = CODE2;
         cpu.sr.spsr[1] = 1L << 20; // EL0t with IL
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_ILLEGAL, 0), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_ILL, 0), cpu.sr.esr[1]);
         assertEquals(CODE2, cpu.sr.elr[1]);
         assertEquals(1L << 20, cpu.sr.spsr[1]);
     }
@@ -73,7 +73,7 @@ class ExceptionReturnTest {
         m.cpu.sr.elr[1] = CODE2;
         m.cpu.sr.spsr[1] = 0xF000_0000L;
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_SVC, 0), m.cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_SVC64, 0), m.cpu.sr.esr[1]);
         assertEquals(0xF000_0000L, m.cpu.sr.spsr[1]);
         assertEquals(1, m.x(1));
     }
@@ -84,7 +84,7 @@ class ExceptionReturnTest {
         TestMachine m = load("eret", "");
         m.cpu.setElAndSpSel(0, 0);
         assertEquals(LOWER + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_UNKNOWN, 0), m.cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_UNKNOWN, 0), m.cpu.sr.esr[1]);
         assertEquals(RAM, m.cpu.sr.elr[1]);
     }
 
@@ -106,7 +106,7 @@ class ExceptionReturnTest {
         assertTrue(cpu.il);
         assertEquals(RAM + 4, cpu.pc);
         assertEquals(ExitReason.EL2_TRAP, m.run());
-        assertEquals(esr(Cpu.EC_ILLEGAL, 0), cpu.sr.esr[2]);
+        assertEquals(esr(Esr.EC_ILL, 0), cpu.sr.esr[2]);
         assertEquals(RAM + 4, cpu.sr.elr[2]);
         assertEquals((1L << 20) | 0x3C9, cpu.sr.spsr[2], "taken from EL2h with IL set");
         assertEquals(0x200, cpu.lastVectorOffset);
@@ -140,9 +140,9 @@ class ExceptionReturnTest {
         cpu.setNzcv(0b0100);
         assertEquals(0x99, m.runToHvc());
         cpu.sr.elr[2] -= 4; // report the HVC itself
-        cpu.injectException(Cpu.VECT_SYNC, esr(Cpu.EC_UNKNOWN, 0));
+        cpu.injectException(Cpu.VECT_SYNC, esr(Esr.EC_UNKNOWN, 0));
         assertEquals(CUR_SPX + SYNC, runToVector(m));
-        assertEquals(esr(Cpu.EC_UNKNOWN, 0), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_UNKNOWN, 0), cpu.sr.esr[1]);
         assertEquals(RAM + 4, cpu.sr.elr[1]);
         assertEquals(0x4000_03C5L, cpu.sr.spsr[1]);
         assertEquals(0, m.x(2));

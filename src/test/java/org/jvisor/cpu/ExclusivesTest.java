@@ -145,7 +145,7 @@ class ExclusivesTest {
                 """);
         m.cpu.x[1] = DATA;
         assertEquals(1, m.runToHvc());
-        assertEquals(Cpu.EC_SVC, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_SVC64, m.cpu.sr.esr[1] >>> 26);
         m.cpu.pc = m.cpu.sr.elr[1];
         m.cpu.setElAndSpSel(1, 1);
         assertEquals(0, m.runToHvc());
@@ -234,7 +234,7 @@ class ExclusivesTest {
             m.cpu.x[1] = address;
             m.cpu.x[2] = 0x77;
             boolean write = c[2].equals("1");
-            expectException(m, Cpu.EC_DABT_CUR, (write ? 1 << 6 : 0) | Mmu.FSC_ALIGNMENT);
+            expectException(m, Esr.EC_DABT_CUR, (write ? 1 << 6 : 0) | Esr.FSC_ALIGNMENT);
             assertEquals(address, m.cpu.sr.far[1], c[0]);
             assertEquals(LoadStoreTest.BODY, m.cpu.sr.elr[1], c[0]);
             assertEquals(0x77, m.x(2), c[0]);
@@ -253,7 +253,7 @@ class ExclusivesTest {
         TestMachine m = machine("ldp w2, w3, [x1]");
         m.cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_A;
         m.cpu.x[1] = DATA + 2;
-        expectException(m, Cpu.EC_DABT_CUR, Mmu.FSC_ALIGNMENT);
+        expectException(m, Esr.EC_DABT_CUR, Esr.FSC_ALIGNMENT);
     }
 
     @Test

@@ -35,7 +35,7 @@ class FpAccessTest {
                 assertEquals(0, m.runToHvc());
                 continue;
             }
-            LoadStoreTest.expectException(m, Cpu.EC_FP, Cpu.FP_TRAP_ISS);
+            LoadStoreTest.expectException(m, Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS);
             assertEquals(LoadStoreTest.BODY + 4, m.cpu.sr.elr[1], "ELR is the MSR FPCR");
         }
     }
@@ -46,6 +46,6 @@ class FpAccessTest {
         m.cpu.sr.cpacrEl1 = 3L << 20;
         m.cpu.sr.cptrEl2 = SysRegTable.CPTR_TFP;
         assertEquals(ExitReason.EL2_TRAP, m.run());
-        assertEquals(Cpu.esrValue(Cpu.EC_FP, Cpu.FP_TRAP_ISS), m.cpu.sr.esr[2]);
+        assertEquals(Esr.encode(Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS), m.cpu.sr.esr[2]);
     }
 }

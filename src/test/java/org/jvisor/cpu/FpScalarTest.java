@@ -27,7 +27,7 @@ class FpScalarTest {
                 "fcmp s0, #0.0", "fcvt h0, s1", "fmov s0, #1.0", "scvtf d0, x1, #3"}) {
             TestMachine m = LoadStoreTest.machine(new TestMachine(), insn);
             m.cpu.sr.cpacrEl1 = 0;
-            LoadStoreTest.expectException(m, Cpu.EC_FP, Cpu.FP_TRAP_ISS);
+            LoadStoreTest.expectException(m, Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS);
             assertEquals(LoadStoreTest.BODY, m.cpu.sr.elr[1], insn);
         }
     }
@@ -48,7 +48,7 @@ class FpScalarTest {
         for (int w : words) {
             TestMachine m = LoadStoreTest.machine(new TestMachine(), ".inst 0x" + Integer.toHexString(w));
             m.cpu.sr.cpacrEl1 = 0; // undefined wins over the FP trap
-            LoadStoreTest.expectException(m, Cpu.EC_UNKNOWN, 0);
+            LoadStoreTest.expectException(m, Esr.EC_UNKNOWN, 0);
         }
     }
 

@@ -138,7 +138,7 @@ class GenericTimerTest {
         m.cpu.sr.cntkctlEl1 = SysRegTable.CNTKCTL_EL0VCTEN;
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
         assertNotEquals(0, m.x(1));
-        assertEquals(Cpu.EC_SYSREG, m.cpu.sr.esr[1] >>> 26, "EL0PCTEN is 0: CNTPCT_EL0 traps to EL1");
+        assertEquals(Esr.EC_SYS64, m.cpu.sr.esr[1] >>> 26, "EL0PCTEN is 0: CNTPCT_EL0 traps to EL1");
         assertEquals(SysTrapsTest.iss(3, 3, 14, 0, 1, 2, true), m.cpu.sr.esr[1] & 0x1ffffff);
     }
 
@@ -149,6 +149,6 @@ class GenericTimerTest {
                 hvc #0
                 """ + Vectors.table());
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
     }
 }

@@ -31,7 +31,7 @@ class GuestHypervisorTest {
         Cpu cpu = m.cpu;
         assertEquals(ExitReason.BUDGET, cpu.run(200));
         assertEquals(LOWER + SYNC, m.x(21), "VBAR_EL2 + 0x400");
-        assertEquals(esr(Cpu.EC_HVC, 0x77), cpu.sr.esr[2]);
+        assertEquals(esr(Esr.EC_HVC64, 0x77), cpu.sr.esr[2]);
         assertEquals(RAM + 8, cpu.sr.elr[2]);
         assertEquals(0x3C5, cpu.sr.spsr[2]);
         assertEquals(1, cpu.currentEl(), "ERET went back to EL1");
@@ -49,7 +49,7 @@ class GuestHypervisorTest {
         cpu.setElAndSpSel(2, 1);
         assertEquals(ExitReason.BUDGET, cpu.run(50));
         assertEquals(CUR_SPX + SYNC, m.x(21));
-        assertEquals(esr(Cpu.EC_UNKNOWN, 0), cpu.sr.esr[2]);
+        assertEquals(esr(Esr.EC_UNKNOWN, 0), cpu.sr.esr[2]);
         assertEquals(RAM, cpu.sr.elr[2]);
         assertEquals(0x3C9, cpu.sr.spsr[2]);
         assertEquals(2, cpu.currentEl());
@@ -62,7 +62,7 @@ class GuestHypervisorTest {
         cpu.setElAndSpSel(2, 0);
         cpu.run(50);
         assertEquals(CUR_SP0 + SYNC, m.x(21));
-        assertEquals(esr(Cpu.EC_HVC, 3), cpu.sr.esr[2]);
+        assertEquals(esr(Esr.EC_HVC64, 3), cpu.sr.esr[2]);
         assertEquals(RAM + 4, cpu.sr.elr[2]);
         assertEquals(0x3C8, cpu.sr.spsr[2]);
     }
@@ -139,7 +139,7 @@ class GuestHypervisorTest {
         cpu.run(50);
         assertEquals(5, m.x(5));
         assertEquals(LOWER + SYNC, m.x(21));
-        assertEquals(esr(Cpu.EC_HVC, 9), cpu.sr.esr[2]);
+        assertEquals(esr(Esr.EC_HVC64, 9), cpu.sr.esr[2]);
         assertEquals(CODE2 + 8, cpu.sr.elr[2]);
     }
 }

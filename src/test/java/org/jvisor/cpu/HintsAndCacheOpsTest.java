@@ -22,7 +22,7 @@ class HintsAndCacheOpsTest {
                 """);
         m.cpu.sr.hcrEl2 |= SystemRegisters.HCR_TWI;
         assertEquals(ExitReason.EL2_TRAP, m.run());
-        assertEquals(Cpu.EC_WFX, m.cpu.sr.esr[2] >>> 26);
+        assertEquals(Esr.EC_WFX, m.cpu.sr.esr[2] >>> 26);
         assertEquals(WFI_ISS, m.cpu.sr.esr[2] & 0x1ffffff);
         assertEquals(TestMachine.RAM_BASE, m.cpu.sr.elr[2]);
     }
@@ -89,7 +89,7 @@ class HintsAndCacheOpsTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_WFX, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_WFX, m.cpu.sr.esr[1] >>> 26);
         assertEquals(WFI_ISS, m.cpu.sr.esr[1] & 0x1ffffff);
     }
 
@@ -157,8 +157,8 @@ class HintsAndCacheOpsTest {
         m.bus.write(0x40008010L, 8, -1L);
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
         long esr = m.cpu.sr.esr[1];
-        assertEquals(Cpu.EC_DABT_CUR, esr >>> 26);
-        assertEquals(Mmu.FSC_ALIGNMENT, esr & 0x3f);
+        assertEquals(Esr.EC_DABT_CUR, esr >>> 26);
+        assertEquals(Esr.FSC_ALIGNMENT, esr & 0x3f);
         assertEquals(1, (esr >>> 6) & 1, "WnR: DC ZVA is a write");
         assertEquals(0, (esr >>> 8) & 1, "not cache maintenance");
         assertEquals(0x40008010L, m.cpu.sr.far[1]);
@@ -175,7 +175,7 @@ class HintsAndCacheOpsTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_SYSREG, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_SYS64, m.cpu.sr.esr[1] >>> 26);
         assertEquals(SysTrapsTest.iss(1, 3, 7, 4, 1, 1, false), m.cpu.sr.esr[1] & 0x1ffffff);
     }
 
@@ -189,7 +189,7 @@ class HintsAndCacheOpsTest {
         // MMU off: a VA above the 48-bit PA range is an address size fault (level 0).
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
         long esr = m.cpu.sr.esr[1];
-        assertEquals(Cpu.EC_DABT_CUR, esr >>> 26);
+        assertEquals(Esr.EC_DABT_CUR, esr >>> 26);
         assertEquals(1, (esr >>> 8) & 1, "CM");
         assertEquals(1, (esr >>> 6) & 1, "WnR is 1 for cache maintenance");
         assertEquals(0, esr & 0x3f, "address size fault, level 0");
@@ -204,7 +204,7 @@ class HintsAndCacheOpsTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
     }
 
     /** Writes one instruction into RAM behind the bus's back, as a device (DMA) would: decoded copies stay stale. */
@@ -308,7 +308,7 @@ class HintsAndCacheOpsTest {
                 """ + Vectors.table());
         // SB (FEAT_SB) is not implemented: its encoding is unallocated.
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
     }
 
     /** An event registered (SEVL) makes WFE complete at once and consumes it; the host waits for the rest. */
@@ -373,7 +373,7 @@ class HintsAndCacheOpsTest {
         for (String insn : new String[] {".inst 0xd69f0bff", ".inst 0xd65f0bff", ".inst 0xd71f0820"}) {
             TestMachine m = new TestMachine().load(Vectors.install() + insn + "\n hvc #0\n" + Vectors.table());
             assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc(), insn);
-            assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, insn);
+            assertEquals(Esr.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, insn);
         }
     }
 }

@@ -60,7 +60,7 @@ class HostDebugTest {
         assertEquals(ExitReason.DEBUG_HALT, m.run());
         assertEquals(B + 0x800 + 0x200, m.cpu.pc);
         assertEquals(1, m.cpu.currentEl());
-        assertEquals((long) Cpu.EC_SVC << 26 | 1L << 25 | 0x42, m.cpu.sr.esr[1]);
+        assertEquals((long) Esr.EC_SVC64 << 26 | 1L << 25 | 0x42, m.cpu.sr.esr[1]);
         assertEquals(0, m.x(3), "the handler's first instruction has not executed");
         m.cpu.hostDebug.setStep(false);
         assertEquals(0, m.runToHvc());

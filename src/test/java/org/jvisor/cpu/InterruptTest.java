@@ -101,7 +101,7 @@ class InterruptTest {
         resume(m);
         assertEquals(ExitReason.EL2_TRAP, m.run());
         assertEquals(0x580, cpu.lastVectorOffset);
-        assertEquals(esr(Cpu.EC_SERROR, 0), cpu.sr.esr[2]);
+        assertEquals(esr(Esr.EC_SERROR, 0), cpu.sr.esr[2]);
         // Taking the SError consumed it.
         resume(m);
         assertEquals(0x42, m.runToHvc());
@@ -158,7 +158,7 @@ class InterruptTest {
         cpu.sr.spsr[1] = 0b0101; // return unmasked
         resume(m);
         assertEquals(CUR_SPX + SERROR, runToVector(m));
-        assertEquals(esr(Cpu.EC_SERROR, 0), cpu.sr.esr[1]);
+        assertEquals(esr(Esr.EC_SERROR, 0), cpu.sr.esr[1]);
         assertEquals(0, cpu.sr.hcrEl2 & SystemRegisters.HCR_VSE, "taking a virtual SError clears VSE");
     }
 

@@ -64,7 +64,7 @@ class LoadStoreMmuTest {
                 if (c[0].startsWith("ld")) assertEquals(c[0].contains("x10") ? 0x1111 : c[0].contains("x11") ? 0x2222 : 0x3333, m.x(2), c[0]);
                 else assertEquals(0x77, m.bus.read(RAM + 0x20_1008, 8), c[0]);
             } else {
-                expectException(m, Cpu.EC_DABT_CUR, Integer.parseInt(c[1], 16));
+                expectException(m, Esr.EC_DABT_CUR, Integer.parseInt(c[1], 16));
                 assertEquals(BODY, m.cpu.sr.elr[1], c[0]);
                 assertEquals(0x77, m.x(2), c[0]);
             }
@@ -112,7 +112,7 @@ class LoadStoreMmuTest {
             }
             assertEquals(ExitReason.EL2_TRAP, m.run(), insn);
             long esr = m.cpu.sr.esr[2];
-            assertEquals(Cpu.EC_DABT_LOW, esr >>> 26, insn);
+            assertEquals(Esr.EC_DABT_LOW, esr >>> 26, insn);
             assertEquals(Integer.toHexString((Integer) c[1]), Long.toHexString(esr & 0x1ffffff), insn);
         }
     }

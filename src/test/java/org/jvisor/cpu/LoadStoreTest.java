@@ -61,7 +61,7 @@ class LoadStoreTest {
             TestMachine m = machine(new TestMachine(), c[0]);
             long address = DATA + Long.decode(c[1]);
             m.cpu.x[1] = address;
-            expectException(m, Cpu.EC_DABT_CUR, (c[2].equals("1") ? 1 << 6 : 0) | Mmu.FSC_ALIGNMENT);
+            expectException(m, Esr.EC_DABT_CUR, (c[2].equals("1") ? 1 << 6 : 0) | Esr.FSC_ALIGNMENT);
             assertEquals(address, m.cpu.sr.far[1], c[0]);
         }
         TestMachine m = machine(new TestMachine(), "ldr x2, [x1]\n ldrb w3, [x1, #1]");
@@ -216,7 +216,7 @@ class LoadStoreTest {
                 int insn = base & ~(7 << 13) | (option << 13);
                 TestMachine m = machine(".inst 0x" + Integer.toHexString(insn));
                 m.cpu.x[1] = DATA;
-                expectException(m, Cpu.EC_UNKNOWN, 0);
+                expectException(m, Esr.EC_UNKNOWN, 0);
             }
         }
     }
@@ -343,7 +343,7 @@ class LoadStoreTest {
         m.cpu.x[1] = TestMachine.RAM_BASE + (16 << 20) - 8; // second half past the end of RAM
         m.cpu.x[2] = 0x2222;
         m.cpu.x[3] = 0x3333;
-        expectException(m, Cpu.EC_DABT_CUR, Mmu.FSC_SYNC_EXTERNAL);
+        expectException(m, Esr.EC_DABT_CUR, Esr.FSC_SYNC_EXTERNAL);
         assertEquals(0x2222, m.x(2));
         assertEquals(0x3333, m.x(3));
         assertEquals(TestMachine.RAM_BASE + (16 << 20), m.cpu.sr.far[1]);
@@ -353,7 +353,7 @@ class LoadStoreTest {
     void writebackDoesNotHappenWhenTheAccessFaults() {
         TestMachine m = machine("ldr x2, [x1, #8]!");
         m.cpu.x[1] = 0x1000_0000L - 8;
-        expectException(m, Cpu.EC_DABT_CUR, Mmu.FSC_SYNC_EXTERNAL);
+        expectException(m, Esr.EC_DABT_CUR, Esr.FSC_SYNC_EXTERNAL);
         assertEquals(0x1000_0000L - 8, m.x(1));
         assertEquals(BODY, m.cpu.sr.elr[1]);
     }
@@ -410,12 +410,12 @@ class LoadStoreTest {
     void unmappedPhysicalAddressIsASynchronousExternalAbort() {
         TestMachine m = machine("ldr x2, [x1]");
         m.cpu.x[1] = 0x1000_0000L;
-        expectException(m, Cpu.EC_DABT_CUR, Mmu.FSC_SYNC_EXTERNAL);
+        expectException(m, Esr.EC_DABT_CUR, Esr.FSC_SYNC_EXTERNAL);
         assertEquals(0x1000_0000L, m.cpu.sr.far[1]);
 
         m = machine("str x2, [x1, #8]");
         m.cpu.x[1] = 0x1000_0000L;
-        expectException(m, Cpu.EC_DABT_CUR, (1 << 6) | Mmu.FSC_SYNC_EXTERNAL); // WnR
+        expectException(m, Esr.EC_DABT_CUR, (1 << 6) | Esr.FSC_SYNC_EXTERNAL); // WnR
         assertEquals(0x1000_0008L, m.cpu.sr.far[1]);
     }
 
@@ -433,7 +433,7 @@ class LoadStoreTest {
         m = machine("ldr x3, [sp, #8]");
         m.cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_SA;
         m.cpu.sp = DATA + 8;
-        expectException(m, Cpu.EC_SP_ALIGN, 0);
+        expectException(m, Esr.EC_SP_ALIGN, 0);
         assertEquals(BODY, m.cpu.sr.elr[1]);
 
         m = machine("""
@@ -448,7 +448,7 @@ class LoadStoreTest {
         m = machine("ldxr x2, [sp]");
         m.cpu.sr.sctlr[1] |= SystemRegisters.SCTLR_SA;
         m.cpu.sp = DATA + 4;
-        expectException(m, Cpu.EC_SP_ALIGN, 0);
+        expectException(m, Esr.EC_SP_ALIGN, 0);
     }
 
     @Test
@@ -461,7 +461,7 @@ class LoadStoreTest {
             m.cpu.pc = BODY;
             m.cpu.sp = DATA + 8;
             assertEquals(2, m.runToHvc());
-            assertEquals(sa0 ? Cpu.EC_SP_ALIGN : Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, "SA0=" + sa0);
+            assertEquals(sa0 ? Esr.EC_SP_ALIGN : Esr.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, "SA0=" + sa0);
             assertEquals(BODY + (sa0 ? 0 : 4), m.cpu.sr.elr[1]);
         }
         TestMachine m = machine("stp x2, x3, [sp, #-16]!");
@@ -471,7 +471,7 @@ class LoadStoreTest {
         m.cpu.pc = BODY;
         m.cpu.sp = DATA + 8;
         assertEquals(ExitReason.EL2_TRAP, m.run());
-        assertEquals(Cpu.EC_SP_ALIGN, m.cpu.sr.esr[2] >>> 26);
+        assertEquals(Esr.EC_SP_ALIGN, m.cpu.sr.esr[2] >>> 26);
         assertEquals(BODY, m.cpu.sr.elr[2]);
     }
 
@@ -519,7 +519,7 @@ class LoadStoreTest {
         for (String insn : raw) {
             TestMachine m = machine(".inst " + insn);
             m.cpu.x[1] = DATA;
-            expectException(m, Cpu.EC_UNKNOWN, 0);
+            expectException(m, Esr.EC_UNKNOWN, 0);
         }
     }
 }

@@ -99,7 +99,7 @@ class PmuTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_SVC, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_SVC64, m.cpu.sr.esr[1] >>> 26);
         assertEquals(1, m.x(1));
         assertEquals(0x41013000L, m.x(2));
 
@@ -110,7 +110,7 @@ class PmuTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_SYSREG, m.cpu.sr.esr[1] >>> 26, "PMUSERENR_EL0.EN and CR clear: trapped to EL1");
+        assertEquals(Esr.EC_SYS64, m.cpu.sr.esr[1] >>> 26, "PMUSERENR_EL0.EN and CR clear: trapped to EL1");
         assertEquals(SysTrapsTest.iss(3, 3, 9, 13, 0, 2, true), m.cpu.sr.esr[1] & 0x1ffffff);
     }
 
@@ -128,6 +128,6 @@ class PmuTest {
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
         assertEquals(2, (m.x(1) >>> 11) & 0x1f, "PMCR_EL0.N reads MDCR_EL2.HPMN below EL2");
         assertEquals(0x80000003L, m.x(2), "counters at or above HPMN are RAZ/WI");
-        assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, "PMEVCNTR3_EL0 is undefined at EL1");
+        assertEquals(Esr.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26, "PMEVCNTR3_EL0 is undefined at EL1");
     }
 }

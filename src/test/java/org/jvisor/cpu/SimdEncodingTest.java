@@ -47,7 +47,7 @@ class SimdEncodingTest {
                 m.cpu.x[1] = LoadStoreTest.DATA;
                 m.cpu.sr.cpacrEl1 = cpacr;
                 assertEquals(1, m.runToHvc(), insn);
-                assertEquals(Cpu.esrValue(Cpu.EC_UNKNOWN, 0), m.cpu.sr.esr[1], insn);
+                assertEquals(Esr.encode(Esr.EC_UNKNOWN, 0), m.cpu.sr.esr[1], insn);
             }
         }
     }
@@ -64,7 +64,7 @@ class SimdEncodingTest {
             TestMachine m = LoadStoreTest.machine(new TestMachine(crypto).normalMemory(), ".arch_extension crypto\n" + insn);
             m.cpu.x[1] = LoadStoreTest.DATA;
             assertEquals(1, m.runToHvc(), insn);
-            assertEquals(Cpu.esrValue(Cpu.EC_FP, Cpu.FP_TRAP_ISS), m.cpu.sr.esr[1], insn);
+            assertEquals(Esr.encode(Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS), m.cpu.sr.esr[1], insn);
             assertEquals(LoadStoreTest.DATA, m.cpu.x[1], insn);
         }
     }
@@ -77,7 +77,7 @@ class SimdEncodingTest {
             TestMachine m = LoadStoreTest.machine(new TestMachine(new Features()).normalMemory(), ".arch_extension crypto\n" + insn);
             m.cpu.sr.cpacrEl1 = 3L << 20;
             assertEquals(1, m.runToHvc(), insn);
-            assertEquals(Cpu.esrValue(Cpu.EC_UNKNOWN, 0), m.cpu.sr.esr[1], insn);
+            assertEquals(Esr.encode(Esr.EC_UNKNOWN, 0), m.cpu.sr.esr[1], insn);
         }
     }
 }

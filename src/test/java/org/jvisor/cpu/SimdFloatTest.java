@@ -31,7 +31,7 @@ class SimdFloatTest {
         for (String insn : insns) {
             TestMachine m = LoadStoreTest.machine(new TestMachine(), insn);
             m.cpu.vreg[2] = 0x3f800000;
-            LoadStoreTest.expectException(m, Cpu.EC_FP, Cpu.FP_TRAP_ISS);
+            LoadStoreTest.expectException(m, Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS);
             assertEquals(LoadStoreTest.BODY, m.cpu.sr.elr[1], insn);
             assertEquals(0, m.cpu.vreg[0], insn);
         }
@@ -60,7 +60,7 @@ class SimdFloatTest {
             for (int w : words) {
                 TestMachine m = LoadStoreTest.machine(new TestMachine(), ".inst 0x" + Integer.toHexString(w));
                 m.cpu.sr.cpacrEl1 = cpacr;
-                LoadStoreTest.expectException(m, Cpu.EC_UNKNOWN, 0);
+                LoadStoreTest.expectException(m, Esr.EC_UNKNOWN, 0);
             }
         }
     }

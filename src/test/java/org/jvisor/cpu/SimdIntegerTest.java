@@ -38,7 +38,7 @@ class SimdIntegerTest {
             TestMachine m = LoadStoreTest.machine(insn);
             m.cpu.sr.cpacrEl1 = 0;
             assertEquals(1, m.runToHvc(), insn);
-            assertEquals(Cpu.esrValue(Cpu.EC_FP, Cpu.FP_TRAP_ISS), m.cpu.sr.esr[1], insn);
+            assertEquals(Esr.encode(Esr.EC_FP_ASIMD, Esr.ISS_COND_ALWAYS), m.cpu.sr.esr[1], insn);
         }
         String[] reserved = {
                 "0x0EE08400", // add .1d (size 11, Q=0)
@@ -67,7 +67,7 @@ class SimdIntegerTest {
                 TestMachine m = LoadStoreTest.machine(".inst " + insn);
                 m.cpu.sr.cpacrEl1 = cpacr;
                 assertEquals(1, m.runToHvc(), insn);
-                assertEquals(Cpu.esrValue(Cpu.EC_UNKNOWN, 0), m.cpu.sr.esr[1], insn);
+                assertEquals(Esr.encode(Esr.EC_UNKNOWN, 0), m.cpu.sr.esr[1], insn);
             }
         }
     }

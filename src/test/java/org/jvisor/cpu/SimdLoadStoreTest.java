@@ -296,7 +296,7 @@ class SimdLoadStoreTest {
         m.cpu.x[1] = RAM_END - 40;
         m.bus.writeBytes(RAM_END - 40, new byte[40]);
         assertEquals(1, m.runToHvc(), "data abort to EL1");
-        assertEquals(Cpu.EC_DABT_CUR, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_DABT_CUR, m.cpu.sr.esr[1] >>> 26);
         assertEquals(RAM_END, m.cpu.sr.far[1], "FAR: the first byte past RAM");
         assertEquals(RAM_END - 40, m.x(1), "no writeback");
         return m;
@@ -369,7 +369,7 @@ class SimdLoadStoreTest {
             String insn = c[0];
             m = device(insn, Integer.parseInt(c[1]));
             assertEquals(1, m.runToHvc(), insn);
-            assertEquals(Cpu.esrValue(Cpu.EC_DABT_CUR, Mmu.FSC_ALIGNMENT | (insn.startsWith("st") ? 1 << 6 : 0)), m.cpu.sr.esr[1], insn);
+            assertEquals(Esr.encode(Esr.EC_DABT_CUR, Esr.FSC_ALIGNMENT | (insn.startsWith("st") ? 1 << 6 : 0)), m.cpu.sr.esr[1], insn);
         }
     }
 }

@@ -52,7 +52,7 @@ class SmpAtomicityTest {
                         ExitReason r = c.run(1_000_000);
                         if (r == ExitReason.EL2_TRAP) {
                             long esr = c.sr.esr[2];
-                            if ((esr >>> 26) != Cpu.EC_HVC)
+                            if ((esr >>> 26) != Esr.EC_HVC64)
                                 throw new AssertionError("unexpected trap ESR_EL2=0x" + Long.toHexString(esr) + " at 0x" + Long.toHexString(c.sr.elr[2]));
                             return;
                         }

@@ -27,14 +27,14 @@ class SysTrapsTest {
         setup.accept(m.cpu);
         assertEquals(ExitReason.EL2_TRAP, m.run());
         long esr = m.cpu.sr.esr[2];
-        if ((esr >>> 26) == Cpu.EC_HVC && (esr & 0xffff) == 0x77) return -1;
+        if ((esr >>> 26) == Esr.EC_HVC64 && (esr & 0xffff) == 0x77) return -1;
         assertEquals(TestMachine.RAM_BASE + 8, m.cpu.sr.elr[2], "ELR_EL2 is the trapped instruction");
         return esr;
     }
 
     private static void assertTrap(String insn, long hcr, int expectedIss) {
         long esr = run(insn, c -> c.sr.hcrEl2 |= hcr);
-        assertEquals(Cpu.EC_SYSREG, esr >>> 26, insn);
+        assertEquals(Esr.EC_SYS64, esr >>> 26, insn);
         assertEquals(expectedIss, esr & 0x1ffffff, insn);
         assertEquals(-1, run(insn, c -> { }), insn + " without the trap bit");
     }
@@ -118,7 +118,7 @@ class SysTrapsTest {
                 hvc #0
                 """ + Vectors.table());
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
+        assertEquals(Esr.EC_UNKNOWN, m.cpu.sr.esr[1] >>> 26);
         m = new TestMachine().load(Vectors.install() + """
                 at s12e1r, x1
                 hvc #0
@@ -139,7 +139,7 @@ class SysTrapsTest {
         esr = run("mrs x2, mdrar_el1", c -> c.sr.mdcrEl2 |= tdra);
         assertEquals(iss(2, 0, 1, 0, 0, 2, true), esr & 0x1ffffff);
         esr = run("mrs x2, mdscr_el1", c -> c.sr.mdcrEl2 |= SysRegTable.MDCR_TDE);
-        assertEquals(Cpu.EC_SYSREG, esr >>> 26, "TDE implies TDA");
+        assertEquals(Esr.EC_SYS64, esr >>> 26, "TDE implies TDA");
         esr = run("mrs x2, pmccntr_el0", c -> c.sr.mdcrEl2 |= SysRegTable.MDCR_TPM);
         assertEquals(iss(3, 3, 9, 13, 0, 2, true), esr & 0x1ffffff);
         esr = run("msr pmcr_el0, x1", c -> c.sr.mdcrEl2 |= SysRegTable.MDCR_TPMCR);
@@ -166,7 +166,7 @@ class SysTrapsTest {
     @Test
     void tscTrapsSmc() {
         long esr = run("smc #0x12", c -> c.sr.hcrEl2 |= SystemRegisters.HCR_TSC);
-        assertEquals(Cpu.EC_SMC, esr >>> 26);
+        assertEquals(Esr.EC_SMC64, esr >>> 26);
         assertEquals(0x12, esr & 0xffff);
     }
 
@@ -180,7 +180,7 @@ class SysTrapsTest {
         // Enter EL0 first (ERET to EL0 is legal with TGE), then turn TGE on: the UCT trap goes to EL2.
         m.cpu.sr.hcrEl2 |= SystemRegisters.HCR_TGE;
         assertEquals(ExitReason.EL2_TRAP, m.run());
-        assertEquals(Cpu.EC_SYSREG, m.cpu.sr.esr[2] >>> 26);
+        assertEquals(Esr.EC_SYS64, m.cpu.sr.esr[2] >>> 26);
         assertEquals(iss(3, 3, 0, 0, 1, 4, true), m.cpu.sr.esr[2] & 0x1ffffff);
     }
 }

@@ -95,7 +95,7 @@ class SystemRegistersTest {
                 """ + Vectors.table());
         // MSR to an ID register is an unallocated encoding: Undefined Instruction at EL1.
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
     }
 
     @Test
@@ -105,7 +105,7 @@ class SystemRegistersTest {
                 hvc #0
                 """ + Vectors.table());
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
     }
 
     @Test
@@ -115,7 +115,7 @@ class SystemRegistersTest {
                 hvc #0
                 """ + Vectors.table());
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
     }
 
     @Test
@@ -127,7 +127,7 @@ class SystemRegistersTest {
         m.cpu.sr.hcrEl2 |= SystemRegisters.HCR_TIDCP;
         assertEquals(ExitReason.EL2_TRAP, m.run());
         long esr = m.cpu.sr.esr[2];
-        assertEquals(Cpu.EC_SYSREG, esrEc(esr));
+        assertEquals(Esr.EC_SYS64, esrEc(esr));
         // Op0 3, Op2 1, Op1 1, CRn 15, Rt 7, CRm 2, read
         assertEquals((3 << 20) | (1 << 17) | (1 << 14) | (15 << 10) | (7 << 5) | (2 << 1) | 1, esr & 0x1ffffff);
     }
@@ -202,7 +202,7 @@ class SystemRegistersTest {
         assertEquals(0x77, m.x(1));
         assertEquals(0x14, m.x(2), "DZP set: SCTLR_EL1.DZE is 0");
         long esr = m.cpu.sr.esr[1];
-        assertEquals(Cpu.EC_SYSREG, esrEc(esr));
+        assertEquals(Esr.EC_SYS64, esrEc(esr));
         assertEquals((3 << 20) | (1 << 17) | (3 << 14) | (0 << 10) | (4 << 5) | (0 << 1) | 1, esr & 0x1ffffff);
     }
 
@@ -220,7 +220,7 @@ class SystemRegistersTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_SVC, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_SVC64, esrEc(m.cpu.sr.esr[1]));
         assertEquals(0x8444C004L, m.x(4));
         assertEquals(0x80, m.x(5));
     }
@@ -234,7 +234,7 @@ class SystemRegistersTest {
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
         long esr = m.cpu.sr.esr[1];
-        assertEquals(Cpu.EC_SYSREG, esrEc(esr));
+        assertEquals(Esr.EC_SYS64, esrEc(esr));
         // MSR DAIFClr: Op0 0, Op2 7, Op1 3, CRn 4, Rt 31, CRm 2, write
         assertEquals((7 << 17) | (3 << 14) | (4 << 10) | (31 << 5) | (2 << 1), esr & 0x1ffffff);
     }
@@ -247,7 +247,7 @@ class SystemRegistersTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
     }
 
     @Test
@@ -263,7 +263,7 @@ class SystemRegistersTest {
         // Undefined at EL1 with SP_EL0 selected: vector "current EL with SP_EL0", synchronous (entry 0).
         assertEquals(0x100, m.runToHvc());
         assertEquals(0x1000, m.x(1));
-        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
     }
 
     @Test
@@ -313,7 +313,7 @@ class SystemRegistersTest {
                 hvc #0
                 """ + Vectors.table());
         assertEquals(Vectors.CUR_SPX_SYNC, m.runToHvc());
-        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
         m = new TestMachine().load(Vectors.install() + """
                 mrs x0, pan
                 hvc #0
@@ -329,7 +329,7 @@ class SystemRegistersTest {
                 svc #0
                 """ + Vectors.table());
         assertEquals(Vectors.LOWER_SYNC, m.runToHvc(), "undefined without TIDCP");
-        assertEquals(Cpu.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
+        assertEquals(Esr.EC_UNKNOWN, esrEc(m.cpu.sr.esr[1]));
         m = new TestMachine().load(Vectors.install() + Vectors.enterEl0("el0") + """
             el0:
                 msr s3_0_c15_c0_0, x3
@@ -337,7 +337,7 @@ class SystemRegistersTest {
                 """ + Vectors.table());
         m.cpu.sr.hcrEl2 |= SystemRegisters.HCR_TIDCP;
         assertEquals(ExitReason.EL2_TRAP, m.run());
-        assertEquals(Cpu.EC_SYSREG, esrEc(m.cpu.sr.esr[2]));
+        assertEquals(Esr.EC_SYS64, esrEc(m.cpu.sr.esr[2]));
         assertEquals((3 << 20) | (15 << 10) | (3 << 5), m.cpu.sr.esr[2] & 0x1ffffff);
     }
 }

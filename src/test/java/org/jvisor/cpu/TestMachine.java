@@ -47,7 +47,7 @@ public final class TestMachine {
     public int runToHvc() {
         ExitReason r = run();
         long esr = cpu.sr.esr[2];
-        if (r != ExitReason.EL2_TRAP || (esr >>> 26) != Cpu.EC_HVC)
+        if (r != ExitReason.EL2_TRAP || (esr >>> 26) != Esr.EC_HVC64)
             throw new AssertionError("expected HVC exit, got " + r + " ESR_EL2=0x" + Long.toHexString(esr)
                     + " pc=0x" + Long.toHexString(cpu.pc) + " ELR_EL2=0x" + Long.toHexString(cpu.sr.elr[2]));
         return (int) (esr & 0xffff);

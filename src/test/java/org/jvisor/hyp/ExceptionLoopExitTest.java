@@ -4,6 +4,7 @@ import static org.jvisor.hyp.Guest.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.ExceptionLoopWatch;
 import org.junit.jupiter.api.Test;
 import org.jvisor.testing.NeedsCross;
@@ -26,10 +27,10 @@ class ExceptionLoopExitTest {
         VcpuExit e = g.vcpu.run();
         double ms = (System.nanoTime() - start) / 1e6;
         VcpuExit.ExceptionLoop l = assertInstanceOf(VcpuExit.ExceptionLoop.class, e);
-        assertEquals(new VcpuExit.ExceptionLoop(1, 0x200, Cpu.EC_IABT_CUR, 0x200, 0x200, ExceptionLoopWatch.REPEATS), l);
+        assertEquals(new VcpuExit.ExceptionLoop(1, 0x200, Esr.EC_IABT_CUR, 0x200, 0x200, ExceptionLoopWatch.REPEATS), l);
         assertEquals(0x10, g.vcpu.register("ESR_EL1") & 0x3f, "IFSC: synchronous external abort");
         // Each round was a stage-2 instruction abort at the vector (EL2), then the injected abort.
-        assertTrue(g.vcpu.stats().exits(Cpu.EC_IABT_LOW) > ExceptionLoopWatch.REPEATS, g.vcpu.stats().toString());
+        assertTrue(g.vcpu.stats().exits(Esr.EC_IABT_LOW) > ExceptionLoopWatch.REPEATS, g.vcpu.stats().toString());
         // Running again lets it go on, and it is reported again.
         start = System.nanoTime();
         assertInstanceOf(VcpuExit.ExceptionLoop.class, g.vcpu.run());
@@ -50,7 +51,7 @@ class ExceptionLoopExitTest {
         VcpuExit.ExceptionLoop l = assertInstanceOf(VcpuExit.ExceptionLoop.class, g.vcpu.run());
         long vbar = g.vcpu.register("VBAR_EL1");
         assertEquals(RAM + 0x800, vbar);
-        assertEquals(new VcpuExit.ExceptionLoop(1, vbar + 0x200, Cpu.EC_UNKNOWN, vbar + 0x200, 0x200, ExceptionLoopWatch.REPEATS), l);
+        assertEquals(new VcpuExit.ExceptionLoop(1, vbar + 0x200, Esr.EC_UNKNOWN, vbar + 0x200, 0x200, ExceptionLoopWatch.REPEATS), l);
         assertEquals(1, g.vcpu.stats().totalExits(), "one exit: the code page's first fetch");
     }
 
@@ -79,7 +80,7 @@ class ExceptionLoopExitTest {
         }
         VcpuExit.ExceptionLoop l = assertInstanceOf(VcpuExit.ExceptionLoop.class, e);
         long vector = g.vcpu.register("VBAR_EL1") + 0x200;
-        assertEquals(new VcpuExit.ExceptionLoop(1, vector, Cpu.EC_DABT_CUR, vector, 0x200, ExceptionLoopWatch.REPEATS), l);
+        assertEquals(new VcpuExit.ExceptionLoop(1, vector, Esr.EC_DABT_CUR, vector, 0x200, ExceptionLoopWatch.REPEATS), l);
         assertEquals(0x10, g.vcpu.register("ESR_EL1") & 0x3f, "DFSC: synchronous external abort");
         assertTrue(mmio >= ExceptionLoopWatch.REPEATS, "MMIO exits: " + mmio);
     }

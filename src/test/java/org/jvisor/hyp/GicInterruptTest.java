@@ -1,5 +1,6 @@
 package org.jvisor.hyp;
 
+import org.jvisor.cpu.Esr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -173,8 +174,8 @@ class GicInterruptTest {
         assertEquals(List.of(fromCpu1, 0x80L, 0L), g.log(0));
         if (version == 3) {
             // ICC_SGI1R_EL1 traps to EL2 under HCR_EL2.IMO: emulated by the hypervisor, one CPU trap each
-            assertEquals(1, g.vcpus[0].stats().exits(org.jvisor.cpu.Cpu.EC_SYSREG));
-            assertEquals(1, g.vcpus[1].stats().exits(org.jvisor.cpu.Cpu.EC_SYSREG));
+            assertEquals(1, g.vcpus[0].stats().exits(Esr.EC_SYS64));
+            assertEquals(1, g.vcpus[1].stats().exits(Esr.EC_SYS64));
         }
     }
 
@@ -211,6 +212,6 @@ class GicInterruptTest {
         g.on(9, (v, iar) -> v.setX(26, v.x(26) + 1));
         g.run();
         assertEquals(List.of(27L, 0x20L, 0L, SPURIOUS), g.log(0), "PPI 27 taken, then deasserted (" + how + ")");
-        assertEquals(true, g.vcpus[0].stats().exits(org.jvisor.cpu.Cpu.EC_WFX) >= 1, "the vCPU waited in WFI");
+        assertEquals(true, g.vcpus[0].stats().exits(Esr.EC_WFX) >= 1, "the vCPU waited in WFI");
     }
 }

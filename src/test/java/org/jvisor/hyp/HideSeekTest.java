@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jvisor.cpu.Asm;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.Ram;
 import org.junit.jupiter.api.Test;
 import org.jvisor.testing.NeedsCross;
@@ -147,7 +148,7 @@ class HideSeekTest {
         long first = g.vcpu.x(25);
         for (int i = 0; i < 10; i++) {
             long esr = g.esr(i);
-            assertEquals(Cpu.EC_DABT_CUR, (int) (esr >>> 26), "EC: data abort from EL1, access " + i);
+            assertEquals(Esr.EC_DABT_CUR, (int) (esr >>> 26), "EC: data abort from EL1, access " + i);
             assertEquals(0x10, esr & 0x3f, "DFSC: synchronous external abort, access " + i);
             assertEquals(write[i], (esr & 1 << 6) != 0, "WnR, access " + i);
             assertEquals(1L << 25, esr & 1L << 25, "IL");
@@ -266,7 +267,7 @@ class HideSeekTest {
         assertEquals(8, g.vcpu.x(27), "the byte stays hidden");
         assertEquals(Asm.assemble("mov x0, #42\n", TARGET)[0] & 0xff, g.vcpu.x(28) & 0xff, "data reads still work");
         assertEquals(42, g.vcpu.x(19), "0xf7: DBM, Contiguous and XN[0] set, XN clear: executable (ARMv8.0)");
-        assertEquals(3, g.vcpu.stats().exits(Cpu.EC_IABT_LOW),
+        assertEquals(3, g.vcpu.stats().exits(Esr.EC_IABT_LOW),
                 "the first fetches from the code page and from 0x4000_0000, then one stage-2 permission fault");
         assertEquals(List.of(), g.log);
     }

@@ -4,6 +4,7 @@ import static org.jvisor.hyp.Guest.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.SystemRegisters;
 import org.junit.jupiter.api.Test;
 import org.jvisor.testing.NeedsCross;
@@ -21,7 +22,7 @@ class HypervisorExitsTest {
         VcpuExit e = g.vcpu.run();
         assertTrue(isShutdown(e), e.toString());
         assertEquals(1, g.vcpu.stats().cpuTraps());
-        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_HVC));
+        assertEquals(1, g.vcpu.stats().exits(Esr.EC_HVC64));
         assertEquals(1, g.vcpu.stats().memTraps(), "the code page, mapped on the first fetch");
         assertEquals(0, g.vcpu.stats().ioTraps());
         assertTrue(isShutdown(g.vcpu.run()), "a powered-off VM stays off");
@@ -101,7 +102,7 @@ class HypervisorExitsTest {
         assertEquals(-1, g.vcpu.x(22), "an unimplemented PSCI id: NOT_SUPPORTED");
         assertEquals(-1, g.vcpu.x(23), "an unknown service call: NOT_SUPPORTED");
         assertEquals(0x10001, g.vcpu.x(24), "PSCI over SMC (trapped by HCR_EL2.TSC)");
-        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_SMC));
+        assertEquals(1, g.vcpu.stats().exits(Esr.EC_SMC64));
         assertEquals(7, g.vcpu.stats().cpuTraps());
     }
 
@@ -158,7 +159,7 @@ class HypervisorExitsTest {
     void implementationDefinedRegisterTrapsAndIsUndefinedInTheGuest() {
         Guest g = new Guest(withVectors("mrs x1, s3_1_c15_c0_0\n"));
         assertTrue(isShutdown(g.vcpu.run()));
-        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_SYSREG), "HCR_EL2.TIDCP traps it");
+        assertEquals(1, g.vcpu.stats().exits(Esr.EC_SYS64), "HCR_EL2.TIDCP traps it");
         assertEquals(0x02000000L, g.vcpu.x(20), "ESR_EL1: Unknown reason, IL");
         assertEquals(RAM + 12, g.vcpu.x(22), "ELR_EL1: the trapped MRS");
     }
@@ -178,7 +179,7 @@ class HypervisorExitsTest {
         assertEquals(0x5000, g.vcpu.x(2));
         assertEquals(0x5000, g.vcpu.register("TTBR0_EL1"));
         assertEquals(0x5000, g.vcpu.register("MAIR_EL1"));
-        assertEquals(4, g.vcpu.stats().exits(Cpu.EC_SYSREG));
+        assertEquals(4, g.vcpu.stats().exits(Esr.EC_SYS64));
         assertEquals(5, g.vcpu.stats().cpuTraps());
     }
 
@@ -191,10 +192,10 @@ class HypervisorExitsTest {
                 msr mair_el1, x1
                 """ + OFF);
         assertInstanceOf(VcpuExit.Hypercall.class, g.vcpu.run());
-        assertEquals(0, g.vcpu.stats().exits(Cpu.EC_SYSREG), "TVM is off by default");
+        assertEquals(0, g.vcpu.stats().exits(Esr.EC_SYS64), "TVM is off by default");
         g.vm.trapConfig().set(SystemRegisters.HCR_TVM);
         assertTrue(isShutdown(g.vcpu.run()));
-        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_SYSREG), "the second write traps");
+        assertEquals(1, g.vcpu.stats().exits(Esr.EC_SYS64), "the second write traps");
         assertEquals(0x44, g.vcpu.register("MAIR_EL1"));
     }
 
@@ -211,7 +212,7 @@ class HypervisorExitsTest {
                 """ + OFF);
         assertTrue(isShutdown(g.vcpu.run()));
         assertEquals(7, g.vcpu.x(19), "the guest went on after each trapped operation");
-        assertEquals(3, g.vcpu.stats().exits(Cpu.EC_SYSREG));
+        assertEquals(3, g.vcpu.stats().exits(Esr.EC_SYS64));
     }
 
     @Test
@@ -233,7 +234,7 @@ class HypervisorExitsTest {
         g.vcpu.cpu.sr.mdcrEl2 |= 1 << 8; // MDCR_EL2.TDE
         VcpuExit e = g.vcpu.run();
         VcpuExit.Debug d = assertInstanceOf(VcpuExit.Debug.class, e);
-        assertEquals(Cpu.EC_BRK, d.ec());
+        assertEquals(Esr.EC_BRK64, d.ec());
         assertEquals(RAM, d.pc());
     }
 
@@ -268,7 +269,7 @@ class HypervisorExitsTest {
         t.join();
         assertTrue(isShutdown(e), e.toString());
         assertEquals(1, g.vcpu.x(19));
-        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_WFX), "HCR_EL2.TWI");
+        assertEquals(1, g.vcpu.stats().exits(Esr.EC_WFX), "HCR_EL2.TWI");
     }
 
     @Test
@@ -317,7 +318,7 @@ class HypervisorExitsTest {
         g.vcpu.cpu.sr.cptrEl2 |= 1L << 10; // CPTR_EL2.TFP
         assertTrue(isShutdown(g.vcpu.run()));
         assertEquals(Double.doubleToLongBits(3.0), g.vcpu.x(19));
-        assertEquals(1, g.vcpu.stats().exits(Cpu.EC_FP));
+        assertEquals(1, g.vcpu.stats().exits(Esr.EC_FP_ASIMD));
         assertEquals(2, g.vcpu.stats().cpuTraps());
     }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jvisor.cpu.BusError;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.Ram;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class MmioAndMemoryTest {
                 new VcpuExit.Mmio(MMIO + 8, 8, true, 0x8182838485868788L),
                 new VcpuExit.Mmio(MMIO + 16, 8, true, 0)), m);
         assertEquals(5, g.vcpu.stats().ioTraps());
-        assertEquals(5, g.vcpu.stats().exits(Cpu.EC_DABT_LOW));
+        assertEquals(5, g.vcpu.stats().exits(Esr.EC_DABT_LOW));
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.Cpu;
+import org.jvisor.cpu.Esr;
 import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.SystemRegisters;
@@ -57,7 +58,7 @@ class Stage2PageTableTest {
     }
 
     static long hvc(int imm) {
-        return (long) Cpu.EC_HVC << 26 | ESR_IL | imm;
+        return (long) Esr.EC_HVC64 << 26 | ESR_IL | imm;
     }
 
     @Test
@@ -119,7 +120,7 @@ class Stage2PageTableTest {
                 hvc #0
                 """);
         assertEquals(0x06, esr & 0x3f);
-        assertEquals(Cpu.EC_DABT_LOW, esr >>> 26);
+        assertEquals(Esr.EC_DABT_LOW, esr >>> 26);
         assertEquals(0, esr & WNR);
         assertEquals(0x9000_0018L, cpu.sr.far[2]);
         assertEquals(0x9000_0000L >>> 12 << 4, cpu.sr.hpfarEl2);
@@ -150,7 +151,7 @@ class Stage2PageTableTest {
                 str x0, [x0, #8]
                 hvc #0
                 """);
-        assertEquals(Cpu.EC_DABT_LOW, esr >>> 26);
+        assertEquals(Esr.EC_DABT_LOW, esr >>> 26);
         assertEquals(0x0f, esr & 0x3f); // permission fault, level 3
         assertEquals(WNR, esr & WNR);
         assertEquals(0x8000_0000L >>> 12 << 4, cpu.sr.hpfarEl2);
@@ -168,7 +169,7 @@ class Stage2PageTableTest {
                 movz x0, #0x8000, lsl #16
                 br x0
                 """);
-        assertEquals((long) Cpu.EC_IABT_LOW << 26 | ESR_IL | 0x0f, esr);
+        assertEquals((long) Esr.EC_IABT_LOW << 26 | ESR_IL | 0x0f, esr);
         assertEquals(0x8000_0000L, cpu.sr.far[2]);
         assertEquals(0x8000_0000L >>> 12 << 4, cpu.sr.hpfarEl2);
         assertEquals(hvc(2), run("""

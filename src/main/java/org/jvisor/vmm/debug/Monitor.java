@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.jvisor.cpu.Esr;
 import org.jvisor.hyp.GuestStage2;
 import org.jvisor.hyp.HideSeek;
 import org.jvisor.hyp.MemorySlot;
@@ -240,7 +241,7 @@ public final class Monitor {
             List<Integer> ecs = new ArrayList<>();
             for (int ec = 0; ec < 64; ec++) if (byEc[ec] != 0) ecs.add(ec);
             ecs.sort((x, y) -> byEc[x] != byEc[y] ? Long.compare(byEc[y], byEc[x]) : Integer.compare(x, y));
-            for (int ec : ecs) b.append(String.format("  %-12s 0x%02x %12d%n", ecName(ec), ec, byEc[ec]));
+            for (int ec : ecs) b.append(String.format("  %-12s 0x%02x %12d%n", Esr.ecName(ec), ec, byEc[ec]));
             cpu += c;
             mem += m;
             io += i;
@@ -248,54 +249,6 @@ public final class Monitor {
         }
         if (board.vcpus().size() > 1) b.append(String.format("all vCPUs: CPU %d  MEM %d  IO %d  exits %d%n", cpu, mem, io, exits));
         return b.toString();
-    }
-
-    /** ESR_ELx.EC names as Linux's asm/esr.h and kvm_stat spell them. */
-    public static String ecName(int ec) {
-        return switch (ec) {
-            case 0x00 -> "UNKNOWN";
-            case 0x01 -> "WFx";
-            case 0x03 -> "CP15_32";
-            case 0x04 -> "CP15_64";
-            case 0x05 -> "CP14_MR";
-            case 0x06 -> "CP14_LS";
-            case 0x07 -> "FP_ASIMD";
-            case 0x08 -> "CP10_ID";
-            case 0x09 -> "PAC";
-            case 0x0c -> "CP14_64";
-            case 0x0d -> "BTI";
-            case 0x0e -> "ILL";
-            case 0x11 -> "SVC32";
-            case 0x12 -> "HVC32";
-            case 0x13 -> "SMC32";
-            case 0x15 -> "SVC64";
-            case 0x16 -> "HVC64";
-            case 0x17 -> "SMC64";
-            case 0x18 -> "SYS64";
-            case 0x19 -> "SVE";
-            case 0x1a -> "ERET";
-            case 0x1c -> "FPAC";
-            case 0x1f -> "IMP_DEF";
-            case 0x20 -> "IABT_LOW";
-            case 0x21 -> "IABT_CUR";
-            case 0x22 -> "PC_ALIGN";
-            case 0x24 -> "DABT_LOW";
-            case 0x25 -> "DABT_CUR";
-            case 0x26 -> "SP_ALIGN";
-            case 0x28 -> "FP_EXC32";
-            case 0x2c -> "FP_EXC64";
-            case 0x2f -> "SERROR";
-            case 0x30 -> "BREAKPT_LOW";
-            case 0x31 -> "BREAKPT_CUR";
-            case 0x32 -> "SOFTSTP_LOW";
-            case 0x33 -> "SOFTSTP_CUR";
-            case 0x34 -> "WATCHPT_LOW";
-            case 0x35 -> "WATCHPT_CUR";
-            case 0x38 -> "BKPT32";
-            case 0x3a -> "VECTOR32";
-            case 0x3c -> "BRK64";
-            default -> "EC_0x" + Integer.toHexString(ec);
-        };
     }
 
     // ---- info registers, info cpus ---------------------------------------------------------------------
