@@ -6,6 +6,7 @@ import static org.jvisor.hyp.Guest.RAM;
 
 import org.jvisor.cpu.Cpu;
 import org.junit.jupiter.api.Test;
+import org.jvisor.testing.NeedsCross;
 
 /**
  * Each kind of exit handed to the dispatcher without running guest code (as Firecracker's exit-handling
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * emulated; a stage-2 fault's is the access, retried; an exception injected to EL1 returns to the
  * trapped instruction (ELR_EL1) and the guest goes on at its vector.
  */
+@NeedsCross
 class ExitOutcomeTest {
     /** SPSR of the guest's PSTATE at the trap: EL1h with D, A, I, F masked (a vCPU's reset state). */
     private static final long EL1H = 0x3c5;
