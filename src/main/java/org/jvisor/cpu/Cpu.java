@@ -74,6 +74,12 @@ public final class Cpu {
 
     /** When set, exceptions to EL2 end the run loop instead of vectoring through VBAR_EL2. */
     public boolean hostOwnsEl2 = true;
+    /**
+     * The firmware standing in for EL3, which this processor lacks: given X0 of an SMC that EL2 does not
+     * trap (HCR_EL2.TSC), whether it serves the call ({@link ExitReason#FIRMWARE_CALL}); an SMC it does not
+     * serve is UNDEFINED. Null: no firmware, every such SMC is UNDEFINED. QEMU's PSCI-over-SMC conduit.
+     */
+    public java.util.function.LongPredicate firmware;
     /** Watches the exceptions the guest takes for a loop that makes no progress ({@link ExitReason#EXCEPTION_LOOP}). */
     private final ExceptionLoopWatch loopWatch = new ExceptionLoopWatch();
     /** The access a stage-2 data abort describes in its syndrome (one per processor: aborts allocate nothing). */

@@ -20,5 +20,10 @@ public enum ExitReason {
      * The guest takes the same exception over and over without progress ({@link ExceptionLoopWatch}):
      * {@link Cpu#exceptionLoop()} says which. Running again lets it go on.
      */
-    EXCEPTION_LOOP
+    EXCEPTION_LOOP,
+    /**
+     * An SMC that {@link Cpu#firmware} serves as the absent EL3 would: PC is past the SMC (EL3's preferred
+     * return), X0-X17 hold the call; the caller performs it and runs the processor again.
+     */
+    FIRMWARE_CALL
 }

@@ -47,10 +47,13 @@ final class SystemInstructions {
             }
             case SMC -> {
                 if (cpu.currentEl() == 0) throw cpu.undefined();
-                // No EL3: SMC is undefined unless HCR_EL2.TSC traps it to EL2 first.
+                // No EL3: HCR_EL2.TSC traps SMC from EL1 first; then the host's firmware, if any, serves it
+                // in EL3's place (QEMU's order); else it is UNDEFINED.
                 if (cpu.currentEl() == 1 && (cpu.sr.hcrEl2 & SystemRegisters.HCR_TSC) != 0)
                     throw cpu.trapToEl2(Esr.EC_SMC64, imm16);
-                throw cpu.undefined();
+                var firmware = cpu.firmware;
+                if (firmware == null || !firmware.test(cpu.x[0])) throw cpu.undefined();
+                cpu.requestExit(ExitReason.FIRMWARE_CALL);
             }
             case BRK -> throw cpu.syncException(cpu.syncTargetEl() == 0 ? 1 : debugTargetEl(cpu), Esr.EC_BRK64, imm16);
             case HLT -> throw cpu.undefined(); // halting debug is not enabled from software

@@ -15,8 +15,15 @@ package org.jvisor.hyp;
  */
 public final class Hypervisor {
     /** KVM_CREATE_VM, its counter on the host's clock. */
-    public Vm createVm() { return new Vm(GuestClock.HOST); }
+    public Vm createVm() { return new Vm(GuestClock.HOST, false); }
 
     /** A VM whose system counter counts {@code clock}. */
-    public Vm createVm(GuestClock clock) { return new Vm(clock); }
+    public Vm createVm(GuestClock clock) { return new Vm(clock, false); }
+
+    /**
+     * A VM whose guest owns EL2 (QEMU's {@code -M virt,virtualization=on}): its vCPUs power on at EL2h and
+     * run the guest's own hypervisor there, on a flat guest physical bus (no stage 2 of this hypervisor);
+     * devices are served on the accessing vCPU's thread; PSCI is the firmware's, over SMC.
+     */
+    public Vm createVmOwningEl2(GuestClock clock) { return new Vm(clock, true); }
 }

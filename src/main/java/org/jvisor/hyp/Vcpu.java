@@ -64,18 +64,23 @@ public final class Vcpu {
     private VcpuExit lastEvent;
     private Thread owner;
     private final boolean startsOn;
+    /** The hypervisor owns EL2 (the default), or the guest does ({@link Vm#guestOwnsEl2}). */
+    private final boolean hostOwnsEl2;
 
     Vcpu(Vm vm, int id, boolean poweredOn) {
         this.vm = vm;
         this.id = id;
         this.cpu = new Cpu(vm.hostBus());
         cpu.setEventListener(this::wakeFromWfi);
-        cpu.hostOwnsEl2 = true;
+        hostOwnsEl2 = !vm.guestOwnsEl2();
+        cpu.hostOwnsEl2 = hostOwnsEl2;
+        // The firmware standing in for EL3 serves PSCI over SMC to a guest that owns EL2 (QEMU's conduit).
+        if (!hostOwnsEl2) cpu.firmware = x0 -> Psci.owns((int) x0);
         if (vm.clock() == GuestClock.INSTRUCTIONS) cpu.timer.setCounterSource(new GenericTimer.InstructionCounter(cpu));
         cpu.sr.vmpidrEl2 = 0x80000000L | id;
         cpu.sr.mpidr = 0x80000000L | id;
         cpu.sr.vpidrEl2 = cpu.sr.midr;
-        applyHypervisorState();
+        enterAtResetLevel();
         power = poweredOn ? ON : OFF;
         startsOn = poweredOn;
     }
@@ -95,6 +100,12 @@ public final class Vcpu {
             power = startsOn ? ON : OFF;
             powerOnPending = false;
         }
+    }
+
+    /** EL1h under this hypervisor's EL2, or EL2h when the guest owns EL2 (its registers then are the guest's). */
+    private void enterAtResetLevel() {
+        if (hostOwnsEl2) applyHypervisorState();
+        else cpu.setElAndSpSel(2, 1);
     }
 
     /** What the hypervisor keeps in the EL2 registers while this vCPU runs. */
@@ -155,12 +166,17 @@ public final class Vcpu {
             boolean irq = irqLevel, fiq = fiqLevel;
             irqApplied = irq;
             fiqApplied = fiq;
-            // The trap configuration may have changed since the last entry (from any thread): apply it now.
-            long hcr = vm.trapConfig().hcr() | (irq ? SystemRegisters.HCR_VI : 0) | (fiq ? SystemRegisters.HCR_VF : 0);
-            if (cpu.sr.hcrEl2 != hcr) {
-                boolean translation = ((cpu.sr.hcrEl2 ^ hcr) & ~(SystemRegisters.HCR_VI | SystemRegisters.HCR_VF)) != 0;
-                cpu.sr.hcrEl2 = hcr;
-                if (translation) cpu.mmu.contextChanged();
+            if (hostOwnsEl2) {
+                // The trap configuration may have changed since the last entry (from any thread): apply it now.
+                long hcr = vm.trapConfig().hcr() | (irq ? SystemRegisters.HCR_VI : 0) | (fiq ? SystemRegisters.HCR_VF : 0);
+                if (cpu.sr.hcrEl2 != hcr) {
+                    boolean translation = ((cpu.sr.hcrEl2 ^ hcr) & ~(SystemRegisters.HCR_VI | SystemRegisters.HCR_VF)) != 0;
+                    cpu.sr.hcrEl2 = hcr;
+                    if (translation) cpu.mmu.contextChanged();
+                }
+            } else { // HCR_EL2 is the guest's: the lines are the processor's physical IRQ and FIQ
+                cpu.setIrqLine(irq);
+                cpu.setFiqLine(fiq);
             }
             ExitReason r = cpu.run(Long.MAX_VALUE);
             VcpuExit e = switch (r) {
@@ -169,6 +185,7 @@ public final class Vcpu {
                     // Untrapped WFx (the user cleared TWI; WFE is not trapped by default)
                     yield cpu.currentInstruction() == WFE ? waitForEvent() : waitForInterrupt();
                 }
+                case FIRMWARE_CALL -> Psci.call(this, (int) cpu.x[0]);
                 case DEBUG_HALT -> new VcpuExit.Debug(-1, cpu.pc);
                 case EXCEPTION_LOOP -> {
                     var l = cpu.exceptionLoop();
@@ -204,13 +221,13 @@ public final class Vcpu {
         }
     }
 
-    /** PSCI CPU_ON's entry state: reset, EL1h with interrupts masked, MMU off, X0 = context id. */
+    /** PSCI CPU_ON's entry state: reset, EL1h (EL2h when the guest owns EL2) with interrupts masked, MMU off, X0 = context id. */
     private void powerOnReset(long entry, long context) {
         cpu.reset();
         cpu.sr.vmpidrEl2 = 0x80000000L | id;
         cpu.sr.mpidr = 0x80000000L | id;
         cpu.sr.vpidrEl2 = cpu.sr.midr;
-        applyHypervisorState();
+        enterAtResetLevel();
         cpu.pc = entry;
         cpu.x[0] = context;
     }
@@ -596,7 +613,7 @@ public final class Vcpu {
     /** A readable dump of the guest's registers (for errors). */
     public String registerDump() {
         StringBuilder b = new StringBuilder();
-        if (cpu.currentEl() == 2) // stopped on entry to the hypervisor: the guest's PC and PSTATE are in ELR/SPSR_EL2
+        if (hostOwnsEl2 && cpu.currentEl() == 2) // stopped on entry to the hypervisor: the guest's PC and PSTATE are in ELR/SPSR_EL2
             b.append(String.format("vCPU %d  PC %016x  PSTATE %08x  EL%d  (trapped to EL2)%n", id, cpu.sr.elr[2], cpu.sr.spsr[2], (cpu.sr.spsr[2] >>> 2) & 3));
         else
             b.append(String.format("vCPU %d  PC %016x  PSTATE %08x  EL%d  SP %016x%n", id, cpu.pc, cpu.pstateToSpsr(), cpu.currentEl(), cpu.sp));

@@ -38,13 +38,22 @@ public final class Vm {
     private volatile boolean closed;
     private Vgic gic;
     private final GuestClock clock;
+    /** The guest owns EL2: RAM and devices sit on the host bus at their guest physical addresses, no stage 2. */
+    private final boolean guestOwnsEl2;
 
     record Device(long base, long size, VcpuMmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
     }
 
-    Vm(GuestClock clock) {
+    Vm(GuestClock clock, boolean guestOwnsEl2) {
         this.clock = java.util.Objects.requireNonNull(clock);
+        this.guestOwnsEl2 = guestOwnsEl2;
+        if (guestOwnsEl2) { // no stage-2 tables: the host bus is the guest's physical address space
+            tableMemory = null;
+            tablePages = null;
+            viewArray = new GuestStage2[0];
+            return;
+        }
         Ram tables = Ram.allocate(TABLES_SIZE);
         tableMemory = tables;
         hostBus.addRam(TABLES_BASE, tables);
@@ -58,6 +67,7 @@ public final class Vm {
      * {@link Vcpu#setStage2View} and the VIEW_SWITCH hypercall. At most 255 views.
      */
     public synchronized int createStage2View() {
+        if (guestOwnsEl2) throw new IllegalStateException("the guest owns EL2: its stage 2 is its own");
         if (views.size() >= 255) throw new IllegalStateException("no VMID left for another stage-2 view");
         views.add(new GuestStage2(tablePages, views.size() + 1, this::invalidateStage2));
         viewArray = views.toArray(new GuestStage2[0]);
@@ -92,8 +102,11 @@ public final class Vm {
             checkFree(guestPhysAddr, size, s.guestPhysAddr(), s.size());
         }
         for (Device d : devices) checkFree(guestPhysAddr, size, d.base(), d.size());
-        long hostPa = nextHostPa;
-        nextHostPa += (hostMemory.size() + 0x1fffffL) & ~0x1fffffL;
+        long hostPa = guestPhysAddr;
+        if (!guestOwnsEl2) {
+            hostPa = nextHostPa;
+            nextHostPa += (hostMemory.size() + 0x1fffffL) & ~0x1fffffL;
+        }
         hostBus.addRam(hostPa, hostMemory);
         MemorySlot s = new MemorySlot(slot, guestPhysAddr, size, hostPa, hostMemory);
         slots.add(s);
@@ -109,6 +122,15 @@ public final class Vm {
      */
     public void addDevice(long base, long size, MmioHandler handler) {
         if (handler == null) throw new IllegalArgumentException("no handler");
+        if (guestOwnsEl2) {
+            synchronized (this) {
+                for (MemorySlot s : slots) checkFree(base, size, s.guestPhysAddr(), s.size());
+                for (Device d : devices) checkFree(base, size, d.base(), d.size());
+                devices.add(new Device(base, size, null)); // kept for the overlap checks; the bus serves it
+                hostBus.addMmio(base, size, handler);
+            }
+            return;
+        }
         addBankedDevice(base, size, new VcpuMmioHandler() {
             @Override
             public long read(Vcpu vcpu, long offset, int size) { return handler.read(offset, size); }
@@ -124,6 +146,7 @@ public final class Vm {
      */
     public synchronized void addBankedDevice(long base, long size, VcpuMmioHandler handler) {
         if (handler == null) throw new IllegalArgumentException("no handler");
+        if (guestOwnsEl2) throw new UnsupportedOperationException("banked devices (a GIC) when the guest owns EL2: not yet");
         for (MemorySlot s : slots) checkFree(base, size, s.guestPhysAddr(), s.size());
         for (Device d : devices) checkFree(base, size, d.base(), d.size());
         devices.add(new Device(base, size, handler));
@@ -155,7 +178,7 @@ public final class Vm {
     }
 
     /**
-     * KVM_CREATE_VCPU. vCPU 0 starts powered on at EL1 with the MMU off; the others start powered off
+     * KVM_CREATE_VCPU. vCPU 0 starts powered on at EL1 (EL2 when the guest owns it) with the MMU off; the others start powered off
      * until a PSCI CPU_ON names them (MPIDR affinity 0 = id). Run each vCPU on its own thread.
      */
     public Vcpu createVcpu(int id) { return createVcpu(id, id == 0); }
@@ -200,6 +223,9 @@ public final class Vm {
     }
 
     public TrapConfig trapConfig() { return traps; }
+
+    /** Whether the guest owns EL2 ({@link Hypervisor#createVmOwningEl2}). */
+    public boolean guestOwnsEl2() { return guestOwnsEl2; }
 
     /** What the system counter of this VM's vCPUs counts. */
     public GuestClock clock() { return clock; }
@@ -247,13 +273,16 @@ public final class Vm {
                 closed = false;
                 throw new IllegalStateException("vCPU " + v.id() + " is running: kick it and wait for run() to return");
             }
-        tableMemory.release();
+        if (tableMemory != null) tableMemory.release();
     }
 
     boolean isClosed() { return closed; }
 
-    /** The default stage-2 view (index 0), where vCPUs start. */
-    public GuestStage2 stage2() { return viewArray[0]; }
+    /** The default stage-2 view (index 0), where vCPUs start; null when the guest owns EL2. */
+    public GuestStage2 stage2() {
+        GuestStage2[] v = viewArray;
+        return v.length == 0 ? null : v[0];
+    }
 
     public List<MemorySlot> slots() { return List.of(slotArray); }
 
