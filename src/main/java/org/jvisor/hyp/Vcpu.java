@@ -387,7 +387,8 @@ public final class Vcpu {
 
     /**
      * Drives the guest's interrupt request input (the output of an interrupt controller): the guest sees
-     * a virtual IRQ (HCR_EL2.VI) while the level is high, and a WFI wakes up. Any thread.
+     * a virtual IRQ (HCR_EL2.VI) while the level is high (the physical IRQ when the guest owns EL2), and a
+     * WFI wakes up. Any thread.
      */
     public void setIrqLine(boolean level) {
         irqLevel = level;
