@@ -61,8 +61,9 @@ final class RunCommand implements Callable<Integer> {
             description = "cortex-a57 (jvisor's processor, the default); max gets the same, with a note saying so; help lists the models.")
     String cpu;
 
-    @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,hide-seek=on|off][,dumpdtb=FILE]",
-            description = "Board and its properties (default ${DEFAULT-VALUE}); dumpdtb=FILE writes the device tree blob and exits;"
+    @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,virtualization=on|off][,hide-seek=on|off][,dumpdtb=FILE]",
+            description = "Board and its properties (default ${DEFAULT-VALUE}); virtualization=on gives the guest EL2 (bare-metal"
+                    + " programs so far: no GIC, virtio or Linux yet); dumpdtb=FILE writes the device tree blob and exits;"
                     + " help lists the boards.", defaultValue = "virt")
     String machine;
 
@@ -272,7 +273,7 @@ final class RunCommand implements Callable<Integer> {
         return fromMachine != null ? Path.of(fromMachine) : dumpDtb;
     }
 
-    private static final String[] MACHINE_PROPERTIES = {"gic-version", "hide-seek", "dumpdtb", "accel"};
+    private static final String[] MACHINE_PROPERTIES = {"gic-version", "virtualization", "hide-seek", "dumpdtb", "accel"};
 
     /** -s and -gdb tcp:[HOST]:PORT (QEMU's syntax); null without either. */
     InetSocketAddress gdbAddress() {
@@ -308,7 +309,9 @@ final class RunCommand implements Callable<Integer> {
         Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
         if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));
-        VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults);
+        boolean virtualization = QemuStyle.parseSwitch("-M", "virtualization", m.getOrDefault("virtualization", "off"));
+        // A guest that owns EL2 has no GIC yet, so none of jvisor's default devices (virtio, hide/seek): only those asked for.
+        VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults || virtualization);
         Instant now = Instant.now();
         Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());
         Instant rtcStart = rtc == null ? null : RtcOption.vmStart(rtc, now, ZoneId.systemDefault());
@@ -328,7 +331,7 @@ final class RunCommand implements Callable<Integer> {
             case "3" -> 3;
             default -> throw new UserError("-M: gic-version=" + m.get("gic-version") + " (expected 2 or 3)");
         };
-        boolean hideSeek = QemuStyle.parseSwitch("-M", "hide-seek", m.getOrDefault("hide-seek", "on"));
+        boolean hideSeek = QemuStyle.parseSwitch("-M", "hide-seek", m.getOrDefault("hide-seek", virtualization ? "off" : "on"));
 
         Map<String, String> s = QemuStyle.parseKeyValues("-smp", smp, "cpus", "cpus");
         int cpus;
@@ -347,6 +350,6 @@ final class RunCommand implements Callable<Integer> {
         };
         if (traceTraps != null && traceTraps <= 0) throw new UserError("--trace-traps: the period must be positive");
         return new BoardConfig(ram, cpus, gic, hideSeek, virtio.drives(), kernel, initrd, append == null ? "" : append, instructions,
-                virtio.rng(), virtio.console(), rtcOffset, rtcStart);
+                virtio.rng(), virtio.console(), rtcOffset, rtcStart, virtualization);
     }
 }

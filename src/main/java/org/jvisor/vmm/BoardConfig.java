@@ -23,10 +23,14 @@ import java.util.List;
  * @param rtcStart null for an RTC that follows the host's clock (plus {@code rtcOffset}); else QEMU's
  *                 {@code -rtc clock=vm}: the RTC starts at this time and follows the machine's system
  *                 counter, so that with {@code instructionClock} a run is repeatable to the instruction
+ * @param virtualization whether the guest owns EL2 (QEMU's {@code -M virt,virtualization=on}): the boot CPU
+ *                       starts at EL2h, PSCI is the firmware's over SMC; so far without a GIC or virtio
+ *                       devices, so for bare-metal programs only
  */
 public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                           Path kernel, Path initrd, String bootargs, boolean instructionClock,
-                          boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart) {
+                          boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart,
+                          boolean virtualization) {
     /** A raw disk image behind a virtio-blk transport. */
     public record Drive(Path file, boolean readOnly) {}
 
@@ -41,9 +45,17 @@ public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSe
         if (rtcOffset == null) rtcOffset = Duration.ZERO;
     }
 
+    /** The board with EL2 the host's (QEMU's default, virtualization=off). */
+    public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
+                       Path kernel, Path initrd, String bootargs, boolean instructionClock,
+                       boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart) {
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, virtioRng, virtioConsole,
+                rtcOffset, rtcStart, false);
+    }
+
     /** jvisor's usual board: with the virtio entropy device and console, the RTC on UTC. */
     public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                        Path kernel, Path initrd, String bootargs, boolean instructionClock) {
-        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO, null);
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO, null, false);
     }
 }

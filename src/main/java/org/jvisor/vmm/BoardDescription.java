@@ -20,10 +20,11 @@ import java.util.List;
  * @param seeds    {@code kaslr-seed} and {@code rng-seed} for {@code /chosen}, or null: without a KASLR seed
  *                 Linux runs without KASLR, and so, on a Cortex-A57 (not affected by Meltdown), without
  *                 KPTI, which is faster for us
+ * @param guestOwnsEl2 the guest owns EL2 (QEMU's {@code virtualization=on}): PSCI is the firmware's, over SMC
  */
 public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, Device uart, Device rtc,
                                List<Device> virtio, Device hideSeek, boolean pmu, String bootargs, Initrd initrd,
-                               Seeds seeds) {
+                               Seeds seeds, boolean guestOwnsEl2) {
 
     public static final long VIRT_RAM_BASE = 0x4000_0000L;
     public static final long VIRT_GIC_DIST = 0x0800_0000L, VIRT_GIC_CPU = 0x0801_0000L, VIRT_GIC_REDIST = 0x080a_0000L;
@@ -114,7 +115,7 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
     public static BoardDescription virt(long ramSize, int cpus, int gicVersion) {
         Gic gic = gicVersion == 2 ? Gic.v2(VIRT_GIC_DIST, VIRT_GIC_CPU) : Gic.v3(VIRT_GIC_DIST, VIRT_GIC_REDIST, GICV3_REDIST_SIZE);
         return new BoardDescription(VIRT_RAM_BASE, ramSize, cpus, gic, new Device(VIRT_UART, 0x1000, VIRT_UART_SPI),
-                new Device(VIRT_RTC, 0x1000, VIRT_RTC_SPI), List.of(), null, false, "", null, null);
+                new Device(VIRT_RTC, 0x1000, VIRT_RTC_SPI), List.of(), null, false, "", null, null, false);
     }
 
     /** The virtio-mmio transport in slot {@code n} of QEMU's 32: base 0x0a000000 + 0x200n, SPI 16 + n. */
@@ -124,7 +125,7 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
     }
 
     public BoardDescription withVirtio(List<Device> transports) {
-        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, transports, hideSeek, pmu, bootargs, initrd, seeds);
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, transports, hideSeek, pmu, bootargs, initrd, seeds, guestOwnsEl2);
     }
 
     /** Adds a virtio-mmio transport after those already described. */
@@ -135,7 +136,7 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
     }
 
     public BoardDescription withRtc(Device rtc) {
-        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, initrd, seeds);
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, initrd, seeds, guestOwnsEl2);
     }
 
     /** The hypervisor's hide/seek device ({@code org.jvisor.hyp.HideSeek}: 3 bytes at 0x0b000000, no interrupt). */
@@ -144,22 +145,27 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
     }
 
     public BoardDescription withHideSeek(Device device) {
-        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, device, pmu, bootargs, initrd, seeds);
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, device, pmu, bootargs, initrd, seeds, guestOwnsEl2);
+    }
+
+    /** The guest owns EL2 (or not): PSCI over SMC, the firmware's, instead of HVC, the hypervisor's. */
+    public BoardDescription withGuestOwningEl2(boolean on) {
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, initrd, seeds, on);
     }
 
     public BoardDescription withPmu(boolean on) {
-        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, on, bootargs, initrd, seeds);
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, on, bootargs, initrd, seeds, guestOwnsEl2);
     }
 
     public BoardDescription withBootargs(String args) {
-        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, args, initrd, seeds);
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, args, initrd, seeds, guestOwnsEl2);
     }
 
     public BoardDescription withInitrd(Initrd range) {
-        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, range, seeds);
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, range, seeds, guestOwnsEl2);
     }
 
     public BoardDescription withSeeds(Seeds s) {
-        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, initrd, s);
+        return new BoardDescription(ramBase, ramSize, cpus, gic, uart, rtc, virtio, hideSeek, pmu, bootargs, initrd, s, guestOwnsEl2);
     }
 }

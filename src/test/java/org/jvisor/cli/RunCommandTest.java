@@ -299,6 +299,8 @@ class RunCommandTest {
             {"not a size", "run", "-kernel", kernel.toString(), "-m", "lots"},
             {"Unknown option", "run", "-kernel", kernel.toString(), "--frobnicate"},
             {"gic-version=4", "run", "-kernel", kernel.toString(), "-M", "virt,gic-version=4"},
+            {"virtualization=maybe", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=maybe"},
+            {"no virtio devices", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=on", "-device", "virtio-rng-device"},
             {"only board", "run", "-kernel", kernel.toString(), "-M", "raspi3b"},
             {"1 to 8 vCPUs", "run", "-kernel", kernel.toString(), "-smp", "0"},
             {"does not exist", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},

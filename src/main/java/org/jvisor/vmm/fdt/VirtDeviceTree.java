@@ -11,7 +11,8 @@ import org.jvisor.vmm.BoardDescription.Gic;
  * flash, fw-cfg, the PL061 GPIO and its power key, PCIe, the platform bus, GICv2m/ITS (no such devices
  * here); {@code cpu-map} (Linux derives the same flat topology without it); the PSCI 0.1 function IDs
  * and {@code "arm,psci"} (the hypervisor implements PSCI 1.1, which Linux finds by its compatible); the
- * GIC maintenance interrupt (QEMU adds it only with {@code virtualization=on}: guests get no EL2 here).
+ * GIC maintenance interrupt and GICv2's virtual interface frames (QEMU adds them with {@code virtualization=on};
+ * jvisor has no GIC in that mode yet).
  * Phandles count from 1 where QEMU's start at 0x8000; both are arbitrary.
  */
 public final class VirtDeviceTree {
@@ -63,7 +64,8 @@ public final class VirtDeviceTree {
 
         fdt.beginNode("psci");
         fdt.property("compatible", "arm,psci-1.0", "arm,psci-0.2");
-        fdt.property("method", "hvc");
+        // QEMU's conduit: the hypervisor's HVC, or the firmware's SMC when the guest owns EL2 (hw/arm/virt.c).
+        fdt.property("method", b.guestOwnsEl2() ? "smc" : "hvc");
         fdt.endNode();
 
         int ppiFlags = ppiFlags(b, IRQ_TYPE_LEVEL_HIGH);
