@@ -52,6 +52,38 @@ class VirtualizationOnTest {
         assertEquals(conduitAndCompatible(psci.replace("\\0arm,psci\";", "\";")), conduitAndCompatible(psciNode(ours)));
     }
 
+    /**
+     * The monitor sees EL2 as the guest's own: stopped at the start, {@code info registers} shows the mode
+     * QEMU's monitor shows for the same ELF (EL2h; QEMU is then still in its boot stub at 0x40000000, so the PC
+     * is checked against the ELF's entry instead), not jvisor's view through ELR_EL2; and {@code info stage2},
+     * which shows jvisor's own stage 2, says there is none in this mode.
+     */
+    @NeedsQemu
+    @Test
+    void theMonitorShowsTheGuestsEl2() throws Exception {
+        Path elf = Asm.linkElf(Path.of(getClass().getResource("/baremetal/el2psci.S").toURI()), LD_ARGS);
+        String script = "info registers\ninfo stage2 0x40000000\nquit\n";
+        RunCommandTest.Result q = Processes.run(java.util.List.of("qemu-system-aarch64", "-M", "virt,virtualization=on", "-cpu", "cortex-a57",
+                "-m", "128M", "-nodefaults", "-display", "none", "-monitor", "stdio", "-S", "-kernel", elf.toString()), java.util.Map.of(), script);
+        String javaCommand = ProcessHandle.current().info().command().orElseThrow();
+        RunCommandTest.Result j = Processes.run(java.util.List.of(javaCommand, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "org.jvisor.cli.Main", "run", "-M", "virt,virtualization=on", "-nodefaults", "-m", "128M", "-monitor", "stdio", "-S",
+                "-kernel", elf.toString()), java.util.Map.of(), script);
+        long entry = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(elf)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0x18);  // e_entry
+        assertEquals(String.format("%016x", entry), field(j.out(), "PC="), j.out());
+        long qemuMode = Long.parseLong(field(q.out(), "PSTATE="), 16) & 0xf, ourMode = Long.parseLong(field(j.out(), "PSTATE="), 16) & 0xf;
+        assertEquals(qemuMode, ourMode, "PSTATE.M: QEMU's\n" + q.out() + "\njvisor's\n" + j.out());
+        assertTrue(j.out().contains("EL2h") && !j.out().contains("in the hypervisor"), j.out());
+        assertTrue(j.out().contains("the guest owns EL2 (virtualization=on): stage 2 is its own"), j.out());
+    }
+
+    /** The value after {@code name} in a monitor's register dump (QEMU's and jvisor's share the layout). */
+    private static String field(String dump, String name) {
+        int at = dump.indexOf(name);
+        assertTrue(at >= 0, name + " in:\n" + dump);
+        return dump.substring(at + name.length()).split("\\s+")[0];
+    }
+
     private static java.util.List<String> conduitAndCompatible(String node) {
         return node.lines().map(String::strip).filter(l -> l.startsWith("method") || l.startsWith("compatible")).sorted().toList();
     }

@@ -306,7 +306,8 @@ public final class Monitor {
     private record GuestView(long pc, long pstate, long sp, boolean inHypervisor) {
         static GuestView of(Vcpu v) {
             long pstate = v.pstate();
-            if (((pstate >>> 2) & 3) != 2) return new GuestView(v.pc(), pstate, v.sp(), false);
+            // EL2 is the guest's own when it owns EL2 (virtualization=on): nothing to look through then.
+            if (((pstate >>> 2) & 3) != 2 || v.vm().guestOwnsEl2()) return new GuestView(v.pc(), pstate, v.sp(), false);
             long spsr = v.register("SPSR_EL2");
             int el = (int) (spsr >>> 2) & 3;
             return new GuestView(v.register("ELR_EL2"), spsr, v.spEl((spsr & 1) != 0 ? el : 0), true);
@@ -337,6 +338,8 @@ public final class Monitor {
     private String stage2(long ipa) {
         Vcpu v = vcpu();
         Vm vm = v.vm();
+        if (vm.guestOwnsEl2())
+            return "the guest owns EL2 (virtualization=on): stage 2 is its own, under its VTTBR_EL2, not jvisor's\n";
         GuestStage2 view = v.stage2View();
         int index = 0;
         for (int i = 0; i < vm.stage2ViewCount(); i++) if (vm.stage2View(i) == view) index = i;
