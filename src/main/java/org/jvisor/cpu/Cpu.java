@@ -1,6 +1,7 @@
 package org.jvisor.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.LongPredicate;
 
 /**
  * One A64 processing element: its registers, its run loop, its memory accesses through the MMU and the
@@ -79,7 +80,7 @@ public final class Cpu {
      * trap (HCR_EL2.TSC), whether it serves the call ({@link ExitReason#FIRMWARE_CALL}); an SMC it does not
      * serve is UNDEFINED. Null: no firmware, every such SMC is UNDEFINED. QEMU's PSCI-over-SMC conduit.
      */
-    public java.util.function.LongPredicate firmware;
+    public LongPredicate firmware;
     /** Watches the exceptions the guest takes for a loop that makes no progress ({@link ExitReason#EXCEPTION_LOOP}). */
     private final ExceptionLoopWatch loopWatch = new ExceptionLoopWatch();
     /** The access a stage-2 data abort describes in its syndrome (one per processor: aborts allocate nothing). */

@@ -124,8 +124,7 @@ public final class Vm {
         if (handler == null) throw new IllegalArgumentException("no handler");
         if (guestOwnsEl2) {
             synchronized (this) {
-                for (MemorySlot s : slots) checkFree(base, size, s.guestPhysAddr(), s.size());
-                for (Device d : devices) checkFree(base, size, d.base(), d.size());
+                checkUnclaimed(base, size);
                 devices.add(new Device(base, size, null)); // kept for the overlap checks; the bus serves it
                 hostBus.addMmio(base, size, handler);
             }
@@ -147,10 +146,15 @@ public final class Vm {
     public synchronized void addBankedDevice(long base, long size, VcpuMmioHandler handler) {
         if (handler == null) throw new IllegalArgumentException("no handler");
         if (guestOwnsEl2) throw new UnsupportedOperationException("banked devices (a GIC) when the guest owns EL2: not yet");
-        for (MemorySlot s : slots) checkFree(base, size, s.guestPhysAddr(), s.size());
-        for (Device d : devices) checkFree(base, size, d.base(), d.size());
+        checkUnclaimed(base, size);
         devices.add(new Device(base, size, handler));
         deviceArray = devices.toArray(new Device[0]);
+    }
+
+    /** Neither RAM nor a device is at {@code [base, base+size)} yet. */
+    private void checkUnclaimed(long base, long size) {
+        for (MemorySlot s : slots) checkFree(base, size, s.guestPhysAddr(), s.size());
+        for (Device d : devices) checkFree(base, size, d.base(), d.size());
     }
 
     private static void checkFree(long base, long size, long otherBase, long otherSize) {

@@ -1,5 +1,21 @@
 package org.jvisor.vmm;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.jvisor.cpu.InterruptLine;
+import org.jvisor.cpu.MmioHandler;
+import org.jvisor.cpu.Ram;
+import org.jvisor.hyp.GuestClock;
+import org.jvisor.hyp.HideSeek;
+import org.jvisor.hyp.Hypervisor;
+import org.jvisor.hyp.TrapTrace;
+import org.jvisor.hyp.Vcpu;
+import org.jvisor.hyp.Vgic;
+import org.jvisor.hyp.Vm;
 import org.jvisor.vmm.debug.ConsoleWatch;
 import org.jvisor.vmm.devices.ConsoleInput;
 import org.jvisor.vmm.devices.Pl011;
@@ -9,20 +25,6 @@ import org.jvisor.vmm.virtio.VirtioConsole;
 import org.jvisor.vmm.virtio.VirtioDevice;
 import org.jvisor.vmm.virtio.VirtioMmioTransport;
 import org.jvisor.vmm.virtio.VirtioRng;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.List;
-import org.jvisor.cpu.Ram;
-import org.jvisor.hyp.GuestClock;
-import org.jvisor.hyp.HideSeek;
-import org.jvisor.hyp.Hypervisor;
-import org.jvisor.hyp.TrapTrace;
-import org.jvisor.hyp.Vcpu;
-import org.jvisor.hyp.Vgic;
-import org.jvisor.hyp.Vm;
 
 /**
  * QEMU's {@code virt} board on jvisor's hypervisor (hw/arm/virt.c's memory map): RAM from 1 GiB, a GICv2
@@ -148,12 +150,12 @@ public final class VirtBoard implements AutoCloseable {
     }
 
     /** The GIC's input for {@code spi}; with no GIC (the guest owns EL2, for now) a line that leads nowhere. */
-    private org.jvisor.cpu.InterruptLine spiLine(int spi) {
+    private InterruptLine spiLine(int spi) {
         return gic != null ? gic.spiLine(spi) : level -> {};
     }
 
     /** A register block of the board: the VMM's, through MMIO exits; the guest's own bus when the guest owns EL2. */
-    private void addDevice(long base, String name, org.jvisor.cpu.MmioHandler device) {
+    private void addDevice(long base, String name, MmioHandler device) {
         if (vm.guestOwnsEl2()) vm.addDevice(base, 0x1000, device);
         else mmio.add(base, 0x1000, name, device);
     }
