@@ -56,6 +56,8 @@ public final class Cpu {
     public final Pmu pmu = new Pmu(this);
     /** The GICv3 CPU interface the ICC_* registers reach; null (UNDEFINED) unless an interrupt controller attaches one. */
     private GicCpuInterface gicCpuInterface;
+    /** ICH_HCR_EL2 (see {@link GicSysRegs}). */
+    long ichHcrEl2;
     /** The event register of WFE: set by SEV (from any processor's thread), SEVL and exception returns. */
     volatile boolean eventRegister;
     /** Told when another processor's SEV sets {@link #eventRegister} (any thread): a host waking this one from WFE. */

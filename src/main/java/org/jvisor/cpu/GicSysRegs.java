@@ -16,6 +16,14 @@ final class GicSysRegs {
     /** ICC_SRE_EL1: SRE, DFB, DIB all RAO/WI (the system register interface is the only one). */
     static final int SRE = BY_ID.length;
     static final long SRE_VALUE = 7;
+    /**
+     * ICC_SRE_EL2: SRE, DFB, DIB RAO/WI, and Enable RAO/WI (EL1 may use ICC_SRE_EL1), as on a GIC with only
+     * the system register interface; Linux's EL2 set-up reads SRE back to decide whether the GIC is a v3.
+     */
+    static final int SRE_EL2 = SRE + 1;
+    static final long SRE_EL2_VALUE = 0xF;
+    /** ICH_HCR_EL2, stored: the virtual CPU interface it controls is not implemented yet. */
+    static final int ICH_HCR = SRE + 2;
 
     private static SysReg r(String name, int crn, int crm, int op2, int id) {
         return new SysReg(name, 3, 0, crn, crm, op2, id).feature(SysReg.FEAT_GIC);
@@ -48,12 +56,20 @@ final class GicSysRegs {
             r("ICC_SRE_EL1", 12, 12, 5, SRE),
             r("ICC_IGRPEN0_EL1", 12, 12, 6, IGRPEN0.ordinal()),
             r("ICC_IGRPEN1_EL1", 12, 12, 7, IGRPEN1.ordinal()),
+            el2("ICC_SRE_EL2", 12, 9, 5, SRE_EL2),
+            el2("ICH_HCR_EL2", 12, 11, 0, ICH_HCR).mask(0xF800_7FFFL),
     };
+
+    private static SysReg el2(String name, int crn, int crm, int op2, int id) {
+        return new SysReg(name, 3, 4, crn, crm, op2, id).feature(SysReg.FEAT_GIC).el2().reset(0);
+    }
 
     private GicSysRegs() {}
 
     static long read(Cpu cpu, int id) {
         if (id == SRE) return SRE_VALUE;
+        if (id == SRE_EL2) return SRE_EL2_VALUE;
+        if (id == ICH_HCR) return cpu.ichHcrEl2;
         GicCpuInterface gic = cpu.gicCpuInterface();
         if (gic == null) throw new IllegalArgumentException("no GIC CPU interface attached");
         Register r = BY_ID[id];
@@ -63,7 +79,8 @@ final class GicSysRegs {
     }
 
     static void write(Cpu cpu, int id, long v) {
-        if (id == SRE) return;
+        if (id == SRE || id == SRE_EL2) return;
+        if (id == ICH_HCR) { cpu.ichHcrEl2 = v; return; }
         GicCpuInterface gic = cpu.gicCpuInterface();
         if (gic == null) throw new IllegalArgumentException("no GIC CPU interface attached");
         gic.write(BY_ID[id], v);
