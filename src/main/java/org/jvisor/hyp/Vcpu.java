@@ -118,6 +118,9 @@ public final class Vcpu {
 
     public int id() { return id; }
 
+    /** Whether {@code t} is the thread this vCPU runs on. */
+    boolean runsOn(Thread t) { return owner == t; }
+
     public Vm vm() { return vm; }
 
     long mpidr() { return cpu.sr.vmpidrEl2; }
@@ -392,6 +395,7 @@ public final class Vcpu {
      */
     public void setIrqLine(boolean level) {
         irqLevel = level;
+        if (!hostOwnsEl2) cpu.setIrqLine(level); // at once: an acknowledge must not see the old level at the next check
         cpu.kick();
         wakeFromWfi();
     }
@@ -399,6 +403,7 @@ public final class Vcpu {
     /** Drives the guest's FIQ input (HCR_EL2.VF) as {@link #setIrqLine} drives IRQ (a GICv3's Group 0). Any thread. */
     public void setFiqLine(boolean level) {
         fiqLevel = level;
+        if (!hostOwnsEl2) cpu.setFiqLine(level);
         cpu.kick();
         wakeFromWfi();
     }
