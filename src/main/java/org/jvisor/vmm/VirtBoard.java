@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import org.jvisor.cpu.InterruptLine;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.Ram;
 import org.jvisor.hyp.GuestClock;
