@@ -75,7 +75,10 @@ public final class Vcpu {
         hostOwnsEl2 = !vm.guestOwnsEl2();
         cpu.hostOwnsEl2 = hostOwnsEl2;
         // The firmware standing in for EL3 serves PSCI over SMC to a guest that owns EL2 (QEMU's conduit).
-        if (!hostOwnsEl2) cpu.firmware = x0 -> Psci.owns((int) x0);
+        if (!hostOwnsEl2) {
+            cpu.firmware = x0 -> Psci.owns((int) x0);
+            cpu.el2Observer = new NestedTrapCounter(stats);
+        }
         if (vm.clock() == GuestClock.INSTRUCTIONS) cpu.timer.setCounterSource(new GenericTimer.InstructionCounter(cpu));
         cpu.sr.vmpidrEl2 = 0x80000000L | id;
         cpu.sr.mpidr = 0x80000000L | id;
