@@ -164,7 +164,7 @@ static void *device_tree(int cpus, const char *bootargs, uint64_t initrd, uint64
 
     /* Secure, non-secure, virtual, hypervisor timer PPIs, level-high (4); KVM's defaults are 27 and 30. */
     fdt_begin_node(&f, "timer");
-    fdt_prop(&f, "compatible", "arm,armv8-timer", sizeof "arm,armv8-timer");
+    fdt_prop(&f, "compatible", "arm,armv8-timer\0arm,armv7-timer", sizeof "arm,armv8-timer\0arm,armv7-timer");
     fdt_prop_cells(&f, "interrupts", 12, (uint32_t[]){ 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4 });
     fdt_prop(&f, "always-on", NULL, 0);
     fdt_end_node(&f);
@@ -261,8 +261,14 @@ static void *run_vcpu(void *arg)
                 if (run->mmio.is_write) memcpy(&data, run->mmio.data, run->mmio.len);
                 pl011_access(a - PL011_BASE, run->mmio.is_write, &data);
                 if (!run->mmio.is_write) memcpy(run->mmio.data, &data, run->mmio.len);
-            } else if (!run->mmio.is_write) {
-                memset(run->mmio.data, 0, sizeof run->mmio.data);   /* nothing there: reads as zero */
+            } else {
+                /* nothing there: reads as zero, writes are lost; said (a few times) to help whoever adds a device */
+                static int warned;
+                if (warned < 8 && __atomic_fetch_add(&warned, 1, __ATOMIC_RELAXED) < 8) {
+                    fprintf(stderr, "kvm-vmm: %s of %u bytes at 0x%llx: no device there\n", run->mmio.is_write ? "write" : "read",
+                            run->mmio.len, (unsigned long long)a);
+                }
+                if (!run->mmio.is_write) memset(run->mmio.data, 0, sizeof run->mmio.data);
             }
             break;
         }

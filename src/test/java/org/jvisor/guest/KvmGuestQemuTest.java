@@ -72,14 +72,26 @@ class KvmGuestQemuTest {
         assertTrue(console.contains("\nkvm-vmm: the guest powered off\nJVISOR-EXIT 0\n"), console);
     }
 
+    @Test
+    void withoutEl2ThereIsNoDevKvmAndTheProgramsSaySo() throws Exception {
+        String console = boot("virt,gic-version=3", "quiet jvisor.run=\"kvm-hello-world; kvm-vmm -k nested/Image\"", null);
+        String why = ": /dev/kvm: No such file or directory (this kernel must run at EL2 with KVM: under jvisor or QEMU,"
+                + " -M virt,virtualization=on)\n";
+        assertTrue(console.contains("\nkvm-hello-world" + why + "kvm-vmm" + why + "JVISOR-EXIT 1\n"), console);
+    }
+
     /**
      * Boots {@link DefaultGuest#withKvm} under QEMU until it powers off; {@code input}, if any, is typed once
      * the first shell prompt shows (a PL011 driver that is starting drops what came before). QEMU is killed
      * if it has not finished in time, and the test fails with what it printed.
      */
     private static String boot(String append, String input) throws Exception {
+        return boot("virt,virtualization=on,gic-version=3", append, input);
+    }
+
+    private static String boot(String machine, String append, String input) throws Exception {
         GuestImage g = new DefaultGuest(DefaultGuest.userCacheDir(), Apt.system()).withKvm().get(ProgressListener.NONE);
-        List<String> cmd = QemuVirt.command("virt,virtualization=on,gic-version=3", "-m", RAM, "-serial", "stdio",
+        List<String> cmd = QemuVirt.command(machine, "-m", RAM, "-serial", "stdio",
                 "-no-reboot", "-kernel", g.kernel().toString(), "-initrd", g.initrd().toString(),
                 "-append", "console=ttyAMA0 " + append);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
