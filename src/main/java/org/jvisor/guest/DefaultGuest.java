@@ -95,6 +95,11 @@ public final class DefaultGuest {
         return new DefaultGuest(userCacheDir(), Apt.system()).get(progress);
     }
 
+    /** {@link #withKvm} of the default guest from the user's cache: for a machine whose EL2 is the guest's. */
+    public static GuestImage obtainWithKvm(ProgressListener progress) throws IOException {
+        return new DefaultGuest(userCacheDir(), Apt.system()).withKvm().get(progress);
+    }
+
     /** Prepares {@code cacheDir} from given packages, without apt: a later {@link #get} there finds them. */
     public static GuestImage fromDebs(Path kernelDeb, Path busyboxDeb, Path cacheDir) throws IOException {
         return new DefaultGuest(cacheDir, new Apt("")).buildFromDebs(kernelDeb, busyboxDeb, ProgressListener.NONE);

@@ -90,7 +90,7 @@ class KvmGuestQemuTest {
     }
 
     private static String boot(String machine, String append, String input) throws Exception {
-        GuestImage g = new DefaultGuest(DefaultGuest.userCacheDir(), Apt.system()).withKvm().get(ProgressListener.NONE);
+        GuestImage g = DefaultGuest.obtainWithKvm(ProgressListener.NONE);
         List<String> cmd = QemuVirt.command(machine, "-m", RAM, "-serial", "stdio",
                 "-no-reboot", "-kernel", g.kernel().toString(), "-initrd", g.initrd().toString(),
                 "-append", "console=ttyAMA0 " + append);
