@@ -40,7 +40,7 @@
 #define GIC_DIST_SIZE  0x10000UL
 #define GIC_REDIST     0x080a0000UL
 #define GIC_REDIST_SIZE 0x20000UL     /* per vCPU: RD_base and SGI_base frames */
-#define MAX_CPUS       8              /* what fits between the redistributors' base and the UART */
+#define MAX_CPUS       8              /* enough here; the redistributors' region would have room for 123 */
 #define SZ_2M          0x200000UL
 
 /* The phandles the device tree's nodes point at each other with. */
@@ -105,6 +105,7 @@ static uint64_t load_kernel(const char *path, uint64_t *end)
     memcpy(&text_offset, h + 8, 8);
     memcpy(&image_size, h + 16, 8);
     if (image_size == 0) text_offset = 0x80000;   /* kernels before 3.17 */
+    if (text_offset + size > ram_size) fail("the kernel does not fit in the guest's RAM (-m)");
     if (text_offset != 0) {
         memmove(ram + text_offset, ram, size);
         memset(ram, 0, text_offset);
