@@ -78,8 +78,9 @@ public final class DefaultGuest {
      * The same guest for a machine whose EL2 is the guest's ({@code -M virt,virtualization=on}), where Linux
      * starts its own KVM: {@code /home/root} also has the programs of {@code guest/kvm/} (kvm-hello-world,
      * kvm-vmm, nested-linux, listed in {@code guest/kvm/INDEX}) and, in {@code nested/}, the kernel Image and
-     * the plain default guest's initramfs, which nested-linux boots on that KVM. Its initrd is ~16 MiB instead
-     * of ~2 (the Image is 33 MiB unpacked in the guest's RAM): a guest of 384 MiB runs a nested one of 256.
+     * the plain default guest's initramfs, which nested-linux boots on that KVM. Its initrd is ~15 MiB instead
+     * of ~2 (the Image is 33 MiB unpacked in the guest's RAM); a guest of 256 MiB boots a nested one of 256
+     * (which touches ~70 MiB of it), the tests give it 384.
      */
     public DefaultGuest withKvm() {
         return new DefaultGuest(cacheDir, apt, homeDirs, true);
