@@ -21,8 +21,9 @@ import org.jvisor.cpu.SystemRegisters;
  */
 final class NestedTrapCounter implements El2Observer {
     private final TrapStats stats;
-    /** The faulting PC of a stage-2 abort not yet classified, or -1. */
-    private long abortPc = -1;
+    /** A stage-2 abort not yet classified, and its faulting PC (a kernel's VA: negative as a long). */
+    private boolean abortPending;
+    private long abortPc;
 
     NestedTrapCounter(TrapStats stats) { this.stats = stats; }
 
@@ -38,15 +39,19 @@ final class NestedTrapCounter implements El2Observer {
         }
         int ec = Esr.ec(esr);
         stats.byEc[ec]++;
-        if (ec == Esr.EC_DABT_LOW || ec == Esr.EC_IABT_LOW) abortPc = preferredReturn;
-        else stats.cpuTraps++;
+        if (ec == Esr.EC_DABT_LOW || ec == Esr.EC_IABT_LOW) {
+            abortPending = true;
+            abortPc = preferredReturn;
+        } else {
+            stats.cpuTraps++;
+        }
     }
 
     @Override
     public void returned(long target, long hcrEl2) {
-        if (abortPc < 0 || (hcrEl2 & SystemRegisters.HCR_VM) == 0) return;
+        if (!abortPending || (hcrEl2 & SystemRegisters.HCR_VM) == 0) return;
         if (target == abortPc) stats.memTraps++;
         else stats.ioTraps++;
-        abortPc = -1;
+        abortPending = false;
     }
 }

@@ -49,4 +49,16 @@ class NestedTrapCounterTest {
         assertEquals(1, stats.interrupts());
         assertEquals(2, stats.totalExits());
     }
+
+    /** A guest kernel's addresses are negative as longs: an abort there is classified like any other. */
+    @Test
+    void kernelAddressesAreClassifiedToo() {
+        long pc = 0xffff_8000_0801_2340L;
+        counter.taken(Esr.encode(Esr.EC_DABT_LOW, Esr.ISS_ISV | Esr.ISS_WNR | 0x07), pc, GUEST);
+        counter.returned(pc + 4, GUEST);
+        counter.taken(Esr.encode(Esr.EC_DABT_LOW, 0x07), pc + 0x100, GUEST);
+        counter.returned(pc + 0x100, GUEST);
+        assertEquals(1, stats.ioTraps());
+        assertEquals(1, stats.memTraps());
+    }
 }
