@@ -304,12 +304,18 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether {@code -M MACHINE} gives the guest EL2 (virtualization=on). */
+    static boolean virtualizationOn(String machine) {
+        Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
+        return QemuStyle.parseSwitch("-M", "virtualization", m.getOrDefault("virtualization", "off"));
+    }
+
     BoardConfig config() {
         checkAcceleratorDisplayAndNetwork();
         Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
         if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));
-        boolean virtualization = QemuStyle.parseSwitch("-M", "virtualization", m.getOrDefault("virtualization", "off"));
+        boolean virtualization = virtualizationOn(machine);
         VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults);
         Instant now = Instant.now();
         Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());
