@@ -11,6 +11,10 @@ package org.jvisor.cpu;
  * HCR_EL2.IMO and FMO are both clear (otherwise they trap to EL2, whose handler emulates the write,
  * e.g. through {@link SysRegTable#write}). After a write or an acknowledge the processor ends its
  * chunk, so a changed interrupt output is seen before the next instructions run.
+ *
+ * <p>When the guest owns EL2 ({@code Cpu.hostOwnsEl2} clear) and HCR_EL2.IMO/FMO route interrupts to it,
+ * EL1's accesses reach the processor's {@link GicVirtualInterface} instead (the ICV_* registers), as on a
+ * PE with the GICv3 virtualization extension; when the host owns EL2 its GIC model is what EL1 sees.
  */
 public interface GicCpuInterface {
     /** The registers, named as ICC_&lt;name&gt;_EL1. */
@@ -22,4 +26,10 @@ public interface GicCpuInterface {
     long read(Register r);
 
     void write(Register r, long value);
+
+    /**
+     * Deactivates {@code intid} (below 1020) whatever the EOI mode: the virtual CPU interface's EOI or DIR
+     * of a hardware-linked list register (ICH_LR&lt;n&gt;_EL2.HW) deactivates its physical INTID this way.
+     */
+    void deactivate(int intid);
 }

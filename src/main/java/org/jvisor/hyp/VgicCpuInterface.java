@@ -250,6 +250,14 @@ final class VgicCpuInterface implements GicCpuInterface {
         }
     }
 
+    /** A hardware-linked virtual interrupt's deactivation (ICH_LR&lt;n&gt;_EL2.HW): the physical INTID, whatever EOImode. */
+    @Override
+    public void deactivate(int intid) {
+        synchronized (gic.lock) {
+            deactivateInterrupt(intid);
+        }
+    }
+
     /**
      * ICC_SGI0R/SGI1R_EL1: TargetList [15:0], Aff1 [23:16], INTID [27:24], Aff2 [39:32], IRM [40],
      * RS [47:44], Aff3 [55:48]. An SGI is forwarded to a target whose copy of it is in the register's group.
