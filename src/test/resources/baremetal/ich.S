@@ -104,7 +104,7 @@ _start:
 
     PUTS "-- EOIs of interrupts no list register holds\n"
     LR 0, 0, 0, 0, 0
-    SET ich_ap1r0_el2, (1 << 16)   // active at priority 0x80 (its list register reused by the hypervisor)
+    SET ich_ap1r0_el2, ((1 << 16) | (1 << 20)) // active at 0x80 and 0xa0 (their list registers reused)
     SET ich_vmcr_el2, (2 | (0xf0 << 24))
     SET ich_hcr_el2, 5              // En, LRENPIE
     RUN_EL1 stray_eoi
@@ -219,6 +219,9 @@ stray_eoi:
     SHOW icc_rpr_el1
     mov x0, #2
     msr icc_ctlr_el1, x0
+    mov x0, #42
+    msr icc_eoir1_el1, x0
+    SHOW icc_rpr_el1
     mov x0, #41
     msr icc_dir_el1, x0
     msr icc_ctlr_el1, xzr

@@ -311,9 +311,12 @@ public final class GicVirtualInterface {
 
     /**
      * ICV_EOIR0/1: drops the priority; deactivates the list register too unless VEOIM splits the two. An
-     * EOI for an interrupt no list register holds counts in ICH_HCR_EL2.EOIcount (for the hypervisor's
-     * maintenance interrupt). Like QEMU, the priority is dropped before the checks (IMPLEMENTATION DEFINED),
-     * and with nothing active the list registers are not checked (CONSTRAINED UNPREDICTABLE).
+     * EOI that would have deactivated an interrupt no list register holds (VEOIM 0, not an LPI) counts in
+     * ICH_HCR_EL2.EOIcount instead, for the hypervisor's maintenance interrupt ("incremented whenever a
+     * successful write to a virtual EOIR or DIR register would have resulted in a virtual interrupt
+     * deactivation"; QEMU 7.2 counts with VEOIM 1 too). Like QEMU, the priority is dropped before the checks
+     * (IMPLEMENTATION DEFINED), and with nothing active the list registers are not checked (CONSTRAINED
+     * UNPREDICTABLE).
      */
     private void endOfInterrupt(int intid, int group) {
         if (intid >= 1020 && intid <= 1023) return;
@@ -321,7 +324,7 @@ public final class GicVirtualInterface {
         if (dropped == 0xFF) return;
         int i = findActive(intid);
         if (i < 0) {
-            if (intid < LPI_BASE) incrementEoiCount();
+            if (intid < LPI_BASE && (vmcr & VMCR_VEOIM) == 0) incrementEoiCount();
             return;
         }
         long l = lr[i];

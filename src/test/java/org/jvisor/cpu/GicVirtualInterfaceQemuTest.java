@@ -36,7 +36,12 @@ class GicVirtualInterfaceQemuTest {
                 // ICH_MISR_EL2.VGrp0D [5] is "VGrp0DIE and ICH_VMCR_EL2.VENG0 == 0"; QEMU tests VENG1 instead,
                 // so with VENG0 clear and VENG1 set it leaves VGrp0D clear.
                 "ich_misr_el2 0000000000000042", "ich_misr_el2 0000000000000062",
-                "ich_misr_el2 000000000000004a", "ich_misr_el2 000000000000006a");
+                "ich_misr_el2 000000000000004a", "ich_misr_el2 000000000000006a",
+                // ICH_HCR_EL2.EOIcount counts "a successful write to a virtual EOIR or DIR register [that] would
+                // have resulted in a virtual interrupt deactivation": with VEOIM set an EOIR deactivates
+                // nothing, so of the EOIR, EOIR-with-VEOIM and DIR of interrupts no LR holds two count;
+                // QEMU counts the EOIR under VEOIM too.
+                "ich_hcr_el2 0000000018000005", "ich_hcr_el2 0000000010000005");
         StringBuilder expected = new StringBuilder();
         for (String line : qemu.split("\n")) expected.append(specOverQemu.getOrDefault(line, line)).append('\n');
 

@@ -303,17 +303,28 @@ class GicVirtualInterfaceTest {
     @Test
     void eoiWithNoMatchingListRegisterCountsInEoiCount() {
         long lrenpie = 4;
-        TestMachine m = machine(mov(0, 1L << 20) + "msr ich_ap1r0_el2, x0\n" + enter(VENG1 | VPMR_F0, 1 | lrenpie),
-                """
+        TestMachine m = machine(mov(0, (1L << 20) | (1L << 16) | (1L << 12)) + "msr ich_ap1r0_el2, x0\n"
+                + enter(VENG1 | VPMR_F0, 1 | lrenpie), """
                 mov x0, #40
                 msr icc_eoir1_el1, x0
                 mrs x3, icc_rpr_el1
+                wfi
+                mov x0, #2
+                msr icc_ctlr_el1, x0
+                mov x0, #41
+                msr icc_eoir1_el1, x0
+                mrs x4, icc_rpr_el1
+                msr icc_dir_el1, x0
                 """, "", "");
         run(m);
-        assertEquals(0xFF, m.x(3), "the priority drops anyway");
+        assertEquals(0x80, m.x(3), "the priority drops anyway (0x60 -> 0x80)");
         assertEquals((1L << 27) | 1 | lrenpie, reg(m, "ICH_HCR_EL2"), "EOIcount [31:27] = 1");
         assertEquals(4, reg(m, "ICH_MISR_EL2"), "ICH_MISR_EL2.LRENP");
         assertEquals(List.of(true), maintenance);
+        run(m);
+        assertEquals(0xA0, m.x(4), "with VEOIM the EOI only drops the priority");
+        // the EOI with VEOIM would not have deactivated anything: not counted; the DIR would have: counted
+        assertEquals((2L << 27) | 1 | lrenpie, reg(m, "ICH_HCR_EL2"), "EOIcount = 2");
     }
 
     /** ICH_MISR_EL2's conditions, each enabled by its ICH_HCR_EL2 bit (U, NP, VGrp0E/D, VGrp1E/D). */
