@@ -17,7 +17,10 @@ package org.jvisor.cpu;
  * PE with the GICv3 virtualization extension; when the host owns EL2 its GIC model is what EL1 sees.
  */
 public interface GicCpuInterface {
-    /** The registers, named as ICC_&lt;name&gt;_EL1. */
+    /**
+     * The registers, named as ICC_&lt;name&gt;_EL1. AP0R1-3 and AP1R1-3 exist only with 6 or more priority
+     * bits: with the 5 this processor's interfaces have (QEMU's cortex-a57) they are UNDEFINED, never forwarded.
+     */
     enum Register {
         PMR, IAR0, EOIR0, HPPIR0, BPR0, AP0R0, AP0R1, AP0R2, AP0R3, AP1R0, AP1R1, AP1R2, AP1R3, DIR, RPR, SGI1R,
         ASGI1R, SGI0R, IAR1, EOIR1, HPPIR1, BPR1, CTLR, IGRPEN0, IGRPEN1
