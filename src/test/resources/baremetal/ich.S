@@ -154,6 +154,11 @@ _start:
     RUN_EL1 write_dir
     SET ich_hcr_el2, 0
 
+    PUTS "-- UNDEFINED: the active priority registers beyond 32 preemption levels, virtual and physical\n"
+    RUN_EL1 undefined_aprs
+    SET hcr_el2, HCR_RW
+    RUN_EL1 undefined_aprs
+
     PUTS "done\n"
     ldr x0, =PSCI_SYSTEM_OFF
     smc #0
@@ -273,8 +278,16 @@ write_dir:
     msr icc_dir_el1, x3
     hvc #0
 
-// The EL1 exceptions: IRQ and FIQ from EL1 (entries 5 and 6) are virtual interrupts to handle.
+undefined_aprs:
+    mrs x3, icc_ap0r1_el1
+    msr icc_ap1r3_el1, x3
+    hvc #0
+
+// The EL1 exceptions: IRQ and FIQ from EL1 (entries 5 and 6) are virtual interrupts to handle; a
+// synchronous one (entry 4) is printed and stepped over.
 on_exception:
+    cmp x1, #4
+    b.eq el1_sync
     cmp x1, #5
     b.eq irq
     cmp x1, #6
@@ -301,6 +314,16 @@ irq:
     cbz x25, 1f
     msr icc_dir_el1, x14
 1:  PUTS "\n"
+    b exception_return
+
+el1_sync:
+    PUTS "EL1 synchronous exception: ESR_EL1 "
+    mrs x13, esr_el1
+    PUTHEX x13
+    PUTS "\n"
+    mrs x13, elr_el1
+    add x13, x13, #4
+    msr elr_el1, x13
     b exception_return
 
 fiq:
