@@ -62,8 +62,8 @@ final class RunCommand implements Callable<Integer> {
     String cpu;
 
     @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,virtualization=on|off][,hide-seek=on|off][,dumpdtb=FILE]",
-            description = "Board and its properties (default ${DEFAULT-VALUE}); virtualization=on gives the guest EL2 (bare-metal"
-                    + " programs so far: no GIC, virtio or Linux yet); dumpdtb=FILE writes the device tree blob and exits;"
+            description = "Board and its properties (default ${DEFAULT-VALUE}); virtualization=on gives the guest EL2 (Linux starts"
+                    + " its KVM there; gic-version=3 for a vGIC); dumpdtb=FILE writes the device tree blob and exits;"
                     + " help lists the boards.", defaultValue = "virt")
     String machine;
 
@@ -310,8 +310,7 @@ final class RunCommand implements Callable<Integer> {
         if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));
         boolean virtualization = QemuStyle.parseSwitch("-M", "virtualization", m.getOrDefault("virtualization", "off"));
-        // A guest that owns EL2 has no GIC yet, so none of jvisor's default devices (virtio, hide/seek): only those asked for.
-        VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults || virtualization);
+        VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults);
         Instant now = Instant.now();
         Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());
         Instant rtcStart = rtc == null ? null : RtcOption.vmStart(rtc, now, ZoneId.systemDefault());

@@ -99,8 +99,8 @@ final class WorkloadBenchCommand implements Callable<Integer> {
         for (int i = 0; i < runs; i++) {
             Map<String, Map<String, Sample>> run = new LinkedHashMap<>(); // machine -> workload -> sample
             for (Translation mode : modes)
-                run.put("jvisor " + TranslateOption.name(mode), measure("jvisor run", BenchMachines.jvisor(mode, 1, g.kernel(), g.initrd(), append), chosen, timeout));
-            if (!noQemu) run.put(MedianTable.QEMU, measure(qemu, BenchMachines.qemu(qemu, 1, g.kernel(), g.initrd(), append), chosen, timeout));
+                run.put("jvisor " + TranslateOption.name(mode), measure("jvisor run", BenchMachines.jvisor(mode, "virt", 1, g.kernel(), g.initrd(), append), chosen, timeout));
+            if (!noQemu) run.put(MedianTable.QEMU, measure(qemu, BenchMachines.qemu(qemu, "virt", 1, g.kernel(), g.initrd(), append), chosen, timeout));
             Map<String, Sample> ref = noQemu ? run.values().iterator().next() : run.get(MedianTable.QEMU);
             for (Workload w : chosen) reference.putIfAbsent(w.name(), w.result(ref.get(w.name()).output()));
             for (var e : run.entrySet()) {

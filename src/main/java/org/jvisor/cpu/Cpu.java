@@ -88,6 +88,11 @@ public final class Cpu {
      * serve is UNDEFINED. Null: no firmware, every such SMC is UNDEFINED. QEMU's PSCI-over-SMC conduit.
      */
     public LongPredicate firmware;
+    /**
+     * Told of exceptions taken to EL2 from EL0/EL1 and of returns from EL2 to them, when the guest owns EL2
+     * ({@link #hostOwnsEl2} false): trap accounting of the guest's own hypervisor. Null: nobody watches.
+     */
+    public El2Observer el2Observer;
     /** Watches the exceptions the guest takes for a loop that makes no progress ({@link ExitReason#EXCEPTION_LOOP}). */
     private final ExceptionLoopWatch loopWatch = new ExceptionLoopWatch();
     /** The access a stage-2 data abort describes in its syndrome (one per processor: aborts allocate nothing). */
@@ -854,6 +859,7 @@ public final class Cpu {
         int offset = vectOffset + (target > el ? 0x400 : spsel == 1 ? 0x200 : 0);
         long vector = (sr.vbar[target] & ~0x7ffL) + offset;
         boolean loop = (target < 2 || !hostOwnsEl2) && loopWatch.taken(this, target, preferredReturn, esr, vector, offset, spsr);
+        if (target == 2 && el < 2 && !hostOwnsEl2 && el2Observer != null) el2Observer.taken(esr, preferredReturn, sr.hcrEl2);
         if (esr >= 0) sr.esr[target] = esr;
         sr.spsr[target] = spsr;
         sr.elr[target] = preferredReturn;
@@ -1044,6 +1050,7 @@ public final class Cpu {
         long target = sr.elr[el];
         boolean illegal = illegalExceptionReturn(spsr);
         int newEl = illegal ? el : (int) (spsr >>> 2) & 3;
+        if (el == 2 && newEl < 2 && !hostOwnsEl2 && el2Observer != null) el2Observer.returned(target, sr.hcrEl2);
         boolean newSs = Debug.exceptionReturnSs(this, spsr, newEl);
         // NZCV, DAIF and PAN are restored even by an illegal return.
         setNzcv((int) (spsr >>> 28) & 0xf);

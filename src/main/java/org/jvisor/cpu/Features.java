@@ -16,6 +16,7 @@ public final class Features {
         Features f = new Features();
         f.crc32 = true;
         f.aes = f.pmull = f.sha1 = f.sha2 = true;
+        f.paBits = 44; // the Cortex-A57 TRM's PARange (QEMU's cortex-a57 too): KVM in a guest sizes its IPA space from it
         return f;
     }
 

@@ -9,12 +9,20 @@ package org.jvisor.hyp;
 public final class TrapStats {
     long cpuTraps, memTraps, ioTraps;
     final long[] byEc = new long[64];
+    /** When the guest owns EL2 ({@link NestedTrapCounter}): interrupts that took its guest to EL2, and its kernel's calls into its EL2. */
+    long interrupts, hostCalls;
 
     public long cpuTraps() { return cpuTraps; }
 
     public long memTraps() { return memTraps; }
 
     public long ioTraps() { return ioTraps; }
+
+    /** When the guest owns EL2: interrupts taken to its EL2 from its guest (0 otherwise: jvisor's vGIC takes none). */
+    public long interrupts() { return interrupts; }
+
+    /** When the guest owns EL2: exceptions taken to its EL2 from its own kernel, its stage 2 off (hypercalls, not traps). */
+    public long hostCalls() { return hostCalls; }
 
     /** Exits with the given exception class (0..63). */
     public long exits(int ec) { return byEc[ec & 63]; }

@@ -75,7 +75,10 @@ public final class Vcpu {
         hostOwnsEl2 = !vm.guestOwnsEl2();
         cpu.hostOwnsEl2 = hostOwnsEl2;
         // The firmware standing in for EL3 serves PSCI over SMC to a guest that owns EL2 (QEMU's conduit).
-        if (!hostOwnsEl2) cpu.firmware = x0 -> Psci.owns((int) x0);
+        if (!hostOwnsEl2) {
+            cpu.firmware = x0 -> Psci.owns((int) x0);
+            cpu.el2Observer = new NestedTrapCounter(stats);
+        }
         if (vm.clock() == GuestClock.INSTRUCTIONS) cpu.timer.setCounterSource(new GenericTimer.InstructionCounter(cpu));
         cpu.sr.vmpidrEl2 = 0x80000000L | id;
         cpu.sr.mpidr = 0x80000000L | id;
@@ -117,6 +120,9 @@ public final class Vcpu {
     }
 
     public int id() { return id; }
+
+    /** Whether {@code t} is the thread this vCPU runs on. */
+    boolean runsOn(Thread t) { return owner == t; }
 
     public Vm vm() { return vm; }
 
@@ -392,6 +398,7 @@ public final class Vcpu {
      */
     public void setIrqLine(boolean level) {
         irqLevel = level;
+        if (!hostOwnsEl2) cpu.setIrqLine(level); // at once: an acknowledge must not see the old level at the next check
         cpu.kick();
         wakeFromWfi();
     }
@@ -399,6 +406,7 @@ public final class Vcpu {
     /** Drives the guest's FIQ input (HCR_EL2.VF) as {@link #setIrqLine} drives IRQ (a GICv3's Group 0). Any thread. */
     public void setFiqLine(boolean level) {
         fiqLevel = level;
+        if (!hostOwnsEl2) cpu.setFiqLine(level);
         cpu.kick();
         wakeFromWfi();
     }

@@ -145,10 +145,29 @@ public final class Vm {
      */
     public synchronized void addBankedDevice(long base, long size, VcpuMmioHandler handler) {
         if (handler == null) throw new IllegalArgumentException("no handler");
-        if (guestOwnsEl2) throw new UnsupportedOperationException("banked devices (a GIC) when the guest owns EL2: not yet");
         checkUnclaimed(base, size);
         devices.add(new Device(base, size, handler));
+        if (guestOwnsEl2) { // no stage-2 fault to say who accessed it: the vCPU running on this thread did
+            hostBus.addMmio(base, size, new MmioHandler() {
+                @Override
+                public long read(long offset, int size) { return handler.read(accessingVcpu(), offset, size); }
+
+                @Override
+                public void write(long offset, int size, long value) { handler.write(accessingVcpu(), offset, size, value); }
+            });
+            return;
+        }
         deviceArray = devices.toArray(new Device[0]);
+    }
+
+    /**
+     * The vCPU whose thread is accessing the bus; a host-side access (a debugger reading the GIC) gets a bus
+     * error, as banked registers have no meaning without a CPU.
+     */
+    private Vcpu accessingVcpu() {
+        Thread t = Thread.currentThread();
+        for (Vcpu v : vcpuArray) if (v.runsOn(t)) return v;
+        throw org.jvisor.cpu.BusError.INSTANCE;
     }
 
     /** Neither RAM nor a device is at {@code [base, base+size)} yet. */

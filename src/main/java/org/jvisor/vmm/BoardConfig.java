@@ -24,8 +24,8 @@ import java.util.List;
  *                 {@code -rtc clock=vm}: the RTC starts at this time and follows the machine's system
  *                 counter, so that with {@code instructionClock} a run is repeatable to the instruction
  * @param virtualization whether the guest owns EL2 (QEMU's {@code -M virt,virtualization=on}): the boot CPU
- *                       starts at EL2h, PSCI is the firmware's over SMC; so far without a GIC or virtio
- *                       devices, so for bare-metal programs only
+ *                       starts at EL2h, PSCI is the firmware's over SMC, the GIC's outputs are the
+ *                       processors' physical interrupts (no hide/seek device: it lives in jvisor's stage 2)
  */
 public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                           Path kernel, Path initrd, String bootargs, boolean instructionClock,

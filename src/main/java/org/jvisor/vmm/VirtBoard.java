@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import org.jvisor.cpu.InterruptLine;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.Ram;
 import org.jvisor.hyp.GuestClock;
@@ -34,9 +33,8 @@ import org.jvisor.vmm.virtio.VirtioRng;
  * {@link MmioBus}, as QEMU's and kvmtool's devices are reached on KVM.
  *
  * <p>With {@link BoardConfig#virtualization} the guest owns EL2 ({@link Hypervisor#createVmOwningEl2}): the
- * boot CPU starts at EL2h, PSCI is the firmware's over SMC, the PL011 and PL031 are served on the accessing
- * vCPU's thread ({@link Vm#addDevice}); there is no GIC in that mode yet (their interrupt lines lead nowhere),
- * so no virtio device and no Linux: bare-metal programs only.
+ * boot CPU starts at EL2h, PSCI is the firmware's over SMC, the devices (the GIC too) are served on the
+ * accessing vCPU's thread ({@link Vm#addDevice}), and the GIC's outputs are the processors' physical IRQ and FIQ.
  *
  * <pre>
  *   try (VirtBoard board = VirtBoard.build(config, System.out)) {
@@ -75,20 +73,21 @@ public final class VirtBoard implements AutoCloseable {
         GuestClock clock = config.instructionClock() ? GuestClock.INSTRUCTIONS : GuestClock.HOST;
         vm = config.virtualization() ? new Hypervisor().createVmOwningEl2(clock) : new Hypervisor().createVm(clock);
         try {
-            if (config.virtualization()) refuseWhatNeedsAGic(config);
+            if (config.virtualization() && config.hideSeek())
+                throw new BootException("-M virt,virtualization=on: no hide/seek device in this mode (it lives in jvisor's own stage 2)");
             vm.setUserMemoryRegion(0, BoardDescription.VIRT_RAM_BASE, config.ramSize(), ram);
             for (int i = 0; i < config.cpus(); i++) vcpus.add(vm.createVcpu(i));
-            gic = config.virtualization() ? null : Vgic.create(vm, config.gicVersion());
+            gic = Vgic.create(vm, config.gicVersion());
             BoardDescription d = BoardDescription.virt(config.ramSize(), config.cpus(), config.gicVersion()).withPmu(true)
                     .withGuestOwningEl2(config.virtualization());
 
             // The watch (the monitor's wait-for) sees what reaches the terminal: not a serial port connected to nothing.
-            uart = new Pl011(serial == console ? consoleWatch : serial, spiLine(BoardDescription.VIRT_UART_SPI));
-            addDevice(BoardDescription.VIRT_UART, "pl011", uart);
-            rtc = new Pl031(spiLine(BoardDescription.VIRT_RTC_SPI), config.rtcStart() == null
+            uart = new Pl011(serial == console ? consoleWatch : serial, gic.spiLine(BoardDescription.VIRT_UART_SPI));
+            addDevice(BoardDescription.VIRT_UART, 0x1000, "pl011", uart);
+            rtc = new Pl031(gic.spiLine(BoardDescription.VIRT_RTC_SPI), config.rtcStart() == null
                     ? InstantSource.offset(InstantSource.system(), config.rtcOffset())
                     : guestClock(config.rtcStart(), vcpus.get(0)));
-            addDevice(BoardDescription.VIRT_RTC, "pl031", rtc);
+            addDevice(BoardDescription.VIRT_RTC, 0x1000, "pl031", rtc);
 
             GuestMemory memory = GuestMemory.of(vm);
             for (BoardConfig.Drive drive : config.drives()) {
@@ -111,9 +110,6 @@ public final class VirtBoard implements AutoCloseable {
             }
 
             boot = LinuxLoader.prepare(d.withBootargs(config.bootargs()), config.kernel(), config.initrd());
-            if (config.virtualization() && boot.kernel() instanceof KernelImage.Arm64Image)
-                throw new BootException("-M virt,virtualization=on: no GIC in this mode yet, which Linux needs: '" + config.kernel()
-                        + "' is an arm64 Image (bare-metal programs, raw or ELF, run)");
             loadGuest();
         } catch (BootException | RuntimeException e) {
             closeQuietly();
@@ -141,23 +137,13 @@ public final class VirtBoard implements AutoCloseable {
         return new VirtBoard(config, serial, console, log, restartOnReset);
     }
 
-    /** What the board cannot offer a guest that owns EL2 until it has a GIC: virtio devices and the hide/seek device. */
-    private static void refuseWhatNeedsAGic(BoardConfig config) throws BootException {
-        if (!config.drives().isEmpty() || config.virtioRng() || config.virtioConsole())
-            throw new BootException("-M virt,virtualization=on: no virtio devices in this mode yet (no GIC to interrupt through)");
-        if (config.hideSeek())
-            throw new BootException("-M virt,virtualization=on: no hide/seek device in this mode (it lives in jvisor's own stage 2)");
-    }
-
-    /** The GIC's input for {@code spi}; with no GIC (the guest owns EL2, for now) a line that leads nowhere. */
-    private InterruptLine spiLine(int spi) {
-        return gic != null ? gic.spiLine(spi) : level -> {};
-    }
-
-    /** A register block of the board: the VMM's, through MMIO exits; the guest's own bus when the guest owns EL2. */
-    private void addDevice(long base, String name, MmioHandler device) {
-        if (vm.guestOwnsEl2()) vm.addDevice(base, 0x1000, device);
-        else mmio.add(base, 0x1000, name, device);
+    /**
+     * A register block of the board: the VMM's, reached through MMIO exits; when the guest owns EL2 there are
+     * none (no stage 2 of jvisor's to fault), so it sits on the guest's bus, served on the accessing vCPU's thread.
+     */
+    private void addDevice(long base, long size, String name, MmioHandler device) {
+        if (vm.guestOwnsEl2()) vm.addDevice(base, size, device);
+        else mmio.add(base, size, name, device);
     }
 
     /** Why a disk image did not open; for one opened writable that may not be written, how to use it anyway. */
@@ -172,7 +158,7 @@ public final class VirtBoard implements AutoCloseable {
         BoardDescription.Device slot = BoardDescription.virtioSlot(transports.size());
         VirtioMmioTransport t = new VirtioMmioTransport(device, memory, gic.spiLine(slot.spi()));
         transports.add(t);
-        mmio.add(slot.base(), slot.size(), "virtio-mmio " + transports.size(), t);
+        addDevice(slot.base(), slot.size(), "virtio-mmio " + transports.size(), t);
         return slot;
     }
 
@@ -191,7 +177,7 @@ public final class VirtBoard implements AutoCloseable {
 
     /** A guest's SYSTEM_RESET with restart requested: every vCPU is reset; reload and start again. */
     private void reboot() {
-        if (gic != null) gic.reset();
+        gic.reset();
         uart.reset();
         for (VirtioMmioTransport t : transports) t.reset();
         try {
@@ -207,7 +193,7 @@ public final class VirtBoard implements AutoCloseable {
 
     public Vm vm() { return vm; }
 
-    /** The interrupt controller; null when the guest owns EL2 (none in that mode yet). */
+    /** The interrupt controller. */
     public Vgic gic() { return gic; }
 
     /** Where host input for the guest's console goes (the PL011). */

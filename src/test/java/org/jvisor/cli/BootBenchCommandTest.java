@@ -67,4 +67,25 @@ class BootBenchCommandTest {
         assertTrue(j.err().startsWith("jvisor: jvisor run exited with status 2 before printing 'JVISOR-READY': jvisor: "), j.err());
         assertTrue(j.err().contains(missing.toString()) && j.err().indexOf('\n') == j.err().length() - 1, j.err());
     }
+
+    /** -M reaches the machine; --marker-count waits for the N-th marker ("o" is printed 3 times by the guest's hello line). */
+    @Test
+    void machineOptionsAndTheNthMarker(@TempDir Path dir) throws Exception {
+        Path kernel = RunCommandTest.hello(dir);
+        Path initrd = Files.write(dir.resolve("initrd"), new byte[4096]);
+        RunCommandTest.Result r = RunCommandTest.run("bench", "boot", "-M", "virt,gic-version=3", "-kernel", kernel.toString(),
+                "-initrd", initrd.toString(), "--marker", "o", "--marker-count", "3", "--runs", "1", "--timeout", "120", "--no-qemu");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("; -M virt,gic-version=3, 1 vCPU(s); process start to 'o' x3, 1 runs each"), r.out());
+
+        RunCommandTest.Result four = RunCommandTest.run("bench", "boot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
+                "--marker", "o", "--marker-count", "4", "--runs", "1", "--timeout", "120", "--no-qemu");
+        assertEquals(2, four.status(), four.out() + four.err());
+        assertTrue(four.err().startsWith("jvisor: jvisor run exited with status 0 before printing 'o' 4 times"), four.err());
+
+        RunCommandTest.Result bad = RunCommandTest.run("bench", "boot", "-M", "pc", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
+                "--runs", "1", "--no-qemu");
+        assertEquals(2, bad.status(), bad.out() + bad.err());
+        assertTrue(bad.err().startsWith("jvisor: jvisor run exited with status 2 before printing 'JVISOR-READY': jvisor: -M pc"), bad.err());
+    }
 }

@@ -300,7 +300,7 @@ class RunCommandTest {
             {"Unknown option", "run", "-kernel", kernel.toString(), "--frobnicate"},
             {"gic-version=4", "run", "-kernel", kernel.toString(), "-M", "virt,gic-version=4"},
             {"virtualization=maybe", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=maybe"},
-            {"no virtio devices", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=on", "-device", "virtio-rng-device"},
+            {"no hide/seek device in this mode", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=on,hide-seek=on"},
             {"only board", "run", "-kernel", kernel.toString(), "-M", "raspi3b"},
             {"1 to 8 vCPUs", "run", "-kernel", kernel.toString(), "-smp", "0"},
             {"does not exist", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},

@@ -35,7 +35,7 @@ class WorkloadBenchCommandTest {
     @Test
     void jvisorAndQemuGetTheSameGuestAndCommandLine() {
         String append = WorkloadBenchCommand.append(WorkloadBenchCommand.WORKLOADS);
-        List<String> j = BenchMachines.jvisor(Translation.OFF, 1, KERNEL, INITRD, append);
+        List<String> j = BenchMachines.jvisor(Translation.OFF, "virt,virtualization=on", 1, KERNEL, INITRD, append);
         assertEquals(ProcessHandle.current().info().command().orElseThrow(), j.get(0));
         int main = j.indexOf(Main.class.getName());
         assertEquals(System.getProperty("java.class.path"), j.get(main - 1));
@@ -46,15 +46,16 @@ class WorkloadBenchCommandTest {
         assertEquals(INITRD, run.initrd);
         assertEquals(append, run.append);
         assertEquals("512M", run.memory);
+        assertTrue(run.machine.contains("virtualization=on"), "the machine options reach jvisor's -M");
         assertEquals("1", run.smp);
         assertEquals(Translation.OFF, run.translate.mode);
         assertEquals(Translation.FORCE, ((RunCommand) Main.commandLine(null).parseArgs(
-                BenchMachines.jvisor(Translation.FORCE, 2, KERNEL, INITRD, append).subList(main + 1, j.size()).toArray(String[]::new))
+                BenchMachines.jvisor(Translation.FORCE, "virt", 2, KERNEL, INITRD, append).subList(main + 1, j.size()).toArray(String[]::new))
                 .subcommand().commandSpec().userObject()).translate.mode);
 
         assertEquals(List.of("qemu-system-aarch64", "-nodefaults", "-display", "none", "-serial", "stdio", "-M", "virt", "-cpu", "cortex-a57",
                 "-m", "512M", "-smp", "1", "-no-reboot", "-kernel", KERNEL.toString(), "-initrd", INITRD.toString(), "-append", append),
-                BenchMachines.qemu("qemu-system-aarch64", 1, KERNEL, INITRD, append));
+                BenchMachines.qemu("qemu-system-aarch64", "virt", 1, KERNEL, INITRD, append));
         assertTrue(append.length() <= LinuxLoader.MAX_COMMAND_LINE, append.length() + " bytes");
     }
 
@@ -110,7 +111,7 @@ class WorkloadBenchCommandTest {
         List<WorkloadBenchCommand.Workload> ws = WorkloadBenchCommand.WORKLOADS;
         String append = WorkloadBenchCommand.append(ws);
         Map<String, WorkloadBenchCommand.Sample> s = WorkloadBenchCommand.measure("qemu",
-                BenchMachines.qemu("qemu-system-aarch64", 1, g.kernel(), g.initrd(), append), ws, 120);
+                BenchMachines.qemu("qemu-system-aarch64", "virt", 1, g.kernel(), g.initrd(), append), ws, 120);
         assertEquals(List.of("cpubench", "sha256sum", "gzip"), List.copyOf(s.keySet()));
         s.forEach((name, x) -> assertEquals(0, x.status(), name + ": " + x));
 

@@ -53,6 +53,10 @@ class El2BareMetalTest {
             String actual = out.toString(StandardCharsets.ISO_8859_1);
             assertEquals(new VcpuExit.SystemEvent(VcpuExit.SystemEvent.Type.SHUTDOWN), e, () -> actual + "\n" + vcpu.registerDump());
             assertEquals(expected, actual);
+            // Trap accounting with no patch to the program: its one exception to EL2 from EL1 (the SMC that TSC traps,
+            // HCR_EL2.VM clear) is its own kernel-level code calling its EL2, not a trap of a guest of its own.
+            assertEquals(1, vcpu.stats().hostCalls());
+            assertEquals(0, vcpu.stats().totalExits() + vcpu.stats().interrupts());
         } finally {
             vm.close();
             ram.release();

@@ -248,6 +248,15 @@ public final class Monitor {
             exits += e;
         }
         if (board.vcpus().size() > 1) b.append(String.format("all vCPUs: CPU %d  MEM %d  IO %d  exits %d%n", cpu, mem, io, exits));
+        if (board.vm().guestOwnsEl2()) {
+            long irqs = 0, calls = 0;
+            for (Vcpu v : board.vcpus()) {
+                irqs += v.stats().interrupts();
+                calls += v.stats().hostCalls();
+            }
+            b.append(String.format("(the guest owns EL2: these are its guests' exceptions to its EL2, taken with its stage 2 on;%n"
+                    + " also %d interrupts to its EL2 and %d calls from its own kernel to its EL2)%n", irqs, calls));
+        }
         return b.toString();
     }
 

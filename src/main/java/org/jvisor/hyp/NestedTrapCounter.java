@@ -1,0 +1,52 @@
+package org.jvisor.hyp;
+
+import org.jvisor.cpu.El2Observer;
+import org.jvisor.cpu.Esr;
+import org.jvisor.cpu.SystemRegisters;
+
+/**
+ * Trap accounting for a guest that owns EL2 (its own KVM), with no patch to it: the processor reports every
+ * exception taken to EL2 and every return from it, and this sorts them into the seeds' classes as
+ * {@link ExitHandlers} does for jvisor's own exits.
+ *
+ * <ul>
+ * <li>Taken while HCR_EL2.VM is set: a trap of the guest's guest (its stage 2 on). Counted per EC; a stage-2
+ *     abort (EC 0x20, 0x24) is a MEM trap if the guest's hypervisor returns to the faulting instruction (it
+ *     mapped the page and lets it retry) and an IO trap if it returns anywhere else (it emulated the access
+ *     and skipped it, as KVM does for MMIO); anything else synchronous is a CPU trap; an interrupt is counted
+ *     as one.
+ * <li>Taken while VM is clear: the guest's own kernel calling its EL2 (non-VHE KVM's hypercalls into its hyp
+ *     code, world switches included), counted apart: they are not traps of a guest.
+ * </ul>
+ */
+final class NestedTrapCounter implements El2Observer {
+    private final TrapStats stats;
+    /** The faulting PC of a stage-2 abort not yet classified, or -1. */
+    private long abortPc = -1;
+
+    NestedTrapCounter(TrapStats stats) { this.stats = stats; }
+
+    @Override
+    public void taken(long esr, long preferredReturn, long hcrEl2) {
+        if ((hcrEl2 & SystemRegisters.HCR_VM) == 0) {
+            stats.hostCalls++;
+            return;
+        }
+        if (esr < 0) {
+            stats.interrupts++;
+            return;
+        }
+        int ec = Esr.ec(esr);
+        stats.byEc[ec]++;
+        if (ec == Esr.EC_DABT_LOW || ec == Esr.EC_IABT_LOW) abortPc = preferredReturn;
+        else stats.cpuTraps++;
+    }
+
+    @Override
+    public void returned(long target, long hcrEl2) {
+        if (abortPc < 0 || (hcrEl2 & SystemRegisters.HCR_VM) == 0) return;
+        if (target == abortPc) stats.memTraps++;
+        else stats.ioTraps++;
+        abortPc = -1;
+    }
+}
