@@ -182,6 +182,8 @@ public final class Cpu {
     /**
      * Connects the GICv3 CPU interface that the ICC_*_EL1 system registers reach (null: none, the ICC
      * registers are UNDEFINED). A reset of the processor keeps it: its state is the interrupt controller's.
+     * The virtual CPU interface ({@link #gicVirtualInterface}) comes with it, new; its state is the
+     * processor's and a reset resets it.
      */
     public void attachGicCpuInterface(GicCpuInterface gic) {
         gicCpuInterface = gic;
