@@ -114,8 +114,13 @@ final class ExperimentCommand implements Runnable {
 
     /** The default guest from the user's cache, obtained through apt on first use; a user error where that cannot be. */
     static GuestImage obtainDefaultGuest() {
+        return obtainDefaultGuest(false);
+    }
+
+    /** The default guest; {@code withKvm}: the variant with the KVM programs and a nested guest in /home/root. */
+    static GuestImage obtainDefaultGuest(boolean withKvm) {
         try {
-            return DefaultGuest.obtain(ProgressListener.console());
+            return withKvm ? DefaultGuest.obtainWithKvm(ProgressListener.console()) : DefaultGuest.obtain(ProgressListener.console());
         } catch (GuestImageException e) {
             throw new UserError(e.getMessage());
         } catch (IOException e) {

@@ -317,7 +317,8 @@ final class RunCommand implements Callable<Integer> {
         long ram = GuestRam.parse(memory, BoardConfig.MIN_RAM, ramOvercommit);
         if (kernel == null) {
             if (initrd != null) throw new UserError("-initrd without -kernel: give both, or neither for the default guest");
-            GuestImage guest = ExperimentCommand.obtainDefaultGuest();
+            // With EL2 its own, the guest's KVM has something to run: kvm-hello-world, kvm-vmm and a nested guest.
+            GuestImage guest = ExperimentCommand.obtainDefaultGuest(virtualization);
             kernel = guest.kernel();
             initrd = guest.initrd();
             // A panic restarts at once, as a warm reset (Linux's default, panic=0, spins a core forever; Debian's

@@ -88,6 +88,28 @@ class DefaultGuestTest {
         assertEquals("#!/bin/sh\necho hello\n", hello.text());
     }
 
+    @Test
+    void theKvmVariantAddsTheKvmProgramsAndTheNestedGuestUnderItsOwnKey() throws IOException {
+        Path cache = tmp.resolve("cache");
+        GuestImage plain = DefaultGuest.fromDebs(TestDebs.kernelDeb(tmp.resolve("in")), TestDebs.busyboxDeb(tmp.resolve("in")), cache);
+        DefaultGuest guest = new DefaultGuest(cache, new Apt(tmp.resolve("no-apt").toString()));
+        String plainKey = guest.recipeHash();
+        GuestImage kvm = guest.withKvm().get(ProgressListener.NONE);
+        assertNotEquals(plain.initrd(), kvm.initrd());
+        assertEquals(plain.kernel(), kvm.kernel());
+        assertEquals(plainKey, guest.recipeHash(), "the plain guest keeps its key");
+
+        Map<String, Newc.Entry> e = initramfs(kvm);
+        for (String name : List.of("kvm-hello-world", "kvm-vmm", "nested-linux")) {
+            assertEquals(0755, e.get("home/root/" + name).perm(), name);
+            assertArrayEquals(DefaultGuest.resource("kvm/" + name), e.get("home/root/" + name).data(), name);
+        }
+        assertArrayEquals(Files.readAllBytes(plain.kernel()), e.get("home/root/nested/Image").data());
+        assertArrayEquals(Files.readAllBytes(plain.initrd()), e.get("home/root/nested/initrd.gz").data(), "the nested guest is the plain one");
+        assertTrue(e.containsKey("home/root/mem"), "and the plain guest's programs");
+        assertFalse(initramfs(plain).containsKey("home/root/kvm-vmm"), "only the variant has them");
+    }
+
     /** Scripts standing in for dpkg, apt-cache and apt-get, logging their calls. */
     private Path fakeApt(String foreignArchs) throws IOException {
         Path bin = Files.createDirectories(tmp.resolve("bin"));

@@ -44,6 +44,27 @@ class ProgramsBuildTest {
         assertArrayEquals(Files.readAllBytes(out), shipped, "src/main/resources/org/jvisor/guest/home/jvprogs is stale: run guest/programs/build.sh");
     }
 
+    /** The same for the KVM programs of {@link DefaultGuest#withKvm}, built by {@code guest/kvm/build.sh}. */
+    @Test
+    void shippedKvmProgramsAreBuiltFromTheSources() throws Exception {
+        String compiler = new String(DefaultGuest.resource("kvm/kvm.compiler"), StandardCharsets.UTF_8).strip();
+        String here = run("aarch64-linux-gnu-gcc", "--version");
+        assertNotNull(here, "aarch64-linux-gnu-gcc --version failed (.ci/deps installs it)");
+        assumeTrue(here.lines().findFirst().orElse("").strip().equals(compiler), "built with " + compiler + ", this machine has " + here.lines().findFirst().orElse(""));
+
+        String log = run("sh", Path.of("guest/kvm/build.sh").toAbsolutePath().toString(), tmp.toString());
+        assertNotNull(log, "guest/kvm/build.sh failed");
+        for (String name : new String[] {"kvm-hello-world", "kvm-vmm"}) {
+            byte[] shipped = DefaultGuest.resource("kvm/" + name);
+            ByteBuffer elf = ByteBuffer.wrap(shipped).order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals(0x464C457F, elf.getInt(0), name + ": an ELF file");
+            assertEquals(183, elf.getShort(18), name + ": for AArch64");
+            assertEquals(2, elf.getShort(16), name + ": statically linked (ET_EXEC)");
+            assertArrayEquals(Files.readAllBytes(tmp.resolve(name)), shipped,
+                    "src/main/resources/org/jvisor/guest/kvm/" + name + " is stale: run guest/kvm/build.sh");
+        }
+    }
+
     /** The command's output, or null if it cannot run or fails. */
     private static String run(String... cmd) throws Exception {
         Process p;

@@ -68,6 +68,7 @@ class NeedsTagsTest {
             "org.jvisor.difftest.QemuRunner", Needs.QEMU,
             "org.jvisor.vmm.Dtc", Needs.DTC,
             "org.jvisor.guest.DefaultGuest#obtain", Needs.GUEST,
+            "org.jvisor.guest.DefaultGuest#obtainWithKvm", Needs.GUEST,
             "org.jvisor.guest.DefaultGuest#userCacheDir", Needs.GUEST,
             "org.jvisor.guest.Apt#system", Needs.GUEST);
 

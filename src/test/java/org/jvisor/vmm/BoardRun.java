@@ -50,6 +50,11 @@ final class BoardRun {
      * {@code timeoutSeconds} at most for the guest to power off.
      */
     static Result run(BoardConfig config, String input, long timeoutSeconds) throws Exception {
+        return run(config, input, timeoutSeconds, board -> {});
+    }
+
+    /** As {@link #run(BoardConfig, String, long)}, giving the board to {@code after} once the guest has powered off. */
+    static Result run(BoardConfig config, String input, long timeoutSeconds, java.util.function.Consumer<VirtBoard> after) throws Exception {
         Transcript console = new Transcript();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (VirtBoard board = VirtBoard.build(config, console, new PrintStream(log, true), false)) {
@@ -73,6 +78,7 @@ final class BoardRun {
                 runner.join(10_000);
                 throw new AssertionError("the guest did not power off within " + timeoutSeconds + " s; it printed:\n" + console.text());
             }
+            after.accept(board);
             return new Result(status[0], console.text(), log.toString(StandardCharsets.UTF_8));
         }
     }
