@@ -250,15 +250,15 @@ final class ControlRegisters {
 
     /**
      * ISR_EL1: the pending A, I, F bits. At EL1/EL0 an interrupt class routed to EL2 by HCR_EL2.{AMO,IMO,FMO}
-     * shows its virtual interrupt instead (HCR_EL2.VSE/VI/VF), as the guest sees it.
+     * shows its virtual interrupt instead (HCR_EL2.VSE/VI/VF, or the virtual CPU interface's), as the guest sees it.
      */
     static long isr(Cpu cpu) {
-        long hcr = cpu.sr.hcrEl2;
+        long hcr = cpu.sr.hcrEl2, virtual = hcr | cpu.virtualLines;
         boolean guest = cpu.currentEl() < 2 && (hcr & SystemRegisters.HCR_TGE) == 0;
         long v = 0;
         if (guest && (hcr & SystemRegisters.HCR_AMO) != 0 ? (hcr & SystemRegisters.HCR_VSE) != 0 : cpu.serrorLine()) v |= 1 << 8;
-        if (guest && (hcr & SystemRegisters.HCR_IMO) != 0 ? (hcr & SystemRegisters.HCR_VI) != 0 : cpu.irqLine()) v |= 1 << 7;
-        if (guest && (hcr & SystemRegisters.HCR_FMO) != 0 ? (hcr & SystemRegisters.HCR_VF) != 0 : cpu.fiqLine()) v |= 1 << 6;
+        if (guest && (hcr & SystemRegisters.HCR_IMO) != 0 ? (virtual & SystemRegisters.HCR_VI) != 0 : cpu.irqLine()) v |= 1 << 7;
+        if (guest && (hcr & SystemRegisters.HCR_FMO) != 0 ? (virtual & SystemRegisters.HCR_VF) != 0 : cpu.fiqLine()) v |= 1 << 6;
         return v;
     }
 }

@@ -56,8 +56,13 @@ public final class Cpu {
     public final Pmu pmu = new Pmu(this);
     /** The GICv3 CPU interface the ICC_* registers reach; null (UNDEFINED) unless an interrupt controller attaches one. */
     private GicCpuInterface gicCpuInterface;
-    /** ICH_HCR_EL2 (see {@link GicSysRegs}). */
-    long ichHcrEl2;
+    /** The GICv3 virtual CPU interface (ICH_* and ICV_*): present while a GIC CPU interface is attached. */
+    private GicVirtualInterface gicVirtualInterface;
+    /**
+     * The virtual IRQ/FIQ the virtual CPU interface signals, as HCR_EL2.VI/VF bits: ORed with HCR_EL2 where
+     * virtual interrupts are checked. Kept current by {@link GicVirtualInterface}, so the run loop reads one field.
+     */
+    int virtualLines;
     /** The event register of WFE: set by SEV (from any processor's thread), SEVL and exception returns. */
     volatile boolean eventRegister;
     /** Told when another processor's SEV sets {@link #eventRegister} (any thread): a host waking this one from WFE. */
@@ -177,10 +182,19 @@ public final class Cpu {
     /**
      * Connects the GICv3 CPU interface that the ICC_*_EL1 system registers reach (null: none, the ICC
      * registers are UNDEFINED). A reset of the processor keeps it: its state is the interrupt controller's.
+     * The virtual CPU interface ({@link #gicVirtualInterface}) comes with it, new; its state is the
+     * processor's and a reset resets it.
      */
-    public void attachGicCpuInterface(GicCpuInterface gic) { gicCpuInterface = gic; }
+    public void attachGicCpuInterface(GicCpuInterface gic) {
+        gicCpuInterface = gic;
+        gicVirtualInterface = gic == null ? null : new GicVirtualInterface(this);
+        if (gic == null) virtualLines = 0;
+    }
 
     public GicCpuInterface gicCpuInterface() { return gicCpuInterface; }
+
+    /** The virtual CPU interface (ICH_*_EL2, ICV_*_EL1) that comes with an attached GIC CPU interface, or null. */
+    public GicVirtualInterface gicVirtualInterface() { return gicVirtualInterface; }
 
     /** Cold reset into EL1h with the MMU off and interrupts masked, as QEMU's virt board starts a core. */
     public void reset() {
@@ -202,6 +216,7 @@ public final class Cpu {
         eventRegister = false;
         tlbFlush();
         SysRegTable.reset(this);
+        if (gicVirtualInterface != null) gicVirtualInterface.reset();
         dbg.oslsr |= Debug.OSLSR_OSLK; // a cold reset locks the OS lock
         Debug.update(this);
     }
@@ -961,7 +976,7 @@ public final class Cpu {
      */
     void checkPendingInterrupts() {
         if (!irqLine && !fiqLine && !serrorLine
-                && (sr.hcrEl2 & (SystemRegisters.HCR_VI | SystemRegisters.HCR_VF | SystemRegisters.HCR_VSE)) == 0) return;
+                && ((sr.hcrEl2 | virtualLines) & (SystemRegisters.HCR_VI | SystemRegisters.HCR_VF | SystemRegisters.HCR_VSE)) == 0) return;
         int t;
         // Physical interrupts first: one routed to EL2 preempts the guest's virtual ones.
         if (serrorLine && (t = physicalInterruptTarget(SystemRegisters.HCR_AMO, DAIF_A)) != 0) {
@@ -994,10 +1009,13 @@ public final class Cpu {
         return (daif & maskBit) == 0 ? 1 : 0;
     }
 
-    /** A virtual interrupt (HCR_EL2.VI/VF/VSE) is signalled to EL1/EL0 only when routed (IMO/FMO/AMO) without TGE. */
+    /**
+     * A virtual interrupt (HCR_EL2.VI/VF/VSE, or the virtual CPU interface's vIRQ/vFIQ) is signalled to
+     * EL1/EL0 only when routed (IMO/FMO/AMO) without TGE.
+     */
     private boolean virtualInterruptPending(long routeBit, long virtualBit) {
         long hcr = sr.hcrEl2;
-        return el < 2 && (hcr & SystemRegisters.HCR_TGE) == 0 && (hcr & routeBit) != 0 && (hcr & virtualBit) != 0;
+        return el < 2 && (hcr & SystemRegisters.HCR_TGE) == 0 && (hcr & routeBit) != 0 && ((hcr | virtualLines) & virtualBit) != 0;
     }
 
     private boolean virtualInterruptEnabled(long routeBit, long virtualBit, int maskBit) {

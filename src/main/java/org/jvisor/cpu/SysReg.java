@@ -4,7 +4,7 @@ package org.jvisor.cpu;
  * One system register (or SYS operation) of the table in {@link SysRegTable}: its name and encoding, which
  * class stores it ({@link #owner}, and the owner's local {@link #id}), how writes are masked, its reset
  * value and its access rule (lowest EL, the EL0 enable that SCTLR_EL1/CNTKCTL_EL1/PMUSERENR_EL0/MDSCR_EL1
- * gives, and the HCR_EL2/MDCR_EL2/CPTR_EL2/CNTHCTL_EL2 bits that trap it to EL2).
+ * gives, and the HCR_EL2/MDCR_EL2/CPTR_EL2/CNTHCTL_EL2/ICH_HCR_EL2 bits that trap it to EL2).
  *
  * <p>The fluent setters are used only while the owners build their static tables; afterwards a
  * descriptor is never changed.
@@ -33,6 +33,8 @@ final class SysReg {
     long hcrRead, hcrWrite, mdcr, cptr;
     /** CNTHCTL_EL2 bits (EL1PCTEN, EL1PCEN) that must be set for EL0/EL1 access. */
     long cnthctl;
+    /** ICH_HCR_EL2 bits (TC, TALL0, TALL1, TDIR) that trap an EL1 access to EL2 (the GIC CPU interface registers). */
+    long ichHcr;
     long writeMask = -1L, res1;
     long reset;
     boolean hasReset;
@@ -73,6 +75,7 @@ final class SysReg {
     SysReg mdcr(long bits) { mdcr |= bits; return this; }
     SysReg cptr(long bits) { cptr |= bits; return this; }
     SysReg cnthctl(long bits) { cnthctl |= bits; return this; }
+    SysReg ich(long bits) { ichHcr |= bits; return this; }
     SysReg feature(int f) { feature = f; return this; }
     SysReg fp() { fp = true; return this; }
 

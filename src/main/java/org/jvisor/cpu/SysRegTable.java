@@ -210,6 +210,7 @@ public final class SysRegTable {
         if ((s.hcrEl2 & (read ? r.hcrRead : r.hcrWrite)) != 0) return true;
         if (r.mdcr != 0 && (effectiveMdcr(cpu) & r.mdcr) != 0) return true;
         if (r.cptr != 0 && cpu.currentEl() == 1 && (s.cptrEl2 & r.cptr) != 0) return true;
+        if (r.ichHcr != 0 && (cpu.gicVirtualInterface().hcr & r.ichHcr) != 0) return true;
         return r.cnthctl != 0 && (s.cnthctlEl2 & r.cnthctl) != r.cnthctl;
     }
 

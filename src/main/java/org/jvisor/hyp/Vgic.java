@@ -23,7 +23,8 @@ import org.jvisor.cpu.InterruptLine;
  * processor's ICC system registers ({@link org.jvisor.cpu.GicCpuInterface}), which the guest reaches
  * without traps as it reaches a virtual CPU interface in hardware (the SGI registers trap, and the
  * hypervisor's system register handler emulates them: CPU traps). Each vCPU's generic timer is wired to
- * its PPIs (EL1 physical 30, virtual 27, EL2 physical 26) and its PMU to PPI 23.
+ * its PPIs (EL1 physical 30, virtual 27, EL2 physical 26), its PMU to PPI 23 and, for a GICv3, its virtual
+ * CPU interface's maintenance interrupt to PPI 25.
  *
  * <p>The output to each vCPU is {@link Vcpu#setIrqLine} (and {@link Vcpu#setFiqLine} for a GICv3's
  * Group 0, or a GICv2's Group 0 with GICC_CTLR.FIQEn): the highest-priority pending, enabled interrupt of
@@ -44,6 +45,8 @@ public final class Vgic {
     static final int SPURIOUS = 1023, GROUP1_SPURIOUS = 1022;
     /** The PMU's overflow interrupt on the virt board. */
     public static final int PPI_PMU = 23;
+    /** The GICv3 virtual CPU interface's maintenance interrupt on the virt board. */
+    public static final int PPI_MAINTENANCE = 25;
 
     final int version;
     final int irqs, spis;
@@ -122,7 +125,10 @@ public final class Vgic {
         for (int i = 0; i < g.vcpus.length; i++) {
             Vcpu v = g.vcpus[i];
             int c = i;
-            if (version == 3) v.cpu.attachGicCpuInterface(g.cpus[i]);
+            if (version == 3) {
+                v.cpu.attachGicCpuInterface(g.cpus[i]);
+                v.cpu.gicVirtualInterface().connectMaintenance(l -> g.setPrivateLevel(c, PPI_MAINTENANCE, l));
+            }
             v.timerWired = true;
             v.cpu.timer.connect(GenericTimer.PHYSICAL, l -> g.setPrivateLevel(c, GenericTimer.PPI_PHYSICAL, l));
             v.cpu.timer.connect(GenericTimer.VIRTUAL, l -> g.setPrivateLevel(c, GenericTimer.PPI_VIRTUAL, l));

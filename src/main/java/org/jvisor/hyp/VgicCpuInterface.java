@@ -219,7 +219,7 @@ final class VgicCpuInterface implements GicCpuInterface {
                 case CTLR -> ICC_CTLR_RO | (ctlr & (ICC_CBPR | ICC_EOIMODE));
                 case IGRPEN0 -> igrpen0 ? 1 : 0;
                 case IGRPEN1 -> igrpen1 ? 1 : 0;
-                // AP0R1-3/AP1R1-3 exist only with 6 or more priority bits (UNDEFINED with 5): RAZ/WI here
+                // AP0R1-3/AP1R1-3 exist only with 6 or more priority bits: with 5 the processor never forwards them
                 default -> 0;
             };
         }
@@ -247,6 +247,14 @@ final class VgicCpuInterface implements GicCpuInterface {
                 default -> {}
             }
             gic.updateAll();
+        }
+    }
+
+    /** A hardware-linked virtual interrupt's deactivation (ICH_LR&lt;n&gt;_EL2.HW): the physical INTID, whatever EOImode. */
+    @Override
+    public void deactivate(int intid) {
+        synchronized (gic.lock) {
+            deactivateInterrupt(intid);
         }
     }
 
