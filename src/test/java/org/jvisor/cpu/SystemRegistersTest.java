@@ -157,7 +157,7 @@ class SystemRegistersTest {
         assertEquals(0x111L, m.x(1), "EL0-2 AArch64 only, no EL3, FP and AdvSIMD without FP16");
         assertEquals(0x10305106L, m.x(2), "QEMU cortex-a57 ID_AA64DFR0_EL1");
         assertEquals(0x11120L, m.x(3), "CRC32, AES with PMULL, SHA1, SHA2 (QEMU cortex-a57)");
-        assertEquals(0x25L, m.x(4) & 0xff, "48-bit PA, 16-bit ASID");
+        assertEquals(0x24L, m.x(4) & 0xff, "44-bit PA (the Cortex-A57 TRM's PARange, as QEMU's cortex-a57), 16-bit ASID");
         assertEquals(m.cpu.features.idAa64Mmfr0(), m.x(4), "granules as the MMU implements them");
         assertEquals(0, m.x(5), "AArch32 ID registers read as zero");
         assertEquals(0, m.x(6), "unallocated ID space is RAZ");
