@@ -74,4 +74,25 @@ class El2KvmTest {
         assertEquals(0, s.cpuTraps(), s.toString());
         assertTrue(s.hostCalls() > 0, "the guest's kernel calls its EL2 (KVM's world switches): " + s.hostCalls());
     }
+
+    /**
+     * Linux in Linux: kvm-vmm boots the default guest's own kernel and initramfs on the guest's KVM, with its vGIC
+     * (GICv3, the maintenance interrupt in jvisor's device tree) and its timer; the nested shell answers.
+     */
+    @Test
+    void theNestedGuestBootsToItsShellOnTheGuestsKvm() throws Exception {
+        // The first prompt is the nested guest's: the outer one runs nested-linux instead of a shell.
+        Run run = boot("quiet jvisor.run=\"nested-linux quiet\"", "echo nested $((6 * 7)); cat /proc/cmdline; uname -r; poweroff -f\n");
+        String c = run.console();
+        String release = DefaultGuest.obtain(ProgressListener.NONE).kernelVersion();
+        assertTrue(c.contains("\nnested 42\nconsole=ttyAMA0 quiet\n" + release + "\n"), c);
+        assertTrue(c.contains("\nkvm-vmm: the guest powered off\nJVISOR-EXIT 0\n"), c);
+        assertEquals(2, c.lines().filter("JVISOR-READY"::equals).count(), "both guests reach /init's marker:\n" + c);
+        // The nested boot seen from the "hardware": stage-2 faults on the nested guest's RAM (MEM) and its MMIO to
+        // the GIC and the PL011 (IO), system register traps and hypercalls (CPU), all under KVM's own handling.
+        TrapStats s = run.stats();
+        assertTrue(s.memTraps() > 1000 && s.ioTraps() > 100 && s.cpuTraps() > 0, s + "; exits " + s.totalExits());
+        assertTrue(s.exits(Esr.EC_HVC64) > 0, "the nested kernel's PSCI/SMCCC calls reach KVM: " + s.exits(Esr.EC_HVC64));
+        assertTrue(s.interrupts() > 0, "its timer interrupts reach KVM's EL2");
+    }
 }

@@ -11,8 +11,8 @@ import org.jvisor.vmm.BoardDescription.Gic;
  * flash, fw-cfg, the PL061 GPIO and its power key, PCIe, the platform bus, GICv2m/ITS (no such devices
  * here); {@code cpu-map} (Linux derives the same flat topology without it); the PSCI 0.1 function IDs
  * and {@code "arm,psci"} (the hypervisor implements PSCI 1.1, which Linux finds by its compatible); the
- * GIC maintenance interrupt and GICv2's virtual interface frames (QEMU adds them with {@code virtualization=on};
- * jvisor has no GIC in that mode yet).
+ * GICv2's virtual interface frames and its maintenance interrupt (QEMU adds them with {@code virtualization=on};
+ * jvisor's GICv2 has no virtualization extensions: a GICv3's maintenance interrupt is there).
  * Phandles count from 1 where QEMU's start at 0x8000; both are arbitrary.
  */
 public final class VirtDeviceTree {
@@ -22,6 +22,8 @@ public final class VirtDeviceTree {
     static final int IRQ_TYPE_EDGE_RISING = 1, IRQ_TYPE_LEVEL_HIGH = 4;
     /** The generic timer's PPIs (INTID - 16): secure physical 29, non-secure physical 30, virtual 27, hypervisor 26. */
     static final int PPI_SEC_PHYS_TIMER = 13, PPI_PHYS_TIMER = 14, PPI_VIRT_TIMER = 11, PPI_HYP_TIMER = 10;
+    /** The GICv3 maintenance interrupt: PPI 9, INTID 25 (QEMU's ARCH_GIC_MAINT_IRQ). */
+    static final int PPI_GIC_MAINTENANCE = 9;
     /** PMU overflow: PPI 7, INTID 23 (QEMU's VIRTUAL_PMU_IRQ). */
     static final int PPI_PMU = 7;
     /** QEMU's apb-pclk: a 24 MHz fixed clock feeding the PrimeCell peripherals. */
@@ -187,6 +189,9 @@ public final class VirtDeviceTree {
             fdt.property("compatible", "arm,gic-v3");
             fdt.propertyU64("reg", g.distBase(), Gic.DIST_SIZE, g.cpuOrRedistBase(), b.cpus() * g.redistSizePerCpu());
             fdt.property("#redistributor-regions", 1);
+            // With EL2 the guest's, the virtual CPU interface's maintenance interrupt (PPI 9, INTID 25), as QEMU writes
+            // it: KVM offers a vGIC only when the GIC node names one.
+            if (b.guestOwnsEl2()) fdt.property("interrupts", GIC_PPI, PPI_GIC_MAINTENANCE, IRQ_TYPE_LEVEL_HIGH);
         }
         fdt.property("interrupt-controller");
         fdt.property("#interrupt-cells", 3);

@@ -47,10 +47,14 @@ class VirtDeviceTreeTest {
 
     /** QEMU's tree for the same machine; {@code kernel} and the rest optional. */
     private Map<String, Map<String, String>> qemuTree(int gic, int cpus, String... extra) throws Exception {
+        return qemuTree("virt,gic-version=" + gic, cpus, extra);
+    }
+
+    private Map<String, Map<String, String>> qemuTree(String machine, int cpus, String... extra) throws Exception {
         Path dtb = Files.createTempFile(dir, "qemu", ".dtb");
         List<String> options = new ArrayList<>(List.of("-m", (RAM >> 20) + "M", "-smp", String.valueOf(cpus)));
         options.addAll(List.of(extra));
-        QemuVirt.dumpDtb(dtb, "virt,gic-version=" + gic, options.toArray(String[]::new));
+        QemuVirt.dumpDtb(dtb, machine, options.toArray(String[]::new));
         return Dtc.parse(Dtc.decompile(dtb).out());
     }
 
@@ -132,6 +136,16 @@ class VirtDeviceTreeTest {
         BoardDescription b = BoardDescription.virt(RAM, 4, 3).withPmu(true)
                 .withVirtio(BoardDescription.virtioSlot(31)).withVirtio(BoardDescription.virtioSlot(0));
         compareWithQemu(b, qemuTree(3, 4));
+    }
+
+    /** With EL2 the guest's: PSCI over SMC, and the GICv3 node names its maintenance interrupt (PPI 9), as QEMU's does. */
+    @NeedsQemu
+    @Test
+    void gicV3VirtualizationOnMatchesQemu() throws Exception {
+        BoardDescription b = BoardDescription.virt(RAM, 2, 3).withPmu(true).withGuestOwningEl2(true);
+        Map<String, Map<String, String>> q = qemuTree("virt,virtualization=on,gic-version=3", 2);
+        assertEquals("<0x01 0x09 0x04>", q.get("/intc@8000000").get("interrupts"));
+        compareWithQemu(b, q);
     }
 
     @NeedsQemu
