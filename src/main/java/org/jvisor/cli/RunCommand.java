@@ -306,8 +306,11 @@ final class RunCommand implements Callable<Integer> {
 
     /** Whether {@code -M MACHINE} gives the guest EL2 (virtualization=on). */
     static boolean virtualizationOn(String machine) {
-        Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
-        return QemuStyle.parseSwitch("-M", "virtualization", m.getOrDefault("virtualization", "off"));
+        return virtualizationOn(QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES));
+    }
+
+    private static boolean virtualizationOn(Map<String, String> machineProperties) {
+        return QemuStyle.parseSwitch("-M", "virtualization", machineProperties.getOrDefault("virtualization", "off"));
     }
 
     BoardConfig config() {
@@ -315,7 +318,7 @@ final class RunCommand implements Callable<Integer> {
         Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
         if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));
-        boolean virtualization = virtualizationOn(machine);
+        boolean virtualization = virtualizationOn(m);
         VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults);
         Instant now = Instant.now();
         Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());

@@ -122,42 +122,41 @@ public final class Vm {
      */
     public void addDevice(long base, long size, MmioHandler handler) {
         if (handler == null) throw new IllegalArgumentException("no handler");
-        if (guestOwnsEl2) {
-            synchronized (this) {
-                checkUnclaimed(base, size);
-                devices.add(new Device(base, size, null)); // kept for the overlap checks; the bus serves it
-                hostBus.addMmio(base, size, handler);
-            }
-            return;
-        }
-        addBankedDevice(base, size, new VcpuMmioHandler() {
+        register(base, size, new VcpuMmioHandler() {
             @Override
             public long read(Vcpu vcpu, long offset, int size) { return handler.read(offset, size); }
 
             @Override
             public void write(Vcpu vcpu, long offset, int size, long value) { handler.write(offset, size, value); }
-        });
+        }, handler);
     }
 
     /**
      * Registers an in-hypervisor device whose handler learns which vCPU accesses it (banked registers,
      * as a GIC has); otherwise as {@link #addDevice(long, long, MmioHandler)}.
      */
-    public synchronized void addBankedDevice(long base, long size, VcpuMmioHandler handler) {
+    public void addBankedDevice(long base, long size, VcpuMmioHandler handler) {
         if (handler == null) throw new IllegalArgumentException("no handler");
-        checkUnclaimed(base, size);
-        devices.add(new Device(base, size, handler));
-        if (guestOwnsEl2) { // no stage-2 fault to say who accessed it: the vCPU running on this thread did
-            hostBus.addMmio(base, size, new MmioHandler() {
-                @Override
-                public long read(long offset, int size) { return handler.read(accessingVcpu(), offset, size); }
+        // On the guest's own bus no stage-2 fault says who accessed it: the vCPU running on this thread did.
+        register(base, size, handler, new MmioHandler() {
+            @Override
+            public long read(long offset, int size) { return handler.read(accessingVcpu(), offset, size); }
 
-                @Override
-                public void write(long offset, int size, long value) { handler.write(accessingVcpu(), offset, size, value); }
-            });
-            return;
-        }
-        deviceArray = devices.toArray(new Device[0]);
+            @Override
+            public void write(long offset, int size, long value) { handler.write(accessingVcpu(), offset, size, value); }
+        });
+    }
+
+    /**
+     * A device at {@code [base, base+size)}: reached through stage-2 faults with the faulting vCPU
+     * ({@code inHypervisor}) when the hypervisor owns EL2, or on the guest's own bus ({@code onBus}) when the
+     * guest does.
+     */
+    private synchronized void register(long base, long size, VcpuMmioHandler inHypervisor, MmioHandler onBus) {
+        checkUnclaimed(base, size);
+        devices.add(new Device(base, size, inHypervisor));
+        if (guestOwnsEl2) hostBus.addMmio(base, size, onBus);
+        else deviceArray = devices.toArray(new Device[0]);
     }
 
     /**
