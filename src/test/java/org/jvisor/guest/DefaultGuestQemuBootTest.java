@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.QemuVirt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,45 +38,9 @@ class DefaultGuestQemuBootTest {
         if (disk != null) {
             cmd.addAll(List.of("-drive", "if=none,format=raw,id=d0,file=" + disk, "-device", "virtio-blk-device,drive=d0"));
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (var in = p.getInputStream()) {
-                for (int b; (b = in.read()) >= 0; ) {
-                    synchronized (out) {
-                        out.write(b);
-                        out.notifyAll();
-                    }
-                }
-            } catch (IOException e) {
-                // the process was killed
-            }
-        });
-        try (var stdin = p.getOutputStream()) {
-            if (input != null) {
-                // typed once the shell prompts: bytes sent earlier may be dropped while the UART starts up
-                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                synchronized (out) {
-                    while (!out.toString(StandardCharsets.ISO_8859_1).contains("~ # ") && p.isAlive() && System.nanoTime() < giveUp) {
-                        out.wait(1000);
-                    }
-                }
-                stdin.write(input.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            reader.join(1000);
-            synchronized (out) {
-                throw new AssertionError("the guest did not power off; it printed:\n" + out.toString(StandardCharsets.ISO_8859_1));
-            }
-        }
-        reader.join();
-        String console;
-        synchronized (out) {
-            console = "\n" + out.toString(StandardCharsets.ISO_8859_1).replace("\r", "");
-        }
-        assertEquals(0, p.exitValue(), () -> "QEMU exited with status " + p.exitValue() + "; its output (stderr included):" + console);
+        QemuConsole.Result r = QemuConsole.run(cmd, input, 240);
+        String console = r.console();
+        assertEquals(0, r.status(), () -> "QEMU exited with status " + r.status() + "; its output (stderr included):" + console);
         assertFalse(console.contains("failed"), console);
         assertTrue(console.contains("\nJVISOR-READY\n"), console);
         return console;

@@ -3,11 +3,7 @@ package org.jvisor.guest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.QemuVirt;
 import org.jvisor.testing.BootsLinux;
@@ -76,43 +72,8 @@ class KvmGuestQemuTest {
         List<String> cmd = QemuVirt.command(machine, "-m", RAM, "-serial", "stdio",
                 "-no-reboot", "-kernel", g.kernel().toString(), "-initrd", g.initrd().toString(),
                 "-append", "console=ttyAMA0 " + append);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            Thread reader = Thread.ofVirtual().start(() -> {
-                try (var in = p.getInputStream()) {
-                    for (int b; (b = in.read()) >= 0; ) {
-                        synchronized (out) {
-                            out.write(b);
-                            out.notifyAll();
-                        }
-                    }
-                } catch (IOException e) {
-                    // QEMU was killed
-                }
-            });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-            try (var stdin = p.getOutputStream()) {
-                if (input != null) {
-                    synchronized (out) {
-                        while (!out.toString(StandardCharsets.ISO_8859_1).contains("~ # ") && p.isAlive() && System.nanoTime() < deadline) {
-                            out.wait(1000);
-                        }
-                    }
-                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            boolean finished = p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (finished) reader.join();
-            String console;
-            synchronized (out) {
-                console = "\n" + out.toString(StandardCharsets.ISO_8859_1).replace("\r", "");
-            }
-            assertTrue(finished, () -> "the guest did not power off within " + TIMEOUT_SECONDS + " s; it printed:" + console);
-            assertEquals(0, p.exitValue(), () -> "QEMU exited with status " + p.exitValue() + "; its output:" + console);
-            return console;
-        } finally {
-            p.destroyForcibly();
-        }
+        QemuConsole.Result r = QemuConsole.run(cmd, input, TIMEOUT_SECONDS);
+        assertEquals(0, r.status(), () -> "QEMU exited with status " + r.status() + "; its output:" + r.console());
+        return r.console();
     }
 }
