@@ -78,6 +78,23 @@ public final class SysRegTable {
         return r == null ? null : r.name;
     }
 
+    /**
+     * One entry of the table as tools see it (read-only): its name, its encoding, whether MRS may read it and
+     * MSR write it (or, for a SYS operation, {@code operation} and writable), as the processor decodes it. Who
+     * may access it from which EL is deliberately not here: {@code jvisor classify} finds that out by executing.
+     */
+    public record Entry(String name, int op0, int op1, int crn, int crm, int op2, boolean readable, boolean writable,
+            boolean operation) {
+        /** op0:op1:CRn:CRm:op2, bits [20:5] of the MRS/MSR/SYS instruction. */
+        public int key() { return SysReg.key(op0, op1, crn, crm, op2); }
+    }
+
+    /** Every register and SYS operation, in encoding order. */
+    public static List<Entry> entries() {
+        return Arrays.stream(ALL).map(r -> new Entry(r.name, r.op0(), r.op1(), r.crn(), r.crm(), r.op2(), r.readable,
+                r.writable, r.owner == OWNER_OPS)).toList();
+    }
+
     /** The names of every register, in encoding order (for tools and documentation). */
     public static List<String> names() {
         return Arrays.stream(ALL).map(r -> r.name).toList();

@@ -1,0 +1,83 @@
+package org.jvisor.lab;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.jvisor.lab.ProbeMachine.Variant;
+
+/**
+ * Popek and Goldberg's classes of every A64 system instruction, decided by executing it on jvisor's processor
+ * ({@link ProbeMachine}) under one setting of EL1's controls:
+ * <ul>
+ * <li>privileged: it takes an exception at EL0 and not at EL1;
+ * <li>control-sensitive: executed at EL1, it changes state that configures the machine: a system register or
+ *     PSTATE field other than a process's own context ({@link #PROCESS_CONTEXT}), or a translation of a
+ *     planted page (a TLBI drops a stale TLB entry);
+ * <li>behaviour-sensitive: its result (exception, registers, flags, memory, the registers it writes) differs
+ *     between two states that differ only in the privilege level (EL0 vs EL1, when neither traps) or in
+ *     privileged configuration a VMM changes (relocated memory, the operand page's EL0 access,
+ *     VPIDR/VMPIDR/CNTVOFF_EL2), run at EL1;
+ * <li>critical: sensitive, and it runs at EL0 without an exception.
+ * </ul>
+ * An instruction that takes an exception at both ELs (SVC, BRK, HVC, EL2 instructions) is neither privileged
+ * nor critical and is not compared: the exception is what it does, and at EL0 a VMM sees it.
+ */
+public final class Classifier {
+    /**
+     * What a process owns and may change itself (what Linux saves per task as the user context besides
+     * X0-X30 and PC): changing it configures nothing, so an instruction that only changes it is not
+     * control-sensitive. DAIF is not here even where SCTLR_EL1.UMA lets EL0 write it: it masks interrupts.
+     */
+    static final Set<String> PROCESS_CONTEXT = Set.of("NZCV", "FPCR", "FPSR", "TPIDR_EL0", "SP_EL0");
+    private static final List<Variant> PAIRS = List.of(Variant.RELOCATED, Variant.OPERAND_PAGE_EL1_ONLY, Variant.VIRTUAL_CPU);
+
+    private Classifier() {}
+
+    public static Classification classify(El1Controls controls) {
+        ProbeMachine m = new ProbeMachine(controls);
+        List<Verdict> verdicts = new ArrayList<>();
+        List<String> notImplemented = new ArrayList<>();
+        for (SystemInstruction insn : SystemSpace.instructions()) {
+            Verdict v = classify(m, insn);
+            boolean enumeratedEncoding = insn.register() == null
+                    && (insn.group().equals(SystemInstruction.MSR_IMMEDIATE) || insn.group().equals(SystemInstruction.UNPRIVILEGED));
+            if (enumeratedEncoding && v.trapsAtBoth() && !v.atEl2() && v.el0Trap().equals(v.el1Trap())
+                    && v.el1Trap().startsWith("UNKNOWN ")) notImplemented.add(insn.text());
+            else verdicts.add(v);
+        }
+        return new Classification(controls, verdicts, notImplemented);
+    }
+
+    static Verdict classify(ProbeMachine m, SystemInstruction insn) {
+        long x0 = m.operand(insn);
+        Observation el0 = m.run(insn, x0, 0, Variant.BASE), el1 = m.run(insn, x0, 1, Variant.BASE);
+        String el0Trap = el0.trapped() ? el0.exception() : null, el1Trap = el1.trapped() ? el1.exception() : null;
+        List<String> control = new ArrayList<>(), behaviour = new ArrayList<>();
+        boolean atEl2 = false;
+        if (el0.trapped() && el1.trapped()) {
+            atEl2 = m.executesAtEl2(insn, x0);
+        } else if (!el1.trapped()) {
+            control.addAll(controlChanges(el1));
+            if (!el0.trapped()) {
+                String d = el0.resultDifference(el1);
+                if (!d.isEmpty()) behaviour.add("EL0 vs EL1: " + d);
+            }
+            for (Variant v : PAIRS) {
+                String d = el1.resultDifference(m.run(insn, x0, 1, v));
+                if (!d.isEmpty()) behaviour.add(v.description + ": " + d);
+            }
+        }
+        return new Verdict(insn, el0Trap, el1Trap, atEl2, List.copyOf(control), List.copyOf(behaviour));
+    }
+
+    /** The configuring state an EL1 execution changed: registers and PSTATE fields, then translations. */
+    private static List<String> controlChanges(Observation o) {
+        List<String> l = new ArrayList<>();
+        for (String r : o.changedRegisters().keySet()) if (!PROCESS_CONTEXT.contains(r)) l.add(r);
+        Set<String> pages = new LinkedHashSet<>();
+        for (String t : o.changedTranslations().keySet()) pages.add(t.substring(0, t.indexOf(" page") + 5));
+        for (String page : pages) l.add("translation of the " + page);
+        return l;
+    }
+}
