@@ -50,8 +50,17 @@ public final class Classifier {
     }
 
     static Verdict classify(ProbeMachine m, SystemInstruction insn) {
-        long x0 = m.operand(insn);
-        Observation el0 = m.run(insn, x0, 0, Variant.BASE), el1 = m.run(insn, x0, 1, Variant.BASE);
+        long[] operands = m.operands(insn);
+        long x0 = operands[0];
+        Observation el1 = m.run(insn, x0, 1, Variant.BASE);
+        for (int i = 1; i < operands.length && !changesState(el1); i++) {
+            Observation next = m.run(insn, operands[i], 1, Variant.BASE);
+            if (changesState(next)) {
+                x0 = operands[i];
+                el1 = next;
+            }
+        }
+        Observation el0 = m.run(insn, x0, 0, Variant.BASE);
         String el0Trap = el0.trapped() ? el0.exception() : null, el1Trap = el1.trapped() ? el1.exception() : null;
         List<String> control = new ArrayList<>(), behaviour = new ArrayList<>();
         boolean atEl2 = false;
@@ -69,6 +78,10 @@ public final class Classifier {
             }
         }
         return new Verdict(insn, el0Trap, el1Trap, atEl2, List.copyOf(control), List.copyOf(behaviour));
+    }
+
+    private static boolean changesState(Observation o) {
+        return !o.trapped() && (!o.changedRegisters().isEmpty() || !o.changedTranslations().isEmpty());
     }
 
     /** The configuring state an EL1 execution changed: registers and PSTATE fields, then translations. */

@@ -41,6 +41,8 @@ final class ProbeMachine {
     /** PSTATE.DAIF while probing: D and I masked, A and F not, so that DAIFSet and DAIFClr both change it. */
     static final int DAIF = Cpu.DAIF_D | Cpu.DAIF_I;
     static final long NOP = 0xD503201FL;
+    /** The cycle counter and event counters 0, 2 and 4: enabled, interrupting and overflowed in the base state. */
+    static final long HALF_PMU = 0x8000_0015L;
     // Stage 1 page descriptor bits
     private static final long AF = 1L << 10, SH_INNER = 3L << 8, NG = 1L << 11, AP_RW_EL1 = 0, AP_RW_ALL = 1L << 6,
             AP_RO_ALL = 3L << 6;
@@ -105,26 +107,29 @@ final class ProbeMachine {
     static long va(int page) { return VA_BASE + page; }
 
     /**
-     * The value an MSR of {@code register} writes: the register's base value with every bit flipped, so that
-     * any bit the register lets EL1 change changes. A write-only register gets a fixed pattern.
+     * The values an MSR of {@code register} may write, best first: the register's base value with every bit
+     * flipped, so that any bit EL1 may change changes; then the value itself, which is what changes a
+     * write-one-to-clear register (PMCNTENCLR_EL0 reads the enabled counters: writing them clears them).
+     * A write-only register gets a fixed pattern and its complement.
      */
-    long newValue(String register) {
+    long[] newValues(String register) {
         setUp(null, 0, Variant.BASE);
         try {
-            return ~SysRegTable.read(cpu, register);
+            long v = SysRegTable.read(cpu, register);
+            return new long[] {~v, v};
         } catch (IllegalArgumentException writeOnly) {
-            return 0x5555_5555_5555_5554L;
+            return new long[] {0x5555_5555_5555_5554L, ~0x5555_5555_5555_5554L};
         }
     }
 
-    /** The operand X0 holds for {@code insn}. */
-    long operand(SystemInstruction insn) {
+    /** The values X0 may hold for {@code insn}, best first (see {@link #newValues}); one for all but MSR. */
+    long[] operands(SystemInstruction insn) {
         return switch (insn.operand()) {
-            case NONE -> 0x0123_4567_89AB_CDEFL;
-            case NEW_VALUE -> newValue(insn.register());
-            case DATA_ADDRESS -> va(DATA) + OPERAND_OFFSET;
-            case CODE_ADDRESS -> va(CODE);
-            case TLBI_PAGE -> va(STALE_LOCAL) >>> 12;
+            case NONE -> new long[] {0x0123_4567_89AB_CDEFL};
+            case NEW_VALUE -> newValues(insn.register());
+            case DATA_ADDRESS -> new long[] {va(DATA) + OPERAND_OFFSET};
+            case CODE_ADDRESS -> new long[] {va(CODE)};
+            case TLBI_PAGE -> new long[] {va(STALE_LOCAL) >>> 12};
         };
     }
 
@@ -195,9 +200,12 @@ final class ProbeMachine {
         if (variant == Variant.VIRTUAL_CPU) {
             SysRegTable.write(cpu, "VPIDR_EL2", SysRegTable.read(cpu, "VPIDR_EL2") ^ 0x00100000L); // another variant
             SysRegTable.write(cpu, "VMPIDR_EL2", SysRegTable.read(cpu, "VMPIDR_EL2") | 1); // another Aff0
-            SysRegTable.write(cpu, "CNTVOFF_EL2", 1L << 32);
+            SysRegTable.write(cpu, "CNTVOFF_EL2", 0x1234_5678L); // low bits too: CNTV_TVAL_EL0 is 32 bits
         }
         controls.apply(cpu);
+        // Some of everything that has set and clear registers, so that both kinds have something to change.
+        for (String r : new String[] {"PMCNTENSET_EL0", "PMINTENSET_EL1", "PMOVSSET_EL0"}) SysRegTable.write(cpu, r, HALF_PMU);
+        SysRegTable.write(cpu, "DBGCLAIMSET_EL1", 0x55);
         cpu.daif = DAIF;
         for (int i = 0; i < 31; i++) cpu.x[i] = 0x1111_1111_1111_1111L * (i + 1);
         cpu.x[0] = x0;
