@@ -72,7 +72,8 @@ final class ClassifyCommand implements Callable<Integer> {
         boolean csvToStdout = csv != null && csv.toString().equals("-");
         if (csv != null && !csvToStdout && csv.getParent() != null && !Files.isDirectory(csv.getParent()))
             throw new UserError("--csv " + csv + ": no such directory " + csv.getParent());
-        List<Classification> results = chosen.stream().map(Classifier::classify).toList();
+        // Each setting has its own machine: classify them side by side.
+        List<Classification> results = chosen.stream().parallel().map(Classifier::classify).toList();
         if (csv != null) {
             if (csvToStdout) writeCsv(results, System.out);
             else {

@@ -33,6 +33,8 @@ public final class SysRegTable {
     /** All registers, sorted by encoding. */
     static final SysReg[] ALL;
     private static final SysReg[] BY_KEY = new SysReg[1 << 16];
+    /** By upper-case name, for the host-side accesses by name (tools read hundreds per snapshot). */
+    private static final java.util.Map<String, SysReg> BY_NAME = new java.util.HashMap<>();
 
     static {
         List<SysReg> all = new ArrayList<>();
@@ -48,6 +50,7 @@ public final class SysRegTable {
         for (SysReg r : all) {
             if (BY_KEY[r.key] != null) throw new IllegalStateException("two registers at " + r + ": " + BY_KEY[r.key].name);
             BY_KEY[r.key] = r;
+            BY_NAME.put(r.name.toUpperCase(java.util.Locale.ROOT), r);
         }
         ALL = all.toArray(new SysReg[0]);
     }
@@ -65,8 +68,7 @@ public final class SysRegTable {
     static SysReg lookup(int key) { return BY_KEY[key & 0xffff]; }
 
     static SysReg byName(String name) {
-        for (SysReg r : ALL) if (r.name.equalsIgnoreCase(name)) return r;
-        return null;
+        return BY_NAME.get(name.toUpperCase(java.util.Locale.ROOT));
     }
 
     /**

@@ -35,7 +35,7 @@ final class ProbeMachine {
     static final int VECTORS = 0x0000, CODE = 0x1000, DATA = 0x2000, KERNEL = 0x3000, STALE_GLOBAL = 0x4000,
             STALE_LOCAL = 0x5000, OLD_GLOBAL = 0x6000, OLD_LOCAL = 0x7000, NEW_GLOBAL = 0x8000, NEW_LOCAL = 0x9000,
             STACK_EL0 = 0xA000, STACK_EL1 = 0xB000, TABLES = 0x10000;
-    /** The pages an instruction may write (data, kernel, planted, stacks): compared after each run. */
+    /** The pages planted (data, kernel, planted, stacks). */
     static final int MEMORY_FROM = DATA, MEMORY_TO = 0xC000;
     static final long OPERAND_OFFSET = 0x100;
     /** PSTATE.DAIF while probing: D and I masked, A and F not, so that DAIFSet and DAIFClr both change it. */
@@ -48,6 +48,17 @@ final class ProbeMachine {
             AP_RO_ALL = 3L << 6;
     /** Registers left out of the snapshot: views of state that is in it, which an MRS may not read in every state. */
     private static final List<String> VIEWS = List.of("SP_EL0", "PMXEVCNTR_EL0", "PMXEVTYPER_EL0");
+    /** The region's pages as every run starts: NOPs at the code page, each data word telling its own offset. */
+    private static final byte[] CONTENTS = contents();
+
+    private static byte[] contents() {
+        byte[] region = new byte[MEMORY_TO];
+        ByteBuffer b = ByteBuffer.wrap(region).order(ByteOrder.LITTLE_ENDIAN);
+        for (int a = CODE; a < CODE + 0x1000; a += 4) b.putInt(a, (int) NOP);
+        for (int a = MEMORY_FROM; a < MEMORY_TO; a += 8) b.putLong(a, 0x5A00_0000_0000_0000L | (long) a << 16 | a);
+        return region;
+    }
+
     /** The frozen system counter. */
     private static final GenericTimer.CounterSource STILL = new GenericTimer.CounterSource() {
         @Override
@@ -90,6 +101,8 @@ final class ProbeMachine {
         cpu = new Cpu(bus);
         cpu.setTranslation(Translation.OFF); // one instruction per run: nothing to translate
         cpu.timer.setCounterSource(STILL);
+        bus.writeBytes(RAM_BASE, CONTENTS);
+        bus.writeBytes(RAM_BASE + RELOCATION, CONTENTS);
         for (SysRegTable.Entry e : SysRegTable.entries()) {
             if (!e.readable() || e.operation() || VIEWS.contains(e.name())) continue;
             try {
@@ -146,8 +159,8 @@ final class ProbeMachine {
         long[] x = cpu.x.clone();
         int nzcv = cpu.nzcv();
         Map<String, Long> registersAfter = registers(), translationAfter = translations(base);
-        byte[] memory = new byte[MEMORY_TO - MEMORY_FROM];
-        bus.readBytes(base + MEMORY_FROM, memory, 0, memory.length);
+        byte[] memory = new byte[0x1000]; // the operand page: the only memory an instruction here is given
+        bus.readBytes(base + DATA, memory, 0, memory.length);
         return new Observation(exceptionEl, esr, x, nzcv, memory, registersBefore, registersAfter, translationBefore,
                 translationAfter);
     }
@@ -170,12 +183,11 @@ final class ProbeMachine {
             if (SysRegTable.read(cpu, r) != v) SysRegTable.write(cpu, r, v);
         });
         long base = RAM_BASE + (variant == Variant.RELOCATED ? RELOCATION : 0);
-        byte[] region = new byte[TABLES];
-        ByteBuffer b = ByteBuffer.wrap(region).order(ByteOrder.LITTLE_ENDIAN);
-        for (int a = MEMORY_FROM; a < MEMORY_TO; a += 8) b.putLong(a, 0x5A00_0000_0000_0000L | (long) a << 16 | a);
-        b.putInt(CODE, insn == null ? (int) NOP : insn.word());
-        b.putInt(CODE + 4, (int) NOP);
-        bus.writeBytes(base, region);
+        // Only the operand page can have been written (the one instruction of a run writes nowhere else).
+        bus.writeBytes(base + DATA, CONTENTS, DATA, 0x1000);
+        byte[] code = new byte[4];
+        ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN).putInt(0, insn == null ? (int) NOP : insn.word());
+        bus.writeBytes(base + CODE, code);
         long l1 = base + TABLES, l2 = l1 + 0x1000, l3 = l2 + 0x1000;
         bus.writeBytes(l1, new byte[0x3000]);
         bus.write(l1, 8, l2 | 3);
