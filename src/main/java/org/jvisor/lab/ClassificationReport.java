@@ -1,7 +1,10 @@
 package org.jvisor.lab;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.function.Predicate;
 
@@ -35,7 +38,27 @@ public final class ClassificationReport {
                     + " that runs the kernel at EL0 can trap and emulate them all.");
         } else {
             out.println("  Sensitive is a subset of privileged: no. Critical (sensitive, yet executed at EL0 without an exception):");
-            for (Verdict v : c.critical()) out.println("    " + v.name() + ": " + String.join("; ", sensitivity(v)));
+            // Instructions with the same evidence (the LDTR/STTR family) share a line.
+            Map<String, List<String>> byReason = new LinkedHashMap<>();
+            for (Verdict v : c.critical())
+                byReason.computeIfAbsent(String.join("; ", sensitivity(v)).replaceAll(", ESR 0x[0-9a-f]+", ""),
+                        k -> new ArrayList<>()).add(v.name());
+            byReason.forEach((reason, names) -> {
+                if (names.size() == 1) {
+                    out.println("    " + names.get(0) + ": " + reason);
+                    return;
+                }
+                out.println("    " + names.size() + " instructions: " + reason + ":");
+                StringBuilder line = new StringBuilder("     ");
+                for (String n : names) {
+                    if (line.length() + n.length() > 100) {
+                        out.println(line);
+                        line = new StringBuilder("     ");
+                    }
+                    line.append(' ').append(n).append(n == names.getLast() ? "" : ";");
+                }
+                out.println(line);
+            });
             out.println("  A VMM that runs the kernel at EL0 never sees these: it must find them first (patch or translate them).");
         }
     }
@@ -63,14 +86,14 @@ public final class ClassificationReport {
     }
 
     static String why(Verdict v) {
-        List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         if (!v.trapReason().isEmpty()) parts.add("traps " + v.trapReason());
         parts.addAll(sensitivity(v));
         return String.join("; ", parts);
     }
 
     private static List<String> sensitivity(Verdict v) {
-        List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         if (v.controlSensitive()) parts.add("changes " + String.join(", ", v.controlReasons()));
         for (String b : v.behaviourReasons()) parts.add("differs with " + b);
         return parts;
