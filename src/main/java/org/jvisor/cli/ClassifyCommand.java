@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
+import org.jvisor.cpu.Features;
 import org.jvisor.lab.Classification;
 import org.jvisor.lab.ClassificationReport;
 import org.jvisor.lab.Classifier;
@@ -56,6 +57,10 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--no-table", description = "Print only the answer to Theorem 1.")
     boolean noTable;
 
+    @Option(names = "--pan", description = "Classify a processor with FEAT_PAN (the default one, a Cortex-A57, has"
+            + " none); EL1 then runs with PSTATE.PAN set under linux and strictest, as Linux sets it.")
+    boolean pan;
+
     @Override
     public Integer call() throws IOException {
         Set<El1Controls> chosen = new LinkedHashSet<>();
@@ -73,7 +78,9 @@ final class ClassifyCommand implements Callable<Integer> {
         if (csv != null && !csvToStdout && csv.getParent() != null && !Files.isDirectory(csv.getParent()))
             throw new UserError("--csv " + csv + ": no such directory " + csv.getParent());
         // Each setting has its own machine: classify them side by side.
-        List<Classification> results = chosen.stream().parallel().map(Classifier::classify).toList();
+        Features features = Features.cortexA57();
+        features.pan = pan;
+        List<Classification> results = chosen.stream().parallel().map(c -> Classifier.classify(c, features)).toList();
         if (csv != null) {
             if (csvToStdout) writeCsv(results, System.out);
             else {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.jvisor.cpu.Features;
 import org.jvisor.lab.ProbeMachine.Variant;
 
 /**
@@ -34,8 +35,14 @@ public final class Classifier {
 
     private Classifier() {}
 
+    /** Classifies the default processor's system space (a Cortex-A57's features) under {@code controls}. */
     public static Classification classify(El1Controls controls) {
-        ProbeMachine m = new ProbeMachine(controls);
+        return classify(controls, Features.cortexA57());
+    }
+
+    /** Classifies the system space of a processor with {@code features} (e.g. with FEAT_PAN) under {@code controls}. */
+    public static Classification classify(El1Controls controls, Features features) {
+        ProbeMachine m = new ProbeMachine(controls, features);
         List<Verdict> verdicts = new ArrayList<>();
         List<String> notImplemented = new ArrayList<>();
         for (SystemInstruction insn : SystemSpace.instructions()) {

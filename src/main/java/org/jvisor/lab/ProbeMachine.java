@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.jvisor.cpu.Cpu;
 import org.jvisor.cpu.ExitReason;
+import org.jvisor.cpu.Features;
 import org.jvisor.cpu.GenericTimer;
 import org.jvisor.cpu.Mmu;
 import org.jvisor.cpu.PhysicalBus;
@@ -95,10 +96,10 @@ final class ProbeMachine {
      */
     private final Map<String, Long> fresh = new LinkedHashMap<>();
 
-    ProbeMachine(El1Controls controls) {
+    ProbeMachine(El1Controls controls, Features features) {
         this.controls = controls;
         bus.addRam(RAM_BASE, Ram.allocate(RAM_SIZE));
-        cpu = new Cpu(bus);
+        cpu = new Cpu(bus, features);
         cpu.setTranslation(Translation.OFF); // one instruction per run: nothing to translate
         cpu.timer.setCounterSource(STILL);
         bus.writeBytes(RAM_BASE, CONTENTS);
@@ -225,8 +226,8 @@ final class ProbeMachine {
         cpu.setSpEl(0, va(STACK_EL0) + 0x800);
         cpu.setSpEl(1, va(STACK_EL1) + 0x800);
         // Cache the planted pages' translations, then move them: the TLB now holds stale entries.
-        cpu.mmu.probe(va(STALE_GLOBAL), 1, false);
-        cpu.mmu.probe(va(STALE_LOCAL), 1, false);
+        cpu.mmu.probe(va(STALE_GLOBAL), 0, false); // as EL0: EL1 may have PAN set
+        cpu.mmu.probe(va(STALE_LOCAL), 0, false);
         map(l3, base, STALE_GLOBAL, NEW_GLOBAL, AP_RW_ALL);
         map(l3, base, STALE_LOCAL, NEW_LOCAL, AP_RW_ALL | NG);
         return base;
@@ -247,11 +248,17 @@ final class ProbeMachine {
             "stale non-global page"};
     private static final int[] PAGES = {CODE, DATA, KERNEL, STALE_GLOBAL, STALE_LOCAL};
 
-    /** Where an EL0 and an EL1 read and write of each planted page go now (offset in the region, or -1: fault). */
+    /**
+     * Where an EL0 and an EL1 read and write of each planted page go now (offset in the region, or -1: fault).
+     * The stale pages are looked up from EL0 only, where they never fault: a faulting lookup may drop the
+     * TLB entry it hit (under PAN an EL1 access to them faults), and their stale entries must stay for the
+     * instruction to remove.
+     */
     private Map<String, Long> translations(long base) {
         Map<String, Long> m = new LinkedHashMap<>();
         for (int i = 0; i < PAGES.length; i++) {
-            for (int el = 0; el < 2; el++) {
+            boolean stale = PAGES[i] == STALE_GLOBAL || PAGES[i] == STALE_LOCAL;
+            for (int el = 0; el < (stale ? 1 : 2); el++) {
                 for (boolean write : new boolean[] {false, true}) {
                     long pa = cpu.mmu.probe(va(PAGES[i]), el, write);
                     m.put(PAGE_NAMES[i] + (write ? " written" : " read") + " at EL" + el, pa == Mmu.FAULT ? -1 : pa - base);

@@ -43,6 +43,7 @@ public final class SystemSpace {
                     case "DAIFSet" -> 0x5; // A and F: the machine runs with D and I masked, A and F not
                     case "DAIFClr" -> 0xA; // D and I
                     case "SPSel" -> 0; // EL1 runs on SP_EL1
+                    case "PAN" -> 0; // EL1 runs with PAN set where there is PAN (Linux's, the strictest)
                     default -> 1;
                 };
                 l.add(new SystemInstruction("MSR " + name + ", #" + crm, SystemInstruction.MSR_IMMEDIATE,

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jvisor.cpu.Features;
 import org.jvisor.cpu.SysRegTable;
 
 /**
@@ -214,6 +215,22 @@ class ClassifierTest {
     }
 
     @Test
+    void withPanMsrPanIsPrivilegedAndControlSensitive() {
+        // MSR PAN, #imm (FEAT_PAN): UNDEFINED at EL0 (MSR (immediate)'s pseudocode); at EL1 it writes PSTATE.PAN,
+        // which decides whether EL1's accesses to EL0-accessible pages fault (AArch64.CheckPermission).
+        Features pan = Features.cortexA57();
+        pan.pan = true;
+        Classification c = Classifier.classify(El1Controls.LINUX, pan);
+        Verdict v = c.verdict("MSR PAN, #0");
+        assertTrue(v.privileged());
+        assertEquals("0x0", ec(v.el0Trap()));
+        assertTrue(v.controlReasons().containsAll(List.of("PAN", "translation of the operand page")), v.controlReasons().toString());
+        // Without FEAT_PAN the encoding is UNDEFINED everywhere: left out as not implemented.
+        assertTrue(linux.notImplemented().contains("MSR PAN, #0"));
+        assertTrue(linux.verdict("MRS X0, PAN").trapsAtBoth());
+    }
+
+    @Test
     void everyRegisterOfTheSystemRegisterTableIsClassified() {
         Set<String> rows = new HashSet<>();
         for (Verdict v : linux.verdicts()) rows.add(v.name());
@@ -239,7 +256,7 @@ class ClassifierTest {
     @Test
     void aRunSeesNothingAnEarlierRunWrote() {
         // TPIDR_EL1 has no reset value: the machine must put it back itself between runs.
-        ProbeMachine m = new ProbeMachine(El1Controls.LINUX);
+        ProbeMachine m = new ProbeMachine(El1Controls.LINUX, org.jvisor.cpu.Features.cortexA57());
         SystemInstruction read = SystemSpace.instructions().stream().filter(i -> i.text().equals("MRS X0, TPIDR_EL1")).findFirst().orElseThrow();
         SystemInstruction write = SystemSpace.instructions().stream().filter(i -> i.text().equals("MSR TPIDR_EL1, X0")).findFirst().orElseThrow();
         long before = m.run(read, 0, 1, ProbeMachine.Variant.BASE).x()[0];
