@@ -49,8 +49,7 @@ public final class Classifier {
             Verdict v = classify(m, insn);
             boolean enumeratedEncoding = insn.register() == null
                     && (insn.group().equals(SystemInstruction.MSR_IMMEDIATE) || insn.group().equals(SystemInstruction.UNPRIVILEGED));
-            if (enumeratedEncoding && v.trapsAtBoth() && !v.atEl2() && v.el0Trap().equals(v.el1Trap())
-                    && v.el1Trap().startsWith("UNKNOWN ")) notImplemented.add(insn.text());
+            if (enumeratedEncoding && v.notImplemented()) notImplemented.add(insn.text());
             else verdicts.add(v);
         }
         return new Classification(controls, verdicts, notImplemented);
@@ -68,7 +67,7 @@ public final class Classifier {
             }
         }
         Observation el0 = m.run(insn, x0, 0, Variant.BASE);
-        String el0Trap = el0.trapped() ? el0.exception() : null, el1Trap = el1.trapped() ? el1.exception() : null;
+        Trap el0Trap = el0.trap(), el1Trap = el1.trap();
         List<String> control = new ArrayList<>(), behaviour = new ArrayList<>();
         boolean atEl2 = false;
         if (el0.trapped() && el1.trapped()) {

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.jvisor.cpu.Esr;
 
 /**
  * What one execution of one instruction did, as {@link ProbeMachine} saw it: the exception it took (if any),
@@ -19,12 +18,10 @@ record Observation(int exceptionEl, long esr, long[] x, int nzcv, byte[] memory,
 
     boolean trapped() { return exceptionEl != 0; }
 
-    /** E.g. "SYS64 (EC 0x18) to EL1, ESR 0x62300000". */
-    String exception() {
-        if (!trapped()) return "no exception";
-        return Esr.ecName(Esr.ec(esr)) + " (EC 0x" + Integer.toHexString(Esr.ec(esr)) + ") to EL" + exceptionEl
-                + ", ESR 0x" + Long.toHexString(esr);
-    }
+    /** The exception taken, or null. */
+    Trap trap() { return trapped() ? new Trap(exceptionEl, esr) : null; }
+
+    private String exception() { return trapped() ? trap().toString() : "no exception"; }
 
     /** The registers (and PSTATE fields) whose value changed, with their new value. */
     Map<String, Long> changedRegisters() {

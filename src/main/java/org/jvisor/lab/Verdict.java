@@ -12,7 +12,7 @@ import java.util.List;
  * @param controlReasons  the state it changed at EL1 (empty: not control-sensitive)
  * @param behaviourReasons the pairs of states whose results differed, and how (empty: not behaviour-sensitive)
  */
-public record Verdict(SystemInstruction instruction, String el0Trap, String el1Trap, boolean atEl2,
+public record Verdict(SystemInstruction instruction, Trap el0Trap, Trap el1Trap, boolean atEl2,
         List<String> controlReasons, List<String> behaviourReasons) {
 
     /** Takes an exception at EL0 and not at EL1. */
@@ -39,14 +39,17 @@ public record Verdict(SystemInstruction instruction, String el0Trap, String el1T
         if (privileged()) return "EL0: " + el0Trap;
         if (trapsAtBoth()) {
             String where = el0Trap.equals(el1Trap) ? "EL0 and EL1: " + el1Trap : "EL0: " + el0Trap + "; EL1: " + el1Trap;
-            return where + (undefinedAtEl1() ? atEl2 ? " (executes at EL2: an EL2 instruction)"
+            return where + (el1Trap.undefined() ? atEl2 ? " (executes at EL2: an EL2 instruction)"
                     : " (UNDEFINED at EL2 too: not implemented here)" : "");
         }
         if (el1Trap != null) return "EL1 only: " + el1Trap;
         return "";
     }
 
-    private boolean undefinedAtEl1() { return el1Trap.startsWith("UNKNOWN "); }
+    /** UNDEFINED at EL0, EL1 and EL2 alike: an encoding this processor does not implement. */
+    public boolean notImplemented() {
+        return trapsAtBoth() && el0Trap.undefined() && el1Trap.undefined() && !atEl2;
+    }
 
     public String name() { return instruction.text(); }
 }
