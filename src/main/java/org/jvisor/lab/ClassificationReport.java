@@ -20,6 +20,8 @@ public final class ClassificationReport {
         List<Verdict> rows = c.verdicts().stream().filter(filter).toList();
         int width = Math.max(11, rows.stream().mapToInt(v -> v.name().length()).max().orElse(0));
         String format = "%-" + width + "s  %-4s  %-4s  %-5s  %-4s  %s%n";
+        out.println("PRIV: yes = an exception at EL0 and none at EL1, both = an exception at both. CTRL, BEHAV: control-,"
+                + " behaviour-sensitive. CRIT: critical, sensitive with no exception at EL0.");
         out.printf(format, "INSTRUCTION", "PRIV", "CTRL", "BEHAV", "CRIT", "WHY");
         for (Verdict v : rows) {
             out.printf(format, v.name(), v.privileged() ? "yes" : v.trapsAtBoth() ? "both" : "-",
@@ -33,6 +35,9 @@ public final class ClassificationReport {
         long both = c.verdicts().stream().filter(Verdict::trapsAtBoth).count();
         out.printf("  %d instructions: %d privileged, %d trap at EL0 and at EL1, %d sensitive, %d critical.%n",
                 c.verdicts().size(), c.privileged().size(), both, c.sensitive().size(), c.critical().size());
+        out.println("  (An instruction that traps at EL0 and at EL1, PRIV 'both': SVC, BRK, HVC, SMC, HLT, the EL2 registers"
+                + " and operations, what this processor lacks, is not privileged, not compared, never critical: its"
+                + " exception is what it does, and run at EL0 it traps, so a VMM sees it.)");
         if (c.sensitiveSubsetOfPrivileged()) {
             out.println("  Sensitive is a subset of privileged: yes. Every sensitive instruction traps at EL0, so a VMM"
                     + " that runs the kernel at EL0 can trap and emulate them all.");
