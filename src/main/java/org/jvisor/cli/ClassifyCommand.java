@@ -95,7 +95,7 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintStream out = System.out;
         for (Classification c : results) {
             if (!noTable) {
-                out.printf("== %s: %s (%s)%n", c.controls().name(), c.controls().description(), c.controls().summary());
+                out.printf("== %s: %s (%s)%n", c.controls().name(), c.controls().description(), c.controls().summary(c.pan()));
                 ClassificationReport.table(c, rows.keep, out);
                 ClassificationReport.notImplemented(c, out);
                 out.println();

@@ -7,10 +7,11 @@ import java.util.List;
  * Theorem 1 for it: a VMM can be built by trap-and-emulate if the sensitive instructions are a subset of the
  * privileged ones, that is if no instruction is critical.
  *
+ * @param pan         whether the processor classified has FEAT_PAN
  * @param verdicts    one per instruction, in {@link SystemSpace}'s order
  * @param notImplemented the MSR (immediate) fields and LDTR/STTR variants the processor UNDEFINEs at every EL
  */
-public record Classification(El1Controls controls, List<Verdict> verdicts, List<String> notImplemented) {
+public record Classification(El1Controls controls, boolean pan, List<Verdict> verdicts, List<String> notImplemented) {
     public List<Verdict> critical() { return verdicts.stream().filter(Verdict::critical).toList(); }
 
     public List<Verdict> sensitive() { return verdicts.stream().filter(Verdict::sensitive).toList(); }

@@ -31,7 +31,7 @@ public final class ClassificationReport {
 
     /** The answer to Theorem 1 under the classification's setting, in a few lines. */
     public static void theorem(Classification c, PrintStream out) {
-        out.printf("Theorem 1 under '%s' (%s: %s):%n", c.controls().name(), c.controls().description(), c.controls().summary());
+        out.printf("Theorem 1 under '%s' (%s: %s):%n", c.controls().name(), c.controls().description(), c.controls().summary(c.pan()));
         long both = c.verdicts().stream().filter(Verdict::trapsAtBoth).count();
         out.printf("  %d instructions: %d privileged, %d trap at EL0 and at EL1, %d sensitive, %d critical.%n",
                 c.verdicts().size(), c.privileged().size(), both, c.sensitive().size(), c.critical().size());

@@ -52,7 +52,7 @@ public final class Classifier {
             if (enumeratedEncoding && v.notImplemented()) notImplemented.add(insn.text());
             else verdicts.add(v);
         }
-        return new Classification(controls, verdicts, notImplemented);
+        return new Classification(controls, features.pan, verdicts, notImplemented);
     }
 
     static Verdict classify(ProbeMachine m, SystemInstruction insn) {

@@ -71,8 +71,11 @@ public record El1Controls(String name, String description, long sctlrEnables, lo
         SysRegTable.write(cpu, "PMUSERENR_EL0", pmuserenr);
     }
 
-    /** The controls as one line, e.g. "SCTLR_EL1: UCI UCT DZE nTWE; CNTKCTL_EL1=0x2; CPACR_EL1.FPEN=0b11; ...". */
-    public String summary() {
+    /**
+     * The controls as one line, e.g. "SCTLR_EL1 enables: UCI UCT DZE nTWE; CNTKCTL_EL1=0x2; ...", with PSTATE.PAN
+     * when the processor has FEAT_PAN ({@code panImplemented}).
+     */
+    public String summary(boolean panImplemented) {
         StringBuilder b = new StringBuilder("SCTLR_EL1 enables:");
         String[] names = {"UCI", "UCT", "DZE", "UMA", "nTWI", "nTWE"};
         long[] bits = {SystemRegisters.SCTLR_UCI, SystemRegisters.SCTLR_UCT, SystemRegisters.SCTLR_DZE,
@@ -89,6 +92,6 @@ public record El1Controls(String name, String description, long sctlrEnables, lo
                 .append("; CPACR_EL1.FPEN=0b").append(Integer.toBinaryString(fpen | 4).substring(1))
                 .append("; MDSCR_EL1.TDCC=").append((mdscr & TDCC) != 0 ? 1 : 0)
                 .append("; PMUSERENR_EL0=0x").append(Long.toHexString(pmuserenr))
-                .append(pan ? "; PSTATE.PAN=1 with FEAT_PAN" : "").toString();
+                .append(panImplemented ? "; PSTATE.PAN=" + (pan ? 1 : 0) : "").toString();
     }
 }
