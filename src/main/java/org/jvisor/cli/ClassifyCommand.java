@@ -25,10 +25,12 @@ import picocli.CommandLine.Option;
  * each one on jvisor's processor, under one or more settings of EL1's controls, and Theorem 1's answer.
  */
 @Command(name = "classify", sortOptions = false, description = {
-        "Classify every A64 system instruction the processor implements (MRS/MSR of each system register, MSR",
-        "(immediate), DC/IC/AT/TLBI, hints, barriers, ERET, SVC/HVC/SMC/BRK/HLT, LDTR/STTR) as privileged,",
-        "control-sensitive, behaviour-sensitive and critical (Popek and Goldberg), by executing each at EL0 and",
-        "EL1 on jvisor's processor; print a table per setting of EL1's controls and the answer to Theorem 1."})
+        "Classify every A64 system instruction the processor implements (MRS/MSR of",
+        "each system register, MSR (immediate), DC/IC/AT/TLBI, hints, barriers, ERET,",
+        "SVC/HVC/SMC/BRK/HLT, LDTR/STTR) as privileged, control-sensitive,",
+        "behaviour-sensitive and critical (Popek and Goldberg), by executing each at",
+        "EL0 and EL1 on jvisor's processor; print a table per setting of EL1's",
+        "controls and the answer to Theorem 1."})
 final class ClassifyCommand implements Callable<Integer> {
     /** Which rows the table and the CSV keep. */
     enum Rows {
