@@ -628,6 +628,22 @@ public final class Mmu {
         return (pa & OA_MASK) | (long) lastAttrs << 56 | (long) lastShareability << 7 | 1L << 9 | 1L << 11;
     }
 
+    /**
+     * Where a data access from {@code el} (0 or 1, with the processor's PSTATE.PAN at EL1; 2) to {@code va}
+     * would go now, as the processor itself would translate it: through its TLB (so a stale entry still
+     * answers until a TLBI removes it, and a walk fills it), with the permission check of a read or a
+     * {@code write}. The physical address, or {@link #FAULT}; no exception is taken and no register changes.
+     * For tools that watch translation change ({@code jvisor classify}); not used by the processor itself.
+     */
+    public long probe(long va, int el, boolean write) {
+        int idx = switch (el) {
+            case 0 -> SoftTlb.IDX_EL0;
+            case 1 -> cpu.pan ? SoftTlb.IDX_EL1_PAN : SoftTlb.IDX_EL1;
+            default -> SoftTlb.IDX_EL2;
+        };
+        return translate(va, write ? ACC_WRITE : ACC_READ, idx);
+    }
+
     // ---- translation for debuggers -------------------------------------------------------------------
 
     /**

@@ -33,6 +33,8 @@ public final class SysRegTable {
     /** All registers, sorted by encoding. */
     static final SysReg[] ALL;
     private static final SysReg[] BY_KEY = new SysReg[1 << 16];
+    /** By upper-case name, for the host-side accesses by name (tools read hundreds per snapshot). */
+    private static final java.util.Map<String, SysReg> BY_NAME = new java.util.HashMap<>();
 
     static {
         List<SysReg> all = new ArrayList<>();
@@ -48,6 +50,7 @@ public final class SysRegTable {
         for (SysReg r : all) {
             if (BY_KEY[r.key] != null) throw new IllegalStateException("two registers at " + r + ": " + BY_KEY[r.key].name);
             BY_KEY[r.key] = r;
+            BY_NAME.put(r.name.toUpperCase(java.util.Locale.ROOT), r);
         }
         ALL = all.toArray(new SysReg[0]);
     }
@@ -65,8 +68,7 @@ public final class SysRegTable {
     static SysReg lookup(int key) { return BY_KEY[key & 0xffff]; }
 
     static SysReg byName(String name) {
-        for (SysReg r : ALL) if (r.name.equalsIgnoreCase(name)) return r;
-        return null;
+        return BY_NAME.get(name.toUpperCase(java.util.Locale.ROOT));
     }
 
     /**
@@ -76,6 +78,23 @@ public final class SysRegTable {
     public static String nameAt(int key) {
         SysReg r = lookup(key);
         return r == null ? null : r.name;
+    }
+
+    /**
+     * One entry of the table as tools see it (read-only): its name, its encoding, whether MRS may read it and
+     * MSR write it (or, for a SYS operation, {@code operation} and writable), as the processor decodes it. Who
+     * may access it from which EL is deliberately not here: {@code jvisor classify} finds that out by executing.
+     */
+    public record Entry(String name, int op0, int op1, int crn, int crm, int op2, boolean readable, boolean writable,
+            boolean operation) {
+        /** op0:op1:CRn:CRm:op2, bits [20:5] of the MRS/MSR/SYS instruction. */
+        public int key() { return SysReg.key(op0, op1, crn, crm, op2); }
+    }
+
+    /** Every register and SYS operation, in encoding order. */
+    public static List<Entry> entries() {
+        return Arrays.stream(ALL).map(r -> new Entry(r.name, r.op0(), r.op1(), r.crn(), r.crm(), r.op2(), r.readable,
+                r.writable, r.owner == OWNER_OPS)).toList();
     }
 
     /** The names of every register, in encoding order (for tools and documentation). */
