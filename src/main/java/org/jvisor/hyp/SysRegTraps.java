@@ -35,8 +35,7 @@ final class SysRegTraps {
             if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
         } else {
             try {
-                if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
-                else SysRegTable.write(cpu, name, cpu.x[rt]);
+                if (!SysRegTable.accessForGuest(cpu, key, rt, read)) return ExitHandlers.RESUME; // it raised an exception
             } catch (IllegalArgumentException e) {
                 ExitHandlers.injectUndefined(v);
                 return ExitHandlers.RESUME;
