@@ -13,7 +13,9 @@ import org.jvisor.guest.GuestImage;
 import org.jvisor.guest.GuestImageException;
 import org.jvisor.vmm.InputFiles;
 import org.jvisor.guest.ProgressListener;
+import org.jvisor.lab.TrapComparison;
 import org.jvisor.lab.TrapExperiment;
+import org.jvisor.hyp.TrapConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +36,9 @@ final class ExperimentCommand implements Runnable {
     @Command(name = "traps", sortOptions = false, description = {
             "Boot the default guest, run its test programs one after the other (bomb last, with a time limit), and",
             "count the CPU, MEM and IO traps of each: prints a table, writes the counter trace (traps.csv), the",
-            "table (traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory."})
+            "table (traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory.",
+            "With --trap given more than once, runs the same under each trap set and compares them (compare.txt,",
+            "compare.csv, compare.png; each run's own files in a directory named after its set)."})
     static final class Traps implements Callable<Integer> {
         @Parameters(paramLabel = "PROGRAM[,ARG...]", arity = "0..*",
                 description = "Programs in /home/root to run, arguments after commas (default: /bin/true mem,64 io,1000 divide access fork stack cpubench bomb,10).")
@@ -57,20 +61,43 @@ final class ExperimentCommand implements Runnable {
         @Option(names = "--quiet", description = "Do not show the guest's console while it runs.")
         boolean quiet;
 
+        @Option(names = "--trap", paramLabel = "SET", description = {
+                "What the hypervisor traps: minimal, kvm (the default) or all, then +NAME/-NAME to add or remove one",
+                "control (e.g. kvm,+TVM,+TRVM; 'jvisor run --trap help' lists them). Repeat it to compare sets (the first is",
+                "the baseline of the slowdowns)."})
+        List<String> trapSets = new ArrayList<>();
+
         @Mixin
         TranslateOption translate;
 
         @Override
         public Integer call() throws Exception {
+            List<java.util.Set<TrapConfig.Trap>> sets = new ArrayList<>();
+            for (String t : trapSets) {
+                if (TrapOption.isHelp(t)) {
+                    System.out.print(TrapOption.list());
+                    return 0;
+                }
+                sets.add(TrapOption.parse(t));
+            }
+            if (sets.size() > 1) return compare(sets);
             long ram = GuestRam.parse(memory, 64L << 20, false);
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
             translate.apply();
             createOutput();
+            TrapExperiment.Report r = runOnce(trapSets.isEmpty() ? "kvm" : trapSets.getFirst(),
+                    sets.isEmpty() ? TrapConfig.KVM : sets.getFirst(), ram, output);
+            System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
+            return failed(r) ? 1 : 0;
+        }
+
+        /** Boots and runs the programs under {@code set}, prints the table, writes the run's files into {@code dir}. */
+        private TrapExperiment.Report runOnce(String name, java.util.Set<TrapConfig.Trap> set, long ram, Path dir) throws Exception {
             TrapExperiment experiment;
             try {
                 experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)
-                        .samplePeriod(period);
+                        .samplePeriod(period).traps(name, set);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
@@ -84,17 +111,52 @@ final class ExperimentCommand implements Runnable {
             System.out.println();
             System.out.print(table);
             try {
-                Files.writeString(output.resolve("traps.txt"), table);
-                Files.writeString(output.resolve("traps.csv"), r.csv());
-                Files.writeString(output.resolve("console.txt"), r.console());
-                TrapChart.write(r, output.resolve("traps.png"));
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve("traps.txt"), table);
+                Files.writeString(dir.resolve("traps.csv"), r.csv());
+                Files.writeString(dir.resolve("console.txt"), r.console());
+                TrapChart.write(r, dir.resolve("traps.png"));
             } catch (IOException e) {
                 throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
             }
-            System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
-            int expected = programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS.size() : programs.size();
             if (r.timedOut()) System.out.println("jvisor: a deadline stopped the guest");
-            return r.timedOut() || r.results().size() != expected ? 1 : 0;
+            return r;
+        }
+
+        private boolean failed(TrapExperiment.Report r) {
+            int expected = programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS.size() : programs.size();
+            return r.timedOut() || r.results().size() != expected;
+        }
+
+        /** Each set in turn, then the comparison. */
+        private int compare(List<java.util.Set<TrapConfig.Trap>> sets) throws Exception {
+            long ram = GuestRam.parse(memory, 64L << 20, false);
+            if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
+            if (period <= 0) throw new UserError("--period must be positive");
+            translate.apply();
+            createOutput();
+            List<TrapExperiment.Report> reports = new ArrayList<>();
+            boolean failed = false;
+            for (int i = 0; i < sets.size(); i++) {
+                String name = trapSets.get(i);
+                System.out.println("jvisor: trap set " + name + " (" + (i + 1) + " of " + sets.size() + ")");
+                TrapExperiment.Report r = runOnce(name, sets.get(i), ram, output.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_")));
+                failed |= failed(r);
+                reports.add(r);
+            }
+            TrapComparison c = new TrapComparison(reports);
+            String table = c.table();
+            System.out.println();
+            System.out.print(table);
+            try {
+                Files.writeString(output.resolve("compare.txt"), table);
+                Files.writeString(output.resolve("compare.csv"), c.csv());
+                c.chart(output.resolve("compare.png"));
+            } catch (IOException e) {
+                throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
+            }
+            System.out.println("comparison " + output.resolve("compare.txt") + ", chart " + output.resolve("compare.png"));
+            return failed ? 1 : 0;
         }
 
         /**

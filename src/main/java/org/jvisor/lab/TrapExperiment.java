@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import org.jvisor.hyp.TrapConfig;
 import org.jvisor.hyp.TrapStats;
 import org.jvisor.hyp.Vcpu;
 
@@ -67,6 +69,15 @@ public final class TrapExperiment {
         }
     }
 
+    /**
+     * The whole run, summed over the vCPUs: the time from power-on to the first program's start marker (the
+     * boot; -1 if it never came) and to the power-off, the trap counters, the exits by exception class
+     * (ESR_EL2.EC, 64 entries), with the trap set it ran under.
+     */
+    public record Totals(String trapSet, long bootNanos, long wallNanos, Counters counters, long[] exitsByEc) {
+        static final Totals NONE = new Totals("", -1, 0, new Counters(0, 0, 0), new long[64]);
+    }
+
     /** One vCPU's running totals at a time (seconds since the board started); {@code event} marks a program's start or end. */
     public record Sample(double seconds, int vcpu, Counters counters, String event) {}
 
@@ -75,7 +86,11 @@ public final class TrapExperiment {
      * board's exit status, and whether a deadline stopped the guest.
      */
     public record Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut,
-                         long guestRamBytes) {
+                         long guestRamBytes, Totals totals) {
+        public Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut, long guestRamBytes) {
+            this(results, samples, console, boardStatus, timedOut, guestRamBytes, Totals.NONE);
+        }
+
         /** The trace's columns, the first line of {@link #csv()}. */
         public static final String CSV_HEADER = "seconds,vcpu,cpu_traps,mem_traps,io_traps,event";
 
@@ -106,6 +121,8 @@ public final class TrapExperiment {
     private final List<String> programs;
     private long periodMillis = 100;
     private long bootSeconds = 900, programSeconds = 300;
+    private Set<TrapConfig.Trap> traps = TrapConfig.KVM;
+    private String trapSet = "kvm";
 
     public TrapExperiment(GuestImage image, long ramSize, int cpus, List<String> programs) {
         for (String p : programs) {
@@ -131,6 +148,13 @@ public final class TrapExperiment {
         return this;
     }
 
+    /** The traps the hypervisor sets ({@link TrapConfig#traps(Set)}; default KVM's), named {@code name} in the report. */
+    public TrapExperiment traps(String name, Set<TrapConfig.Trap> set) {
+        trapSet = name;
+        traps = Set.copyOf(set);
+        return this;
+    }
+
     /** The kernel command line's {@code jvisor.run} for these programs. */
     String command() { return "traps " + String.join(" ", programs); }
 
@@ -142,6 +166,7 @@ public final class TrapExperiment {
         Watcher watcher = new Watcher(echo);
         try (VirtBoard board = VirtBoard.build(config, watcher, new PrintStream(log, true, StandardCharsets.UTF_8), false)) {
             watcher.board = board;
+            board.vm().trapConfig().traps(traps);
             int[] status = {-1};
             Thread runner = Thread.ofPlatform().name("jvisor-experiment-board").start(() -> {
                 try {
@@ -168,7 +193,7 @@ public final class TrapExperiment {
                 sampler.join(5_000);
             }
             String console = watcher.transcript() + log.toString(StandardCharsets.UTF_8);
-            return new Report(watcher.results(), watcher.samples(), console, status[0], timedOut, ramSize);
+            return new Report(watcher.results(), watcher.samples(), console, status[0], timedOut, ramSize, watcher.totals(trapSet));
         }
     }
 
@@ -181,6 +206,7 @@ public final class TrapExperiment {
         private final List<Sample> samples = new ArrayList<>();
         volatile VirtBoard board;
         volatile long started;
+        private volatile long firstStart = -1;
         private int index;            // the program running, 0-based; -1 between programs
         private String currentSpec;
         private long programStart, peakRss, peakHeap;
@@ -223,6 +249,7 @@ public final class TrapExperiment {
             long now = System.nanoTime();
             if (f[0].equals(MARK + "start") && f.length == 3) {
                 currentSpec = f[2];
+                if (firstStart < 0) firstStart = now;
                 before = sampleAll(now, "start " + currentSpec);
                 programStart = now;
                 peakRss = rss();
@@ -290,6 +317,21 @@ public final class TrapExperiment {
                     return;
                 }
             }
+        }
+
+        /** After the run: the board's vCPUs' totals. */
+        Totals totals(String trapSet) {
+            long[] byEc = new long[64];
+            long cpu = 0, mem = 0, io = 0;
+            for (Vcpu v : board.vcpus()) {
+                TrapStats s = v.stats();
+                for (int ec = 0; ec < 64; ec++) byEc[ec] += s.exits(ec);
+                cpu += s.cpuTraps();
+                mem += s.memTraps();
+                io += s.ioTraps();
+            }
+            return new Totals(trapSet, firstStart < 0 ? -1 : firstStart - started, System.nanoTime() - started,
+                    new Counters(cpu, mem, io), byEc);
         }
 
         boolean overdue() {

@@ -1,0 +1,162 @@
+package org.jvisor.lab;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.jvisor.cpu.Esr;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.CategoryStyler;
+
+/**
+ * The cost of trapping: the same boot and programs of {@link TrapExperiment} under several trap sets
+ * ({@code jvisor experiment traps --trap minimal --trap kvm --trap all}), side by side. The first set is
+ * the baseline of the slowdowns. Tables as text and CSV, and a chart (exits by class and by exception
+ * class on a log scale; boot and program times).
+ */
+public final class TrapComparison {
+    private final List<TrapExperiment.Report> reports;
+
+    public TrapComparison(List<TrapExperiment.Report> reports) {
+        if (reports.isEmpty()) throw new IllegalArgumentException("no runs to compare");
+        this.reports = List.copyOf(reports);
+    }
+
+    public List<TrapExperiment.Report> reports() { return reports; }
+
+    private TrapExperiment.Totals base() { return reports.getFirst().totals(); }
+
+    /** The exception classes any run exited with, in EC order. */
+    private int[] ecs() {
+        boolean[] seen = new boolean[64];
+        for (TrapExperiment.Report r : reports) for (int ec = 0; ec < 64; ec++) seen[ec] |= r.totals().exitsByEc()[ec] != 0;
+        return java.util.stream.IntStream.range(0, 64).filter(ec -> seen[ec]).toArray();
+    }
+
+    /** Three tables: per trap set, per exception class, and per program. */
+    public String table() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-20s %8s %8s %9s %11s %11s %10s %11s %10s%n", "trap set", "boot s", "total s",
+                "slowdown", "CPU traps", "MEM traps", "IO traps", "all exits", "exits/s"));
+        for (TrapExperiment.Report r : reports) {
+            TrapExperiment.Totals t = r.totals();
+            long exits = Arrays.stream(t.exitsByEc()).sum();
+            b.append(String.format(Locale.ROOT, "%-20s %8s %8.2f %8.2fx %,11d %,11d %,10d %,11d %,10.0f%n", t.trapSet(),
+                    t.bootNanos() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", t.bootNanos() / 1e9), t.wallNanos() / 1e9,
+                    (double) t.wallNanos() / base().wallNanos(), t.counters().cpu(), t.counters().mem(), t.counters().io(),
+                    exits, exits / (t.wallNanos() / 1e9)));
+        }
+        b.append('\n').append(String.format(Locale.ROOT, "%-24s", "exits by class (EC)"));
+        for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %14s", clip(r.totals().trapSet(), 14)));
+        b.append('\n');
+        for (int ec : ecs()) {
+            b.append(String.format(Locale.ROOT, "%-24s", String.format(Locale.ROOT, "0x%02x %s", ec, Esr.ecName(ec))));
+            for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %,14d", r.totals().exitsByEc()[ec]));
+            b.append('\n');
+        }
+        b.append('\n').append(String.format(Locale.ROOT, "%-16s", "program s/CPU"));
+        for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %22s", clip(r.totals().trapSet(), 22)));
+        b.append('\n');
+        for (int i = 0; i < reports.getFirst().results().size(); i++) {
+            TrapExperiment.Result first = reports.getFirst().results().get(i);
+            b.append(String.format(Locale.ROOT, "%-16s", clip(first.name() + (first.args().isEmpty() ? "" : " " + first.args()), 16)));
+            for (TrapExperiment.Report r : reports) {
+                if (i >= r.results().size()) {
+                    b.append(String.format(Locale.ROOT, " %22s", "-"));
+                    continue;
+                }
+                TrapExperiment.Result x = r.results().get(i);
+                b.append(String.format(Locale.ROOT, " %9.2f s %,10d", x.wallNanos() / 1e9, x.delta().cpu()));
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    private static String clip(String s, int n) { return s.length() <= n ? s : s.substring(0, n - 1) + "~"; }
+
+    /** One row per trap set and exception class, plus the class totals: {@code trap_set,boot_s,total_s,kind,name,count}. */
+    public String csv() {
+        StringBuilder b = new StringBuilder("trap_set,boot_s,total_s,kind,name,count\n");
+        for (TrapExperiment.Report r : reports) {
+            TrapExperiment.Totals t = r.totals();
+            String head = String.format(Locale.ROOT, "%s,%.3f,%.3f,", TrapExperiment.Report.csvField(t.trapSet()),
+                    t.bootNanos() / 1e9, t.wallNanos() / 1e9);
+            b.append(head).append("class,CPU,").append(t.counters().cpu()).append('\n');
+            b.append(head).append("class,MEM,").append(t.counters().mem()).append('\n');
+            b.append(head).append("class,IO,").append(t.counters().io()).append('\n');
+            for (int ec = 0; ec < 64; ec++) {
+                if (t.exitsByEc()[ec] != 0) b.append(head).append("ec,").append(Esr.ecName(ec)).append(',').append(t.exitsByEc()[ec]).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    static final int WIDTH = 1200, HEIGHT = 420, HEADER = 40;
+
+    /** Left: exits by exception class per trap set (log scale); right: boot and total time per trap set. */
+    public void chart(Path png) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage all = new BufferedImage(WIDTH, HEADER + HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = all.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, WIDTH, HEADER + HEIGHT);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString("jvisor experiment traps: the same boot and programs under each trap set", 12, 26);
+        g.drawImage(BitmapEncoder.getBufferedImage(exits()), 0, HEADER, null);
+        g.drawImage(BitmapEncoder.getBufferedImage(times()), WIDTH * 2 / 3, HEADER, null);
+        g.dispose();
+        if (!ImageIO.write(all, "png", png.toFile())) throw new IOException("no PNG writer");
+    }
+
+    private static CategoryChart styled(CategoryChart c, String yFormat) {
+        CategoryStyler st = c.getStyler();
+        st.setChartBackgroundColor(Color.WHITE);
+        st.setPlotGridVerticalLinesVisible(false);
+        st.setYAxisDecimalPattern(yFormat);
+        st.setXAxisLabelRotation(30);
+        st.setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        return c;
+    }
+
+    private CategoryChart exits() {
+        CategoryChart c = styled(new CategoryChartBuilder().width(WIDTH * 2 / 3).height(HEIGHT)
+                .title("exits by exception class (log scale)").build(), "#,##0");
+        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisMin(1.0);
+        int[] ecs = ecs();
+        List<String> names = new ArrayList<>();
+        for (int ec : ecs) names.add(Esr.ecName(ec));
+        for (TrapExperiment.Report r : reports) {
+            List<Double> y = new ArrayList<>();
+            for (int ec : ecs) {
+                long n = r.totals().exitsByEc()[ec];
+                y.add(n > 0 ? (double) n : null);
+            }
+            c.addSeries(r.totals().trapSet(), names, y);
+        }
+        return c;
+    }
+
+    private CategoryChart times() {
+        CategoryChart c = styled(new CategoryChartBuilder().width(WIDTH / 3).height(HEIGHT).title("seconds").build(), "0.0");
+        List<String> names = List.of("boot", "total");
+        for (TrapExperiment.Report r : reports) {
+            TrapExperiment.Totals t = r.totals();
+            c.addSeries(r.totals().trapSet(), names, List.of(Math.max(0, t.bootNanos()) / 1e9, t.wallNanos() / 1e9));
+        }
+        return c;
+    }
+}
