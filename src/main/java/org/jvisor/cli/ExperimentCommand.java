@@ -67,6 +67,12 @@ final class ExperimentCommand implements Runnable {
                 "the baseline of the slowdowns)."})
         List<String> trapSets = new ArrayList<>();
 
+        @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+                description = "With several --trap: run each set N times, interleaved, and compare the median runs (default ${DEFAULT-VALUE}).")
+        int repeat;
+
+        private boolean failedRun;
+
         @Mixin
         TranslateOption translate;
 
@@ -128,24 +134,40 @@ final class ExperimentCommand implements Runnable {
             return r.timedOut() || r.results().size() != expected;
         }
 
-        /** Each set in turn, then the comparison. */
+        /**
+         * A warm-up run (the JVM compiles jvisor's hot code during its first boot, which would otherwise count
+         * against whichever set runs first), then each set in turn, {@code repeat} rounds, then the comparison
+         * of each set's median run (by total time).
+         */
         private int compare(List<java.util.Set<TrapConfig.Trap>> sets) throws Exception {
             long ram = GuestRam.parse(memory, 64L << 20, false);
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
+            if (repeat < 1 || repeat > 99) throw new UserError("--repeat " + repeat + ": 1 to 99 rounds");
             translate.apply();
             createOutput();
+            System.out.println("jvisor: a warm-up run under " + trapSets.getFirst() + ", not counted (the JVM compiles jvisor's hot code in its first boot)");
+            failedRun |= failed(runOnce(trapSets.getFirst(), sets.getFirst(), ram, output.resolve("warm-up")));
+            List<List<TrapExperiment.Report>> runs = new ArrayList<>();
+            for (int i = 0; i < sets.size(); i++) runs.add(new ArrayList<>());
+            for (int round = 1; round <= repeat; round++) {
+                for (int i = 0; i < sets.size(); i++) {
+                    String name = trapSets.get(i);
+                    System.out.println("jvisor: trap set " + name + " (" + (i + 1) + " of " + sets.size() + ", round " + round + " of " + repeat + ")");
+                    String dir = name.replaceAll("[^A-Za-z0-9._+-]", "_") + (repeat > 1 ? "-" + round : "");
+                    TrapExperiment.Report r = runOnce(name, sets.get(i), ram, output.resolve(dir));
+                    failedRun |= failed(r);
+                    runs.get(i).add(r);
+                }
+            }
             List<TrapExperiment.Report> reports = new ArrayList<>();
-            boolean failed = false;
-            for (int i = 0; i < sets.size(); i++) {
-                String name = trapSets.get(i);
-                System.out.println("jvisor: trap set " + name + " (" + (i + 1) + " of " + sets.size() + ")");
-                TrapExperiment.Report r = runOnce(name, sets.get(i), ram, output.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_")));
-                failed |= failed(r);
-                reports.add(r);
+            for (List<TrapExperiment.Report> l : runs) {
+                List<TrapExperiment.Report> sorted = l.stream().sorted(java.util.Comparator.comparingLong(r -> r.totals().wallNanos())).toList();
+                reports.add(sorted.get(sorted.size() / 2));
             }
             TrapComparison c = new TrapComparison(reports);
-            String table = c.table();
+            String table = (repeat > 1 ? "each set's median of " + repeat + " interleaved runs (by total time), after a warm-up run\n"
+                    : "one run of each set, after a warm-up run\n") + c.table();
             System.out.println();
             System.out.print(table);
             try {
@@ -156,7 +178,7 @@ final class ExperimentCommand implements Runnable {
                 throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
             }
             System.out.println("comparison " + output.resolve("compare.txt") + ", chart " + output.resolve("compare.png"));
-            return failed ? 1 : 0;
+            return failedRun ? 1 : 0;
         }
 
         /**

@@ -50,6 +50,7 @@ public final class SysRegTable {
             BY_KEY[r.key] = r;
         }
         ALL = all.toArray(new SysReg[0]);
+        for (int i = 0; i < ALL.length; i++) ALL[i].index = i;
     }
 
     private SysRegTable() {}
@@ -77,6 +78,18 @@ public final class SysRegTable {
         SysReg r = lookup(key);
         return r == null ? null : r.name;
     }
+
+    /** How many registers and operations there are: {@link #indexAt} is below it. */
+    public static int count() { return ALL.length; }
+
+    /** The register at {@code key}'s position in encoding order (for a counter per register), or -1 if unallocated. */
+    public static int indexAt(int key) {
+        SysReg r = lookup(key);
+        return r == null ? -1 : r.index;
+    }
+
+    /** The name of the register at position {@code index} of {@link #indexAt}. */
+    public static String nameOfIndex(int index) { return ALL[index].name; }
 
     /** The names of every register, in encoding order (for tools and documentation). */
     public static List<String> names() {

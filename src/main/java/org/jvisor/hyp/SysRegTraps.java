@@ -20,6 +20,7 @@ final class SysRegTraps {
         int rt = Esr.sysRt(iss);
         boolean read = Esr.sysRead(iss);
         int key = SysRegTable.keyOf(iss);
+        v.stats.sysRegTrap(key);
         String name = SysRegTable.nameAt(key);
         if (name == null) {
             ExitHandlers.injectUndefined(v);

@@ -43,7 +43,7 @@ public final class TrapComparison {
         return java.util.stream.IntStream.range(0, 64).filter(ec -> seen[ec]).toArray();
     }
 
-    /** Three tables: per trap set, per exception class, and per program. */
+    /** The tables: per trap set, per exception class, per trapped system register (the most trapped), per program. */
     public String table() {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%-20s %8s %8s %9s %11s %11s %10s %11s %10s%n", "trap set", "boot s", "total s",
@@ -64,6 +64,18 @@ public final class TrapComparison {
             for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %,14d", r.totals().exitsByEc()[ec]));
             b.append('\n');
         }
+        List<String> regs = topSysRegs(TOP_SYSREGS);
+        if (!regs.isEmpty()) {
+            b.append('\n').append(String.format(Locale.ROOT, "%-24s", "EC 0x18 by register"));
+            for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %14s", clip(r.totals().trapSet(), 14)));
+            b.append('\n');
+            for (String name : regs) {
+                b.append(String.format(Locale.ROOT, "%-24s", clip(name, 24)));
+                for (TrapExperiment.Report r : reports)
+                    b.append(String.format(Locale.ROOT, " %,14d", r.totals().sysRegTraps().getOrDefault(name, 0L)));
+                b.append('\n');
+            }
+        }
         b.append('\n').append(String.format(Locale.ROOT, "%-16s", "program s/CPU"));
         for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %22s", clip(r.totals().trapSet(), 22)));
         b.append('\n');
@@ -83,9 +95,22 @@ public final class TrapComparison {
         return b.toString();
     }
 
+    static final int TOP_SYSREGS = 12;
+
+    /** The registers trapped most in any run, most first (at most {@code n}). */
+    private List<String> topSysRegs(int n) {
+        java.util.Map<String, Long> most = new java.util.HashMap<>();
+        for (TrapExperiment.Report r : reports) r.totals().sysRegTraps().forEach((k, v) -> most.merge(k, v, Math::max));
+        return most.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
+                .thenComparing(java.util.Map.Entry.comparingByKey())).limit(n).map(java.util.Map.Entry::getKey).toList();
+    }
+
     private static String clip(String s, int n) { return s.length() <= n ? s : s.substring(0, n - 1) + "~"; }
 
-    /** One row per trap set and exception class, plus the class totals: {@code trap_set,boot_s,total_s,kind,name,count}. */
+    /**
+     * One row per trap set and trap class (kind {@code class}), exception class ({@code ec}) and trapped
+     * system register ({@code sysreg}): {@code trap_set,boot_s,total_s,kind,name,count}.
+     */
     public String csv() {
         StringBuilder b = new StringBuilder("trap_set,boot_s,total_s,kind,name,count\n");
         for (TrapExperiment.Report r : reports) {
@@ -98,6 +123,7 @@ public final class TrapComparison {
             for (int ec = 0; ec < 64; ec++) {
                 if (t.exitsByEc()[ec] != 0) b.append(head).append("ec,").append(Esr.ecName(ec)).append(',').append(t.exitsByEc()[ec]).append('\n');
             }
+            t.sysRegTraps().forEach((k, n) -> b.append(head).append("sysreg,").append(TrapExperiment.Report.csvField(k)).append(',').append(n).append('\n'));
         }
         return b.toString();
     }

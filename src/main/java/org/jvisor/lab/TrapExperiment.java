@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.Set;
@@ -72,10 +73,12 @@ public final class TrapExperiment {
     /**
      * The whole run, summed over the vCPUs: the time from power-on to the first program's start marker (the
      * boot; -1 if it never came) and to the power-off, the trap counters, the exits by exception class
-     * (ESR_EL2.EC, 64 entries), with the trap set it ran under.
+     * (ESR_EL2.EC, 64 entries) and the
+     * system-register traps by register, with the trap set it ran under.
      */
-    public record Totals(String trapSet, long bootNanos, long wallNanos, Counters counters, long[] exitsByEc) {
-        static final Totals NONE = new Totals("", -1, 0, new Counters(0, 0, 0), new long[64]);
+    public record Totals(String trapSet, long bootNanos, long wallNanos, Counters counters, long[] exitsByEc,
+                         Map<String, Long> sysRegTraps) {
+        static final Totals NONE = new Totals("", -1, 0, new Counters(0, 0, 0), new long[64], Map.of());
     }
 
     /** One vCPU's running totals at a time (seconds since the board started); {@code event} marks a program's start or end. */
@@ -323,15 +326,17 @@ public final class TrapExperiment {
         Totals totals(String trapSet) {
             long[] byEc = new long[64];
             long cpu = 0, mem = 0, io = 0;
+            Map<String, Long> regs = new java.util.LinkedHashMap<>();
             for (Vcpu v : board.vcpus()) {
                 TrapStats s = v.stats();
+                s.sysRegTraps().forEach((k, n) -> regs.merge(k, n, Long::sum));
                 for (int ec = 0; ec < 64; ec++) byEc[ec] += s.exits(ec);
                 cpu += s.cpuTraps();
                 mem += s.memTraps();
                 io += s.ioTraps();
             }
             return new Totals(trapSet, firstStart < 0 ? -1 : firstStart - started, System.nanoTime() - started,
-                    new Counters(cpu, mem, io), byEc);
+                    new Counters(cpu, mem, io), byEc, regs);
         }
 
         boolean overdue() {

@@ -102,6 +102,9 @@ class TrapConfigTest {
         assertEquals(4, a.exits(Esr.EC_FP_ASIMD), "CPTR_EL2.TFP: every FP/SIMD instruction, not only the first");
         assertEquals(1, n.exits(Esr.EC_HVC64));
         assertEquals(n.cpuTraps() + 22 + 1 + 4, a.cpuTraps());
+        assertEquals(2L, a.sysRegTraps().get("DC CIVAC"));
+        assertEquals(2L, a.sysRegTraps().get("SCTLR_EL1"), "MRS and MSR");
+        assertEquals(18, a.sysRegTraps().size(), "22 traps, four registers twice");
     }
 
     @Test
