@@ -158,6 +158,19 @@ public final class Vcpu {
 
     long mpidr() { return cpu.sr.vmpidrEl2; }
 
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /**
+     * The CPU time the thread running this vCPU has used so far (the processor and the hypervisor's exit
+     * handling; other processes' load barely moves it, unlike elapsed time), 0 before its first run or
+     * where the JVM cannot tell; any thread, while that thread lives.
+     */
+    public long threadCpuNanos() {
+        Thread t = owner;
+        if (t == null || !THREADS.isThreadCpuTimeSupported()) return 0;
+        return Math.max(0, THREADS.getThreadCpuTime(t.threadId()));
+    }
+
     /** The trap counters of this vCPU. */
     public TrapStats stats() { return stats; }
 

@@ -72,13 +72,15 @@ public final class TrapExperiment {
 
     /**
      * The whole run, summed over the vCPUs: the time from power-on to the first program's start marker (the
-     * boot; -1 if it never came) and to the power-off, the trap counters, the exits by exception class
+     * boot; -1 if it never came) and to the power-off; the CPU time the vCPU threads used up to the first
+     * start marker and up to the last program's end marker (what the processor and the hypervisor cost,
+     * which the host's other load barely changes); the trap counters, the exits by exception class
      * (ESR_EL2.EC, 64 entries) and the
      * system-register traps by register, with the trap set it ran under.
      */
-    public record Totals(String trapSet, long bootNanos, long wallNanos, Counters counters, long[] exitsByEc,
-                         Map<String, Long> sysRegTraps) {
-        static final Totals NONE = new Totals("", -1, 0, new Counters(0, 0, 0), new long[64], Map.of());
+    public record Totals(String trapSet, long bootNanos, long wallNanos, long bootCpuNanos, long cpuNanos, Counters counters,
+                         long[] exitsByEc, Map<String, Long> sysRegTraps) {
+        static final Totals NONE = new Totals("", -1, 0, 0, 0, new Counters(0, 0, 0), new long[64], Map.of());
     }
 
     /** One vCPU's running totals at a time (seconds since the board started); {@code event} marks a program's start or end. */
@@ -209,7 +211,7 @@ public final class TrapExperiment {
         private final List<Sample> samples = new ArrayList<>();
         volatile VirtBoard board;
         volatile long started;
-        private volatile long firstStart = -1;
+        private volatile long firstStart = -1, bootCpu, lastCpu;
         private int index;            // the program running, 0-based; -1 between programs
         private String currentSpec;
         private long programStart, peakRss, peakHeap;
@@ -252,7 +254,10 @@ public final class TrapExperiment {
             long now = System.nanoTime();
             if (f[0].equals(MARK + "start") && f.length == 3) {
                 currentSpec = f[2];
-                if (firstStart < 0) firstStart = now;
+                if (firstStart < 0) {
+                    firstStart = now;
+                    bootCpu = cpuTime();
+                }
                 before = sampleAll(now, "start " + currentSpec);
                 programStart = now;
                 peakRss = rss();
@@ -263,6 +268,7 @@ public final class TrapExperiment {
                 index++;
             } else if (f[0].equals(MARK + "end") && f.length == 4 && f[2].equals(currentSpec)) {
                 Counters after = sampleAll(now, "end " + currentSpec);
+                lastCpu = cpuTime();
                 int status;
                 try {
                     status = Integer.parseInt(f[3]);
@@ -322,6 +328,12 @@ public final class TrapExperiment {
             }
         }
 
+        private long cpuTime() {
+            long t = 0;
+            for (Vcpu v : board.vcpus()) t += v.threadCpuNanos();
+            return t;
+        }
+
         /** After the run: the board's vCPUs' totals. */
         Totals totals(String trapSet) {
             long[] byEc = new long[64];
@@ -335,7 +347,7 @@ public final class TrapExperiment {
                 mem += s.memTraps();
                 io += s.ioTraps();
             }
-            return new Totals(trapSet, firstStart < 0 ? -1 : firstStart - started, System.nanoTime() - started,
+            return new Totals(trapSet, firstStart < 0 ? -1 : firstStart - started, System.nanoTime() - started, bootCpu, lastCpu,
                     new Counters(cpu, mem, io), byEc, regs);
         }
 
