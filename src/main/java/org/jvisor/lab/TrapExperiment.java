@@ -52,12 +52,17 @@ public final class TrapExperiment {
     }
 
     /**
-     * One program's run: the counters' differences between its two markers, its wall time, the status the
+     * One program's run: the counters' differences between its two markers, its wall time and the CPU time
+     * the vCPU threads used meanwhile (what it cost, where wall time moves with the host's load), the status the
      * guest's shell saw (128 + signal when a signal ended it; -1 if it never ended), and the host process's
      * peak resident set and Java heap while it ran (sampled).
      */
     public record Result(String spec, Counters delta, long wallNanos, int status, long peakRssBytes, long peakHeapBytes,
-                         String output) {
+                         String output, long cpuNanos) {
+        public Result(String spec, Counters delta, long wallNanos, int status, long peakRssBytes, long peakHeapBytes, String output) {
+            this(spec, delta, wallNanos, status, peakRssBytes, peakHeapBytes, output, 0);
+        }
+
         /** The program's name, without its arguments: {@code mem} for {@code mem,64}. */
         public String name() {
             String n = spec.split(",")[0];
@@ -211,7 +216,7 @@ public final class TrapExperiment {
         private final List<Sample> samples = new ArrayList<>();
         volatile VirtBoard board;
         volatile long started;
-        private volatile long firstStart = -1, bootCpu, lastCpu;
+        private volatile long firstStart = -1, bootCpu, lastCpu, programCpu;
         private int index;            // the program running, 0-based; -1 between programs
         private String currentSpec;
         private long programStart, peakRss, peakHeap;
@@ -254,9 +259,10 @@ public final class TrapExperiment {
             long now = System.nanoTime();
             if (f[0].equals(MARK + "start") && f.length == 3) {
                 currentSpec = f[2];
+                programCpu = cpuTime();
                 if (firstStart < 0) {
                     firstStart = now;
-                    bootCpu = cpuTime();
+                    bootCpu = programCpu;
                 }
                 before = sampleAll(now, "start " + currentSpec);
                 programStart = now;
@@ -279,7 +285,7 @@ public final class TrapExperiment {
                 int cut = out.lastIndexOf(MARK + "end");
                 if (cut >= 0) out = out.substring(0, cut);
                 results.add(new Result(currentSpec, after.minus(before), now - programStart, status, peakRss, peakHeap,
-                        out.replace("\r", "")));
+                        out.replace("\r", ""), lastCpu - programCpu));
                 currentSpec = null;
                 deadline = now + TimeUnit.SECONDS.toNanos(programSeconds);
             }

@@ -18,7 +18,8 @@ class TrapComparisonTest {
         ec[Esr.EC_FP_ASIMD] = fp;
         ec[Esr.EC_SYS64] = sys;
         ec[Esr.EC_DABT_LOW] = dabt;
-        var results = List.of(new TrapExperiment.Result("mem,64", new TrapExperiment.Counters(fp + sys, dabt, 0), wallMs * 1_000_000L / 2, 0, 0, 0, ""));
+        var results = List.of(new TrapExperiment.Result("mem,64", new TrapExperiment.Counters(fp + sys, dabt, 0), wallMs * 1_000_000L / 2, 0, 0, 0, "", wallMs * 100_000L),
+                new TrapExperiment.Result("bomb,10", new TrapExperiment.Counters(0, 0, 0), 10_000_000_000L, 0, 0, 0, "", 9_000_000_000L));
         return new TrapExperiment.Report(results, List.of(), "", 0, false, 64L << 20,
                 new TrapExperiment.Totals(set, bootMs * 1_000_000L, wallMs * 1_000_000L, bootMs * 900_000L, wallMs * 800_000L, new TrapExperiment.Counters(fp + sys, dabt, 10), ec,
                         sys == 0 ? java.util.Map.of() : java.util.Map.of("SCTLR_EL1", sys / 4, "TTBR0_EL1", sys - sys / 4)));
@@ -28,11 +29,12 @@ class TrapComparisonTest {
     void tablesCsvAndChart(@TempDir Path dir) throws Exception {
         TrapComparison c = new TrapComparison(List.of(report("kvm", 16_000, 20_000, 0, 0, 1000), report("all", 38_000, 50_000, 800, 400, 1001)));
         String t = c.table();
-        assertTrue(t.contains("kvm                     16.00    20.00     14.40    16.00    1.00x"), t);
-        assertTrue(t.contains("all                     38.00    50.00     34.20    40.00    2.50x       1,200       1,001         10       2,201"), t);
+        // cost: boot cpu + the programs' but the bomb's: (14.4 + 2.0) and (34.2 + 5.0)
+        assertTrue(t.contains("kvm                     16.00    20.00     14.40      2.00    1.00x"), t);
+        assertTrue(t.contains("all                     38.00    50.00     34.20      5.00    2.39x       1,200       1,001         10       2,201"), t);
         assertTrue(t.contains("0x07 FP_ASIMD                         0            800"), t);
         assertTrue(t.contains("0x18 SYS64                            0            400"), t);
-        assertTrue(t.contains("mem 64               10.00 s          0     25.00 s      1,200"), t);
+        assertTrue(t.contains("mem 64               2.000 s          0     5.000 s      1,200"), t);
         assertTrue(t.contains("TTBR0_EL1                             0            300\nSCTLR_EL1                             0            100\n"), t);
         assertEquals(1 + 2 * 3 + 1 + 3 + 2, c.csv().lines().count(), c.csv());
         assertTrue(c.csv().contains("all,38.000,50.000,34.200,40.000,sysreg,TTBR0_EL1,300\n"), c.csv());
