@@ -167,7 +167,7 @@ public final class TrapComparison {
         st.setPlotGridVerticalLinesVisible(false);
         st.setYAxisDecimalPattern(yFormat);
         st.setXAxisLabelRotation(30);
-        st.setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        st.setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         return c;
     }
 
