@@ -13,7 +13,9 @@ import org.jvisor.guest.GuestImage;
 import org.jvisor.guest.GuestImageException;
 import org.jvisor.vmm.InputFiles;
 import org.jvisor.guest.ProgressListener;
+import org.jvisor.lab.TrapComparison;
 import org.jvisor.lab.TrapExperiment;
+import org.jvisor.hyp.TrapConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +36,9 @@ final class ExperimentCommand implements Runnable {
     @Command(name = "traps", sortOptions = false, description = {
             "Boot the default guest, run its test programs one after the other (bomb last, with a time limit), and",
             "count the CPU, MEM and IO traps of each: prints a table, writes the counter trace (traps.csv), the",
-            "table (traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory."})
+            "table (traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory.",
+            "With --trap given more than once, runs the same under each trap set and compares them (compare.txt,",
+            "compare.csv, compare.png; each run's own files in a directory named after its set)."})
     static final class Traps implements Callable<Integer> {
         @Parameters(paramLabel = "PROGRAM[,ARG...]", arity = "0..*",
                 description = "Programs in /home/root to run, arguments after commas (default: /bin/true mem,64 io,1000 divide access fork stack cpubench bomb,10).")
@@ -57,20 +61,49 @@ final class ExperimentCommand implements Runnable {
         @Option(names = "--quiet", description = "Do not show the guest's console while it runs.")
         boolean quiet;
 
+        @Option(names = "--trap", paramLabel = "SET", description = {
+                "What the hypervisor traps: minimal, kvm (the default) or all, then +NAME/-NAME to add or remove one",
+                "control (e.g. kvm,+TVM,+TRVM; 'jvisor run --trap help' lists them). Repeat it to compare sets (the first is",
+                "the baseline of the slowdowns)."})
+        List<String> trapSets = new ArrayList<>();
+
+        @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+                description = "With several --trap: run each set N times, interleaved, and compare the median runs (default ${DEFAULT-VALUE}).")
+        int repeat;
+
+        private boolean failedRun;
+
         @Mixin
         TranslateOption translate;
 
         @Override
         public Integer call() throws Exception {
+            List<java.util.Set<TrapConfig.Trap>> sets = new ArrayList<>();
+            for (String t : trapSets) {
+                if (TrapOption.isHelp(t)) {
+                    System.out.print(TrapOption.list());
+                    return 0;
+                }
+                sets.add(TrapOption.parse(t));
+            }
+            if (sets.size() > 1) return compare(sets);
             long ram = GuestRam.parse(memory, 64L << 20, false);
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
             translate.apply();
             createOutput();
+            TrapExperiment.Report r = runOnce(trapSets.isEmpty() ? "kvm" : trapSets.getFirst(),
+                    sets.isEmpty() ? TrapConfig.KVM : sets.getFirst(), ram, output);
+            System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
+            return failed(r) ? 1 : 0;
+        }
+
+        /** Boots and runs the programs under {@code set}, prints the table, writes the run's files into {@code dir}. */
+        private TrapExperiment.Report runOnce(String name, java.util.Set<TrapConfig.Trap> set, long ram, Path dir) throws Exception {
             TrapExperiment experiment;
             try {
                 experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)
-                        .samplePeriod(period);
+                        .samplePeriod(period).traps(name, set);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
@@ -84,17 +117,68 @@ final class ExperimentCommand implements Runnable {
             System.out.println();
             System.out.print(table);
             try {
-                Files.writeString(output.resolve("traps.txt"), table);
-                Files.writeString(output.resolve("traps.csv"), r.csv());
-                Files.writeString(output.resolve("console.txt"), r.console());
-                TrapChart.write(r, output.resolve("traps.png"));
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve("traps.txt"), table);
+                Files.writeString(dir.resolve("traps.csv"), r.csv());
+                Files.writeString(dir.resolve("console.txt"), r.console());
+                TrapChart.write(r, dir.resolve("traps.png"));
             } catch (IOException e) {
                 throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
             }
-            System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
-            int expected = programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS.size() : programs.size();
             if (r.timedOut()) System.out.println("jvisor: a deadline stopped the guest");
-            return r.timedOut() || r.results().size() != expected ? 1 : 0;
+            return r;
+        }
+
+        private boolean failed(TrapExperiment.Report r) {
+            int expected = programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS.size() : programs.size();
+            return r.timedOut() || r.results().size() != expected;
+        }
+
+        /**
+         * A warm-up run (the JVM compiles jvisor's hot code during its first boot, which would otherwise count
+         * against whichever set runs first), then each set in turn, {@code repeat} rounds, then the comparison
+         * of each set's median run (by total time).
+         */
+        private int compare(List<java.util.Set<TrapConfig.Trap>> sets) throws Exception {
+            long ram = GuestRam.parse(memory, 64L << 20, false);
+            if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
+            if (period <= 0) throw new UserError("--period must be positive");
+            if (repeat < 1 || repeat > 99) throw new UserError("--repeat " + repeat + ": 1 to 99 rounds");
+            translate.apply();
+            createOutput();
+            System.out.println("jvisor: a warm-up run under " + trapSets.getFirst() + ", not counted (the JVM compiles jvisor's hot code in its first boot)");
+            failedRun |= failed(runOnce(trapSets.getFirst(), sets.getFirst(), ram, output.resolve("warm-up")));
+            List<List<TrapExperiment.Report>> runs = new ArrayList<>();
+            for (int i = 0; i < sets.size(); i++) runs.add(new ArrayList<>());
+            for (int round = 1; round <= repeat; round++) {
+                for (int i = 0; i < sets.size(); i++) {
+                    String name = trapSets.get(i);
+                    System.out.println("jvisor: trap set " + name + " (" + (i + 1) + " of " + sets.size() + ", round " + round + " of " + repeat + ")");
+                    String dir = name.replaceAll("[^A-Za-z0-9._+-]", "_") + (repeat > 1 ? "-" + round : "");
+                    TrapExperiment.Report r = runOnce(name, sets.get(i), ram, output.resolve(dir));
+                    failedRun |= failed(r);
+                    runs.get(i).add(r);
+                }
+            }
+            List<TrapExperiment.Report> reports = new ArrayList<>();
+            for (List<TrapExperiment.Report> l : runs) {
+                List<TrapExperiment.Report> sorted = l.stream().sorted(java.util.Comparator.comparingLong(r -> r.totals().wallNanos())).toList();
+                reports.add(sorted.get(sorted.size() / 2));
+            }
+            TrapComparison c = new TrapComparison(reports);
+            String table = (repeat > 1 ? "each set's median of " + repeat + " interleaved runs (by total time), after a warm-up run\n"
+                    : "one run of each set, after a warm-up run\n") + c.table();
+            System.out.println();
+            System.out.print(table);
+            try {
+                Files.writeString(output.resolve("compare.txt"), table);
+                Files.writeString(output.resolve("compare.csv"), c.csv());
+                c.chart(output.resolve("compare.png"));
+            } catch (IOException e) {
+                throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
+            }
+            System.out.println("comparison " + output.resolve("compare.txt") + ", chart " + output.resolve("compare.png"));
+            return failedRun ? 1 : 0;
         }
 
         /**

@@ -135,6 +135,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Print every vCPU's trap counters every MS milliseconds (default 1000), and once more when the run ends, on stderr.")
     Long traceTraps;
 
+    @Option(names = "--trap", paramLabel = "SET", description = TrapOption.HELP)
+    String trap;
+
     @Option(names = "--dump-dtb", paramLabel = "FILE", description = "Write the board's device tree blob to FILE and exit (as -M virt,dumpdtb=FILE).")
     Path dumpDtb;
 
@@ -186,6 +189,7 @@ final class RunCommand implements Callable<Integer> {
                 return 0;
             }
             if (traceTraps != null) board.traceTraps(traceTraps, System.err);
+            if (trap != null) board.vm().trapConfig().traps(TrapOption.parse(trap));
             InetSocketAddress gdbAddress = gdbAddress();
             Monitor monitor = new Monitor(board);
             GdbStub stub = null;
@@ -235,9 +239,10 @@ final class RunCommand implements Callable<Integer> {
         return input;
     }
 
-    /** What a {@code help} (or {@code ?}) value of -cpu, -device, -M or -accel asks to print; null if none does. */
+    /** What a {@code help} (or {@code ?}) value of -cpu, --trap, -device, -M or -accel asks to print; null if none does. */
     private String helpAsked() {
         if (CpuOption.isHelp(cpu)) return CpuOption.HELP;
+        if (trap != null && TrapOption.isHelp(trap)) return TrapOption.list();
         if (devices.contains("help") || devices.contains("?")) return VirtioOptions.HELP;
         String board = machine.split(",", 2)[0];
         if (board.equals("help") || board.equals("?")) return MACHINE_HELP;
@@ -358,6 +363,10 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new UserError("--clock: '" + clock + "' (expected host or instructions)");
         };
         if (traceTraps != null && traceTraps <= 0) throw new UserError("--trace-traps: the period must be positive");
+        if (trap != null) {
+            TrapOption.parse(trap); // misspelt: one line before anything boots
+            if (virtualization) throw new UserError("--trap " + trap + ": with virtualization=on the guest's own hypervisor decides what traps");
+        }
         return new BoardConfig(ram, cpus, gic, hideSeek, virtio.drives(), kernel, initrd, append == null ? "" : append, instructions,
                 virtio.rng(), virtio.console(), rtcOffset, rtcStart, virtualization);
     }

@@ -23,6 +23,8 @@ final class SysReg {
     /** op0:op1:CRn:CRm:op2, as in bits [20:5] of MRS/MSR/SYS. */
     final int key;
     int owner, id;
+    /** Position in {@link SysRegTable}'s encoding order (for per-register counters). */
+    int index;
     int minEl = 1;
     /** Lowest EL that may write (CNTFRQ_EL0 is writable only at the highest EL). */
     int writeMinEl;

@@ -21,13 +21,13 @@ import java.util.List;
 public final class SysRegTable {
     static final int OWNER_CONTROL = 1, OWNER_ID = 2, OWNER_TIMER = 3, OWNER_PMU = 4, OWNER_DEBUG = 5, OWNER_OPS = 6, OWNER_FP = 7, OWNER_GIC = 8;
 
-    // MDCR_EL2 bits
-    static final long MDCR_HPMN = 0x1fL, MDCR_TPMCR = 1L << 5, MDCR_TPM = 1L << 6, MDCR_HPME = 1L << 7,
+    // MDCR_EL2 bits (public: a hypervisor sets the traps)
+    public static final long MDCR_HPMN = 0x1fL, MDCR_TPMCR = 1L << 5, MDCR_TPM = 1L << 6, MDCR_HPME = 1L << 7,
             MDCR_TDE = 1L << 8, MDCR_TDA = 1L << 9, MDCR_TDOSA = 1L << 10, MDCR_TDRA = 1L << 11;
     // CPTR_EL2 bits (HCR_EL2.E2H == 0 layout)
-    static final long CPTR_TFP = 1L << 10, CPTR_TTA = 1L << 20, CPTR_TCPAC = 1L << 31;
+    public static final long CPTR_TFP = 1L << 10, CPTR_TTA = 1L << 20, CPTR_TCPAC = 1L << 31;
     // CNTHCTL_EL2 (E2H == 0) and CNTKCTL_EL1 bits
-    static final long CNTHCTL_EL1PCTEN = 1, CNTHCTL_EL1PCEN = 2;
+    public static final long CNTHCTL_EL1PCTEN = 1, CNTHCTL_EL1PCEN = 2;
     static final long CNTKCTL_EL0PCTEN = 1, CNTKCTL_EL0VCTEN = 2, CNTKCTL_EL0VTEN = 1 << 8, CNTKCTL_EL0PTEN = 1 << 9;
 
     /** All registers, sorted by encoding. */
@@ -53,6 +53,7 @@ public final class SysRegTable {
             BY_NAME.put(r.name.toUpperCase(java.util.Locale.ROOT), r);
         }
         ALL = all.toArray(new SysReg[0]);
+        for (int i = 0; i < ALL.length; i++) ALL[i].index = i;
     }
 
     private SysRegTable() {}
@@ -96,6 +97,18 @@ public final class SysRegTable {
         return Arrays.stream(ALL).map(r -> new Entry(r.name, r.op0(), r.op1(), r.crn(), r.crm(), r.op2(), r.readable,
                 r.writable, r.owner == OWNER_OPS)).toList();
     }
+
+    /** How many registers and operations there are: {@link #indexAt} is below it. */
+    public static int count() { return ALL.length; }
+
+    /** The register at {@code key}'s position in encoding order (for a counter per register), or -1 if unallocated. */
+    public static int indexAt(int key) {
+        SysReg r = lookup(key);
+        return r == null ? -1 : r.index;
+    }
+
+    /** The name of the register at position {@code index} of {@link #indexAt}. */
+    public static String nameOfIndex(int index) { return ALL[index].name; }
 
     /** The names of every register, in encoding order (for tools and documentation). */
     public static List<String> names() {
@@ -165,6 +178,27 @@ public final class SysRegTable {
             return true;
         } catch (ExceptionTaken e) {
             return false; // the fault is taken: the guest (or the hypervisor, at EL2) continues at its vector
+        }
+    }
+
+    /**
+     * Performs the MRS ({@code read}: into X{@code rt}) or MSR (from X{@code rt}) of the register at {@code key}
+     * for a guest whose access a hypervisor trapped (HCR_EL2.TVM, TID3, MDCR_EL2.TDA...), as the guest's EL
+     * would have without the trap; call it as {@link #performForGuest}. True when it completed; false when the
+     * access raised an exception (an unimplemented PMU counter is UNDEFINED at EL1...), taken as the
+     * architecture says. IllegalArgumentException for an unallocated encoding or a read-only register written.
+     */
+    public static boolean accessForGuest(Cpu cpu, int key, int rt, boolean read) {
+        SysReg r = lookup(key);
+        if (r == null || r.owner == OWNER_OPS || (read ? !r.readable : !r.writable))
+            throw new IllegalArgumentException("no register to " + (read ? "read" : "write") + " at " + key);
+        cpu.insnPc = cpu.pc;
+        try {
+            if (read) cpu.setX(rt, read(cpu, r));
+            else write(cpu, r, cpu.x[rt]);
+            return true;
+        } catch (ExceptionTaken e) {
+            return false;
         }
     }
 

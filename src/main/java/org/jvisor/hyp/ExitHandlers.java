@@ -80,10 +80,16 @@ final class ExitHandlers {
         return exit(v, v.waitForEvent(), SKIP);
     }
 
-    /** CPTR_EL2.TFP trapped FP/SIMD (a host doing lazy FP switching): give the guest its FP registers. */
+    /**
+     * CPTR_EL2.TFP trapped an FP/SIMD instruction. A host doing lazy FP switching gives the guest its FP
+     * registers: the trap is lifted for good. A trap configuration with TFP traps every such instruction:
+     * the vCPU runs this one alone with the trap lifted, then sets it again (the "emulation" is the processor's
+     * own execution, with the cost of the exit counted).
+     */
     private static int fpAccess(Vcpu v, int iss) {
         v.stats.cpuTraps++;
-        v.cpu.sr.cptrEl2 &= ~(1L << 10);
+        v.cpu.sr.cptrEl2 &= ~SysRegTable.CPTR_TFP;
+        if ((v.vm().trapConfig().cptr() & SysRegTable.CPTR_TFP) != 0) v.fpStep = true;
         return RESUME;
     }
 

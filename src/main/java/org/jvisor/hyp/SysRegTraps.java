@@ -20,6 +20,7 @@ final class SysRegTraps {
         int rt = Esr.sysRt(iss);
         boolean read = Esr.sysRead(iss);
         int key = SysRegTable.keyOf(iss);
+        v.stats.sysRegTrap(key);
         String name = SysRegTable.nameAt(key);
         if (name == null) {
             ExitHandlers.injectUndefined(v);
@@ -35,8 +36,7 @@ final class SysRegTraps {
             if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
         } else {
             try {
-                if (read) cpu.setX(rt, SysRegTable.read(cpu, name));
-                else SysRegTable.write(cpu, name, cpu.x[rt]);
+                if (!SysRegTable.accessForGuest(cpu, key, rt, read)) return ExitHandlers.RESUME; // it raised an exception
             } catch (IllegalArgumentException e) {
                 ExitHandlers.injectUndefined(v);
                 return ExitHandlers.RESUME;

@@ -1,5 +1,7 @@
 package org.jvisor.hyp;
 
+import org.jvisor.cpu.SysRegTable;
+
 /**
  * Trap counters of one vCPU, classified as in the seeds' experiment: CPU traps (system register and
  * coprocessor accesses, WFx, HVC, SMC, FP/SIMD), MEM traps (stage-2 faults on RAM, each mapping a page),
@@ -11,6 +13,8 @@ public final class TrapStats {
     final long[] byEc = new long[64];
     /** When the guest owns EL2 ({@link NestedTrapCounter}): interrupts that took its guest to EL2, and its kernel's calls into its EL2. */
     long interrupts, hostCalls;
+    /** EC 0x18 traps per register or operation, in SysRegTable's order; the last slot: unallocated encodings. */
+    private final long[] bySysReg = new long[SysRegTable.count() + 1];
 
     public long cpuTraps() { return cpuTraps; }
 
@@ -26,6 +30,23 @@ public final class TrapStats {
 
     /** Exits with the given exception class (0..63). */
     public long exits(int ec) { return byEc[ec & 63]; }
+
+    void sysRegTrap(int key) {
+        int i = SysRegTable.indexAt(key);
+        bySysReg[i < 0 ? bySysReg.length - 1 : i]++;
+    }
+
+    /**
+     * The EC 0x18 traps by register or operation name (MRS and MSR of one register together; "unallocated"
+     * for IMPLEMENTATION DEFINED and unknown encodings), only those with any, in encoding order.
+     */
+    public java.util.Map<String, Long> sysRegTraps() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < bySysReg.length; i++) {
+            if (bySysReg[i] != 0) m.put(i == bySysReg.length - 1 ? "unallocated" : SysRegTable.nameOfIndex(i), bySysReg[i]);
+        }
+        return m;
+    }
 
     public long totalExits() {
         long t = 0;

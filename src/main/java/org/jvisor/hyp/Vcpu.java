@@ -114,9 +114,39 @@ public final class Vcpu {
     /** What the hypervisor keeps in the EL2 registers while this vCPU runs. */
     private void applyHypervisorState() {
         cpu.sr.hcrEl2 = vm.trapConfig().hcr() | (irqApplied ? SystemRegisters.HCR_VI : 0) | (fiqApplied ? SystemRegisters.HCR_VF : 0);
+        applyTrapRegisters();
         view = vm.stage2();
         cpu.sr.vttbrEl2 = view.vttbr();
         cpu.sr.vtcrEl2 = view.vtcr();
+    }
+
+    private static final long MDCR_TRAPS = SysRegTable.MDCR_TPMCR | SysRegTable.MDCR_TPM | SysRegTable.MDCR_TDA
+            | SysRegTable.MDCR_TDOSA | SysRegTable.MDCR_TDRA;
+    private static final long CPTR_TRAPS = SysRegTable.CPTR_TFP | SysRegTable.CPTR_TCPAC;
+    private static final long CNTHCTL_TRAPS = SysRegTable.CNTHCTL_EL1PCTEN | SysRegTable.CNTHCTL_EL1PCEN;
+    /** The {@link TrapConfig#generation()} last applied to MDCR/CPTR/CNTHCTL_EL2 (0: the reset values stand). */
+    private int trapGeneration;
+    /**
+     * CPTR_EL2.TFP is lifted for one instruction: the guest's FP/SIMD instruction that trapped runs, and the
+     * trap is set again (when the configuration traps every one, {@link ExitHandlers}).
+     */
+    boolean fpStep;
+
+    /**
+     * MDCR_EL2, CPTR_EL2 and CNTHCTL_EL2's trap controls as {@link TrapConfig#traps(java.util.Set)} last
+     * set them (through the registers' own write paths: MDCR_EL2 reconfigures the PMU and debug).
+     */
+    private void applyTrapRegisters() {
+        TrapConfig t = vm.trapConfig();
+        int g = t.generation();
+        if (g == trapGeneration) return;
+        trapGeneration = g;
+        SystemRegisters s = cpu.sr;
+        long mdcr = (s.mdcrEl2 & ~MDCR_TRAPS) | t.mdcr();
+        if (mdcr != s.mdcrEl2) SysRegTable.write(cpu, "MDCR_EL2", mdcr);
+        s.cptrEl2 = (s.cptrEl2 & ~CPTR_TRAPS) | t.cptr();
+        long cnthctl = (s.cnthctlEl2 | CNTHCTL_TRAPS) & ~t.cnthctlClear();
+        if (cnthctl != s.cnthctlEl2) SysRegTable.write(cpu, "CNTHCTL_EL2", cnthctl);
     }
 
     public int id() { return id; }
@@ -127,6 +157,19 @@ public final class Vcpu {
     public Vm vm() { return vm; }
 
     long mpidr() { return cpu.sr.vmpidrEl2; }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /**
+     * The CPU time the thread running this vCPU has used so far (the processor and the hypervisor's exit
+     * handling; other processes' load barely moves it, unlike elapsed time), 0 before its first run or
+     * where the JVM cannot tell; any thread, while that thread lives.
+     */
+    public long threadCpuNanos() {
+        Thread t = owner;
+        if (t == null || !THREADS.isThreadCpuTimeSupported()) return 0;
+        return Math.max(0, THREADS.getThreadCpuTime(t.threadId()));
+    }
 
     /** The trap counters of this vCPU. */
     public TrapStats stats() { return stats; }
@@ -180,11 +223,19 @@ public final class Vcpu {
                     cpu.sr.hcrEl2 = hcr;
                     if (translation) cpu.mmu.contextChanged();
                 }
+                applyTrapRegisters();
             } else { // HCR_EL2 is the guest's: the lines are the processor's physical IRQ and FIQ
                 cpu.setIrqLine(irq);
                 cpu.setFiqLine(fiq);
             }
-            ExitReason r = cpu.run(Long.MAX_VALUE);
+            ExitReason r;
+            if (fpStep) { // one instruction without CPTR_EL2.TFP, then trapped again
+                r = cpu.run(1);
+                fpStep = false;
+                cpu.sr.cptrEl2 |= SysRegTable.CPTR_TFP;
+            } else {
+                r = cpu.run(Long.MAX_VALUE);
+            }
             VcpuExit e = switch (r) {
                 case EL2_TRAP -> ExitHandlers.handle(this);
                 case WAIT_FOR_INTERRUPT -> {

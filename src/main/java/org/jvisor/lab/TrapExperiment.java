@@ -13,8 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import org.jvisor.hyp.TrapConfig;
 import org.jvisor.hyp.TrapStats;
 import org.jvisor.hyp.Vcpu;
 
@@ -49,12 +52,17 @@ public final class TrapExperiment {
     }
 
     /**
-     * One program's run: the counters' differences between its two markers, its wall time, the status the
+     * One program's run: the counters' differences between its two markers, its wall time and the CPU time
+     * the vCPU threads used meanwhile (what it cost, where wall time moves with the host's load), the status the
      * guest's shell saw (128 + signal when a signal ended it; -1 if it never ended), and the host process's
      * peak resident set and Java heap while it ran (sampled).
      */
     public record Result(String spec, Counters delta, long wallNanos, int status, long peakRssBytes, long peakHeapBytes,
-                         String output) {
+                         String output, long cpuNanos) {
+        public Result(String spec, Counters delta, long wallNanos, int status, long peakRssBytes, long peakHeapBytes, String output) {
+            this(spec, delta, wallNanos, status, peakRssBytes, peakHeapBytes, output, 0);
+        }
+
         /** The program's name, without its arguments: {@code mem} for {@code mem,64}. */
         public String name() {
             String n = spec.split(",")[0];
@@ -67,6 +75,19 @@ public final class TrapExperiment {
         }
     }
 
+    /**
+     * The whole run, summed over the vCPUs: the time from power-on to the first program's start marker (the
+     * boot; -1 if it never came) and to the power-off; the CPU time the vCPU threads used up to the first
+     * start marker and up to the last program's end marker (what the processor and the hypervisor cost,
+     * which the host's other load barely changes); the trap counters, the exits by exception class
+     * (ESR_EL2.EC, 64 entries) and the
+     * system-register traps by register, with the trap set it ran under.
+     */
+    public record Totals(String trapSet, long bootNanos, long wallNanos, long bootCpuNanos, long cpuNanos, Counters counters,
+                         long[] exitsByEc, Map<String, Long> sysRegTraps) {
+        static final Totals NONE = new Totals("", -1, 0, 0, 0, new Counters(0, 0, 0), new long[64], Map.of());
+    }
+
     /** One vCPU's running totals at a time (seconds since the board started); {@code event} marks a program's start or end. */
     public record Sample(double seconds, int vcpu, Counters counters, String event) {}
 
@@ -75,7 +96,11 @@ public final class TrapExperiment {
      * board's exit status, and whether a deadline stopped the guest.
      */
     public record Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut,
-                         long guestRamBytes) {
+                         long guestRamBytes, Totals totals) {
+        public Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut, long guestRamBytes) {
+            this(results, samples, console, boardStatus, timedOut, guestRamBytes, Totals.NONE);
+        }
+
         /** The trace's columns, the first line of {@link #csv()}. */
         public static final String CSV_HEADER = "seconds,vcpu,cpu_traps,mem_traps,io_traps,event";
 
@@ -106,6 +131,8 @@ public final class TrapExperiment {
     private final List<String> programs;
     private long periodMillis = 100;
     private long bootSeconds = 900, programSeconds = 300;
+    private Set<TrapConfig.Trap> traps = TrapConfig.KVM;
+    private String trapSet = "kvm";
 
     public TrapExperiment(GuestImage image, long ramSize, int cpus, List<String> programs) {
         for (String p : programs) {
@@ -131,6 +158,13 @@ public final class TrapExperiment {
         return this;
     }
 
+    /** The traps the hypervisor sets ({@link TrapConfig#traps(Set)}; default KVM's), named {@code name} in the report. */
+    public TrapExperiment traps(String name, Set<TrapConfig.Trap> set) {
+        trapSet = name;
+        traps = Set.copyOf(set);
+        return this;
+    }
+
     /** The kernel command line's {@code jvisor.run} for these programs. */
     String command() { return "traps " + String.join(" ", programs); }
 
@@ -142,6 +176,7 @@ public final class TrapExperiment {
         Watcher watcher = new Watcher(echo);
         try (VirtBoard board = VirtBoard.build(config, watcher, new PrintStream(log, true, StandardCharsets.UTF_8), false)) {
             watcher.board = board;
+            board.vm().trapConfig().traps(traps);
             int[] status = {-1};
             Thread runner = Thread.ofPlatform().name("jvisor-experiment-board").start(() -> {
                 try {
@@ -168,7 +203,7 @@ public final class TrapExperiment {
                 sampler.join(5_000);
             }
             String console = watcher.transcript() + log.toString(StandardCharsets.UTF_8);
-            return new Report(watcher.results(), watcher.samples(), console, status[0], timedOut, ramSize);
+            return new Report(watcher.results(), watcher.samples(), console, status[0], timedOut, ramSize, watcher.totals(trapSet));
         }
     }
 
@@ -181,6 +216,7 @@ public final class TrapExperiment {
         private final List<Sample> samples = new ArrayList<>();
         volatile VirtBoard board;
         volatile long started;
+        private volatile long firstStart = -1, bootCpu, lastCpu, programCpu;
         private int index;            // the program running, 0-based; -1 between programs
         private String currentSpec;
         private long programStart, peakRss, peakHeap;
@@ -223,6 +259,11 @@ public final class TrapExperiment {
             long now = System.nanoTime();
             if (f[0].equals(MARK + "start") && f.length == 3) {
                 currentSpec = f[2];
+                programCpu = cpuTime();
+                if (firstStart < 0) {
+                    firstStart = now;
+                    bootCpu = programCpu;
+                }
                 before = sampleAll(now, "start " + currentSpec);
                 programStart = now;
                 peakRss = rss();
@@ -233,6 +274,7 @@ public final class TrapExperiment {
                 index++;
             } else if (f[0].equals(MARK + "end") && f.length == 4 && f[2].equals(currentSpec)) {
                 Counters after = sampleAll(now, "end " + currentSpec);
+                lastCpu = cpuTime();
                 int status;
                 try {
                     status = Integer.parseInt(f[3]);
@@ -243,7 +285,7 @@ public final class TrapExperiment {
                 int cut = out.lastIndexOf(MARK + "end");
                 if (cut >= 0) out = out.substring(0, cut);
                 results.add(new Result(currentSpec, after.minus(before), now - programStart, status, peakRss, peakHeap,
-                        out.replace("\r", "")));
+                        out.replace("\r", ""), lastCpu - programCpu));
                 currentSpec = null;
                 deadline = now + TimeUnit.SECONDS.toNanos(programSeconds);
             }
@@ -290,6 +332,29 @@ public final class TrapExperiment {
                     return;
                 }
             }
+        }
+
+        private long cpuTime() {
+            long t = 0;
+            for (Vcpu v : board.vcpus()) t += v.threadCpuNanos();
+            return t;
+        }
+
+        /** After the run: the board's vCPUs' totals. */
+        Totals totals(String trapSet) {
+            long[] byEc = new long[64];
+            long cpu = 0, mem = 0, io = 0;
+            Map<String, Long> regs = new java.util.LinkedHashMap<>();
+            for (Vcpu v : board.vcpus()) {
+                TrapStats s = v.stats();
+                s.sysRegTraps().forEach((k, n) -> regs.merge(k, n, Long::sum));
+                for (int ec = 0; ec < 64; ec++) byEc[ec] += s.exits(ec);
+                cpu += s.cpuTraps();
+                mem += s.memTraps();
+                io += s.ioTraps();
+            }
+            return new Totals(trapSet, firstStart < 0 ? -1 : firstStart - started, System.nanoTime() - started, bootCpu, lastCpu,
+                    new Counters(cpu, mem, io), byEc, regs);
         }
 
         boolean overdue() {
