@@ -72,7 +72,7 @@ public final class GicVirtualInterface {
     static final long CTLR_CBPR = 1, CTLR_EOIMODE = 2;
 
     /**
-     * GICH_VMCR (IHI 0048B 5.3.4) is ICH_VMCR_EL2's layout with a 5-bit VMPriMask at [31:27], the bits
+     * GICH_VMCR (IHI 0048B) is ICH_VMCR_EL2's layout with a 5-bit VMPriMask at [31:27], the bits
      * VPMR has with 5 priority bits; VMAckCtl [2] and VMFIQEn [3] are writable (no RES0/RES1 as in GICv3).
      */
     public static final long V2_VMCR_MASK = VMCR_VENG0 | VMCR_VENG1 | 4 | VMCR_VFIQEN | VMCR_VCBPR | VMCR_VEOIM
@@ -314,7 +314,7 @@ public final class GicVirtualInterface {
         int i = highestPendingIndex();
         long result = SPURIOUS;
         if (i >= 0 && (groups & (1 << group(lr[i]))) == 0) {
-            result = wrongGroup(group(lr[i]));
+            if (passesMask(lr[i])) result = wrongGroup(group(lr[i]));
         } else if (i >= 0 && canSignal(lr[i])) {
             long l = lr[i];
             int group = group(l);
@@ -454,10 +454,13 @@ public final class GicVirtualInterface {
      */
     public int gicvHighestPending(boolean aliased) {
         int i = highestPendingIndex();
-        if (i < 0 || (hcr & HCR_EN) == 0 || priority(lr[i]) >= ((vmcr >>> VPMR_SHIFT) & 0xFF)) return SPURIOUS;
+        if (i < 0 || !passesMask(lr[i])) return SPURIOUS;
         int group = group(lr[i]);
         return (gicvGroups(aliased) & (1 << group)) == 0 ? (int) wrongGroup(group) : (int) interruptId(lr[i]);
     }
+
+    /** The interface is enabled and the list register's priority passes the priority mask. */
+    private boolean passesMask(long l) { return (hcr & HCR_EN) != 0 && priority(l) < ((vmcr >>> VPMR_SHIFT) & 0xFF); }
 
     private int gicvGroups(boolean aliased) { return aliased ? 2 : (vmcr & VMCR_VACKCTL) != 0 ? 3 : 1; }
 

@@ -98,8 +98,10 @@ class GicV2VirtualInterfaceTest {
     @Test
     void groupOneNeedsAckCtlOrTheAliases() {
         v.writeGichLr(1, lr(PENDING, GRP1, 0x40, 33));
-        v.writeGichVmcr(GRP1_EN | PRIMASK_F8);
         v.writeGichHcr(EN);
+        v.writeGichVmcr(GRP1_EN | (0x40 >> 3) << 27);
+        assertEquals(1023, v.gicvAcknowledge(false), "QEMU: 1022 only for an interrupt that passes the priority mask");
+        v.writeGichVmcr(GRP1_EN | PRIMASK_F8);
         assertEquals(SystemRegisters.HCR_VI, cpu.virtualLines);
         assertEquals(1022, v.gicvHighestPending(false), "GICV_HPPIR: a Group 1 interrupt without AckCtl");
         assertEquals(1022, v.gicvAcknowledge(false), "GICV_IAR: 1022, and it stays pending");
