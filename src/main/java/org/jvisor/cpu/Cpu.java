@@ -205,7 +205,10 @@ public final class Cpu {
 
     public GicCpuInterface gicCpuInterface() { return gicCpuInterface; }
 
-    /** The virtual CPU interface (ICH_*_EL2, ICV_*_EL1) that comes with an attached GIC CPU interface, or null. */
+    /**
+     * The virtual CPU interface: the GICv3 one (ICH_*_EL2, ICV_*_EL1) that comes with an attached GIC CPU
+     * interface, or a GICv2's ({@link #attachGicV2VirtualInterface}), or null.
+     */
     public GicVirtualInterface gicVirtualInterface() { return gicVirtualInterface; }
 
     /** Cold reset into EL1h with the MMU off and interrupts masked, as QEMU's virt board starts a core. */
