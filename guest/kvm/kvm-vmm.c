@@ -7,6 +7,8 @@
  *   RAM            at 0x40000000, -m MiB                  a memory slot backed by our anonymous memory
  *   GICv3          distributor 0x08000000,                KVM's own vGIC (KVM_CREATE_DEVICE): the
  *                  redistributors 0x080a0000              kernel emulates it, no exits reach us
+ *   or GICv2       distributor 0x08000000,                when KVM has no vgic-v3 (a host GICv2 with
+ *                  CPU interface 0x08010000               the virtualization extensions), or with -g 2
  *   timer          PPIs 13, 14, 11, 10                    KVM's: the vCPU's own generic timer
  *   PL011 UART     0x09000000, SPI 1                      ours, on KVM_EXIT_MMIO (pl011.c)
  *   PSCI           method "hvc"                           KVM's (KVM_ARM_VCPU_PSCI_0_2): CPU_ON, SYSTEM_OFF
@@ -15,7 +17,7 @@
  * Documentation/arch/arm64/booting.rst asks, starts the boot vCPU at the Image with X0 = the device tree,
  * and runs one thread per vCPU until the guest powers off (KVM_EXIT_SYSTEM_EVENT).
  *
- * usage: kvm-vmm -k Image [-i initrd] [-a bootargs] [-m MiB] [-c cpus] [-d dtb-file]
+ * usage: kvm-vmm -k Image [-i initrd] [-a bootargs] [-m MiB] [-c cpus] [-g 2|3] [-d dtb-file]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,13 +42,16 @@
 #define GIC_DIST_SIZE  0x10000UL
 #define GIC_REDIST     0x080a0000UL
 #define GIC_REDIST_SIZE 0x20000UL     /* per vCPU: RD_base and SGI_base frames */
-#define MAX_CPUS       8              /* enough here; the redistributors' region would have room for 123 */
+#define GIC_CPU        0x08010000UL   /* GICv2 */
+#define GIC_CPU_SIZE   0x10000UL
+#define MAX_CPUS       8              /* a GICv2 serves 8; the redistributors' region would have room for 123 */
 #define SZ_2M          0x200000UL
 
 /* The phandles the device tree's nodes point at each other with. */
 enum { PHANDLE_GIC = 1, PHANDLE_CLOCK = 2 };
 
 static int kvm, vm, run_size;
+static int gic_version;   /* 2 or 3 */
 static uint8_t *ram;
 static uint64_t ram_size;
 
@@ -163,21 +168,29 @@ static void *device_tree(int cpus, const char *bootargs, uint64_t initrd, uint64
     fdt_prop_string(&f, "method", "hvc");
     fdt_end_node(&f);
 
-    /* Secure, non-secure, virtual, hypervisor timer PPIs, level-high (4); KVM's defaults are 27 and 30. */
+    /* Secure, non-secure, virtual, hypervisor timer PPIs, level-high (4); KVM's defaults are 27 and 30. A
+     * GICv2's PPI flags also name the CPUs the PPI reaches, in bits [15:8] (bindings arm,gic.yaml). */
+    uint32_t ppi = 4 | (gic_version == 2 ? ((1u << cpus) - 1) << 8 : 0);
     fdt_begin_node(&f, "timer");
     fdt_prop(&f, "compatible", "arm,armv8-timer\0arm,armv7-timer", sizeof "arm,armv8-timer\0arm,armv7-timer");
-    fdt_prop_cells(&f, "interrupts", 12, (uint32_t[]){ 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4 });
+    fdt_prop_cells(&f, "interrupts", 12, (uint32_t[]){ 1, 13, ppi, 1, 14, ppi, 1, 11, ppi, 1, 10, ppi });
     fdt_prop(&f, "always-on", NULL, 0);
     fdt_end_node(&f);
 
     fdt_begin_node(&f, "intc@8000000");
-    fdt_prop(&f, "compatible", "arm,gic-v3", sizeof "arm,gic-v3");
+    if (gic_version == 3) {
+        fdt_prop(&f, "compatible", "arm,gic-v3", sizeof "arm,gic-v3");
+        uint64_t redist = GIC_REDIST_SIZE * (uint64_t)cpus;
+        fdt_prop_cells(&f, "reg", 8, (uint32_t[]){ 0, (uint32_t)GIC_DIST, 0, (uint32_t)GIC_DIST_SIZE,
+                                                   0, (uint32_t)GIC_REDIST, 0, (uint32_t)redist });
+    } else {
+        fdt_prop(&f, "compatible", "arm,cortex-a15-gic", sizeof "arm,cortex-a15-gic");
+        fdt_prop_cells(&f, "reg", 8, (uint32_t[]){ 0, (uint32_t)GIC_DIST, 0, (uint32_t)GIC_DIST_SIZE,
+                                                   0, (uint32_t)GIC_CPU, 0, (uint32_t)GIC_CPU_SIZE });
+    }
     fdt_prop_u32(&f, "#interrupt-cells", 3);   /* type (0 SPI, 1 PPI), number, flags */
     fdt_prop(&f, "interrupt-controller", NULL, 0);
-    fdt_prop_u32(&f, "#address-cells", 0);     /* no child nodes (QEMU's has an ITS) */
-    uint64_t redist = GIC_REDIST_SIZE * (uint64_t)cpus;
-    fdt_prop_cells(&f, "reg", 8, (uint32_t[]){ 0, (uint32_t)GIC_DIST, 0, (uint32_t)GIC_DIST_SIZE,
-                                               0, (uint32_t)GIC_REDIST, 0, (uint32_t)redist });
+    fdt_prop_u32(&f, "#address-cells", 0);     /* no child nodes (QEMU's has an ITS or a GICv2m) */
     fdt_prop_u32(&f, "phandle", PHANDLE_GIC);
     fdt_end_node(&f);
 
@@ -230,15 +243,32 @@ static void set_device_attr(int dev, uint32_t group, uint64_t attr, const void *
     if (ioctl(dev, KVM_SET_DEVICE_ATTR, &a) < 0) die(what);
 }
 
-/* KVM's vGICv3, created once the vCPUs exist (their number sizes the redistributor region). */
+/* The vGIC KVM offers: a GICv3 if the host's GIC can give one (ICH_* system registers), else a GICv2 (a host
+ * GICv2 with the virtualization extensions, or a GICv3 with its GICv2 compatibility, which KVM also says). */
+static int probe_gic(void)
+{
+    struct kvm_create_device test = { .type = KVM_DEV_TYPE_ARM_VGIC_V3, .flags = KVM_CREATE_DEVICE_TEST };
+    if (ioctl(vm, KVM_CREATE_DEVICE, &test) == 0) return 3;
+    test.type = KVM_DEV_TYPE_ARM_VGIC_V2;
+    if (ioctl(vm, KVM_CREATE_DEVICE, &test) == 0) return 2;
+    fail("KVM offers no vGIC, neither vgic-v3 nor vgic-v2 (the host's device tree names no GIC maintenance interrupt?)");
+    return 0;
+}
+
+/* KVM's vGIC, created once the vCPUs exist (their number sizes a GICv3's redistributor region). */
 static void create_gic(void)
 {
-    struct kvm_create_device dev = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
-    if (ioctl(vm, KVM_CREATE_DEVICE, &dev) < 0) die("KVM_CREATE_DEVICE (vgic-v3)");
-    uint64_t dist = GIC_DIST, redist = GIC_REDIST;
+    struct kvm_create_device dev = { .type = gic_version == 3 ? KVM_DEV_TYPE_ARM_VGIC_V3 : KVM_DEV_TYPE_ARM_VGIC_V2 };
+    if (ioctl(vm, KVM_CREATE_DEVICE, &dev) < 0) die(gic_version == 3 ? "KVM_CREATE_DEVICE (vgic-v3)" : "KVM_CREATE_DEVICE (vgic-v2)");
+    uint64_t dist = GIC_DIST, redist = GIC_REDIST, cpu = GIC_CPU;
     uint32_t nr_irqs = 64;   /* 32 private + 32 SPIs: plenty for one UART */
-    set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist, "vgic distributor address");
-    set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist, "vgic redistributor address");
+    if (gic_version == 3) {
+        set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist, "vgic distributor address");
+        set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist, "vgic redistributor address");
+    } else {
+        set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, &dist, "vgic distributor address");
+        set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, &cpu, "vgic CPU interface address");
+    }
     set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs, "vgic number of interrupts");
     set_device_attr(dev.fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL, "vgic init");
 }
@@ -294,9 +324,10 @@ static void *run_vcpu(void *arg)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: kvm-vmm -k Image [-i initrd] [-a bootargs] [-m MiB (256)] [-c cpus (1)] [-d dtb-file]\n"
-                    "  boots an arm64 Linux Image on KVM with a GICv3, a PL011 (stdin/stdout; Ctrl-A x quits)\n"
-                    "  and PSCI; -d also writes the generated device tree to dtb-file\n");
+    fprintf(stderr, "usage: kvm-vmm -k Image [-i initrd] [-a bootargs] [-m MiB (256)] [-c cpus (1)] [-g 2|3] [-d dtb-file]\n"
+                    "  boots an arm64 Linux Image on KVM with a GIC (-g: its version; by default a GICv3 if KVM\n"
+                    "  has one, else a GICv2), a PL011 (stdin/stdout; Ctrl-A x quits) and PSCI; -d also writes\n"
+                    "  the generated device tree to dtb-file\n");
     exit(2);
 }
 
@@ -304,7 +335,7 @@ int main(int argc, char **argv)
 {
     const char *kernel = NULL, *initrd = NULL, *bootargs = "console=ttyAMA0", *dtb_out = NULL;
     long mib = 256, cpus = 1;
-    for (int c; (c = getopt(argc, argv, "k:i:a:m:c:d:h")) != -1; ) {
+    for (int c; (c = getopt(argc, argv, "k:i:a:m:c:g:d:h")) != -1; ) {
         char *end;
         switch (c) {
         case 'k': kernel = optarg; break;
@@ -319,6 +350,10 @@ int main(int argc, char **argv)
             cpus = strtol(optarg, &end, 10);
             if (*end || cpus < 1 || cpus > MAX_CPUS) fail("-c: 1 to 8 vCPUs");
             break;
+        case 'g':
+            if (strcmp(optarg, "2") && strcmp(optarg, "3")) fail("-g: the GIC version, 2 or 3");
+            gic_version = optarg[0] - '0';
+            break;
         default: usage();
         }
     }
@@ -328,6 +363,18 @@ int main(int argc, char **argv)
     /* Pages are only taken from the host as the guest touches them. */
     ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ram == MAP_FAILED) die("mmap guest RAM");
+
+    /* KVM first, to learn which vGIC it has; without it the tree is still written (-d), for a GICv3 unless
+     * -g says, and then we stop. */
+    kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    int kvm_errno = errno;
+    if (kvm >= 0) {
+        if (ioctl(kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) fail("KVM_GET_API_VERSION: not the stable API 12");
+        vm = ioctl(kvm, KVM_CREATE_VM, 0);
+        if (vm < 0) die("KVM_CREATE_VM");
+        if (!gic_version) gic_version = probe_gic();
+    }
+    if (!gic_version) gic_version = 3;
 
     /* Kernel at the bottom, the initrd after its image_size, the device tree in the last 2 MiB. */
     uint64_t kernel_end, initrd_at = 0, initrd_size = 0;
@@ -343,15 +390,11 @@ int main(int argc, char **argv)
         if (!out || fwrite(dtb, 1, dtb_size, out) != dtb_size || fclose(out) != 0) die(dtb_out);
     }
 
-    kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0) {
         fprintf(stderr, "kvm-vmm: /dev/kvm: %s (this kernel must run at EL2 with KVM: under jvisor or QEMU, "
-                "-M virt,virtualization=on)\n", strerror(errno));
+                "-M virt,virtualization=on)\n", strerror(kvm_errno));
         return 1;
     }
-    if (ioctl(kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) fail("KVM_GET_API_VERSION: not the stable API 12");
-    vm = ioctl(kvm, KVM_CREATE_VM, 0);
-    if (vm < 0) die("KVM_CREATE_VM");
     run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (run_size < 0) die("KVM_GET_VCPU_MMAP_SIZE");
 

@@ -56,7 +56,7 @@ public final class Cpu {
     public final Pmu pmu = new Pmu(this);
     /** The GICv3 CPU interface the ICC_* registers reach; null (UNDEFINED) unless an interrupt controller attaches one. */
     private GicCpuInterface gicCpuInterface;
-    /** The GICv3 virtual CPU interface (ICH_* and ICV_*): present while a GIC CPU interface is attached. */
+    /** The virtual CPU interface: a GICv3's (ICH_* and ICV_*) while a GIC CPU interface is attached, or a GICv2's. */
     private GicVirtualInterface gicVirtualInterface;
     /**
      * The virtual IRQ/FIQ the virtual CPU interface signals, as HCR_EL2.VI/VF bits: ORed with HCR_EL2 where
@@ -187,13 +187,28 @@ public final class Cpu {
      */
     public void attachGicCpuInterface(GicCpuInterface gic) {
         gicCpuInterface = gic;
-        gicVirtualInterface = gic == null ? null : new GicVirtualInterface(this);
+        gicVirtualInterface = gic == null ? null : new GicVirtualInterface(this, false, gic::deactivate);
         if (gic == null) virtualLines = 0;
+    }
+
+    /**
+     * Gives this processor the virtual CPU interface of a memory-mapped GICv2 with the virtualization
+     * extensions, new (the ICC and ICH system registers stay UNDEFINED): the interrupt controller's GICH and
+     * GICV frames reach it through {@link #gicVirtualInterface()}, and a hardware-linked list register's
+     * deactivation calls {@code deactivatePhysical} with its physical INTID, on this processor's thread.
+     */
+    public GicVirtualInterface attachGicV2VirtualInterface(java.util.function.IntConsumer deactivatePhysical) {
+        if (gicCpuInterface != null) throw new IllegalStateException("a GICv3 CPU interface is attached");
+        gicVirtualInterface = new GicVirtualInterface(this, true, deactivatePhysical);
+        return gicVirtualInterface;
     }
 
     public GicCpuInterface gicCpuInterface() { return gicCpuInterface; }
 
-    /** The virtual CPU interface (ICH_*_EL2, ICV_*_EL1) that comes with an attached GIC CPU interface, or null. */
+    /**
+     * The virtual CPU interface: the GICv3 one (ICH_*_EL2, ICV_*_EL1) that comes with an attached GIC CPU
+     * interface, or a GICv2's ({@link #attachGicV2VirtualInterface}), or null.
+     */
     public GicVirtualInterface gicVirtualInterface() { return gicVirtualInterface; }
 
     /** Cold reset into EL1h with the MMU off and interrupts masked, as QEMU's virt board starts a core. */

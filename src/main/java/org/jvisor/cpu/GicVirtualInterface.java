@@ -1,6 +1,7 @@
 package org.jvisor.cpu;
 
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * The GICv3 virtual CPU interface of this processor (GIC architecture IHI 0069, "Virtual interrupt
@@ -18,9 +19,18 @@ import java.util.Objects;
  * <p>Implemented as QEMU's cortex-a57 (and max) CPU interface: 4 list registers, 5 bits of virtual
  * priority and 5 of preemption (32 levels, so one ICH_AP0R/AP1R each), 24-bit virtual INTIDs, A3V, TDIR
  * supported (TDS), no direct injection (nV4), no SEI and no NMI.
+ *
+ * <p>The same model serves a memory-mapped GICv2 with the virtualization extensions (IHI 0048B chapter 5),
+ * whose GICH and GICV frames the interrupt controller implements on top of the public methods here (made
+ * with {@link Cpu#attachGicV2VirtualInterface}): the list registers, GICH_HCR, MISR, EISR and ELRSR are the
+ * GICv3 ones in a narrower format, GICH_VMCR is ICH_VMCR_EL2's layout with VAckCtl and VFIQEn writable,
+ * and the GICv2 differences are QEMU 7.2's (arm_gic.c): one active-priorities register for both groups
+ * (GICH_APR, kept here as Group 0's), the source CPUID of a virtual SGI in GICV_IAR, 1022 for a Group 1
+ * interrupt read through GICV_IAR without AckCtl, and a GICV_EOIR that deactivates its list register
+ * without checking its group or priority. Same sizes as QEMU's GICv2: 4 list registers, 5 priority bits.
  */
 public final class GicVirtualInterface {
-    static final int LIST_REGISTERS = 4, PRI_BITS = 5, PRE_BITS = 5;
+    public static final int LIST_REGISTERS = 4, PRI_BITS = 5, PRE_BITS = 5;
     /** The lowest virtual binary point of Group 0 (7 - PREbits): the preemption level is priority >> 3. */
     static final int MIN_VBPR = 7 - PRE_BITS;
     static final int SPURIOUS = 1023, LPI_BASE = 8192;
@@ -61,7 +71,22 @@ public final class GicVirtualInterface {
     static final long ICV_CTLR_RO = (1L << 15) | (1L << 11) | ((long) (PRI_BITS - 1) << 8);
     static final long CTLR_CBPR = 1, CTLR_EOIMODE = 2;
 
+    /**
+     * GICH_VMCR (IHI 0048B) is ICH_VMCR_EL2's layout with a 5-bit VMPriMask at [31:27], the bits
+     * VPMR has with 5 priority bits; VMAckCtl [2] and VMFIQEn [3] are writable (no RES0/RES1 as in GICv3).
+     */
+    public static final long V2_VMCR_MASK = VMCR_VENG0 | VMCR_VENG1 | 4 | VMCR_VFIQEN | VMCR_VCBPR | VMCR_VEOIM
+            | (7L << VBPR1_SHIFT) | (7L << VBPR0_SHIFT) | (0xF8L << VPMR_SHIFT);
+    static final long VMCR_VACKCTL = 4;
+    /** GICH_HCR's writable bits (QEMU's GICH_HCR_MASK): En to VGrp1DIE [7:0] and EOICount [31:27]. */
+    public static final long V2_HCR_MASK = 0xF800_00FFL;
+    static final int GROUP1_SPURIOUS = 1022;
+
     private final Cpu cpu;
+    /** A GICv2's virtual CPU interface (memory-mapped) rather than a GICv3's. */
+    private final boolean v2;
+    /** Deactivates the physical INTID of a hardware-linked list register, in the physical CPU interface. */
+    private final IntConsumer deactivatePhysical;
     long hcr, vmcr;
     final long[] lr = new long[LIST_REGISTERS];
     /** ICH_AP0R0_EL2 and ICH_AP1R0_EL2: one bit per preemption level. */
@@ -69,8 +94,10 @@ public final class GicVirtualInterface {
     private InterruptLine maintenance = level -> { };
     private boolean maintenanceLevel;
 
-    GicVirtualInterface(Cpu cpu) {
+    GicVirtualInterface(Cpu cpu, boolean v2, IntConsumer deactivatePhysical) {
         this.cpu = cpu;
+        this.v2 = v2;
+        this.deactivatePhysical = Objects.requireNonNull(deactivatePhysical);
         reset();
     }
 
@@ -83,12 +110,15 @@ public final class GicVirtualInterface {
         line.set(maintenanceLevel);
     }
 
-    /** The reset values QEMU gives (the architecture leaves most UNKNOWN): VFIQEn, the minimum binary points. */
+    /**
+     * The reset values QEMU gives (the architecture leaves most UNKNOWN): the minimum binary points, and
+     * VFIQEn on a GICv3 (RES1 there; a GICv2's GICV_CTLR resets to 0).
+     */
     void reset() {
         hcr = 0;
         java.util.Arrays.fill(lr, 0);
         apr0 = apr1 = 0;
-        vmcr = VMCR_VFIQEN | ((long) (MIN_VBPR + 1) << VBPR1_SHIFT) | ((long) MIN_VBPR << VBPR0_SHIFT);
+        vmcr = (v2 ? 0 : VMCR_VFIQEN) | ((long) (MIN_VBPR + 1) << VBPR1_SHIFT) | ((long) MIN_VBPR << VBPR0_SHIFT);
         update();
     }
 
@@ -100,7 +130,7 @@ public final class GicVirtualInterface {
     }
 
     void writeVmcr(long v) {
-        vmcr = v | VMCR_VFIQEN;
+        vmcr = v2 ? v & V2_VMCR_MASK : v | VMCR_VFIQEN;
         // a binary point written below its minimum reads as the minimum
         setVbpr(0, vbpr(0));
         setVbpr(1, vbpr(1));
@@ -163,8 +193,8 @@ public final class GicVirtualInterface {
     long read(GicCpuInterface.Register r) {
         return switch (r) {
             case PMR -> (vmcr >>> VPMR_SHIFT) & 0xFF;
-            case IAR0 -> acknowledge(0);
-            case IAR1 -> acknowledge(1);
+            case IAR0 -> acknowledge(1);
+            case IAR1 -> acknowledge(2);
             case HPPIR0 -> highestPending(0);
             case HPPIR1 -> highestPending(1);
             case BPR0 -> vbpr(0);
@@ -224,8 +254,8 @@ public final class GicVirtualInterface {
         return (0xFF << (bpr + 1)) & 0xFF;
     }
 
-    /** The virtual running priority: the highest active preemption level, 0xFF when none is active. */
-    int runningPriority() {
+    /** The virtual running priority (ICV_RPR, GICV_RPR): the highest active preemption level, 0xFF when none is active. */
+    public int runningPriority() {
         int a = apr0 | apr1;
         return a == 0 ? 0xFF : Integer.numberOfTrailingZeros(a) << (MIN_VBPR + 1);
     }
@@ -265,22 +295,36 @@ public final class GicVirtualInterface {
         return i >= 0 && group(lr[i]) == group ? vintid(lr[i]) : SPURIOUS;
     }
 
+    /** What an acknowledge of a group not in the register's returns: 1022 for a GICv2's Group 1 (no AckCtl), else 1023. */
+    private long wrongGroup(int group) { return v2 && group == 1 ? GROUP1_SPURIOUS : SPURIOUS; }
+
+    /** A GICv2 SGI's vINTID carries its source CPUID [12:10] from the list register (HW 0); a GICv3's vINTID is its own. */
+    private long interruptId(long l) {
+        long id = vintid(l) & 0xFFFF_FFFFL;
+        if (v2 && id < 16 && (l & LR_HW) == 0) id |= ((l >>> 32) & 7) << 10;
+        return id;
+    }
+
     /**
-     * ICV_IAR0/1: the highest-priority pending interrupt of the group, if it can be signalled, becomes active
-     * and its preemption level active; a special INTID (1020-1023) in a list register only leaves pending.
+     * ICV_IAR0/1, GICV_IAR/AIAR: the highest-priority pending interrupt, if of a group in {@code groups}
+     * (bit 0: Group 0, bit 1: Group 1) and it can be signalled, becomes active and its preemption level
+     * active; a special INTID (1020-1023) in a list register only leaves pending.
      */
-    private long acknowledge(int group) {
+    private long acknowledge(int groups) {
         int i = highestPendingIndex();
         long result = SPURIOUS;
-        if (i >= 0 && group(lr[i]) == group && canSignal(lr[i])) {
+        if (i >= 0 && (groups & (1 << group(lr[i]))) == 0) {
+            if (passesMask(lr[i])) result = wrongGroup(group(lr[i]));
+        } else if (i >= 0 && canSignal(lr[i])) {
             long l = lr[i];
-            result = vintid(l) & 0xFFFF_FFFFL;
-            if (result >= 1020 && result <= 1023) {
+            int group = group(l);
+            result = interruptId(l);
+            if (vintid(l) >= 1020 && vintid(l) <= 1023) {
                 lr[i] = l & ~LR_PENDING;
             } else {
                 lr[i] = (l & ~LR_PENDING) | LR_ACTIVE;
                 int level = (priority(l) & groupMask(group)) >>> (8 - PRE_BITS);
-                if (group == 0) apr0 |= 1 << level;
+                if (group == 0 || v2) apr0 |= 1 << level; // a GICv2 has one GICH_APR
                 else apr1 |= 1 << level;
             }
         }
@@ -321,14 +365,15 @@ public final class GicVirtualInterface {
     private void endOfInterrupt(int intid, int group) {
         if (intid >= 1020 && intid <= 1023) return;
         int dropped = dropPriority();
-        if (dropped == 0xFF) return;
+        if (dropped == 0xFF && !v2) return; // QEMU's GICv2 still deactivates a list register with nothing to drop
         int i = findActive(intid);
         if (i < 0) {
-            if (intid < LPI_BASE && (vmcr & VMCR_VEOIM) == 0) incrementEoiCount();
+            if (dropped != 0xFF && intid < LPI_BASE && (vmcr & VMCR_VEOIM) == 0) incrementEoiCount();
             return;
         }
         long l = lr[i];
-        if (group(l) == group && (priority(l) & groupMask(group)) == dropped && (vmcr & VMCR_VEOIM) == 0) deactivateList(i);
+        if ((vmcr & VMCR_VEOIM) != 0) return;
+        if (v2 || group(l) == group && (priority(l) & groupMask(group)) == dropped) deactivateList(i);
     }
 
     /** ICV_DIR: with VEOIM, deactivates the list register holding {@code intid} (or counts the EOI). */
@@ -349,10 +394,86 @@ public final class GicVirtualInterface {
         long l = lr[i];
         if ((l & LR_HW) != 0) {
             int pintid = (int) (l >>> 32) & 0x1FFF;
-            GicCpuInterface physical = cpu.gicCpuInterface();
-            if (pintid < 1020 && physical != null) physical.deactivate(pintid);
+            // a GICv2 SGI is never hardware-linked: QEMU ignores it (UNPREDICTABLE)
+            if (pintid < 1020 && (pintid >= 16 || !v2)) deactivatePhysical.accept(pintid);
         }
         lr[i] = l & ~LR_ACTIVE;
+    }
+
+    // ---- the GICv2 front end: GICH_* and GICV_* as the interrupt controller's frames reach them -------------
+    // GICH_HCR, MISR, EISR, ELRSR and VMCR have ICH_*_EL2's layout in their low 32 bits; GICH_VMCR holds the
+    // GICV_ state (VMCCtlr = GICV_CTLR [9:0], VMABP = GICV_ABPR, VMBP = GICV_BPR, VMPriMask = GICV_PMR [7:3]),
+    // so the GICV frame reaches CTLR, PMR and the binary points through it.
+
+    public int gichHcr() { return (int) hcr; }
+
+    public void writeGichHcr(int v) { writeHcr(v & V2_HCR_MASK); }
+
+    public int gichVmcr() { return (int) vmcr; }
+
+    /** Also GICV_CTLR, PMR, BPR and ABPR: a binary point below its minimum (2, ABPR 3) reads as the minimum. */
+    public void writeGichVmcr(int v) { writeVmcr(v & 0xFFFF_FFFFL); }
+
+    public int gichMisr() { return (int) misr(); }
+
+    public int gichEisr() { return (int) eisr(); }
+
+    public int gichElrsr() { return (int) elrsr(); }
+
+    /** GICH_APR (and GICV_APR0): one bit per preemption level, both groups. */
+    public int gichApr() { return apr0; }
+
+    public void writeGichApr(int v) { writeApr(0, v); }
+
+    /**
+     * GICH_LR{@code n} in the GICv2 format: VirtualID [9:0], PhysicalID [19:10] (HW 1) or EOI [19] and CPUID
+     * [12:10] (HW 0), Priority [27:23] (the top 5 bits), State [29:28], Grp1 [30], HW [31]; [22:20] are RES0.
+     */
+    public int gichLr(int n) {
+        long l = lr[n];
+        return (int) (l & 0x3FF) | (int) ((l >>> 32) & 0x3FF) << 10 | (int) ((l >>> 51) & 0x1F) << 23
+                | (int) ((l >>> 62) & 3) << 28 | (int) ((l >>> 60) & 1) << 30 | (int) ((l >>> 61) & 1) << 31;
+    }
+
+    /** Writes GICH_LR{@code n}: stored in ICH_LR_EL2's layout (PhysicalID's bit 9 is its EOI bit 41). */
+    public void writeGichLr(int n, int v) {
+        long u = v & 0xFFFF_FFFFL;
+        writeLr(n, (u & 0x3FF) | ((u >>> 10) & 0x3FF) << 32 | ((u >>> 23) & 0x1F) << 51 | ((u >>> 28) & 3) << 62
+                | ((u >>> 30) & 1) << 60 | ((u >>> 31) & 1) << 61);
+    }
+
+    /**
+     * GICV_IAR ({@code aliased} false: Group 0, and Group 1 with GICV_CTLR.AckCtl, else 1022 for it) or
+     * GICV_AIAR (Group 1 only).
+     */
+    public int gicvAcknowledge(boolean aliased) { return (int) acknowledge(gicvGroups(aliased)); }
+
+    /**
+     * GICV_HPPIR or GICV_AHPPIR: as QEMU's, the highest-priority pending interrupt only if the interface
+     * is enabled and it passes the priority mask (1023 otherwise); its group chooses 1022 as for GICV_IAR.
+     */
+    public int gicvHighestPending(boolean aliased) {
+        int i = highestPendingIndex();
+        if (i < 0 || !passesMask(lr[i])) return SPURIOUS;
+        int group = group(lr[i]);
+        return (gicvGroups(aliased) & (1 << group)) == 0 ? (int) wrongGroup(group) : (int) interruptId(lr[i]);
+    }
+
+    /** The interface is enabled and the list register's priority passes the priority mask. */
+    private boolean passesMask(long l) { return (hcr & HCR_EN) != 0 && priority(l) < ((vmcr >>> VPMR_SHIFT) & 0xFF); }
+
+    private int gicvGroups(boolean aliased) { return aliased ? 2 : (vmcr & VMCR_VACKCTL) != 0 ? 3 : 1; }
+
+    /** GICV_EOIR or GICV_AEOIR: INTID [9:0] (the CPUID of an SGI is not checked, as in QEMU). */
+    public void gicvEndOfInterrupt(int v) {
+        endOfInterrupt(v & 0x3FF, -1);
+        update();
+    }
+
+    /** GICV_DIR: INTID [9:0]. */
+    public void gicvDeactivate(int v) {
+        deactivate(v & 0x3FF);
+        update();
     }
 
     // ---- outputs -------------------------------------------------------------------------------------
@@ -361,7 +482,9 @@ public final class GicVirtualInterface {
     private void update() {
         int lines = 0;
         int i = highestPendingIndex();
-        if (i >= 0 && canSignal(lr[i])) lines = group(lr[i]) == 1 ? (int) SystemRegisters.HCR_VI : (int) SystemRegisters.HCR_VF;
+        // Group 0 is a virtual FIQ with VFIQEn (always, on a GICv3), else an IRQ as Group 1 is
+        if (i >= 0 && canSignal(lr[i]))
+            lines = group(lr[i]) == 0 && (vmcr & VMCR_VFIQEN) != 0 ? (int) SystemRegisters.HCR_VF : (int) SystemRegisters.HCR_VI;
         if (lines != cpu.virtualLines) {
             cpu.virtualLines = lines;
             cpu.breakLoop = true; // a new virtual interrupt is taken before the next instruction

@@ -24,7 +24,9 @@ import org.jvisor.cpu.InterruptLine;
  * without traps as it reaches a virtual CPU interface in hardware (the SGI registers trap, and the
  * hypervisor's system register handler emulates them: CPU traps). Each vCPU's generic timer is wired to
  * its PPIs (EL1 physical 30, virtual 27, EL2 physical 26), its PMU to PPI 23 and, for a GICv3, its virtual
- * CPU interface's maintenance interrupt to PPI 25.
+ * CPU interface's maintenance interrupt to PPI 25. When the guest owns EL2 a GICv2 has the virtualization
+ * extensions, as QEMU's with virtualization=on: each processor gets a GICv2 virtual CPU interface, reached
+ * through the banked GICH and GICV frames ({@link VgicVirtualFrames}), its maintenance interrupt on PPI 25.
  *
  * <p>The output to each vCPU is {@link Vcpu#setIrqLine} (and {@link Vcpu#setFiqLine} for a GICv3's
  * Group 0, or a GICv2's Group 0 with GICC_CTLR.FIQEn): the highest-priority pending, enabled interrupt of
@@ -45,7 +47,7 @@ public final class Vgic {
     static final int SPURIOUS = 1023, GROUP1_SPURIOUS = 1022;
     /** The PMU's overflow interrupt on the virt board. */
     public static final int PPI_PMU = 23;
-    /** The GICv3 virtual CPU interface's maintenance interrupt on the virt board. */
+    /** The virtual CPU interface's maintenance interrupt on the virt board (GICv3, or GICv2 with virtualization). */
     public static final int PPI_MAINTENANCE = 25;
 
     final int version;
@@ -54,6 +56,7 @@ public final class Vgic {
     final VgicCpuInterface[] cpus;
     final Object lock = new Object();
     private final long distBase, cpuIfBase;
+    private final boolean guestOwnsEl2;
     final VgicDistributor dist;
 
     // ---- interrupt state: one bit per INTID, in words of 32. Word 0 (SGIs and PPIs) is banked per CPU:
@@ -84,6 +87,7 @@ public final class Vgic {
         this.version = version;
         this.distBase = distBase;
         this.cpuIfBase = cpuIfBase;
+        this.guestOwnsEl2 = vm.guestOwnsEl2();
         irqs = version == 2 ? IRQS_V2 : IRQS_V3;
         spis = irqs - 32;
         vcpus = list.toArray(new Vcpu[0]);
@@ -122,13 +126,17 @@ public final class Vgic {
         vm.addBankedDevice(distBase, DIST_SIZE, g.dist.distributor());
         if (version == 2) vm.addBankedDevice(cpuIfOrRedistBase, CPU_IF_SIZE, g.dist.cpuInterface());
         else vm.addBankedDevice(cpuIfOrRedistBase, g.redistributorSize(), g.dist.redistributors());
+        if (g.hasVirtualizationExtensions()) {
+            vm.addBankedDevice(VgicVirtualFrames.GICH_BASE, VgicVirtualFrames.FRAME_SIZE, VgicVirtualFrames.hypervisorControl());
+            vm.addBankedDevice(VgicVirtualFrames.GICV_BASE, VgicVirtualFrames.FRAME_SIZE, VgicVirtualFrames.virtualCpuInterface());
+        }
         for (int i = 0; i < g.vcpus.length; i++) {
             Vcpu v = g.vcpus[i];
             int c = i;
-            if (version == 3) {
-                v.cpu.attachGicCpuInterface(g.cpus[i]);
+            if (version == 3) v.cpu.attachGicCpuInterface(g.cpus[i]);
+            else if (g.hasVirtualizationExtensions()) v.cpu.attachGicV2VirtualInterface(g.cpus[i]::deactivate);
+            if (v.cpu.gicVirtualInterface() != null)
                 v.cpu.gicVirtualInterface().connectMaintenance(l -> g.setPrivateLevel(c, PPI_MAINTENANCE, l));
-            }
             v.timerWired = true;
             v.cpu.timer.connect(GenericTimer.PHYSICAL, l -> g.setPrivateLevel(c, GenericTimer.PPI_PHYSICAL, l));
             v.cpu.timer.connect(GenericTimer.VIRTUAL, l -> g.setPrivateLevel(c, GenericTimer.PPI_VIRTUAL, l));
@@ -139,6 +147,13 @@ public final class Vgic {
     }
 
     public int version() { return version; }
+
+    /**
+     * Whether a GICv2 has the virtualization extensions (GICH and GICV frames, a virtual CPU interface per
+     * vCPU): when the guest owns EL2, as QEMU's virt board with virtualization=on. A GICv3's virtual
+     * interface is the processor's system registers, there whenever it is.
+     */
+    public boolean hasVirtualizationExtensions() { return version == 2 && guestOwnsEl2; }
 
     /** Interrupt IDs implemented: 32 x (GICD_TYPER.ITLinesNumber + 1). */
     public int interruptCount() { return irqs; }

@@ -28,6 +28,8 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
 
     public static final long VIRT_RAM_BASE = 0x4000_0000L;
     public static final long VIRT_GIC_DIST = 0x0800_0000L, VIRT_GIC_CPU = 0x0801_0000L, VIRT_GIC_REDIST = 0x080a_0000L;
+    /** A GICv2's virtualization frames (GICH, GICV), there when the guest owns EL2: QEMU's VIRT_GIC_HYP and VIRT_GIC_VCPU. */
+    public static final long VIRT_GIC_HYP = 0x0803_0000L, VIRT_GIC_VCPU = 0x0804_0000L;
     /** Each GICv3 redistributor: an RD_base and an SGI_base frame of 64 KiB (GICv3 and v4 architecture, 12.10). */
     public static final long GICV3_REDIST_SIZE = 0x2_0000L;
     public static final long VIRT_UART = 0x0900_0000L, VIRT_RTC = 0x0901_0000L;
@@ -43,7 +45,7 @@ public record BoardDescription(long ramBase, long ramSize, int cpus, Gic gic, De
      */
     public record Gic(int version, long distBase, long cpuOrRedistBase, long redistSizePerCpu) {
         /** Sizes QEMU gives the frames: the distributor and the GICv2 CPU interface 64 KiB each. */
-        public static final long DIST_SIZE = 0x1_0000L, CPU_IF_SIZE = 0x1_0000L;
+        public static final long DIST_SIZE = 0x1_0000L, CPU_IF_SIZE = 0x1_0000L, VIRT_FRAME_SIZE = 0x1_0000L;
 
         public Gic {
             if (version != 2 && version != 3) throw new IllegalArgumentException("GIC version " + version + ": 2 or 3");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.jvisor.cpu.QemuVirt;
 import org.jvisor.testing.BootsLinux;
@@ -41,6 +42,16 @@ class KvmGuestQemuTest {
         assertTrue(console.contains("\nnested 42\nconsole=ttyAMA0 quiet\n" + release + "\n"), console);
         assertTrue(console.contains("\nkvm-vmm: the guest powered off\nJVISOR-EXIT 0\n"), console);
         assertEquals(2, console.lines().filter("JVISOR-READY"::equals).count(), "both guests reach /init's marker:\n" + console);
+    }
+
+    /** QEMU's default GIC, a GICv2 with the virtualization extensions: KVM has no vgic-v3, and kvm-vmm falls back to a vgic-v2. */
+    @Test
+    void kvmVmmBootsTheNestedGuestOnAGicV2() throws Exception {
+        String console = boot("virt,virtualization=on", "quiet jvisor.run=\"nested-linux quiet\"",
+                "echo nested $((6 * 7)); grep -c GIC-0 /proc/interrupts; poweroff -f\n");
+        assertTrue(Pattern.compile("\nnested 42\n[1-9]\\d*\n").matcher(console).find(),
+                "the nested guest's interrupts come from a GICv2 (\"GIC-0\" in /proc/interrupts):" + console);
+        assertTrue(console.contains("\nkvm-vmm: the guest powered off\nJVISOR-EXIT 0\n"), console);
     }
 
     @Test

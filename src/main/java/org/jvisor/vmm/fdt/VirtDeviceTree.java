@@ -10,9 +10,9 @@ import org.jvisor.vmm.BoardDescription.Gic;
  * Linux's bindings (Documentation/devicetree/bindings). What it leaves out of QEMU's tree, and why:
  * flash, fw-cfg, the PL061 GPIO and its power key, PCIe, the platform bus, GICv2m/ITS (no such devices
  * here); {@code cpu-map} (Linux derives the same flat topology without it); the PSCI 0.1 function IDs
- * and {@code "arm,psci"} (the hypervisor implements PSCI 1.1, which Linux finds by its compatible); the
- * GICv2's virtual interface frames and its maintenance interrupt (QEMU adds them with {@code virtualization=on};
- * jvisor's GICv2 has no virtualization extensions: a GICv3's maintenance interrupt is there).
+ * and {@code "arm,psci"} (the hypervisor implements PSCI 1.1, which Linux finds by its compatible).
+ * With {@code virtualization=on} the GIC node names the maintenance interrupt, and a GICv2's lists its
+ * virtualization frames (GICH, GICV), as QEMU's.
  * Phandles count from 1 where QEMU's start at 0x8000; both are arbitrary.
  */
 public final class VirtDeviceTree {
@@ -22,7 +22,7 @@ public final class VirtDeviceTree {
     static final int IRQ_TYPE_EDGE_RISING = 1, IRQ_TYPE_LEVEL_HIGH = 4;
     /** The generic timer's PPIs (INTID - 16): secure physical 29, non-secure physical 30, virtual 27, hypervisor 26. */
     static final int PPI_SEC_PHYS_TIMER = 13, PPI_PHYS_TIMER = 14, PPI_VIRT_TIMER = 11, PPI_HYP_TIMER = 10;
-    /** The GICv3 maintenance interrupt: PPI 9, INTID 25 (QEMU's ARCH_GIC_MAINT_IRQ). */
+    /** The virtual CPU interface's maintenance interrupt: PPI 9, INTID 25 (QEMU's ARCH_GIC_MAINT_IRQ). */
     static final int PPI_GIC_MAINTENANCE = 9;
     /** PMU overflow: PPI 7, INTID 23 (QEMU's VIRTUAL_PMU_IRQ). */
     static final int PPI_PMU = 7;
@@ -184,15 +184,18 @@ public final class VirtDeviceTree {
         fdt.beginNode("intc@" + Long.toHexString(g.distBase()));
         if (g.version() == 2) {
             fdt.property("compatible", "arm,cortex-a15-gic");
-            fdt.propertyU64("reg", g.distBase(), Gic.DIST_SIZE, g.cpuOrRedistBase(), Gic.CPU_IF_SIZE);
+            if (b.guestOwnsEl2()) // the virtualization extensions' GICH and GICV frames follow GICD and GICC
+                fdt.propertyU64("reg", g.distBase(), Gic.DIST_SIZE, g.cpuOrRedistBase(), Gic.CPU_IF_SIZE,
+                        BoardDescription.VIRT_GIC_HYP, Gic.VIRT_FRAME_SIZE, BoardDescription.VIRT_GIC_VCPU, Gic.VIRT_FRAME_SIZE);
+            else fdt.propertyU64("reg", g.distBase(), Gic.DIST_SIZE, g.cpuOrRedistBase(), Gic.CPU_IF_SIZE);
         } else {
             fdt.property("compatible", "arm,gic-v3");
             fdt.propertyU64("reg", g.distBase(), Gic.DIST_SIZE, g.cpuOrRedistBase(), b.cpus() * g.redistSizePerCpu());
             fdt.property("#redistributor-regions", 1);
-            // With EL2 the guest's, the virtual CPU interface's maintenance interrupt (PPI 9, INTID 25), as QEMU writes
-            // it: KVM offers a vGIC only when the GIC node names one.
-            if (b.guestOwnsEl2()) fdt.property("interrupts", GIC_PPI, PPI_GIC_MAINTENANCE, IRQ_TYPE_LEVEL_HIGH);
         }
+        // With EL2 the guest's, the virtual CPU interface's maintenance interrupt (PPI 9, INTID 25), as QEMU writes
+        // it for either GIC (no CPU mask for a GICv2's): KVM offers a vGIC only when the GIC node names one.
+        if (b.guestOwnsEl2()) fdt.property("interrupts", GIC_PPI, PPI_GIC_MAINTENANCE, IRQ_TYPE_LEVEL_HIGH);
         fdt.property("interrupt-controller");
         fdt.property("#interrupt-cells", 3);
         // No child nodes (QEMU's v2m/ITS children are why it has 2 and ranges); dtc wants the cell count stated.

@@ -148,6 +148,18 @@ class VirtDeviceTreeTest {
         compareWithQemu(b, q);
     }
 
+    /** QEMU's default GIC with EL2 the guest's: a GICv2 with the virtualization extensions' frames and maintenance interrupt. */
+    @NeedsQemu
+    @Test
+    void gicV2VirtualizationOnMatchesQemu() throws Exception {
+        BoardDescription b = BoardDescription.virt(RAM, 2, 2).withPmu(true).withGuestOwningEl2(true);
+        Map<String, Map<String, String>> q = qemuTree("virt,virtualization=on", 2);
+        assertEquals("<0x01 0x09 0x04>", q.get("/intc@8000000").get("interrupts"));
+        assertEquals("<0x00 0x8000000 0x00 0x10000 0x00 0x8010000 0x00 0x10000 0x00 0x8030000 0x00 0x10000 0x00 0x8040000 0x00 0x10000>",
+                q.get("/intc@8000000").get("reg"));
+        compareWithQemu(b, q);
+    }
+
     @NeedsQemu
     @Test
     void chosenMatchesQemuForTheSameKernelInitrdAndCommandLine() throws Exception {
