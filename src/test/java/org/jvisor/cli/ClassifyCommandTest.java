@@ -3,9 +3,6 @@ package org.jvisor.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,25 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jvisor classify}: the table, the CSV, Theorem 1's answer, and bad options. */
 class ClassifyCommandTest {
-    record Result(int status, String out, String err) {}
-
-    static Result run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int status = Main.execute(args);
-            return new Result(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     @Test
     void tableOfCriticalRowsAndTheAnswerForBothDefaultSettings() {
-        Result r = run("classify", "--only", "critical");
+        RunCommandTest.Result r = RunCommandTest.run("classify", "--only", "critical");
         assertEquals(0, r.status(), r.err());
         assertEquals("", r.err());
         String out = r.out();
@@ -50,7 +31,7 @@ class ClassifyCommandTest {
     @Test
     void csvHasTheSameRowsAsTheTable(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("classify.csv");
-        Result r = run("classify", "--setting", "strictest", "--csv", csv.toString());
+        RunCommandTest.Result r = RunCommandTest.run("classify", "--setting", "strictest", "--csv", csv.toString());
         assertEquals(0, r.status(), r.err());
         List<String> lines = Files.readAllLines(csv);
         assertEquals("setting,instruction,group,encoding,privileged,traps_at_el0_and_el1,control_sensitive,"
@@ -66,7 +47,7 @@ class ClassifyCommandTest {
 
     @Test
     void csvToStandardOutputIsOnlyCsv() {
-        Result r = run("classify", "--setting", "linux", "--only", "critical", "--csv", "-");
+        RunCommandTest.Result r = RunCommandTest.run("classify", "--setting", "linux", "--only", "critical", "--csv", "-");
         assertEquals(0, r.status(), r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.get(0).startsWith("setting,instruction,"), r.out());
@@ -78,13 +59,13 @@ class ClassifyCommandTest {
 
     @Test
     void badOptionsGiveOneLine() {
-        Result r = run("classify", "--setting", "lax");
+        RunCommandTest.Result r = RunCommandTest.run("classify", "--setting", "lax");
         assertEquals(2, r.status());
         assertEquals("jvisor: --setting: no setting 'lax' (choose from linux, strictest, permissive)\n", r.err());
-        r = run("classify", "--only", "nice");
+        r = RunCommandTest.run("classify", "--only", "nice");
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("jvisor: Invalid value for option '--only'") && r.err().lines().count() == 1, r.err());
-        r = run("classify", "--csv", "/no/such/dir/x.csv");
+        r = RunCommandTest.run("classify", "--csv", "/no/such/dir/x.csv");
         assertEquals(2, r.status());
         assertEquals("jvisor: --csv /no/such/dir/x.csv: no such directory /no/such/dir\n", r.err());
     }
