@@ -26,6 +26,19 @@ class TrapOptionTest {
     }
 
     @Test
+    void theExperimentChecksItsTrapSetsBeforeBooting() {
+        RunCommandTest.Result r = RunCommandTest.run("experiment", "traps", "--trap", "kvm", "--trap", "everything");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("jvisor: --trap everything: 'everything' is not a trap level (minimal, kvm or all)", r.err().strip());
+        r = RunCommandTest.run("experiment", "traps", "--trap", "kvm", "--trap", "all", "--repeat", "0");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("jvisor: --repeat 0: 1 to 99 rounds", r.err().strip());
+        r = RunCommandTest.run("experiment", "traps", "--trap", "help");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("\n  TVM "), r.out());
+    }
+
+    @Test
     void helpListsEveryControl() {
         RunCommandTest.Result r = RunCommandTest.run("run", "--trap", "help");
         assertEquals(0, r.status(), r.err());
