@@ -13,6 +13,14 @@ public final class TrapStats {
     final long[] byEc = new long[64];
     /** When the guest owns EL2 ({@link NestedTrapCounter}): interrupts that took its guest to EL2, and its kernel's calls into its EL2. */
     long interrupts, hostCalls;
+    /**
+     * Trap-and-emulate ({@link Deprivileged}): exceptions delivered to the guest's virtual EL1, by virtual
+     * exception class (interrupts apart), and shadow page table fills (their own count: MEM traps are stage 2's).
+     */
+    long virtualInterrupts, shadowFills;
+    final long[] virtualByEc = new long[64];
+    /** Trap-and-emulate: the instructions the hypervisor emulated for the guest's virtual EL1, by name. */
+    private final java.util.Map<String, Long> emulated = new java.util.TreeMap<>();
     /** EC 0x18 traps per register or operation, in SysRegTable's order; the last slot: unallocated encodings. */
     private final long[] bySysReg = new long[SysRegTable.count() + 1];
 
@@ -47,6 +55,20 @@ public final class TrapStats {
         }
         return m;
     }
+
+    /** Trap-and-emulate: synchronous exceptions delivered to the guest's virtual EL1 with this virtual EC. */
+    public long virtualExceptions(int ec) { return virtualByEc[ec & 63]; }
+
+    /** Trap-and-emulate: interrupts delivered to the guest's virtual EL1. */
+    public long virtualInterrupts() { return virtualInterrupts; }
+
+    /** Trap-and-emulate: shadow stage 1 entries filled from the guest's tables. */
+    public long shadowFills() { return shadowFills; }
+
+    /** Trap-and-emulate: the emulated instructions by name (MRS/MSR with their register, TLBI/AT/DC/IC by operation). */
+    public java.util.Map<String, Long> emulated() { return java.util.Collections.unmodifiableMap(emulated); }
+
+    void emulated(String name) { emulated.merge(name, 1L, Long::sum); }
 
     public long totalExits() {
         long t = 0;
