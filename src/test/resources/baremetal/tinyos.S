@@ -261,6 +261,17 @@ svc_copy:
     PUTS "\n"
     add x25, x25, #0x100
     sttr x25, [x24, #8]
+    add x26, x24, #0xffc            // unaligned, across a page boundary of the task's data
+    sttr x25, [x26]
+    ldtr x27, [x26]
+    ldtrsh x28, [x26, #2]
+    PUTS "kernel STTR/LDTR across pages "
+    mov x0, x27
+    bl puthex
+    PUTS " LDTRSH "
+    mov x0, x28
+    bl puthex
+    PUTS "\n"
     b exception_return
 
 // LDTR of a kernel-only address: EL0 may not read it, so it faults although the kernel could.

@@ -479,34 +479,35 @@ final class Deprivileged {
         return reg[ELR];
     }
 
-    /** LDTR/STTR from the virtual EL1: the access with the virtual EL0's permissions, on guest memory. */
+    /**
+     * LDTR/STTR from the virtual EL1: the access with the virtual EL0's permissions, on guest memory (both
+     * pages of an unaligned access that crosses a page boundary, each checked before any byte is written).
+     */
     private long unprivileged(int insn, long elr) {
         if (!access.decode(insn)) return undefined(elr);
         long base = access.rn() == 31 ? cpu.getSpEl(0) : cpu.x[access.rn()];
         long va = base + access.offset();
         boolean store = !access.load();
-        Stage1Walk w = guestWalk(va);
-        int fault = w.fault;
-        if (fault < 0 && !w.flat) {
-            boolean r = w.el0Access(), wr = r && !w.readOnly();
-            if (!w.accessFlag()) fault = Esr.FSC_ACCESS_FLAG | w.level;
-            else if (store ? !wr : !r) fault = Esr.FSC_PERMISSION | w.level;
-        }
         int size = access.size();
-        if (fault < 0 && (ShadowStage1.hidden(w.outputAddress) || v.vm().slotAt(w.outputAddress) == null
-                || ((va & 0xfff) + size > 0x1000)))
-            fault = Esr.FSC_SYNC_EXTERNAL; // MMIO and page-crossing unprivileged accesses are not emulated
-        if (fault >= 0) {
-            int iss = fault | (store ? Esr.ISS_WNR : 0);
-            return deliverSync(Esr.EC_DABT_CUR, Esr.encode(Esr.EC_DABT_CUR, iss), va, elr, true);
+        long second = (va | 0xfff) + 1; // the next page, if the access reaches it
+        boolean crosses = (va & 0xfff) + size > 0x1000;
+        long ipa0 = el0Translate(va, store);
+        long ipa1 = ipa0 >= 0 && crosses ? el0Translate(second, store) : 0;
+        if (ipa0 < 0 || ipa1 < 0) {
+            int iss = el0Fault | (store ? Esr.ISS_WNR : 0);
+            return deliverSync(Esr.EC_DABT_CUR, Esr.encode(Esr.EC_DABT_CUR, iss), ipa0 < 0 ? va : second, elr, true);
         }
+        int firstPart = crosses ? (int) (second - va) : size;
         if (store) {
             long value = cpu.x[access.rt()];
             byte[] b = new byte[size];
             for (int i = 0; i < size; i++) b[i] = (byte) (value >>> (8 * i));
-            v.vm().writeGuest(w.outputAddress, b);
+            v.vm().writeGuest(ipa0, b, 0, firstPart);
+            if (crosses) v.vm().writeGuest(ipa1, b, firstPart, size - firstPart);
         } else {
-            byte[] b = v.vm().readGuest(w.outputAddress, size);
+            byte[] b = new byte[size];
+            v.vm().readGuest(ipa0, b, 0, firstPart);
+            if (crosses) v.vm().readGuest(ipa1, b, firstPart, size - firstPart);
             long value = 0;
             for (int i = 0; i < size; i++) value |= (b[i] & 0xffL) << (8 * i);
             if (access.signed() && size < 8) value = value << (64 - 8 * size) >> (64 - 8 * size);
@@ -514,6 +515,28 @@ final class Deprivileged {
             cpu.setX(access.rt(), value);
         }
         return elr + 4;
+    }
+
+    /** The fault status of the last failed {@link #el0Translate}. */
+    private int el0Fault;
+
+    /**
+     * The IPA an EL0 access to {@code va} reaches through the guest's tables, or -1 ({@link #el0Fault} says
+     * why). An address that is not guest RAM (MMIO) gives an external abort: unprivileged device accesses
+     * are not emulated.
+     */
+    private long el0Translate(long va, boolean store) {
+        Stage1Walk w = guestWalk(va);
+        int fault = w.fault;
+        if (fault < 0 && !w.flat) {
+            boolean r = w.el0Access(), wr = r && !w.readOnly();
+            if (!w.accessFlag()) fault = Esr.FSC_ACCESS_FLAG | w.level;
+            else if (store ? !wr : !r) fault = Esr.FSC_PERMISSION | w.level;
+        }
+        if (fault < 0 && (ShadowStage1.hidden(w.outputAddress) || v.vm().slotAt(w.outputAddress) == null))
+            fault = Esr.FSC_SYNC_EXTERNAL;
+        el0Fault = fault;
+        return fault >= 0 ? -1 : w.outputAddress;
     }
 
     /** Shadow table pages in use (for tests and monitors). */

@@ -77,5 +77,11 @@ public final class TrapStats {
     }
 
     @Override
-    public String toString() { return "CPU trap " + cpuTraps + ", MEM trap " + memTraps + ", IO trap " + ioTraps; }
+    public String toString() {
+        String s = "CPU trap " + cpuTraps + ", MEM trap " + memTraps + ", IO trap " + ioTraps;
+        if (shadowFills == 0) return s;
+        long virtual = 0;
+        for (long c : virtualByEc) virtual += c;
+        return s + ", virtual exceptions " + virtual + ", virtual IRQs " + virtualInterrupts + ", shadow fills " + shadowFills;
+    }
 }

@@ -45,6 +45,7 @@ class TrapAndEmulateTest {
         // EL0 load of the unmapped VA: data abort from a lower EL, translation fault level 1, ISV 0.
         assertTrue(out.contains("task fault ESR=0000000092000005 FAR=0000000080000000\n"), out);
         assertTrue(out.contains("kernel LDTR read 1122334455667788 LDTRB 0000000000000077\n"), out);
+        assertTrue(out.contains("kernel STTR/LDTR across pages 1122334455667888 LDTRSH 0000000000005566\n"), out);
         // STTR wrote uword+8, which the task read back and passed to SVC #3.
         assertTrue(out.contains("svc 0000000000000003 x0=1122334455667888\n"), out);
         // LDTR of kernel-only data from EL1: data abort from the current EL, permission fault level 2.
@@ -75,8 +76,9 @@ class TrapAndEmulateTest {
         assertEquals(1L, e.get("AT S1E1R"), e::toString);
         assertEquals(1L, e.get("TLBI VAE1"), e::toString);
         assertEquals(1L, e.get("HVC"), e::toString);
-        assertEquals(3L, e.get("LDTR"), e::toString); // LDTR and LDTRB of SVC #2, and the probe (its emulation delivers the fault)
-        assertEquals(1L, e.get("STTR"), e::toString);
+        assertEquals(4L, e.get("LDTR"), e::toString); // LDTR, LDTRB and LDTR of SVC #2, and the probe (its emulation delivers the fault)
+        assertEquals(1L, e.get("LDTRS (64-bit)"), e::toString);
+        assertEquals(2L, e.get("STTR"), e::toString);
         assertTrue(e.get("MSR DAIFClr") >= 3, e::toString);
         assertTrue(s.shadowFills() > 0);
         System.out.println("trap-and-emulate: " + e + " shadow fills " + s.shadowFills() + ", " + s);
