@@ -301,6 +301,8 @@ class RunCommandTest {
             {"gic-version=4", "run", "-kernel", kernel.toString(), "-M", "virt,gic-version=4"},
             {"virtualization=maybe", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=maybe"},
             {"no hide/seek device in this mode", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=on,hide-seek=on"},
+            {"one or the other", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=on,trap-and-emulate=on"},
+            {"trap-and-emulate=maybe", "run", "-kernel", kernel.toString(), "-M", "virt,trap-and-emulate=maybe"},
             {"only board", "run", "-kernel", kernel.toString(), "-M", "raspi3b"},
             {"1 to 8 vCPUs", "run", "-kernel", kernel.toString(), "-smp", "0"},
             {"does not exist", "run", "-kernel", kernel.toString(), "-drive", "file=" + dir.resolve("none.img") + ",format=raw,if=virtio"},
