@@ -358,6 +358,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new UserError("-smp " + smp + ": not a number of CPUs");
         }
+        if (trapAndEmulate && cpus > 1) throw new UserError("-smp " + smp + ": trap-and-emulate=on runs one vCPU (its shadow page tables are not shared yet)");
         int max = gic == 2 ? 8 : BoardConfig.MAX_CPUS;
         if (cpus < 1 || cpus > max) throw new UserError("-smp " + smp + ": 1 to " + max + " vCPUs" + (gic == 2 ? " with a GICv2" : ""));
 

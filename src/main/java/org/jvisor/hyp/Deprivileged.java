@@ -286,7 +286,12 @@ final class Deprivileged {
         if (page != lastFillPage) sameFills = 0;
         lastFillPage = page;
         attrs |= (r ? ShadowStage1.AP_EL0 : 0) | (wr ? 0 : ShadowStage1.AP_RO) | (x ? 0 : ShadowStage1.UXN) | ShadowStage1.PXN;
-        shadow.map(el == 1 ? ShadowStage1.KERNEL : ShadowStage1.USER, va, w.outputAddress, attrs);
+        try {
+            shadow.map(el == 1 ? ShadowStage1.KERNEL : ShadowStage1.USER, va, w.outputAddress, attrs);
+        } catch (Stage2MemoryExhausted full) { // the table region is shared with stage 2: start the shadow afresh
+            flushShadow();
+            shadow.map(el == 1 ? ShadowStage1.KERNEL : ShadowStage1.USER, va, w.outputAddress, attrs);
+        }
         stats.shadowFills++;
         return -1;
     }

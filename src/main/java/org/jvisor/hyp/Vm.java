@@ -222,6 +222,8 @@ public final class Vm {
         if (gic != null) throw new IllegalStateException("create every vCPU before the GIC (it serves those that exist)");
         for (Vcpu v : vcpus) if (v.id() == id) throw new IllegalArgumentException("vCPU " + id + " exists");
         if (id < 0 || id > 255) throw new IllegalArgumentException("vCPU id " + id);
+        // Each vCPU shadows the guest's tables alone: a TLBI broadcast by one would have to reach the others' shadows.
+        if (trapAndEmulate && !vcpus.isEmpty()) throw new IllegalStateException("trap-and-emulate runs one vCPU");
         Vcpu v = new Vcpu(this, id, poweredOn);
         vcpus.add(v);
         vcpuArray = vcpus.toArray(new Vcpu[0]);

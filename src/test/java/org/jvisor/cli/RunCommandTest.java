@@ -302,6 +302,7 @@ class RunCommandTest {
             {"virtualization=maybe", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=maybe"},
             {"no hide/seek device in this mode", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=on,hide-seek=on"},
             {"one or the other", "run", "-kernel", kernel.toString(), "-M", "virt,virtualization=on,trap-and-emulate=on"},
+            {"runs one vCPU", "run", "-kernel", kernel.toString(), "-M", "virt,trap-and-emulate=on", "-smp", "2"},
             {"trap-and-emulate=maybe", "run", "-kernel", kernel.toString(), "-M", "virt,trap-and-emulate=maybe"},
             {"only board", "run", "-kernel", kernel.toString(), "-M", "raspi3b"},
             {"1 to 8 vCPUs", "run", "-kernel", kernel.toString(), "-smp", "0"},
