@@ -8,7 +8,7 @@
 //                                     0x40600000 .user    the task's code, read-only at both, EL1 never executes
 //                                     0x40800000 .udata   the task's data, read/write at both, never executed
 //        VA 0x80000000 (L1[2]) is unmapped: the task's first touch faults and the kernel maps it on demand
-//      and turns the MMU on; prints CurrentEL and an AT S1E1R of its data;
+//      and turns the MMU on; prints CurrentEL, an AT S1E1R of its data and MIDR_EL1; cleans a set/way;
 //   2. takes three interrupts of the virtual timer (CNTV, PPI 27) through the GICv2 and counts them;
 //   3. drops to the EL0 task with ERET. The task: SVC #1 (the kernel adds 1 to x0); loads from VA
 //      0x80000000 (translation fault, the kernel maps the block, TLBIs and retries it); stores and loads it
@@ -82,7 +82,11 @@ _start:
     ldr x1, =0xfffffffff001
     and x0, x0, x1
     bl puthex
+    PUTS " MIDR="
+    mrs x0, midr_el1
+    bl puthex
     PUTS "\n"
+    dc cisw, xzr                    // set/way maintenance: KVM's HCR_EL2.TSW traps it to EL2
 
     // The virtual timer through the GICv2: three interrupts, each waited for with WFI.
     ldr x21, =GICD

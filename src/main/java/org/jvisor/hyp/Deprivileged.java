@@ -383,12 +383,29 @@ final class Deprivileged {
         } else {
             // Everything else is the processor's own register, accessed at the real EL1 as the guest's EL1 would.
             try {
-                if (!SysRegTable.accessForGuest(cpu, key, rt, read)) return undefined(elr);
+                if (!atRealEl1(() -> SysRegTable.accessForGuest(cpu, key, rt, read))) return undefined(elr);
             } catch (IllegalArgumentException unallocated) {
                 return undefined(elr);
             }
         }
         return elr + 4;
+    }
+
+    /**
+     * Performs a register access or SYS operation at the real EL1 for the guest. True when it completed, also
+     * when the hypervisor's own trap configuration (HCR_EL2.TSW, TACR, --trap levels...) took it to EL2 and
+     * the EL2 exit handlers emulated it as for a guest at EL1; false when it raised an exception the guest
+     * takes (an UNDEFINED register...). The processor is back at the real EL1 either way.
+     */
+    private boolean atRealEl1(java.util.function.BooleanSupplier op) {
+        SystemRegisters s = cpu.sr;
+        long sentinel = s.esr[1] = Long.MIN_VALUE; // the saved ESR_EL1 is in handle()'s locals
+        if (op.getAsBoolean()) return true;
+        if (cpu.currentEl() != 2) return false;
+        VcpuExit e = ExitHandlers.handle(v);
+        if (e != null) exit = e;
+        if (cpu.currentEl() != 1) throw new IllegalStateException("EL" + cpu.currentEl() + " after an EL2 exit of an emulated access");
+        return s.esr[1] == sentinel; // an EL2 handler that injected an exception into EL1 wrote its syndrome
     }
 
     /** MSR of a virtual register, with the write mask the processor's own register has. */
@@ -447,7 +464,7 @@ final class Deprivileged {
             // No caches to invalidate: the operation has no effect the guest can see (its permission check aside).
         } else {
             try {
-                if (!SysRegTable.performForGuest(cpu, key, cpu.x[rt])) return undefined(elr);
+                if (!atRealEl1(() -> SysRegTable.performForGuest(cpu, key, cpu.x[rt]))) return undefined(elr);
             } catch (IllegalArgumentException unallocated) {
                 return undefined(elr);
             }
