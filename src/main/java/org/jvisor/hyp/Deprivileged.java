@@ -319,12 +319,12 @@ final class Deprivileged {
             }
             case "ERET" -> {
                 stats.cpuTraps++;
-                stats.emulated(name);
+                stats.emulated(TrapStats.ERET);
                 return eret(elr);
             }
             case "HVC", "SMC" -> {
                 stats.cpuTraps++;
-                stats.emulated(name);
+                stats.emulated(name.equals("HVC") ? TrapStats.HVC : TrapStats.SMC);
                 int outcome = ExitHandlers.serviceCall(v, (insn >>> 5) & 0xffff, name.equals("SMC"), ExitHandlers.RESUME);
                 if ((outcome & ExitHandlers.EXIT) != 0) {
                     exit = v.pendingExit;
@@ -334,7 +334,7 @@ final class Deprivileged {
             }
             case "STTR", "LDTR", "LDTRS (64-bit)", "LDTRS (32-bit)" -> {
                 stats.cpuTraps++;
-                stats.emulated(name);
+                stats.emulated(java.util.Arrays.asList(TrapStats.OTHERS).indexOf(name));
                 return unprivileged(insn, elr);
             }
             default -> {
@@ -356,7 +356,7 @@ final class Deprivileged {
         if (key >>> 14 == 0) { // MSR DAIFSet/DAIFClr trapped by SCTLR_EL1.UMA (EC 0x18 names it op0 0)
             return pstateField((key >>> 11) & 7, (key >>> 3) & 15, key & 7, elr);
         }
-        stats.emulated((read ? "MRS " : "MSR ") + SysRegTable.nameAt(key));
+        stats.emulated(key, read);
         for (int i = 0; i < KEYS.length; i++) {
             if (KEYS[i] != key) continue;
             if (read) cpu.setX(rt, reg[i]);
@@ -429,20 +429,20 @@ final class Deprivileged {
     private long pstateField(int op1, int crm, int op2, long elr) {
         switch (op1 << 3 | op2) {
             case 0x1e -> {
-                stats.emulated("MSR DAIFSet");
+                stats.emulated(TrapStats.MSR_DAIFSET);
                 daif |= crm << 6;
             }
             case 0x1f -> {
-                stats.emulated("MSR DAIFClr");
+                stats.emulated(TrapStats.MSR_DAIFCLR);
                 daif &= ~(crm << 6);
             }
             case 0x05 -> {
-                stats.emulated("MSR SPSel");
+                stats.emulated(TrapStats.MSR_SPSEL);
                 setVirtualEl(el, crm & 1);
             }
             case 0x04 -> {
                 if (!cpu.features.pan) return undefined(elr);
-                stats.emulated("MSR PAN");
+                stats.emulated(TrapStats.MSR_PAN);
                 pan = (crm & 1) != 0;
             }
             default -> {
@@ -455,7 +455,8 @@ final class Deprivileged {
     /** SYS from the virtual EL1: TLBI drops the shadow, AT walks the guest's tables, the rest run at real EL1. */
     private long sysOperation(int key, int rt, long elr) {
         String name = SysRegTable.nameAt(key);
-        stats.emulated(name);
+        if (name == null) return undefined(elr);
+        stats.emulated(key, false);
         if (name.startsWith("TLBI ")) {
             flushShadow();
         } else if (name.equals("AT S1E1R") || name.equals("AT S1E1W") || name.equals("AT S1E0R") || name.equals("AT S1E0W")) {

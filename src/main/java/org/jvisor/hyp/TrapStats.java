@@ -19,8 +19,17 @@ public final class TrapStats {
      */
     long virtualInterrupts, shadowFills;
     final long[] virtualByEc = new long[64];
-    /** Trap-and-emulate: the instructions the hypervisor emulated for the guest's virtual EL1, by name. */
-    private final java.util.Map<String, Long> emulated = new java.util.TreeMap<>();
+    /**
+     * Trap-and-emulate: the instructions the hypervisor emulated for the guest's virtual EL1: MRS and MSR by
+     * register and SYS by operation (SysRegTable's order, the last slot unallocated), the rest by {@link #OTHERS}.
+     * Arrays, not a map: millions of these are counted in a Linux boot.
+     */
+    private final long[] emulatedMrs = new long[SysRegTable.count() + 1], emulatedMsr = new long[SysRegTable.count() + 1],
+            emulatedSys = new long[SysRegTable.count() + 1];
+    static final String[] OTHERS = {"ERET", "HVC", "SMC", "LDTR", "STTR", "LDTRS (64-bit)", "LDTRS (32-bit)", "MSR DAIFSet",
+            "MSR DAIFClr", "MSR SPSel", "MSR PAN"};
+    static final int ERET = 0, HVC = 1, SMC = 2, MSR_DAIFSET = 7, MSR_DAIFCLR = 8, MSR_SPSEL = 9, MSR_PAN = 10;
+    private final long[] emulatedOthers = new long[OTHERS.length];
     /** EC 0x18 traps per register or operation, in SysRegTable's order; the last slot: unallocated encodings. */
     private final long[] bySysReg = new long[SysRegTable.count() + 1];
 
@@ -65,10 +74,30 @@ public final class TrapStats {
     /** Trap-and-emulate: shadow stage 1 entries filled from the guest's tables. */
     public long shadowFills() { return shadowFills; }
 
-    /** Trap-and-emulate: the emulated instructions by name (MRS/MSR with their register, TLBI/AT/DC/IC by operation). */
-    public java.util.Map<String, Long> emulated() { return java.util.Collections.unmodifiableMap(emulated); }
+    /** Trap-and-emulate: the emulated instructions by name (MRS/MSR with their register, TLBI/AT/DC/IC by operation), sorted. */
+    public java.util.Map<String, Long> emulated() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        for (int i = 0; i < emulatedMrs.length; i++) {
+            String name = i == emulatedMrs.length - 1 ? "unallocated" : SysRegTable.nameOfIndex(i);
+            if (emulatedMrs[i] != 0) m.put("MRS " + name, emulatedMrs[i]);
+            if (emulatedMsr[i] != 0) m.put("MSR " + name, emulatedMsr[i]);
+            if (emulatedSys[i] != 0) m.put(i == emulatedSys.length - 1 ? "SYS unallocated" : name, emulatedSys[i]);
+        }
+        for (int i = 0; i < OTHERS.length; i++) if (emulatedOthers[i] != 0) m.put(OTHERS[i], emulatedOthers[i]);
+        return m;
+    }
 
-    void emulated(String name) { emulated.merge(name, 1L, Long::sum); }
+    /** Counts an emulated MRS ({@code read}), MSR or SYS (op0 1) of the register or operation at {@code key}. */
+    void emulated(int key, boolean read) {
+        int i = SysRegTable.indexAt(key);
+        if (i < 0) i = emulatedMrs.length - 1;
+        if (key >>> 14 == 1) emulatedSys[i]++;
+        else if (read) emulatedMrs[i]++;
+        else emulatedMsr[i]++;
+    }
+
+    /** Counts an emulated instruction of {@link #OTHERS}. */
+    void emulated(int other) { emulatedOthers[other]++; }
 
     public long totalExits() {
         long t = 0;
