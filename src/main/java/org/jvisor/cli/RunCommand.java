@@ -61,9 +61,10 @@ final class RunCommand implements Callable<Integer> {
             description = "cortex-a57 (jvisor's processor, the default); max gets the same, with a note saying so; help lists the models.")
     String cpu;
 
-    @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,virtualization=on|off][,hide-seek=on|off][,dumpdtb=FILE]",
+    @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,virtualization=on|off][,trap-and-emulate=on|off][,hide-seek=on|off][,dumpdtb=FILE]",
             description = "Board and its properties (default ${DEFAULT-VALUE}); virtualization=on gives the guest EL2 (Linux starts"
-                    + " its KVM there; gic-version=3 for a vGIC); dumpdtb=FILE writes the device tree blob and exits;"
+                    + " its KVM there; gic-version=3 for a vGIC); trap-and-emulate=on runs the kernel deprivileged at EL0, every"
+                    + " privileged instruction emulated and its page tables shadowed (Popek and Goldberg's VMM); dumpdtb=FILE writes the device tree blob and exits;"
                     + " help lists the boards.", defaultValue = "virt")
     String machine;
 
@@ -278,7 +279,7 @@ final class RunCommand implements Callable<Integer> {
         return fromMachine != null ? Path.of(fromMachine) : dumpDtb;
     }
 
-    private static final String[] MACHINE_PROPERTIES = {"gic-version", "virtualization", "hide-seek", "dumpdtb", "accel"};
+    private static final String[] MACHINE_PROPERTIES = {"gic-version", "virtualization", "hide-seek", "dumpdtb", "accel", "trap-and-emulate"};
 
     /** -s and -gdb tcp:[HOST]:PORT (QEMU's syntax); null without either. */
     InetSocketAddress gdbAddress() {
@@ -345,6 +346,9 @@ final class RunCommand implements Callable<Integer> {
             case "3" -> 3;
             default -> throw new UserError("-M: gic-version=" + m.get("gic-version") + " (expected 2 or 3)");
         };
+        boolean trapAndEmulate = QemuStyle.parseSwitch("-M", "trap-and-emulate", m.getOrDefault("trap-and-emulate", "off"));
+        if (trapAndEmulate && virtualization)
+            throw new UserError("-M " + machine + ": trap-and-emulate=on runs the kernel deprivileged at EL0; virtualization=on gives it EL2: one or the other");
         boolean hideSeek = QemuStyle.parseSwitch("-M", "hide-seek", m.getOrDefault("hide-seek", virtualization ? "off" : "on"));
 
         Map<String, String> s = QemuStyle.parseKeyValues("-smp", smp, "cpus", "cpus");
@@ -354,6 +358,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new UserError("-smp " + smp + ": not a number of CPUs");
         }
+        if (trapAndEmulate && cpus > 1) throw new UserError("-smp " + smp + ": trap-and-emulate=on runs one vCPU (its shadow page tables are not shared yet)");
         int max = gic == 2 ? 8 : BoardConfig.MAX_CPUS;
         if (cpus < 1 || cpus > max) throw new UserError("-smp " + smp + ": 1 to " + max + " vCPUs" + (gic == 2 ? " with a GICv2" : ""));
 
@@ -368,6 +373,6 @@ final class RunCommand implements Callable<Integer> {
             if (virtualization) throw new UserError("--trap " + trap + ": with virtualization=on the guest's own hypervisor decides what traps");
         }
         return new BoardConfig(ram, cpus, gic, hideSeek, virtio.drives(), kernel, initrd, append == null ? "" : append, instructions,
-                virtio.rng(), virtio.console(), rtcOffset, rtcStart, virtualization);
+                virtio.rng(), virtio.console(), rtcOffset, rtcStart, virtualization, trapAndEmulate);
     }
 }

@@ -83,6 +83,19 @@ public final class Cpu {
     /** When set, exceptions to EL2 end the run loop instead of vectoring through VBAR_EL2. */
     public boolean hostOwnsEl2 = true;
     /**
+     * When set, exceptions to EL1 also end the run loop ({@link ExitReason#EL1_TRAP}) once ESR/FAR/ELR/SPSR_EL1
+     * hold what the hardware would write: a hypervisor that runs its guest's kernel deprivileged at EL0 owns
+     * EL1 too (classic trap-and-emulate), so no code ever runs at EL1. Checked only when an exception is taken.
+     */
+    public boolean hostOwnsEl1;
+    /**
+     * When set, the unprivileged loads and stores (LDTR/STTR and their sizes) are UNDEFINED: a kernel run
+     * at EL0 would otherwise execute them as plain EL0 accesses, a critical instruction (sensitive, not
+     * privileged). An emulator decodes every instruction anyway, so making one trap costs nothing: this is
+     * Popek and Goldberg's "translate the critical instruction at run time". Checked in their handler only.
+     */
+    public boolean trapUnprivilegedAccess;
+    /**
      * The firmware standing in for EL3, which this processor lacks: given X0 of an SMC that EL2 does not
      * trap (HCR_EL2.TSC), whether it serves the call ({@link ExitReason#FIRMWARE_CALL}); an SMC it does not
      * serve is UNDEFINED. Null: no firmware, every such SMC is UNDEFINED. QEMU's PSCI-over-SMC conduit.
@@ -875,7 +888,7 @@ public final class Cpu {
         long spsr = pstateToSpsr();
         int offset = vectOffset + (target > el ? 0x400 : spsel == 1 ? 0x200 : 0);
         long vector = (sr.vbar[target] & ~0x7ffL) + offset;
-        boolean loop = (target < 2 || !hostOwnsEl2) && loopWatch.taken(this, target, preferredReturn, esr, vector, offset, spsr);
+        boolean loop = (target == 0 || target == 1 && !hostOwnsEl1 || target == 2 && !hostOwnsEl2) && loopWatch.taken(this, target, preferredReturn, esr, vector, offset, spsr);
         if (target == 2 && el < 2 && !hostOwnsEl2 && el2Observer != null) el2Observer.taken(esr, preferredReturn, sr.hcrEl2);
         if (esr >= 0) sr.esr[target] = esr;
         sr.spsr[target] = spsr;
@@ -893,6 +906,7 @@ public final class Cpu {
         exclusiveValid = false;
         breakLoop = true;
         if (target == 2 && hostOwnsEl2) exit = ExitReason.EL2_TRAP;
+        else if (target == 1 && hostOwnsEl1) exit = ExitReason.EL1_TRAP;
         else if (loop) exit = ExitReason.EXCEPTION_LOOP;
         return ExceptionTaken.INSTANCE;
     }
@@ -1062,7 +1076,7 @@ public final class Cpu {
      */
     public void exceptionReturn() {
         if (pmu.active) pmu.accrue(); // the event filters depend on the EL
-        if (el < 2 || !hostOwnsEl2) loopWatch.exceptionReturned(); // the guest's ERET, not the host resuming it
+        if (el == 0 || el == 1 && !hostOwnsEl1 || el == 2 && !hostOwnsEl2) loopWatch.exceptionReturned(); // the guest's ERET, not the host resuming it
         long spsr = sr.spsr[el];
         long target = sr.elr[el];
         boolean illegal = illegalExceptionReturn(spsr);

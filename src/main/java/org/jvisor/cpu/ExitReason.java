@@ -4,6 +4,11 @@ package org.jvisor.cpu;
 public enum ExitReason {
     /** An exception was taken to EL2 while the host owns EL2: the syndrome is in ESR_EL2, FAR_EL2, HPFAR_EL2. */
     EL2_TRAP,
+    /**
+     * An exception was taken to EL1 while the host owns EL1 ({@link Cpu#hostOwnsEl1}): the syndrome is in
+     * ESR_EL1, FAR_EL1, ELR_EL1 and SPSR_EL1, and {@link Cpu#lastVectorOffset} tells an interrupt.
+     */
+    EL1_TRAP,
     /** The instruction budget ran out. */
     BUDGET,
     /** Another thread asked the processor to stop ({@link Cpu#kick}). */

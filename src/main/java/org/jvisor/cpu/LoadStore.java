@@ -145,7 +145,11 @@ final class LoadStore {
         long base = baseRegister(cpu, n);
         long address = op == LDST_POST ? base : base + offset;
         boolean writeback = op == LDST_POST || op == LDST_PRE;
-        int flags = op == LDST_UNPRIV ? Mmu.ACC_UNPRIV : 0;
+        int flags = 0;
+        if (op == LDST_UNPRIV) {
+            if (cpu.trapUnprivilegedAccess) throw cpu.undefined();
+            flags = Mmu.ACC_UNPRIV;
+        }
         if (opc == 0) {
             cpu.write(address, 1 << size, cpu.x[t], flags);
         } else {

@@ -677,13 +677,35 @@ public final class Mmu {
         SystemRegisters sr = cpu.sr;
         boolean el2Regime = el == 2;
         int r = el2Regime ? 2 : 1;
-        long sctlr = sr.sctlr[r], tcr = sr.tcr[r];
+        long sctlr = sr.sctlr[r];
+        if (!el2Regime && (sr.hcrEl2 & (HCR_TGE | HCR_DC)) != 0) sctlr &= ~SCTLR_M;
+        Stage1Walk w = walk(new Stage1Walk(), va, sctlr, sr.tcr[r], sr.ttbr0[r], sr.ttbr1El1, el2Regime, cpu.features.paBits, reader);
+        return w.fault() ? FAULT : w.outputAddress;
+    }
+
+    /**
+     * Walks the EL1&amp;0 stage 1 tables that {@code sctlr}, {@code tcr}, {@code ttbr0} and {@code ttbr1} give (a
+     * guest's virtual registers, not necessarily the processor's) for {@code va}, reading descriptors with
+     * {@code reader} (a read that throws is an external abort on the walk). No permission check, no side
+     * effect: the caller decides what the leaf allows (see {@link Stage1Walk}).
+     */
+    public Stage1Walk walkEl10(Stage1Walk into, long va, long sctlr, long tcr, long ttbr0, long ttbr1, DescriptorReader reader) {
+        into.fault = -1;
+        into.flat = false;
+        into.tableReadOnly = into.tableNoEl0 = into.tableUxn = into.tablePxn = false;
+        return walk(into, va, sctlr, tcr, ttbr0, ttbr1, false, cpu.features.paBits, reader);
+    }
+
+    private static Stage1Walk walk(Stage1Walk w, long va, long sctlr, long tcr, long ttbr0, long ttbr1, boolean el2Regime,
+            int paBits, DescriptorReader reader) {
         boolean tbi = el2Regime ? (tcr & (1L << 20)) != 0 : (tcr & (1L << ((va & (1L << 55)) != 0 ? 38 : 37))) != 0;
         int top = tbi ? 55 : 63;
-        boolean on = (sctlr & SCTLR_M) != 0 && (el2Regime || (sr.hcrEl2 & (HCR_TGE | HCR_DC)) == 0);
-        if (!on) {
+        if ((sctlr & SCTLR_M) == 0) {
             long a = top == 55 ? va & 0x00ff_ffff_ffff_ffffL : va;
-            return (a >>> cpu.features.paBits) != 0 ? FAULT : a;
+            w.flat = true;
+            w.outputAddress = a;
+            w.shift = 12;
+            return (a >>> paBits) != 0 ? w.fail(Esr.FSC_ADDRESS_SIZE) : w;
         }
         boolean upper = !el2Regime && (va & (1L << top)) != 0;
         int tsz, grain;
@@ -691,23 +713,22 @@ public final class Mmu {
         if (!upper) {
             tsz = (int) tcr & 63;
             grain = granuleTg0((int) (tcr >>> 14) & 3);
-            ttb = sr.ttbr0[r];
-            if (!el2Regime && (tcr & (1L << 7)) != 0) return FAULT;
+            ttb = ttbr0;
+            if (!el2Regime && (tcr & (1L << 7)) != 0) return w.fail(Esr.FSC_TRANSLATION);
         } else {
             tsz = (int) (tcr >>> 16) & 63;
             grain = granuleTg1((int) (tcr >>> 30) & 3);
-            ttb = sr.ttbr1El1;
-            if ((tcr & (1L << 23)) != 0) return FAULT;
+            ttb = ttbr1;
+            if ((tcr & (1L << 23)) != 0) return w.fail(Esr.FSC_TRANSLATION);
         }
         int inputSize = Math.clamp(64 - tsz, 25, 48);
         long field = (va << (63 - top)) >>> (63 - top + inputSize);
         long ones = (1L << (top - inputSize + 1)) - 1;
-        if (field != (upper ? ones : 0)) return FAULT;
+        if (field != (upper ? ones : 0)) return w.fail(Esr.FSC_TRANSLATION);
         int level = 4 - ceilDiv(inputSize - grain, grain - 3);
         boolean bigEndian = (sctlr & SCTLR_EE) != 0;
-        return debugWalk(va, inputSize, grain, level, ttb, bigEndian, reader);
+        return debugWalk(w, va, inputSize, grain, level, ttb, bigEndian, reader);
     }
-
     /** Stage 2 of {@code ipa} as VTTBR_EL2's tables give it now (PA or FAULT), without side effects. */
     public long debugStage2(long ipa) {
         SystemRegisters sr = cpu.sr;
@@ -719,10 +740,13 @@ public final class Mmu {
         if (sl0 == 3) return FAULT;
         int level = grain == 12 ? 2 - sl0 : 3 - sl0;
         boolean bigEndian = (sr.sctlr[2] & SCTLR_EE) != 0;
-        return debugWalk(ipa, inputSize, grain, level, sr.vttbrEl2, bigEndian, a -> cpu.bus.read(a, 8));
+        Stage1Walk w = debugWalk(new Stage1Walk(), ipa, inputSize, grain, level, sr.vttbrEl2, bigEndian, a -> cpu.bus.read(a, 8));
+        return w.fault() ? FAULT : w.outputAddress;
     }
 
-    private static long debugWalk(long ia, int inputSize, int grain, int level, long ttb, boolean bigEndian, DescriptorReader reader) {
+    /** The walk of {@link #walk} and {@link #debugStage2} (whose table bits the caller ignores). */
+    private static Stage1Walk debugWalk(Stage1Walk w, long ia, int inputSize, int grain, int level, long ttb, boolean bigEndian,
+            DescriptorReader reader) {
         int stride = grain - 3;
         long base = ttb & OA_MASK & (-1L << Math.max(3, 3 + inputSize - ((3 - level) * stride + grain)));
         int topBit = inputSize - 1;
@@ -730,24 +754,32 @@ public final class Mmu {
             int bottom = (3 - level) * stride + grain;
             long index = ((ia & ((2L << topBit) - 1)) >>> bottom) << 3;
             long desc;
+            w.level = level;
             try {
                 desc = reader.read(base | index);
             } catch (RuntimeException e) {
-                return FAULT;
+                return w.fail(Esr.FSC_SYNC_EXTERNAL_WALK | level);
             }
             if (bigEndian) desc = Long.reverseBytes(desc);
-            if ((desc & 1) == 0) return FAULT;
+            if ((desc & 1) == 0) return w.fail(Esr.FSC_TRANSLATION | level);
             boolean table = (desc & 3) == 3 && level < 3;
             if (!table) {
-                if (level == 3 && (desc & 3) != 3) return FAULT;
-                if (level < (grain == 12 ? 1 : 2)) return FAULT;
-                return (desc & OA_MASK & (-1L << bottom)) | (ia & ~(-1L << bottom));
+                if (level == 3 && (desc & 3) != 3) return w.fail(Esr.FSC_TRANSLATION | level);
+                if (level < (grain == 12 ? 1 : 2)) return w.fail(Esr.FSC_TRANSLATION | level);
+                w.descriptor = desc;
+                w.shift = bottom;
+                w.outputAddress = (desc & OA_MASK & (-1L << bottom)) | (ia & ~(-1L << bottom));
+                return w;
             }
+            w.tablePxn |= (desc & (1L << 59)) != 0;
+            w.tableUxn |= (desc & (1L << 60)) != 0;
+            w.tableNoEl0 |= (desc & (1L << 61)) != 0;
+            w.tableReadOnly |= (desc & (1L << 62)) != 0;
             base = desc & OA_MASK & (-1L << grain);
             level++;
             topBit = bottom - 1;
         }
-        return FAULT;
+        return w.fail(Esr.FSC_TRANSLATION | Math.min(level, 3));
     }
 
     private long fault(int fsc, boolean stage2, boolean s1ptw, long ipa) {

@@ -106,7 +106,7 @@ final class ExitHandlers {
     }
 
     /** SMCCC: #0 calls are PSCI or a registered hypercall (else NOT_SUPPORTED); other immediates go to the caller. */
-    private static int serviceCall(Vcpu v, int imm, boolean smc, int resume) {
+    static int serviceCall(Vcpu v, int imm, boolean smc, int resume) {
         Cpu cpu = v.cpu;
         if (imm != 0) {
             return exit(v, v.hypercallExit.set(imm, smc, cpu.x), resume);

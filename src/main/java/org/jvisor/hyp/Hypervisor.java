@@ -26,4 +26,11 @@ public final class Hypervisor {
      * devices are served on the accessing vCPU's thread; PSCI is the firmware's, over SMC.
      */
     public Vm createVmOwningEl2(GuestClock clock) { return new Vm(clock, true); }
+
+    /**
+     * A VM run by classic trap-and-emulate (Popek and Goldberg's VMM, without EL2 doing the work): its vCPUs
+     * run the guest kernel deprivileged at EL0, and every privileged instruction, exception and ERET of it is
+     * emulated by the hypervisor on a virtual EL1; its page tables are shadowed. See {@link Deprivileged}.
+     */
+    public Vm createTrapAndEmulateVm(GuestClock clock) { return new Vm(clock, false, true); }
 }

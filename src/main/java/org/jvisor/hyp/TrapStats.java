@@ -13,6 +13,23 @@ public final class TrapStats {
     final long[] byEc = new long[64];
     /** When the guest owns EL2 ({@link NestedTrapCounter}): interrupts that took its guest to EL2, and its kernel's calls into its EL2. */
     long interrupts, hostCalls;
+    /**
+     * Trap-and-emulate ({@link Deprivileged}): exceptions delivered to the guest's virtual EL1, by virtual
+     * exception class (interrupts apart), and shadow page table fills (their own count: MEM traps are stage 2's).
+     */
+    long virtualInterrupts, shadowFills;
+    final long[] virtualByEc = new long[64];
+    /**
+     * Trap-and-emulate: the instructions the hypervisor emulated for the guest's virtual EL1: MRS and MSR by
+     * register and SYS by operation (SysRegTable's order, the last slot unallocated), the rest by {@link #OTHERS}.
+     * Arrays, not a map: millions of these are counted in a Linux boot.
+     */
+    private final long[] emulatedMrs = new long[SysRegTable.count() + 1], emulatedMsr = new long[SysRegTable.count() + 1],
+            emulatedSys = new long[SysRegTable.count() + 1];
+    static final String[] OTHERS = {"ERET", "HVC", "SMC", "LDTR", "STTR", "LDTRS (64-bit)", "LDTRS (32-bit)", "MSR DAIFSet",
+            "MSR DAIFClr", "MSR SPSel", "MSR PAN"};
+    static final int ERET = 0, HVC = 1, SMC = 2, MSR_DAIFSET = 7, MSR_DAIFCLR = 8, MSR_SPSEL = 9, MSR_PAN = 10;
+    private final long[] emulatedOthers = new long[OTHERS.length];
     /** EC 0x18 traps per register or operation, in SysRegTable's order; the last slot: unallocated encodings. */
     private final long[] bySysReg = new long[SysRegTable.count() + 1];
 
@@ -48,6 +65,40 @@ public final class TrapStats {
         return m;
     }
 
+    /** Trap-and-emulate: synchronous exceptions delivered to the guest's virtual EL1 with this virtual EC. */
+    public long virtualExceptions(int ec) { return virtualByEc[ec & 63]; }
+
+    /** Trap-and-emulate: interrupts delivered to the guest's virtual EL1. */
+    public long virtualInterrupts() { return virtualInterrupts; }
+
+    /** Trap-and-emulate: shadow stage 1 entries filled from the guest's tables. */
+    public long shadowFills() { return shadowFills; }
+
+    /** Trap-and-emulate: the emulated instructions by name (MRS/MSR with their register, TLBI/AT/DC/IC by operation), sorted. */
+    public java.util.Map<String, Long> emulated() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        for (int i = 0; i < emulatedMrs.length; i++) {
+            String name = i == emulatedMrs.length - 1 ? "unallocated" : SysRegTable.nameOfIndex(i);
+            if (emulatedMrs[i] != 0) m.put("MRS " + name, emulatedMrs[i]);
+            if (emulatedMsr[i] != 0) m.put("MSR " + name, emulatedMsr[i]);
+            if (emulatedSys[i] != 0) m.put(i == emulatedSys.length - 1 ? "SYS unallocated" : name, emulatedSys[i]);
+        }
+        for (int i = 0; i < OTHERS.length; i++) if (emulatedOthers[i] != 0) m.put(OTHERS[i], emulatedOthers[i]);
+        return m;
+    }
+
+    /** Counts an emulated MRS ({@code read}), MSR or SYS (op0 1) of the register or operation at {@code key}. */
+    void emulated(int key, boolean read) {
+        int i = SysRegTable.indexAt(key);
+        if (i < 0) i = emulatedMrs.length - 1;
+        if (key >>> 14 == 1) emulatedSys[i]++;
+        else if (read) emulatedMrs[i]++;
+        else emulatedMsr[i]++;
+    }
+
+    /** Counts an emulated instruction of {@link #OTHERS}. */
+    void emulated(int other) { emulatedOthers[other]++; }
+
     public long totalExits() {
         long t = 0;
         for (long c : byEc) t += c;
@@ -55,5 +106,11 @@ public final class TrapStats {
     }
 
     @Override
-    public String toString() { return "CPU trap " + cpuTraps + ", MEM trap " + memTraps + ", IO trap " + ioTraps; }
+    public String toString() {
+        String s = "CPU trap " + cpuTraps + ", MEM trap " + memTraps + ", IO trap " + ioTraps;
+        if (shadowFills == 0) return s;
+        long virtual = 0;
+        for (long c : virtualByEc) virtual += c;
+        return s + ", virtual exceptions " + virtual + ", virtual IRQs " + virtualInterrupts + ", shadow fills " + shadowFills;
+    }
 }

@@ -66,6 +66,8 @@ public final class Vcpu {
     private final boolean startsOn;
     /** The hypervisor owns EL2 (the default), or the guest does ({@link Vm#guestOwnsEl2}). */
     private final boolean hostOwnsEl2;
+    /** Classic trap-and-emulate ({@link Vm#trapAndEmulate}): the guest kernel at EL0, the hypervisor owning EL1 too; else null. */
+    private final Deprivileged deprivileged;
 
     Vcpu(Vm vm, int id, boolean poweredOn) {
         this.vm = vm;
@@ -74,6 +76,11 @@ public final class Vcpu {
         cpu.setEventListener(this::wakeFromWfi);
         hostOwnsEl2 = !vm.guestOwnsEl2();
         cpu.hostOwnsEl2 = hostOwnsEl2;
+        deprivileged = vm.trapAndEmulate() ? new Deprivileged(this) : null;
+        if (deprivileged != null) {
+            cpu.hostOwnsEl1 = true;
+            cpu.trapUnprivilegedAccess = true;
+        }
         // The firmware standing in for EL3 serves PSCI over SMC to a guest that owns EL2 (QEMU's conduit).
         if (!hostOwnsEl2) {
             cpu.firmware = x0 -> Psci.owns((int) x0);
@@ -109,6 +116,7 @@ public final class Vcpu {
     private void enterAtResetLevel() {
         if (hostOwnsEl2) applyHypervisorState();
         else cpu.setElAndSpSel(2, 1);
+        if (deprivileged != null) deprivileged.reset();
     }
 
     /** What the hypervisor keeps in the EL2 registers while this vCPU runs. */
@@ -215,6 +223,10 @@ public final class Vcpu {
             boolean irq = irqLevel, fiq = fiqLevel;
             irqApplied = irq;
             fiqApplied = fiq;
+            if (deprivileged != null) { // a virtual interrupt is delivered when the virtual PSTATE unmasks it
+                irq &= deprivileged.irqUnmasked();
+                fiq &= deprivileged.fiqUnmasked();
+            }
             if (hostOwnsEl2) {
                 // The trap configuration may have changed since the last entry (from any thread): apply it now.
                 long hcr = vm.trapConfig().hcr() | (irq ? SystemRegisters.HCR_VI : 0) | (fiq ? SystemRegisters.HCR_VF : 0);
@@ -238,6 +250,7 @@ public final class Vcpu {
             }
             VcpuExit e = switch (r) {
                 case EL2_TRAP -> ExitHandlers.handle(this);
+                case EL1_TRAP -> deprivileged.handle();
                 case WAIT_FOR_INTERRUPT -> {
                     // Untrapped WFx (the user cleared TWI; WFE is not trapped by default)
                     yield cpu.currentInstruction() == WFE ? waitForEvent() : waitForInterrupt();
@@ -518,13 +531,17 @@ public final class Vcpu {
     public void setSpEl(int el, long value) { cpu.setSpEl(el, value); }
 
     /** PSTATE in the SPSR layout (NZCV, DAIF, EL and SP in M[3:0]). */
-    public long pstate() { return cpu.pstateToSpsr(); }
+    public long pstate() { return deprivileged != null ? deprivileged.pstate() : cpu.pstateToSpsr(); }
 
     /**
      * Sets PSTATE from an SPSR-layout value, as an exception return to it would (EL0 or EL1, AArch64
      * only; an illegal value sets PSTATE.IL as the hardware does).
      */
     public void setPstate(long spsr) {
+        if (deprivileged != null) {
+            deprivileged.setPstate(spsr);
+            return;
+        }
         long pc = cpu.pc;
         cpu.setElAndSpSel(2, 1);
         cpu.sr.spsr[2] = spsr;

@@ -40,14 +40,19 @@ public final class Vm {
     private final GuestClock clock;
     /** The guest owns EL2: RAM and devices sit on the host bus at their guest physical addresses, no stage 2. */
     private final boolean guestOwnsEl2;
+    /** The guest kernel runs deprivileged at EL0 ({@link Hypervisor#createTrapAndEmulateVm}). */
+    private final boolean trapAndEmulate;
 
     record Device(long base, long size, VcpuMmioHandler handler) {
         boolean contains(long ipa) { return ipa - base >= 0 && ipa - base < size; }
     }
 
-    Vm(GuestClock clock, boolean guestOwnsEl2) {
+    Vm(GuestClock clock, boolean guestOwnsEl2) { this(clock, guestOwnsEl2, false); }
+
+    Vm(GuestClock clock, boolean guestOwnsEl2, boolean trapAndEmulate) {
         this.clock = java.util.Objects.requireNonNull(clock);
         this.guestOwnsEl2 = guestOwnsEl2;
+        this.trapAndEmulate = trapAndEmulate;
         if (guestOwnsEl2) { // no stage-2 tables: the host bus is the guest's physical address space
             tableMemory = null;
             tablePages = null;
@@ -60,7 +65,15 @@ public final class Vm {
         tablePages = new TablePageAllocator(hostBus, TABLES_BASE, TABLES_SIZE);
         views.add(new GuestStage2(tablePages, 1, this::invalidateStage2));
         viewArray = views.toArray(new GuestStage2[0]);
+        // The shadow stage 1 tables are walked by IPA: stage 2 shows the table region, read-only, where no slot goes.
+        if (trapAndEmulate)
+            views.get(0).table().map(ShadowStage1.IPA_BASE, TABLES_BASE, TABLES_SIZE, Stage2PageTable.R | Stage2PageTable.BLOCKS);
     }
+
+    /** Whether the guest kernel runs deprivileged, by trap-and-emulate ({@link Hypervisor#createTrapAndEmulateVm}). */
+    public boolean trapAndEmulate() { return trapAndEmulate; }
+
+    TablePageAllocator tablePages() { return tablePages; }
 
     /**
      * A new, empty stage-2 view (its own table and VMID); returns its index for
@@ -95,7 +108,7 @@ public final class Vm {
     public synchronized MemorySlot setUserMemoryRegion(int slot, long guestPhysAddr, long size, Ram hostMemory) {
         if (((guestPhysAddr | size) & 0xfff) != 0 || size <= 0 || size > hostMemory.size())
             throw new IllegalArgumentException("slot " + slot + ": bad address or size");
-        if (guestPhysAddr < 0 || guestPhysAddr + size > GuestStage2.IPA_LIMIT)
+        if (guestPhysAddr < 0 || guestPhysAddr + size > (trapAndEmulate ? ShadowStage1.IPA_BASE : GuestStage2.IPA_LIMIT))
             throw new IllegalArgumentException("slot " + slot + " lies beyond the guest physical address space");
         for (MemorySlot s : slots) {
             if (s.slot() == slot) throw new IllegalArgumentException("slot " + slot + " already in use");
@@ -209,6 +222,8 @@ public final class Vm {
         if (gic != null) throw new IllegalStateException("create every vCPU before the GIC (it serves those that exist)");
         for (Vcpu v : vcpus) if (v.id() == id) throw new IllegalArgumentException("vCPU " + id + " exists");
         if (id < 0 || id > 255) throw new IllegalArgumentException("vCPU id " + id);
+        // Each vCPU shadows the guest's tables alone: a TLBI broadcast by one would have to reach the others' shadows.
+        if (trapAndEmulate && !vcpus.isEmpty()) throw new IllegalStateException("trap-and-emulate runs one vCPU");
         Vcpu v = new Vcpu(this, id, poweredOn);
         vcpus.add(v);
         vcpuArray = vcpus.toArray(new Vcpu[0]);

@@ -26,11 +26,13 @@ import java.util.List;
  * @param virtualization whether the guest owns EL2 (QEMU's {@code -M virt,virtualization=on}): the boot CPU
  *                       starts at EL2h, PSCI is the firmware's over SMC, the GIC's outputs are the
  *                       processors' physical interrupts (no hide/seek device: it lives in jvisor's stage 2)
+ * @param trapAndEmulate whether the guest kernel runs deprivileged at EL0, by classic trap-and-emulate
+ *                       ({@link org.jvisor.hyp.Hypervisor#createTrapAndEmulateVm}; {@code -M virt,trap-and-emulate=on})
  */
 public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                           Path kernel, Path initrd, String bootargs, boolean instructionClock,
                           boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart,
-                          boolean virtualization) {
+                          boolean virtualization, boolean trapAndEmulate) {
     /** A raw disk image behind a virtio-blk transport. */
     public record Drive(Path file, boolean readOnly) {}
 
@@ -40,9 +42,19 @@ public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSe
     public static final int MAX_CPUS = 8;
 
     public BoardConfig {
+        if (virtualization && trapAndEmulate) throw new IllegalArgumentException("the guest owns EL2 or runs deprivileged, not both");
         drives = List.copyOf(drives);
         if (bootargs == null) bootargs = "";
         if (rtcOffset == null) rtcOffset = Duration.ZERO;
+    }
+
+    /** The board with the guest's kernel at EL1 (not deprivileged). */
+    public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
+                       Path kernel, Path initrd, String bootargs, boolean instructionClock,
+                       boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart,
+                       boolean virtualization) {
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, virtioRng, virtioConsole,
+                rtcOffset, rtcStart, virtualization, false);
     }
 
     /** The board with EL2 the host's (QEMU's default, virtualization=off). */
@@ -56,6 +68,6 @@ public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSe
     /** jvisor's usual board: with the virtio entropy device and console, the RTC on UTC. */
     public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                        Path kernel, Path initrd, String bootargs, boolean instructionClock) {
-        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO, null, false);
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO, null, false, false);
     }
 }

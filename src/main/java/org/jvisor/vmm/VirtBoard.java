@@ -71,7 +71,8 @@ public final class VirtBoard implements AutoCloseable {
             throw new BootException("the host refused to map " + LinuxLoader.size(config.ramSize()) + " of guest RAM (mmap failed)");
         }
         GuestClock clock = config.instructionClock() ? GuestClock.INSTRUCTIONS : GuestClock.HOST;
-        vm = config.virtualization() ? new Hypervisor().createVmOwningEl2(clock) : new Hypervisor().createVm(clock);
+        vm = config.virtualization() ? new Hypervisor().createVmOwningEl2(clock)
+                : config.trapAndEmulate() ? new Hypervisor().createTrapAndEmulateVm(clock) : new Hypervisor().createVm(clock);
         try {
             if (config.virtualization() && config.hideSeek())
                 throw new BootException("-M virt,virtualization=on: no hide/seek device in this mode (it lives in jvisor's own stage 2)");

@@ -20,12 +20,16 @@ final class GicMachine {
     static final long RAM = 0x4000_0000L, RAM_SIZE = 128L << 20, UART = 0x0900_0000L;
     static final List<String> LD_ARGS = List.of("-Ttext=0x40200000", "-Tdata=0x40400000", "-e", "_start");
 
-    final Vm vm = new Hypervisor().createVm();
+    final Vm vm;
     final Vcpu[] vcpus;
     final Vgic gic;
     private final ByteArrayOutputStream uart = new ByteArrayOutputStream();
 
-    GicMachine(int gicVersion, int cpus) {
+    GicMachine(int gicVersion, int cpus) { this(new Hypervisor().createVm(), gicVersion, cpus); }
+
+    /** The machine around {@code vm} (e.g. one run by trap-and-emulate). */
+    GicMachine(Vm vm, int gicVersion, int cpus) {
+        this.vm = vm;
         vm.setUserMemoryRegion(0, RAM, RAM_SIZE, Ram.allocate(RAM_SIZE));
         vcpus = new Vcpu[cpus];
         for (int i = 0; i < cpus; i++) vcpus[i] = vm.createVcpu(i);
