@@ -63,8 +63,9 @@ final class ExperimentCommand implements Runnable {
 
         @Option(names = "--trap", paramLabel = "SET", description = {
                 "What the hypervisor traps: minimal, kvm (the default) or all, then +NAME/-NAME to add or remove one",
-                "control (e.g. kvm,+TVM,+TRVM; 'jvisor run --trap help' lists them). Repeat it to compare sets (the first is",
-                "the baseline of the slowdowns)."})
+                "control (e.g. kvm,+TVM,+TRVM; 'jvisor run --trap help' lists them); or deprivileged: the kernel run at",
+                "EL0 by classic trap-and-emulate (-M virt,trap-and-emulate=on; one vCPU). Repeat it to compare sets (the",
+                "first is the baseline of the slowdowns)."})
         List<String> trapSets = new ArrayList<>();
 
         @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
@@ -85,6 +86,7 @@ final class ExperimentCommand implements Runnable {
                     return 0;
                 }
                 sets.add(TrapOption.parse(t));
+                if (TrapOption.isDeprivileged(t) && cpus != 1) throw new UserError("--trap " + t + ": trap-and-emulate runs one vCPU, not -smp " + cpus);
             }
             if (sets.size() > 1) return compare(sets);
             long ram = GuestRam.parse(memory, 64L << 20, false);
@@ -103,7 +105,7 @@ final class ExperimentCommand implements Runnable {
             TrapExperiment experiment;
             try {
                 experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)
-                        .samplePeriod(period).traps(name, set);
+                        .samplePeriod(period).traps(name, set).deprivileged(TrapOption.isDeprivileged(name));
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }

@@ -369,6 +369,8 @@ final class RunCommand implements Callable<Integer> {
         };
         if (traceTraps != null && traceTraps <= 0) throw new UserError("--trace-traps: the period must be positive");
         if (trap != null) {
+            if (TrapOption.isDeprivileged(trap))
+                throw new UserError("--trap " + trap + ": a board mode here, -M virt,trap-and-emulate=on (--trap says what EL2 traps)");
             TrapOption.parse(trap); // misspelt: one line before anything boots
             if (virtualization) throw new UserError("--trap " + trap + ": with virtualization=on the guest's own hypervisor decides what traps");
         }

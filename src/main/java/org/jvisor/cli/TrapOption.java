@@ -14,6 +14,15 @@ final class TrapOption {
 
     static boolean isHelp(String spec) { return spec.equals("help") || spec.equals("?"); }
 
+    /**
+     * {@code jvisor experiment traps}'s extra level: {@code deprivileged[,+NAME...]}, the guest kernel run at
+     * EL0 by classic trap-and-emulate (as {@code -M virt,trap-and-emulate=on}), EL2 trapping the minimal set
+     * plus what follows.
+     */
+    static boolean isDeprivileged(String spec) { return spec.split(",", 2)[0].equalsIgnoreCase(DEPRIVILEGED); }
+
+    static final String DEPRIVILEGED = "deprivileged";
+
     /** {@code --trap help}: every control, its register, whether KVM sets it, and what it traps. */
     static String list() {
         StringBuilder b = new StringBuilder("Trap controls (--trap LEVEL,+NAME,-NAME; levels minimal, kvm, all):\n");
@@ -26,7 +35,7 @@ final class TrapOption {
 
     static Set<TrapConfig.Trap> parse(String spec) {
         try {
-            return TrapConfig.parse(spec);
+            return TrapConfig.parse(isDeprivileged(spec) ? "minimal" + spec.substring(DEPRIVILEGED.length()) : spec);
         } catch (IllegalArgumentException e) {
             throw new UserError("--trap " + spec + ": " + e.getMessage());
         }

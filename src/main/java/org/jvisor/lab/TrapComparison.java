@@ -8,7 +8,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
@@ -50,7 +49,7 @@ public final class TrapComparison {
                 "boot cpu", "progs cpu", "cost", "CPU traps", "MEM traps", "IO traps", "all exits", "exits/cpu s"));
         for (TrapExperiment.Report r : reports) {
             TrapExperiment.Totals t = r.totals();
-            long exits = Arrays.stream(t.exitsByEc()).sum();
+            long exits = t.exits();
             b.append(String.format(Locale.ROOT, "%-20s %8s %8.2f %9.2f %9.2f %7.2fx %,11d %,11d %,10d %,11d %,12.0f%n", clip(t.trapSet(), 20),
                     t.bootNanos() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", t.bootNanos() / 1e9), t.wallNanos() / 1e9,
                     t.bootCpuNanos() / 1e9, programsCpu(r) / 1e9, (double) costNanos(r) / Math.max(1, costNanos(reports.getFirst())),
@@ -66,6 +65,20 @@ public final class TrapComparison {
             b.append(String.format(Locale.ROOT, "%-24s", String.format(Locale.ROOT, "0x%02x %s", ec, Esr.ecName(ec))));
             for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %,14d", r.totals().exitsByEc()[ec]));
             b.append('\n');
+        }
+        if (reports.stream().anyMatch(r -> r.totals().deprivileged().exits() > 0)) {
+            b.append('\n').append(String.format(Locale.ROOT, "%-24s", "kernel at EL0: exits"));
+            for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %14s", clip(r.totals().trapSet(), 14)));
+            b.append('\n');
+            row(b, "emulated instructions", r -> r.totals().deprivileged().exits() - r.totals().deprivileged().virtualExceptions()
+                    - r.totals().deprivileged().shadowFills());
+            row(b, "virtual exceptions", r -> r.totals().deprivileged().virtualExceptions());
+            row(b, "shadow fills", r -> r.totals().deprivileged().shadowFills());
+            row(b, "(virtual IRQs)", r -> r.totals().deprivileged().virtualInterrupts());
+            java.util.Map<String, Long> most = new java.util.HashMap<>();
+            for (TrapExperiment.Report r : reports) r.totals().deprivileged().emulated().forEach((k, v) -> most.merge(k, v, Math::max));
+            most.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(TOP_SYSREGS)
+                    .forEach(e -> row(b, "  " + e.getKey(), r -> r.totals().deprivileged().emulated().getOrDefault(e.getKey(), 0L)));
         }
         List<String> regs = topSysRegs(TOP_SYSREGS);
         if (!regs.isEmpty()) {
@@ -117,6 +130,12 @@ public final class TrapComparison {
         for (TrapExperiment.Report r : reports) r.totals().sysRegTraps().forEach((k, v) -> most.merge(k, v, Math::max));
         return most.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
                 .thenComparing(java.util.Map.Entry.comparingByKey())).limit(n).map(java.util.Map.Entry::getKey).toList();
+    }
+
+    private void row(StringBuilder b, String name, java.util.function.ToLongFunction<TrapExperiment.Report> value) {
+        b.append(String.format(Locale.ROOT, "%-24s", clip(name, 24)));
+        for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %,14d", value.applyAsLong(r)));
+        b.append('\n');
     }
 
     private static String clip(String s, int n) { return s.length() <= n ? s : s.substring(0, n - 1) + "~"; }

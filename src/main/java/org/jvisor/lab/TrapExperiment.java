@@ -84,8 +84,29 @@ public final class TrapExperiment {
      * system-register traps by register, with the trap set it ran under.
      */
     public record Totals(String trapSet, long bootNanos, long wallNanos, long bootCpuNanos, long cpuNanos, Counters counters,
-                         long[] exitsByEc, Map<String, Long> sysRegTraps) {
-        static final Totals NONE = new Totals("", -1, 0, 0, 0, new Counters(0, 0, 0), new long[64], Map.of());
+                         long[] exitsByEc, Map<String, Long> sysRegTraps, Deprivileged deprivileged) {
+        static final Totals NONE = new Totals("", -1, 0, 0, 0, new Counters(0, 0, 0), new long[64], Map.of(), Deprivileged.NONE);
+
+        public Totals(String trapSet, long bootNanos, long wallNanos, long bootCpuNanos, long cpuNanos, Counters counters,
+                      long[] exitsByEc, Map<String, Long> sysRegTraps) {
+            this(trapSet, bootNanos, wallNanos, bootCpuNanos, cpuNanos, counters, exitsByEc, sysRegTraps, Deprivileged.NONE);
+        }
+
+        /** Every exit to the hypervisor: to EL2 by class, and with the kernel deprivileged, its traps to EL1. */
+        public long exits() { return java.util.Arrays.stream(exitsByEc).sum() + deprivileged.exits(); }
+    }
+
+    /**
+     * With the kernel deprivileged (trap-and-emulate), what its exits to the hypervisor's EL1 were: the
+     * instructions emulated (by name), the exceptions and interrupts delivered to its virtual EL1, and the
+     * shadow stage 1 entries filled.
+     */
+    public record Deprivileged(Map<String, Long> emulated, long virtualExceptions, long virtualInterrupts, long shadowFills) {
+        static final Deprivileged NONE = new Deprivileged(Map.of(), 0, 0, 0);
+
+        public long exits() {
+            return emulated.values().stream().mapToLong(Long::longValue).sum() + virtualExceptions + shadowFills;
+        }
     }
 
     /** One vCPU's running totals at a time (seconds since the board started); {@code event} marks a program's start or end. */
@@ -133,6 +154,7 @@ public final class TrapExperiment {
     private long bootSeconds = 900, programSeconds = 300;
     private Set<TrapConfig.Trap> traps = TrapConfig.KVM;
     private String trapSet = "kvm";
+    private boolean deprivileged;
 
     public TrapExperiment(GuestImage image, long ramSize, int cpus, List<String> programs) {
         for (String p : programs) {
@@ -165,13 +187,24 @@ public final class TrapExperiment {
         return this;
     }
 
+    /**
+     * Runs the guest kernel deprivileged at EL0, by classic trap-and-emulate
+     * ({@link org.jvisor.hyp.Hypervisor#createTrapAndEmulateVm}; one vCPU), {@link #traps} still saying what
+     * EL2 traps besides.
+     */
+    public TrapExperiment deprivileged(boolean on) {
+        if (on && cpus != 1) throw new IllegalArgumentException("trap-and-emulate runs one vCPU, not " + cpus);
+        deprivileged = on;
+        return this;
+    }
+
     /** The kernel command line's {@code jvisor.run} for these programs. */
     String command() { return "traps " + String.join(" ", programs); }
 
     /** Boots, runs the programs, and returns when the guest powered off or a deadline stopped it; the guest's console goes to {@code echo} too (may be null). */
     public Report run(OutputStream echo) throws IOException, InterruptedException, BootException {
         BoardConfig config = new BoardConfig(ramSize, cpus, 2, false, List.of(), image.kernel(), image.initrd(),
-                "console=ttyAMA0 jvisor.run=\"" + command() + "\"", false);
+                "console=ttyAMA0 jvisor.run=\"" + command() + "\"", false, true, true, java.time.Duration.ZERO, null, false, deprivileged);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Watcher watcher = new Watcher(echo);
         try (VirtBoard board = VirtBoard.build(config, watcher, new PrintStream(log, true, StandardCharsets.UTF_8), false)) {
@@ -343,18 +376,22 @@ public final class TrapExperiment {
         /** After the run: the board's vCPUs' totals. */
         Totals totals(String trapSet) {
             long[] byEc = new long[64];
-            long cpu = 0, mem = 0, io = 0;
-            Map<String, Long> regs = new java.util.LinkedHashMap<>();
+            long cpu = 0, mem = 0, io = 0, virtualExceptions = 0, virtualIrqs = 0, fills = 0;
+            Map<String, Long> regs = new java.util.LinkedHashMap<>(), emulated = new java.util.TreeMap<>();
             for (Vcpu v : board.vcpus()) {
                 TrapStats s = v.stats();
                 s.sysRegTraps().forEach((k, n) -> regs.merge(k, n, Long::sum));
+                s.emulated().forEach((k, n) -> emulated.merge(k, n, Long::sum));
+                for (int ec = 0; ec < 64; ec++) virtualExceptions += s.virtualExceptions(ec);
+                virtualIrqs += s.virtualInterrupts();
+                fills += s.shadowFills();
                 for (int ec = 0; ec < 64; ec++) byEc[ec] += s.exits(ec);
                 cpu += s.cpuTraps();
                 mem += s.memTraps();
                 io += s.ioTraps();
             }
             return new Totals(trapSet, firstStart < 0 ? -1 : firstStart - started, System.nanoTime() - started, bootCpu, lastCpu,
-                    new Counters(cpu, mem, io), byEc, regs);
+                    new Counters(cpu, mem, io), byEc, regs, new Deprivileged(emulated, virtualExceptions, virtualIrqs, fills));
         }
 
         boolean overdue() {

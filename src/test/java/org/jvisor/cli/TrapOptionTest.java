@@ -33,6 +33,12 @@ class TrapOptionTest {
         r = RunCommandTest.run("experiment", "traps", "--trap", "kvm", "--trap", "all", "--repeat", "0");
         assertEquals(2, r.status(), r.err());
         assertEquals("jvisor: --repeat 0: 1 to 99 rounds", r.err().strip());
+        r = RunCommandTest.run("experiment", "traps", "--trap", "kvm", "--trap", "deprivileged", "-smp", "2");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("jvisor: --trap deprivileged: trap-and-emulate runs one vCPU, not -smp 2", r.err().strip());
+        r = RunCommandTest.run("run", "--trap", "deprivileged");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("-M virt,trap-and-emulate=on"), r.err());
         r = RunCommandTest.run("experiment", "traps", "--trap", "help");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("\n  TVM "), r.out());
