@@ -39,10 +39,29 @@ class TrapComparisonTest {
         assertEquals(1 + 2 * 3 + 1 + 3 + 2, c.csv().lines().count(), c.csv());
         assertTrue(c.csv().contains("all,38.000,50.000,34.200,40.000,sysreg,TTBR0_EL1,300\n"), c.csv());
         assertTrue(c.csv().contains("all,38.000,50.000,34.200,40.000,ec,SYS64,400\n"), c.csv());
+        assertTrue(!t.contains("kernel at EL0"), "no deprivileged run, no table for it");
         Path png = dir.resolve("compare.png");
         c.chart(png);
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(TrapComparison.WIDTH, img.getWidth());
         assertEquals(TrapComparison.HEADER + TrapComparison.HEIGHT, img.getHeight());
+    }
+
+    @Test
+    void aDeprivilegedRunCountsItsExitsToEl1() {
+        TrapExperiment.Report kvm = report("kvm", 16_000, 20_000, 0, 0, 1000);
+        long[] ec = new long[64];
+        ec[Esr.EC_DABT_LOW] = 1000;
+        var d = new TrapExperiment.Deprivileged(java.util.Map.of("MRS SP_EL0", 500L, "ERET", 200L), 300, 40, 700);
+        TrapExperiment.Report tae = new TrapExperiment.Report(kvm.results(), List.of(), "", 0, false, 64L << 20,
+                new TrapExperiment.Totals("deprivileged", 20_000_000_000L, 25_000_000_000L, 18_000_000_000L, 20_000_000_000L,
+                        new TrapExperiment.Counters(1000, 1000, 10), ec, java.util.Map.of(), d));
+        String t = new TrapComparison(List.of(tae, kvm)).table();
+        // exits: 1000 stage-2 + 700 emulated + 300 virtual exceptions + 700 shadow fills
+        assertTrue(t.contains("deprivileged") && t.contains("      2,700 "), t);
+        assertTrue(t.contains("emulated instructions              700              0\n"), t);
+        assertTrue(t.contains("virtual exceptions                 300              0\n"), t);
+        assertTrue(t.contains("shadow fills                       700              0\n"), t);
+        assertTrue(t.contains("  MRS SP_EL0                       500              0\n"), t);
     }
 }
