@@ -66,12 +66,11 @@ public final class TrapComparison {
             for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %,14d", r.totals().exitsByEc()[ec]));
             b.append('\n');
         }
-        if (reports.stream().anyMatch(r -> r.totals().deprivileged().exits() > 0)) {
-            b.append('\n').append(String.format(Locale.ROOT, "%-24s", "kernel at EL0: exits"));
+        if (reports.stream().anyMatch(r -> r.totals().deprivileged().any())) {
+            b.append('\n').append(String.format(Locale.ROOT, "%-24s", "kernel at EL0: EL1 exits"));
             for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %14s", clip(r.totals().trapSet(), 14)));
             b.append('\n');
-            row(b, "emulated instructions", r -> r.totals().deprivileged().exits() - r.totals().deprivileged().virtualExceptions()
-                    - r.totals().deprivileged().shadowFills());
+            row(b, "emulated instructions", r -> r.totals().deprivileged().emulatedTotal());
             row(b, "virtual exceptions", r -> r.totals().deprivileged().virtualExceptions());
             row(b, "shadow fills", r -> r.totals().deprivileged().shadowFills());
             row(b, "(virtual IRQs)", r -> r.totals().deprivileged().virtualInterrupts());

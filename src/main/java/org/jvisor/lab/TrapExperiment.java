@@ -92,21 +92,22 @@ public final class TrapExperiment {
             this(trapSet, bootNanos, wallNanos, bootCpuNanos, cpuNanos, counters, exitsByEc, sysRegTraps, Deprivileged.NONE);
         }
 
-        /** Every exit to the hypervisor: to EL2 by class, and with the kernel deprivileged, its traps to EL1. */
-        public long exits() { return java.util.Arrays.stream(exitsByEc).sum() + deprivileged.exits(); }
+        /** Every exit to the hypervisor, by its class: to EL2, and with the kernel deprivileged its traps to EL1 too. */
+        public long exits() { return java.util.Arrays.stream(exitsByEc).sum(); }
     }
 
     /**
-     * With the kernel deprivileged (trap-and-emulate), what its exits to the hypervisor's EL1 were: the
-     * instructions emulated (by name), the exceptions and interrupts delivered to its virtual EL1, and the
-     * shadow stage 1 entries filled.
+     * With the kernel deprivileged (trap-and-emulate), what its exits to the hypervisor's EL1 (counted by
+     * class in the exits too) did: the instructions emulated (by name), the exceptions and interrupts
+     * delivered to its virtual EL1, and the shadow stage 1 entries filled.
      */
     public record Deprivileged(Map<String, Long> emulated, long virtualExceptions, long virtualInterrupts, long shadowFills) {
         static final Deprivileged NONE = new Deprivileged(Map.of(), 0, 0, 0);
 
-        public long exits() {
-            return emulated.values().stream().mapToLong(Long::longValue).sum() + virtualExceptions + shadowFills;
-        }
+        /** The instructions emulated, all together. */
+        public long emulatedTotal() { return emulated.values().stream().mapToLong(Long::longValue).sum(); }
+
+        boolean any() { return emulatedTotal() + virtualExceptions + shadowFills > 0; }
     }
 
     /** One vCPU's running totals at a time (seconds since the board started); {@code event} marks a program's start or end. */

@@ -51,14 +51,15 @@ class TrapComparisonTest {
     void aDeprivilegedRunCountsItsExitsToEl1() {
         TrapExperiment.Report kvm = report("kvm", 16_000, 20_000, 0, 0, 1000);
         long[] ec = new long[64];
-        ec[Esr.EC_DABT_LOW] = 1000;
+        ec[Esr.EC_DABT_LOW] = 1000 + 300 + 700; // stage 2, and the EL1 exits: faults delivered or filled
+        ec[Esr.EC_UNKNOWN] = 700; // the emulated instructions
         var d = new TrapExperiment.Deprivileged(java.util.Map.of("MRS SP_EL0", 500L, "ERET", 200L), 300, 40, 700);
         TrapExperiment.Report tae = new TrapExperiment.Report(kvm.results(), List.of(), "", 0, false, 64L << 20,
                 new TrapExperiment.Totals("deprivileged", 20_000_000_000L, 25_000_000_000L, 18_000_000_000L, 20_000_000_000L,
                         new TrapExperiment.Counters(1000, 1000, 10), ec, java.util.Map.of(), d));
         String t = new TrapComparison(List.of(tae, kvm)).table();
-        // exits: 1000 stage-2 + 700 emulated + 300 virtual exceptions + 700 shadow fills
         assertTrue(t.contains("deprivileged") && t.contains("      2,700 "), t);
+        assertTrue(t.contains("kernel at EL0: EL1 exits"), t);
         assertTrue(t.matches("(?s).*\\nemulated instructions +700 +0\\n.*"), t);
         assertTrue(t.matches("(?s).*\\nvirtual exceptions +300 +0\\n.*"), t);
         assertTrue(t.matches("(?s).*\\nshadow fills +700 +0\\n.*"), t);
