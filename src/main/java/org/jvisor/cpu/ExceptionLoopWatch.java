@@ -51,9 +51,11 @@ public final class ExceptionLoopWatch {
 
     /**
      * Called by {@link Cpu#takeException} before the processor's state changes ({@code spsr} is PSTATE
-     * before entry); true when this exception completes a loop, which is then {@link #found()}.
+     * before entry); true when this exception completes a loop, which is then {@link #found()}. A hypervisor
+     * that delivers exceptions itself (to a guest's virtual EL1) calls it the same way, with the virtual
+     * PSTATE, from its own watch.
      */
-    boolean taken(Cpu cpu, int target, long preferredReturn, long esr, long vector, int vectorOffset, long spsr) {
+    public boolean taken(Cpu cpu, int target, long preferredReturn, long esr, long vector, int vectorOffset, long spsr) {
         long retired = cpu.instret - instret;
         instret = cpu.instret;
         if (target != el || preferredReturn != from || esr != this.esr || vector != this.vector || retired > VECTOR_ENTRY) {
@@ -81,7 +83,7 @@ public final class ExceptionLoopWatch {
     }
 
     /** An exception return by the guest: its handler did its work and went back, the chain is broken. */
-    void exceptionReturned() {
+    public void exceptionReturned() {
         el = -1;
     }
 

@@ -174,8 +174,19 @@ final class Deprivileged {
 
     private long deliverSync(int vec, long esr, long far, long elr, boolean setFar) {
         stats.virtualByEc[vec]++;
-        return deliver(Cpu.VECT_SYNC, elr, (esr & ~(0x3fL << 26)) | (long) vec << 26, far, setFar);
+        long virtualEsr = (esr & ~(0x3fL << 26)) | (long) vec << 26, before = pstate();
+        long vector = deliver(Cpu.VECT_SYNC, elr, virtualEsr, far, setFar);
+        // A guest whose vector faults into itself (UDF at the vector, a vector on an unmapped page) never
+        // leaves: the processor's own rule, applied to the exceptions delivered here instead of taken.
+        if (loopWatch.taken(cpu, 1, elr, virtualEsr, vector, (int) (vector & 0x7ff), before)) {
+            var l = loopWatch.found();
+            exit = new VcpuExit.ExceptionLoop(1, l.preferredReturn(), l.ec(), l.vector(), l.vectorOffset(), l.repeats());
+        }
+        return vector;
     }
+
+    /** Watches the virtual exceptions for a loop the guest cannot leave ({@link org.jvisor.cpu.ExceptionLoopWatch}). */
+    private final org.jvisor.cpu.ExceptionLoopWatch loopWatch = new org.jvisor.cpu.ExceptionLoopWatch();
 
     /** AArch64.TakeException to the virtual EL1: returns the virtual vector. */
     private long deliver(int type, long preferredReturn, long esr, long far, boolean setFar) {
@@ -492,6 +503,7 @@ final class Deprivileged {
 
     /** ERET from the virtual EL1: virtual PSTATE from the virtual SPSR, PC from the virtual ELR. */
     private long eret(long elr) {
+        loopWatch.exceptionReturned();
         long spsr = reg[SPSR];
         int newEl = (int) (spsr >>> 2) & 3;
         if (newEl > 1 || (spsr & 0x10) != 0 || (newEl == 0 && (spsr & 1) != 0)) return undefined(elr); // an illegal return

@@ -1,6 +1,7 @@
 package org.jvisor.hyp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -99,5 +100,22 @@ class TrapAndEmulateTest {
     void tinyOsMatchesQemu() throws Exception {
         String qemu = GicMachine.runQemu(tinyOs(), 2, 1);
         assertEquals(qemu, run(new Hypervisor().createTrapAndEmulateVm(GuestClock.HOST)).output());
+    }
+
+    @Test
+    void aVirtualExceptionLoopIsReportedNotSpunOn() {
+        // The vector is zeros (UDF #0): each Undefined Instruction delivered to it is raised again at it.
+        Guest g = new Guest(new Hypervisor().createTrapAndEmulateVm(GuestClock.HOST), """
+                movz x0, #0x4010, lsl #16
+                msr vbar_el1, x0
+                isb
+                udf #0
+                """);
+        VcpuExit e = g.vcpu.run();
+        VcpuExit.ExceptionLoop l = assertInstanceOf(VcpuExit.ExceptionLoop.class, e);
+        assertEquals(1, l.el());
+        assertEquals(Esr.EC_UNKNOWN, l.ec());
+        assertEquals(0x4010_0200L, l.vector(), "current EL with SP_EL1, synchronous");
+        assertEquals(0x4010_0200L, l.pc(), "raised at the vector itself");
     }
 }
