@@ -63,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-M", "-machine"}, paramLabel = "virt[,gic-version=2|3][,virtualization=on|off][,trap-and-emulate=on|off][,hide-seek=on|off][,dumpdtb=FILE]",
             description = "Board and its properties (default ${DEFAULT-VALUE}); virtualization=on gives the guest EL2 (Linux starts"
-                    + " its KVM there; gic-version=3 for a vGIC); trap-and-emulate=on runs the kernel deprivileged at EL0, every"
+                    + " its KVM there, with a vGIC on either GIC); trap-and-emulate=on runs the kernel deprivileged at EL0, every"
                     + " privileged instruction emulated and its page tables shadowed (Popek and Goldberg's VMM); dumpdtb=FILE writes the device tree blob and exits;"
                     + " help lists the boards.", defaultValue = "virt")
     String machine;
