@@ -88,12 +88,13 @@ final class ExperimentCommand implements Runnable {
                 sets.add(TrapOption.parse(t));
                 if (TrapOption.isDeprivileged(t) && cpus != 1) throw new UserError("--trap " + t + ": trap-and-emulate runs one vCPU, not -smp " + cpus);
             }
-            if (sets.size() > 1) return compare(sets);
             long ram = GuestRam.parse(memory, 64L << 20, false);
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
+            if (repeat < 1 || repeat > 99) throw new UserError("--repeat " + repeat + ": 1 to 99 rounds");
             translate.apply();
             createOutput();
+            if (sets.size() > 1) return compare(sets, ram);
             TrapExperiment.Report r = runOnce(trapSets.isEmpty() ? "kvm" : trapSets.getFirst(),
                     sets.isEmpty() ? TrapConfig.KVM : sets.getFirst(), ram, output);
             System.out.println("trace " + output.resolve("traps.csv") + ", chart " + output.resolve("traps.png"));
@@ -141,13 +142,7 @@ final class ExperimentCommand implements Runnable {
          * against whichever set runs first), then each set in turn, {@code repeat} rounds, then the comparison
          * of each set's median run (by total time).
          */
-        private int compare(List<java.util.Set<TrapConfig.Trap>> sets) throws Exception {
-            long ram = GuestRam.parse(memory, 64L << 20, false);
-            if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
-            if (period <= 0) throw new UserError("--period must be positive");
-            if (repeat < 1 || repeat > 99) throw new UserError("--repeat " + repeat + ": 1 to 99 rounds");
-            translate.apply();
-            createOutput();
+        private int compare(List<java.util.Set<TrapConfig.Trap>> sets, long ram) throws Exception {
             System.out.println("jvisor: a warm-up run under " + trapSets.getFirst() + ", not counted (the JVM compiles jvisor's hot code in its first boot)");
             failedRun |= failed(runOnce(trapSets.getFirst(), sets.getFirst(), ram, output.resolve("warm-up")));
             List<List<TrapExperiment.Report>> runs = new ArrayList<>();

@@ -142,6 +142,9 @@ public final class TrapConfig {
         return s;
     }
 
+    /** Every trap control's bits in {@code r}: what a vCPU rewrites there when the configuration changes. */
+    static long controls(Register r) { return trapBits(ALL, r); }
+
     private static long trapBits(Set<Trap> traps, Register r) {
         long v = 0;
         for (Trap t : traps) if (t.register == r) v |= t.bit;

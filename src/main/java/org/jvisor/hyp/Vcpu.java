@@ -128,10 +128,9 @@ public final class Vcpu {
         cpu.sr.vtcrEl2 = view.vtcr();
     }
 
-    private static final long MDCR_TRAPS = SysRegTable.MDCR_TPMCR | SysRegTable.MDCR_TPM | SysRegTable.MDCR_TDA
-            | SysRegTable.MDCR_TDOSA | SysRegTable.MDCR_TDRA;
-    private static final long CPTR_TRAPS = SysRegTable.CPTR_TFP | SysRegTable.CPTR_TCPAC;
-    private static final long CNTHCTL_TRAPS = SysRegTable.CNTHCTL_EL1PCTEN | SysRegTable.CNTHCTL_EL1PCEN;
+    private static final long MDCR_TRAPS = TrapConfig.controls(TrapConfig.Register.MDCR_EL2);
+    private static final long CPTR_TRAPS = TrapConfig.controls(TrapConfig.Register.CPTR_EL2);
+    private static final long CNTHCTL_TRAPS = TrapConfig.controls(TrapConfig.Register.CNTHCTL_EL2);
     /** The {@link TrapConfig#generation()} last applied to MDCR/CPTR/CNTHCTL_EL2 (0: the reset values stand). */
     private int trapGeneration;
     /**

@@ -74,12 +74,10 @@ public final class TrapComparison {
             row(b, "virtual exceptions", r -> r.totals().deprivileged().virtualExceptions());
             row(b, "shadow fills", r -> r.totals().deprivileged().shadowFills());
             row(b, "(virtual IRQs)", r -> r.totals().deprivileged().virtualInterrupts());
-            java.util.Map<String, Long> most = new java.util.HashMap<>();
-            for (TrapExperiment.Report r : reports) r.totals().deprivileged().emulated().forEach((k, v) -> most.merge(k, v, Math::max));
-            most.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(TOP_SYSREGS)
-                    .forEach(e -> row(b, "  " + e.getKey(), r -> r.totals().deprivileged().emulated().getOrDefault(e.getKey(), 0L)));
+            for (String name : most(r -> r.totals().deprivileged().emulated()))
+                row(b, "  " + name, r -> r.totals().deprivileged().emulated().getOrDefault(name, 0L));
         }
-        List<String> regs = topSysRegs(TOP_SYSREGS);
+        List<String> regs = most(r -> r.totals().sysRegTraps());
         if (!regs.isEmpty()) {
             b.append('\n').append(String.format(Locale.ROOT, "%-24s", "EC 0x18 by register"));
             for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %14s", clip(r.totals().trapSet(), 14)));
@@ -123,12 +121,12 @@ public final class TrapComparison {
 
     private static long costNanos(TrapExperiment.Report r) { return r.totals().bootCpuNanos() + programsCpu(r); }
 
-    /** The registers trapped most in any run, most first (at most {@code n}). */
-    private List<String> topSysRegs(int n) {
+    /** The names counted most in any run ({@code counts} of each), most first, at most {@link #TOP_SYSREGS}. */
+    private List<String> most(java.util.function.Function<TrapExperiment.Report, java.util.Map<String, Long>> counts) {
         java.util.Map<String, Long> most = new java.util.HashMap<>();
-        for (TrapExperiment.Report r : reports) r.totals().sysRegTraps().forEach((k, v) -> most.merge(k, v, Math::max));
+        for (TrapExperiment.Report r : reports) counts.apply(r).forEach((k, v) -> most.merge(k, v, Math::max));
         return most.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
-                .thenComparing(java.util.Map.Entry.comparingByKey())).limit(n).map(java.util.Map.Entry::getKey).toList();
+                .thenComparing(java.util.Map.Entry.comparingByKey())).limit(TOP_SYSREGS).map(java.util.Map.Entry::getKey).toList();
     }
 
     private void row(StringBuilder b, String name, java.util.function.ToLongFunction<TrapExperiment.Report> value) {
