@@ -1,0 +1,296 @@
+package org.jvisor.vmm.snapshot;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.jvisor.cpu.Ram;
+
+/**
+ * A VM saved in one file. The layout:
+ * <pre>
+ *   "JVISORSN" (8 bytes)  format version (4)  metadata length M (4)
+ *   metadata (M bytes):   build id, what made it, when, a description, the machine's state (what each part
+ *                         of the machine saved), and for each RAM region its name, size, offset in this file,
+ *                         the pages stored (a bitmap) and the CRC-32C of those pages
+ *   CRC-32C of everything above (4)
+ *   each RAM region at its offset (a multiple of 64 KiB), as large as the region: a page that was all
+ *   zeros is a hole in the file, so the file takes on disk what the guest wrote
+ * </pre>
+ * Restoring maps a region from the file ({@link #mapRam}): the guest's pages are read from the file when it
+ * first touches them. Files are written whole under a temporary name and renamed over the target, so a
+ * process that has one mapped keeps its copy. Multi-byte values are big-endian (Java's DataOutput).
+ */
+public final class SnapshotFile {
+    static final byte[] MAGIC = "JVISORSN".getBytes(StandardCharsets.US_ASCII);
+    /** Raised when the layout above changes (the state inside is covered by the build id). */
+    static final int FORMAT_VERSION = 1;
+    static final int PAGE = 4096;
+    /** RAM offsets are aligned for mmap on a host with pages of up to 64 KiB (arm64 hosts may have 16 or 64). */
+    static final long ALIGN = 1 << 16;
+    private static final int MAX_METADATA = 64 << 20;
+
+    /** One RAM region to save: its name, and the memory. */
+    public record RamSource(String name, MemorySegment memory) {}
+
+    /** What the file says about itself. */
+    public record Header(String buildId, String madeBy, Instant created, String description) {}
+
+    /** A RAM region as stored: {@code pages} says which 4 KiB pages hold data (the rest are zeros). */
+    public record RamRegion(String name, long size, long fileOffset, BitSet pages, int crc) {
+        public long storedBytes() { return (long) pages.cardinality() * PAGE; }
+    }
+
+    private final Path path;
+    private final Header header;
+    private final byte[] state;
+    private final List<RamRegion> ram;
+
+    private SnapshotFile(Path path, Header header, byte[] state, List<RamRegion> ram) {
+        this.path = path;
+        this.header = header;
+        this.state = state;
+        this.ram = List.copyOf(ram);
+    }
+
+    public Path path() { return path; }
+
+    public Header header() { return header; }
+
+    /** The machine's state, as the parts of the machine wrote it. */
+    public byte[] state() { return state.clone(); }
+
+    public List<RamRegion> ram() { return ram; }
+
+    public RamRegion ram(String name) throws SnapshotException {
+        for (RamRegion r : ram) if (r.name().equals(name)) return r;
+        throw new SnapshotException(path + ": no RAM region '" + name + "' in the snapshot");
+    }
+
+    /**
+     * Writes a snapshot to {@code target}, replacing any file there only once the new one is complete.
+     * The RAM must not change while this runs (the VM is paused).
+     */
+    public static void write(Path target, Header header, byte[] state, List<RamSource> ramSources) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            List<RamRegion> regions = new ArrayList<>();
+            long offset = 0; // placed after the metadata once its size is known: first the page maps
+            List<BitSet> maps = new ArrayList<>();
+            for (RamSource s : ramSources) maps.add(nonZeroPages(s.memory()));
+            byte[] metadata = null;
+            for (int pass = 0; pass < 2; pass++) { // offsets depend on the metadata's size, which depends (a little) on them
+                regions.clear();
+                offset = align(16 + (metadata == null ? 0 : metadata.length) + 4 + 64);
+                for (int i = 0; i < ramSources.size(); i++) {
+                    RamSource s = ramSources.get(i);
+                    regions.add(new RamRegion(s.name(), s.memory().byteSize(), offset, maps.get(i), pass == 0 ? 0 : crcOf(s.memory(), maps.get(i))));
+                    offset = align(offset + s.memory().byteSize());
+                }
+                metadata = metadata(header, state, regions);
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer head = ByteBuffer.allocate(16 + metadata.length + 4);
+                head.put(MAGIC).putInt(FORMAT_VERSION).putInt(metadata.length).put(metadata);
+                CRC32C crc = new CRC32C();
+                crc.update(head.array(), 0, head.position());
+                head.putInt((int) crc.getValue()).flip();
+                writeFully(ch, head, 0);
+                if (16 + metadata.length + 4 > regions.getFirst().fileOffset())
+                    throw new IllegalStateException("metadata overlaps RAM"); // the two passes above make it fit
+                for (int i = 0; i < regions.size(); i++) writeRegion(ch, regions.get(i), ramSources.get(i).memory());
+                if (ch.size() < offset) { // trailing holes: the file is as long as its last region says
+                    writeFully(ch, ByteBuffer.wrap(new byte[1]), offset - 1);
+                }
+                ch.force(false);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static byte[] metadata(Header h, byte[] state, List<RamRegion> regions) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(state.length + 4096);
+        DataOutputStream out = new DataOutputStream(b);
+        out.writeUTF(h.buildId());
+        out.writeUTF(h.madeBy());
+        out.writeLong(h.created().toEpochMilli());
+        out.writeUTF(h.description());
+        out.writeInt(state.length);
+        out.write(state);
+        out.writeInt(regions.size());
+        for (RamRegion r : regions) {
+            out.writeUTF(r.name());
+            out.writeLong(r.size());
+            out.writeLong(r.fileOffset());
+            byte[] map = r.pages().toByteArray();
+            out.writeInt(map.length);
+            out.write(map);
+            out.writeInt(r.crc());
+        }
+        return b.toByteArray();
+    }
+
+    private static void writeRegion(FileChannel ch, RamRegion r, MemorySegment memory) throws IOException {
+        BitSet pages = r.pages();
+        for (int p = pages.nextSetBit(0); p >= 0; ) {
+            int end = pages.nextClearBit(p); // a run of stored pages: one write
+            long from = (long) p * PAGE, len = (long) (end - p) * PAGE;
+            writeFully(ch, memory.asSlice(from, len).asByteBuffer(), r.fileOffset() + from);
+            p = pages.nextSetBit(end);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+        while (b.hasRemaining()) position += ch.write(b, position);
+    }
+
+    private static final MemorySegment ZERO_PAGE = MemorySegment.ofArray(new byte[PAGE]);
+
+    /** The pages of {@code m} that are not all zeros. */
+    static BitSet nonZeroPages(MemorySegment m) {
+        int n = (int) (m.byteSize() / PAGE);
+        BitSet set = new BitSet(n);
+        for (int p = 0; p < n; p++)
+            if (MemorySegment.mismatch(m, (long) p * PAGE, (long) p * PAGE + PAGE, ZERO_PAGE, 0, PAGE) >= 0) set.set(p);
+        return set;
+    }
+
+    private static int crcOf(MemorySegment m, BitSet pages) {
+        CRC32C crc = new CRC32C();
+        for (int p = pages.nextSetBit(0); p >= 0; ) {
+            int end = pages.nextClearBit(p);
+            crc.update(m.asSlice((long) p * PAGE, (long) (end - p) * PAGE).asByteBuffer());
+            p = pages.nextSetBit(end);
+        }
+        return (int) crc.getValue();
+    }
+
+    private static long align(long v) { return (v + ALIGN - 1) & -ALIGN; }
+
+    /**
+     * Reads a snapshot's header and state, checking its magic, format version and checksum, and that it was
+     * made by this build; its RAM is checked by {@link #verifyRam}.
+     */
+    public static SnapshotFile open(Path path) throws SnapshotException {
+        String where = path.toString();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long fileSize = ch.size();
+            ByteBuffer head = ByteBuffer.allocate(16);
+            if (readFully(ch, head, 0) < 16 || !java.util.Arrays.equals(head.array(), 0, 8, MAGIC, 0, 8))
+                throw new SnapshotException(where + ": not a jvisor snapshot");
+            int version = head.getInt(8), length = head.getInt(12);
+            if (version != FORMAT_VERSION)
+                throw new SnapshotException(where + ": a snapshot in format " + version + "; this jvisor reads format " + FORMAT_VERSION);
+            if (length < 0 || length > MAX_METADATA || 16L + length + 4 > fileSize)
+                throw new SnapshotException(where + ": damaged (its header is cut short)");
+            ByteBuffer all = ByteBuffer.allocate(16 + length + 4);
+            if (readFully(ch, all, 0) < all.capacity()) throw new SnapshotException(where + ": damaged (its header is cut short)");
+            CRC32C crc = new CRC32C();
+            crc.update(all.array(), 0, 16 + length);
+            if ((int) crc.getValue() != all.getInt(16 + length)) throw new SnapshotException(where + ": damaged (checksum mismatch)");
+            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all.array(), 16, length));
+            Header h = new Header(in.readUTF(), in.readUTF(), Instant.ofEpochMilli(in.readLong()), in.readUTF());
+            if (!h.buildId().equals(BuildId.current()))
+                throw new SnapshotException(where + ": made by another build of jvisor (" + h.madeBy() + "); this is build "
+                        + BuildId.current() + ": make the snapshot again");
+            byte[] state = bytes(in, length, where);
+            int n = in.readInt();
+            if (n < 0 || n > 16) throw new SnapshotException(where + ": damaged (bad RAM table)");
+            List<RamRegion> regions = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                long size = in.readLong(), offset = in.readLong();
+                BitSet pages = BitSet.valueOf(bytes(in, length, where));
+                int rcrc = in.readInt();
+                if (size <= 0 || size % PAGE != 0 || offset % ALIGN != 0 || offset < 16L + length + 4 || offset + size > fileSize
+                        || pages.length() > size / PAGE)
+                    throw new SnapshotException(where + ": damaged (RAM region '" + name + "' does not fit the file)");
+                regions.add(new RamRegion(name, size, offset, pages, rcrc));
+            }
+            return new SnapshotFile(path, h, state, regions);
+        } catch (NoSuchFileException e) {
+            throw new SnapshotException(where + ": no such file");
+        } catch (EOFException e) {
+            throw new SnapshotException(where + ": damaged (its header is cut short)");
+        } catch (IOException e) {
+            throw new SnapshotException(where + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+    }
+
+    private static byte[] bytes(DataInputStream in, int max, String where) throws IOException, SnapshotException {
+        int n = in.readInt();
+        if (n < 0 || n > max) throw new SnapshotException(where + ": damaged (bad length)");
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    private static int readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+        int total = 0;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, position + total);
+            if (n < 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    /** Maps RAM region {@code r} from the file, privately: see {@link Ram#mapFile}. */
+    public Ram mapRam(RamRegion r) throws SnapshotException {
+        try {
+            return Ram.mapFile(path, r.fileOffset(), r.size());
+        } catch (IOException e) {
+            throw new SnapshotException(path + ": " + e.getMessage());
+        }
+    }
+
+    /** Copies RAM region {@code r} into {@code into} (zeros where nothing is stored); for memory the VM already owns. */
+    public void copyRam(RamRegion r, MemorySegment into) throws SnapshotException {
+        if (into.byteSize() != r.size()) throw new SnapshotException(path + ": RAM region '" + r.name() + "' has another size");
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            into.fill((byte) 0);
+            BitSet pages = r.pages();
+            for (int p = pages.nextSetBit(0); p >= 0; ) {
+                int end = pages.nextClearBit(p);
+                ByteBuffer dst = into.asSlice((long) p * PAGE, (long) (end - p) * PAGE).asByteBuffer();
+                if (readFully(ch, dst, r.fileOffset() + (long) p * PAGE) < (end - p) * PAGE)
+                    throw new SnapshotException(path + ": damaged (RAM region '" + r.name() + "' is cut short)");
+                p = pages.nextSetBit(end);
+            }
+        } catch (IOException e) {
+            throw new SnapshotException(path + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks region {@code r}'s stored pages in {@code memory} (the region mapped or copied) against the
+     * checksum saved with them. The holes are not read: what a damaged file has there is only guest data.
+     */
+    public void verifyRam(RamRegion r, MemorySegment memory) throws SnapshotException {
+        if (crcOf(memory, r.pages()) != r.crc()) throw new SnapshotException(path + ": damaged (RAM region '" + r.name() + "' checksum mismatch)");
+    }
+}
