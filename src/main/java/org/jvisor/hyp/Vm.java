@@ -305,6 +305,15 @@ public final class Vm {
      */
     public Ram stage2TableMemory() { return tableMemory; }
 
+    /**
+     * Guest RAM and the table memory were overwritten in place (a snapshot loaded into this VM): every decoded
+     * instruction and every cached translation is stale. Call with every vCPU out of the guest.
+     */
+    public void guestMemoryReplaced() {
+        hostBus.invalidateAllCode();
+        for (Vcpu v : vcpuArray) v.requestStage2Flush();
+    }
+
     /** The host physical address of {@link #stage2TableMemory()}. */
     public long stage2TableBase() { return TABLES_BASE; }
 
