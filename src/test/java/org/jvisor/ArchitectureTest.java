@@ -63,7 +63,10 @@ class ArchitectureTest {
             "org.jvisor.cpu.BusError", "what an MmioHandler throws for an access no device answers",
             "org.jvisor.cpu.InterruptLine", "a device's interrupt output, wired to the GIC",
             "org.jvisor.cpu.Ram", "the host memory behind guest RAM, which the VMM allocates and hands to Vm.setUserMemoryRegion (KVM's userspace_addr)",
-            "org.jvisor.cpu.Esr", "the exception syndrome's layout and names (Linux's asm/esr.h), to name the exception class of an exit");
+            "org.jvisor.cpu.Esr", "the exception syndrome's layout and names (Linux's asm/esr.h), to name the exception class of an exit",
+            "org.jvisor.cpu.StateWriter", "a device's saved state, as QEMU's VMState",
+            "org.jvisor.cpu.StateReader", "a device's saved state, as QEMU's VMState",
+            "org.jvisor.cpu.StateException", "a device's saved state, as QEMU's VMState: what a restore that cannot be done throws");
 
     /** Packages that are programs and tools, not an API: never exported from the module. */
     static final Set<String> NOT_API = Set.of("org.jvisor.lab", "org.jvisor.difftest", "org.jvisor.cli", "org.jvisor.cpu.simd");

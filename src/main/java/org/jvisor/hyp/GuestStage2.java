@@ -18,6 +18,12 @@ public final class GuestStage2 {
         table = new Stage2PageTable(pages, invalidator);
     }
 
+    /** The view whose table is already at {@code root} (a restored snapshot's). */
+    GuestStage2(TablePageAllocator pages, int vmid, Stage2Invalidator invalidator, long root) {
+        this.vmid = vmid;
+        table = new Stage2PageTable(pages, invalidator, root);
+    }
+
     public long vttbr() { return table.vttbr(vmid); }
 
     public long vtcr() { return table.vtcr(); }

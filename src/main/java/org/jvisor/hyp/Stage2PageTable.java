@@ -17,6 +17,11 @@ import static org.jvisor.hyp.Stage2Descriptor.levelShift;
 import static org.jvisor.hyp.Stage2Descriptor.levelSize;
 import static org.jvisor.hyp.Stage2Descriptor.outputAddress;
 
+import java.util.Set;
+import java.util.function.LongPredicate;
+import org.jvisor.cpu.PhysicalBus;
+import org.jvisor.cpu.StateException;
+
 /**
  * A VM's stage-2 translation tables (KVM's kvm_pgtable): 4 KiB granule, 40-bit IPA, walks starting at
  * level 1 with two concatenated level-1 tables (1024 entries of 1 GiB), in pages of a
@@ -55,9 +60,14 @@ public final class Stage2PageTable {
 
     /** An empty table; its root (two pages) comes from {@code pages}. */
     public Stage2PageTable(TablePageAllocator pages, Stage2Invalidator invalidator) {
+        this(pages, invalidator, pages.allocate(2));
+    }
+
+    /** The table already at {@code root} in {@code pages}' memory (a restored snapshot's: see {@link #checkRestored}). */
+    Stage2PageTable(TablePageAllocator pages, Stage2Invalidator invalidator, long root) {
         this.pages = pages;
         this.invalidator = invalidator;
-        this.root = pages.allocate(2);
+        this.root = root;
     }
 
     /** The value for VTCR_EL2. */
@@ -152,6 +162,47 @@ public final class Stage2PageTable {
      */
     public synchronized void release() {
         freeTable(root, START_LEVEL);
+    }
+
+    /**
+     * Checks a table restored from a snapshot before any processor walks it: a tree (no table page reached
+     * twice, here or in another table: {@code claimed}) of pages the allocator has handed out, whose blocks
+     * and pages map host RAM only, and the hypervisor's table memory read-only if at all (as the
+     * trap-and-emulate view of the shadow tables does). Anything else could not come from this class and
+     * would let a guest reach memory that is not its own, or send {@link #release} round a loop.
+     */
+    synchronized void checkRestored(LongPredicate handedOut, Set<Long> claimed,
+            PhysicalBus bus) {
+        for (long p : new long[] {root, root + PAGE_SIZE})
+            if (!handedOut.test(p) || !claimed.add(p)) throw badTable("root page 0x" + Long.toHexString(p), "not a table page of its own");
+        if ((root & (2 * PAGE_SIZE - 1)) != 0) throw badTable("root 0x" + Long.toHexString(root), "not 8 KiB aligned");
+        checkTable(root, START_LEVEL, handedOut, claimed, bus);
+    }
+
+    private void checkTable(long table, int level, LongPredicate handedOut, Set<Long> claimed,
+            PhysicalBus bus) {
+        int entries = level == START_LEVEL ? ROOT_ENTRIES : 512;
+        for (int i = 0; i < entries; i++) {
+            long desc = pages.read(table + 8L * i);
+            if (!isValid(desc)) continue;
+            long oa = outputAddress(desc);
+            if (isTable(desc, level)) {
+                if (!handedOut.test(oa) || !claimed.add(oa)) throw badTable("table 0x" + Long.toHexString(oa), "not a table page of its own");
+                checkTable(oa, level + 1, handedOut, claimed, bus);
+                continue;
+            }
+            long size = levelSize(level);
+            if (!isLeaf(desc, level)) throw badTable("entry 0x" + Long.toHexString(desc), "not a block or page");
+            if ((oa & (size - 1)) != 0) throw badTable("output 0x" + Long.toHexString(oa), "not aligned to its block");
+            PhysicalBus.RamRegion ram = bus.ramAt(oa);
+            if (ram == null || oa + size - ram.base > ram.size) throw badTable("output 0x" + Long.toHexString(oa), "not host RAM");
+            if (pages.contains(oa) && (desc & Stage2Descriptor.S2AP_W) != 0)
+                throw badTable("output 0x" + Long.toHexString(oa), "the hypervisor's table memory, writable");
+        }
+    }
+
+    private static StateException badTable(String what, String why) {
+        return new StateException("stage-2 tables: " + what + " is " + why);
     }
 
     // ---- the walk -------------------------------------------------------------------------------------

@@ -5,7 +5,13 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.LongPredicate;
 import org.jvisor.cpu.PhysicalBus;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * Zeroed 4 KiB translation table pages from a RAM region of the host bus that the hypervisor owns and
@@ -85,6 +91,50 @@ public final class TablePageAllocator {
     /** The most pages that can be in use at once. */
     public int limit() {
         return limit;
+    }
+
+    /**
+     * Writes where the never-used pages start and the free list in the order pages will be handed out (so
+     * a restored VM allocates the same pages as the original); the pages themselves are the table memory,
+     * which its owner saves.
+     */
+    synchronized void saveState(StateWriter w) {
+        w.tag("stage-2 table pages");
+        w.putLong(next);
+        long[] free = new long[freePages.size()];
+        int i = 0;
+        for (long pa : freePages) free[i++] = pa;
+        w.putLongs(free);
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote, replacing what this allocator handed out so far (a fresh VM's
+     * root table): every free page must be a distinct page below the high-water mark, and the pages in use
+     * (all others below it) within the limit.
+     */
+    synchronized void restoreState(StateReader r) {
+        r.tag("stage-2 table pages");
+        long n = r.getLong();
+        if (n < base || n > base + size || (n & (PAGE - 1)) != 0)
+            throw new StateException("stage-2 table memory: high-water mark 0x" + Long.toHexString(n) + " outside the region");
+        long[] free = r.getLongs((int) ((n - base) / PAGE));
+        Set<Long> seen = new HashSet<>();
+        for (long pa : free)
+            if (pa < base || pa >= n || (pa & (PAGE - 1)) != 0 || !seen.add(pa))
+                throw new StateException("stage-2 table memory: free page 0x" + Long.toHexString(pa) + " is not one handed out once");
+        long used = (n - base) / PAGE - free.length;
+        if (used > limit) throw new StateException("stage-2 table memory: " + used + " pages in use, the limit is " + limit);
+        next = n;
+        inUse = (int) used;
+        freePages.clear();
+        for (long pa : free) freePages.addLast(pa);
+    }
+
+    /** Whether a page is handed out (below the high-water mark and not free), as of this call. */
+    synchronized LongPredicate pagesHandedOut() {
+        Set<Long> free = new HashSet<>(freePages);
+        long end = next;
+        return pa -> pa >= base && pa < end && (pa & (PAGE - 1)) == 0 && !free.contains(pa);
     }
 
     public boolean contains(long pa) {

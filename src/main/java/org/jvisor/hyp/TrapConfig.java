@@ -5,6 +5,9 @@ import static org.jvisor.cpu.SystemRegisters.*;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 import org.jvisor.cpu.SysRegTable;
 
 /**
@@ -140,6 +143,30 @@ public final class TrapConfig {
             if ((v & t.bit) != 0) s.add(t);
         }
         return s;
+    }
+
+    /** Writes HCR_EL2 and the MDCR_EL2, CPTR_EL2 and CNTHCTL_EL2 trap bits the guest runs with. */
+    synchronized void saveState(StateWriter w) {
+        w.tag("trap config");
+        w.putLong(hcr).putLong(mdcr).putLong(cptr).putLong(cnthctlClear);
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote; each vCPU runs with this HCR_EL2 from its next entry. HCR_EL2
+     * keeps stage 2 on (as {@link #hcr(long)} does), and the other registers hold only trap controls.
+     */
+    synchronized void restoreState(StateReader r) {
+        r.tag("trap config");
+        long h = r.getLong(), m = r.getLong(), c = r.getLong(), t = r.getLong();
+        if ((h & HCR_VM) == 0) throw new StateException("trap configuration: stage 2 off (HCR_EL2.VM clear)");
+        if ((m & ~controls(Register.MDCR_EL2)) != 0 || (c & ~controls(Register.CPTR_EL2)) != 0
+                || (t & ~controls(Register.CNTHCTL_EL2)) != 0)
+            throw new StateException("trap configuration: bits that are no trap control");
+        hcr = h;
+        mdcr = m;
+        cptr = c;
+        cnthctlClear = t;
+        // generation stays: the restored vCPUs' MDCR/CPTR/CNTHCTL_EL2 already hold these bits as they ran
     }
 
     /** Every trap control's bits in {@code r}: what a vCPU rewrites there when the configuration changes. */

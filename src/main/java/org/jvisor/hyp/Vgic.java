@@ -5,6 +5,9 @@ import java.util.Comparator;
 import java.util.List;
 import org.jvisor.cpu.GenericTimer;
 import org.jvisor.cpu.InterruptLine;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * The VM's interrupt controller, emulated in the hypervisor as KVM's vgic does: an Arm GICv2 (without the
@@ -251,6 +254,87 @@ public final class Vgic {
         }
     }
 
+    // ---- snapshots ---------------------------------------------------------------------------------------
+
+    /**
+     * Writes the distributor (group enables, and per INTID: enable, pending latch, input level, active,
+     * group, edge/level configuration, priority, GICv2 targets and SGI sources, GICv3 routes) and every CPU
+     * interface (GICv2 GICC or GICv3 ICC state, GICR_WAKER), as QEMU's arm_gic and arm_gicv3 VMState do.
+     * The input levels are saved too, so a restored GIC does not depend on the order in which the devices
+     * and timers driving its lines are restored. What the guest reads but the GIC derives (the routed CPU of
+     * each SPI, its IRQ/FIQ outputs) is rebuilt on restore.
+     */
+    public void saveState(StateWriter w) {
+        synchronized (lock) {
+            w.tag("gic");
+            w.putInt(version).putInt(vcpus.length);
+            w.putInts(enabled).putInts(latch).putInts(level).putInts(active).putInts(group).putInts(edge);
+            w.putBytes(priority).putBytes(targets).putBytes(sgiSources);
+            w.putLongs(route);
+            w.putInt(distCtlr);
+            for (VgicCpuInterface c : cpus) c.saveState(w);
+        }
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote into a GIC built for the same machine (version, vCPUs), checking
+     * every value against what the guest could have written, then drives each vCPU's IRQ and FIQ inputs to
+     * what the restored state asks, whatever they were. Restore the vCPUs first, or after: the outputs are
+     * driven here either way, and a vCPU's own restore must leave its input levels as it saved them.
+     */
+    public void restoreState(StateReader r) {
+        synchronized (lock) {
+            r.tag("gic");
+            int v = r.getInt(), n = r.getInt();
+            if (v != version || n != vcpus.length)
+                throw new StateException("the snapshot's GIC is a GICv" + v + " with " + n + " CPUs, this machine's a GICv"
+                        + version + " with " + vcpus.length);
+            for (int[] a : new int[][] {enabled, latch, level, active, group, edge}) r.getInts(a);
+            bytes(r, priority, "GIC priorities");
+            bytes(r, targets, "GIC targets");
+            bytes(r, sgiSources, "GIC SGI sources");
+            r.getLongs(route);
+            distCtlr = r.getInt(0, 3, "GICD_CTLR");
+            checkRestored();
+            for (VgicCpuInterface c : cpus) c.restoreState(r);
+            for (int i = 0; i < spis; i++) routeCpu[i] = cpuByAffinity(route[i]);
+            for (int c = 0; c < n; c++) update(c, true);
+        }
+    }
+
+    private static void bytes(StateReader r, byte[] into, String what) {
+        byte[] b = r.getBytes(into.length);
+        if (b.length != into.length) throw new StateException(what + ": " + b.length + " bytes, not " + into.length);
+        System.arraycopy(b, 0, into, 0, b.length);
+    }
+
+    /** What no register write can produce is refused: each check names the rule it keeps. */
+    private void checkRestored() {
+        int n = vcpus.length, cpuMask = (1 << n) - 1;
+        for (int c = 0; c < n; c++) {
+            if ((edge[c] & 0xffff) != 0xffff) throw new StateException("GIC: SGIs are edge-triggered");
+            if ((level[c] & 0xffff) != 0) throw new StateException("GIC: SGIs have no input line");
+            if (version == 2) {
+                if ((enabled[c] & 0xffff) != 0xffff) throw new StateException("GICv2: SGIs are always enabled");
+                int sources = 0;
+                for (int sgi = 0; sgi < 16; sgi++) {
+                    int s = sgiSources[c * 16 + sgi] & 0xff;
+                    if ((s & ~cpuMask) != 0) throw new StateException("GICv2: SGI source beyond the CPUs");
+                    if (s != 0) sources |= 1 << sgi;
+                }
+                if ((latch[c] & 0xffff) != sources) throw new StateException("GICv2: SGI pending state without its sources");
+            }
+        }
+        if (version == 3) for (byte b : sgiSources) if (b != 0) throw new StateException("GICv3: SGI sources are a GICv2's");
+        for (int i = 0; i < spis; i++) {
+            int t = targets[i] & 0xff;
+            if (version == 3 || uniprocessorV2 ? t != 0 : (t & ~cpuMask) != 0)
+                throw new StateException("GIC: SPI " + (32 + i) + " targets a CPU interface that does not exist");
+            if ((route[i] & ~VgicDistributor.IROUTER_MASK) != 0 || version == 2 && route[i] != 0)
+                throw new StateException("GIC: GICD_IROUTER" + (32 + i) + " has reserved bits set");
+        }
+    }
+
     // ---- state helpers (caller holds lock) -------------------------------------------------------------
 
     int cpuCount() { return vcpus.length; }
@@ -350,7 +434,10 @@ public final class Vgic {
     }
 
     /** Recomputes CPU {@code c}'s IRQ and FIQ outputs. */
-    void update(int c) {
+    void update(int c) { update(c, false); }
+
+    /** As {@link #update(int)}; {@code force} drives both outputs even where they did not change. */
+    private void update(int c, boolean force) {
         VgicCpuInterface ci = cpus[c];
         boolean irq = false, fiq = false;
         int intid = highestPending(c);
@@ -361,11 +448,11 @@ public final class Vgic {
                 else irq = true;
             }
         }
-        if (irq != ci.irqOut) {
+        if (irq != ci.irqOut || force) {
             ci.irqOut = irq;
             vcpus[c].setIrqLine(irq);
         }
-        if (fiq != ci.fiqOut) {
+        if (fiq != ci.fiqOut || force) {
             ci.fiqOut = fiq;
             vcpus[c].setFiqLine(fiq);
         }

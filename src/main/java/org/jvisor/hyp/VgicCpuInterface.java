@@ -4,6 +4,9 @@ import static org.jvisor.hyp.Vgic.GROUP1_SPURIOUS;
 import static org.jvisor.hyp.Vgic.SPURIOUS;
 
 import org.jvisor.cpu.GicCpuInterface;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * One CPU's interface of the {@link Vgic}: priority mask, binary points, active priorities (running
@@ -51,6 +54,33 @@ final class VgicCpuInterface implements GicCpuInterface {
         igrpen0 = igrpen1 = false;
         java.util.Arrays.fill(apr, 0);
         processorSleep = true;
+    }
+
+    /** GICC_CTLR or ICC_CTLR_EL1's writable bits, PMR, BPR0/1, IGRPEN0/1, the APRs, GICR_WAKER (caller holds gic.lock). */
+    void saveState(StateWriter w) {
+        w.tag("gic cpu interface");
+        w.putInt(ctlr).putInt(pmr).putInt(bpr0).putInt(bpr1);
+        w.putBoolean(igrpen0).putBoolean(igrpen1).putBoolean(processorSleep);
+        w.putInts(apr);
+    }
+
+    /** Restores what {@link #saveState} wrote, refusing what the registers' write masks never let through. */
+    void restoreState(StateReader r) {
+        r.tag("gic cpu interface");
+        ctlr = r.getInt();
+        if ((ctlr & ~(v2() ? GICC_CTLR_MASK : (int) (ICC_CBPR | ICC_EOIMODE))) != 0)
+            throw new StateException("GIC CPU interface " + index + ": CTLR has bits no write sets: 0x" + Integer.toHexString(ctlr));
+        pmr = r.getInt(0, 0xff, "GIC priority mask");
+        if ((pmr & ~priorityMask) != 0) throw new StateException("GIC CPU interface " + index + ": PMR has unimplemented priority bits");
+        bpr0 = r.getInt(minBpr, 7, "GIC binary point 0");
+        bpr1 = r.getInt(minBpr + 1, 7, "GIC binary point 1");
+        igrpen0 = r.getBoolean();
+        igrpen1 = r.getBoolean();
+        processorSleep = r.getBoolean();
+        r.getInts(apr);
+        // with 5 priority bits (GICv3) there are 32 preemption levels: AP0R0 and AP1R0 only
+        if (!v2() && (apr[1] | apr[2] | apr[3] | apr[5] | apr[6] | apr[7]) != 0)
+            throw new StateException("GIC CPU interface " + index + ": active priorities beyond the 32 levels of a GICv3");
     }
 
     private boolean v2() { return gic.version == 2; }

@@ -5,6 +5,9 @@ import java.util.List;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * One virtual machine (a KVM VM fd): its host physical address space, where the hypervisor places the
@@ -291,6 +294,75 @@ public final class Vm {
      */
     public TrapTrace startTrapTrace(long periodMillis, java.io.PrintStream out) {
         return new TrapTrace(this, periodMillis, out);
+    }
+
+    // ---- snapshots ---------------------------------------------------------------------------------------
+
+    /**
+     * The memory of the hypervisor's stage-2 tables, for a snapshot to save and restore like guest RAM (it
+     * is mostly zero); null when the guest owns EL2 and has no tables of jvisor's. It sits at
+     * {@link #stage2TableBase()} on {@link #hostBus()}.
+     */
+    public Ram stage2TableMemory() { return tableMemory; }
+
+    /** The host physical address of {@link #stage2TableMemory()}. */
+    public long stage2TableBase() { return TABLES_BASE; }
+
+    /**
+     * Writes the VM's own state, as KVM keeps it apart from its vCPUs and memory: the trap configuration,
+     * whether stage 2 maps 2 MiB blocks, and, when jvisor owns EL2, the table page allocator and each
+     * stage-2 view (its root and VMID). Not the vCPUs (each has its own saveState), not guest RAM nor the
+     * table memory ({@link #stage2TableMemory()}), not the GIC; not the hypercalls, which are the VMM's
+     * code, registered again when it builds the machine.
+     */
+    public synchronized void saveState(StateWriter w) {
+        w.tag("vm");
+        w.putBoolean(guestOwnsEl2).putBoolean(trapAndEmulate);
+        traps.saveState(w);
+        w.putBoolean(blocks);
+        if (guestOwnsEl2) return;
+        tablePages.saveState(w);
+        w.putInt(views.size());
+        for (GuestStage2 v : views) w.putLong(v.table().root()).putInt(v.vmid());
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote into a VM built the same way (slots, devices and the views the
+     * VMM creates at start, before any vCPU runs), recreating the views created since. Call it after the
+     * table memory holds its saved bytes: every view's tables are checked here (a tree of table pages in
+     * use, mapping host RAM only), so that no vCPU ever walks a table a file made up. The vCPUs' own view
+     * indexes are theirs to restore, after this.
+     */
+    public synchronized void restoreState(StateReader r) {
+        r.tag("vm");
+        boolean el2 = r.getBoolean(), te = r.getBoolean();
+        if (el2 != guestOwnsEl2 || te != trapAndEmulate)
+            throw new StateException("the snapshot's VM " + mode(el2, te) + "; this one " + mode(guestOwnsEl2, trapAndEmulate));
+        traps.restoreState(r);
+        blocks = r.getBoolean();
+        if (guestOwnsEl2) return;
+        tablePages.restoreState(r);
+        int n = r.getInt(1, 255, "stage-2 views");
+        if (n < views.size()) throw new StateException("the snapshot has " + n + " stage-2 views; this VM was built with " + views.size());
+        java.util.function.LongPredicate handedOut = tablePages.pagesHandedOut();
+        java.util.Set<Long> claimed = new java.util.HashSet<>();
+        List<GuestStage2> restored = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long root = r.getLong();
+            int vmid = r.getInt(i + 1, i + 1, "stage-2 view " + i + "'s VMID");
+            GuestStage2 v = i < views.size() ? views.get(i) : new GuestStage2(tablePages, vmid, this::invalidateStage2, root);
+            if (v.table().root() != root) throw new StateException("stage-2 view " + i + ": its root differs from this VM's (built otherwise)");
+            v.table().checkRestored(handedOut, claimed, hostBus);
+            restored.add(v);
+        }
+        views.clear();
+        views.addAll(restored);
+        viewArray = views.toArray(new GuestStage2[0]);
+        invalidateStage2(0, GuestStage2.IPA_LIMIT);
+    }
+
+    private static String mode(boolean guestOwnsEl2, boolean trapAndEmulate) {
+        return guestOwnsEl2 ? "lets the guest own EL2" : trapAndEmulate ? "runs the guest by trap-and-emulate" : "runs the guest at EL1";
     }
 
     /** The host physical address space (slots' memory and stage-2 tables); for the hypervisor and tools. */

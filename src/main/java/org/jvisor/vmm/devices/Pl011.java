@@ -6,6 +6,9 @@ import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import org.jvisor.cpu.InterruptLine;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * Arm's PL011 UART (PrimeCell r1p5, as QEMU's virt board has it at 0x09000000): Linux's
@@ -105,6 +108,65 @@ public final class Pl011 extends PrimeCell implements ConsoleInput {
         cr = CR_RESET;
         ifls = IFLS_RESET;
         fifoHead = fifoCount = 0;
+    }
+
+    // ---- snapshots ----
+
+    /**
+     * Writes the registers and the receive FIFO's characters, oldest first (the transmit FIFO is always
+     * empty: see the class comment), as QEMU's pl011 VMState. Host input still on the line is not the
+     * guest's yet and is not saved, as QEMU's character backend keeps what it has not delivered: a restored
+     * UART takes its input from the host it runs on.
+     */
+    public void saveState(StateWriter w) {
+        lock.lock();
+        try {
+            w.tag("pl011");
+            w.putInt(rsr).putInt(ilpr).putInt(ibrd).putInt(fbrd).putInt(lcrH).putInt(cr).putInt(ifls).putInt(imsc)
+                    .putInt(ris).putInt(dmacr);
+            int[] rx = new int[fifoCount];
+            for (int i = 0; i < fifoCount; i++) rx[i] = fifo[(fifoHead + i) % FIFO_DEPTH];
+            w.putInts(rx);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote into a freshly built UART, refusing values the registers'
+     * write masks never let through, then drives UARTINTR to the level the state gives.
+     */
+    public void restoreState(StateReader r) {
+        lock.lock();
+        try {
+            r.tag("pl011");
+            rsr = field(r, 0xf, "UARTRSR");
+            ilpr = field(r, 0xff, "UARTILPR");
+            ibrd = field(r, 0xffff, "UARTIBRD");
+            fbrd = field(r, 0x3f, "UARTFBRD");
+            lcrH = field(r, 0xff, "UARTLCR_H");
+            cr = field(r, CR_MASK, "UARTCR");
+            ifls = field(r, 0x3f, "UARTIFLS");
+            imsc = field(r, INT_ALL, "UARTIMSC");
+            ris = field(r, INT_RX | INT_TX | INT_RT, "UARTRIS");
+            dmacr = field(r, 7, "UARTDMACR");
+            int[] rx = r.getInts(depth());
+            for (int c : rx) if ((c & ~(0xff | DR_BE)) != 0) throw new StateException("PL011: a received character with error bits 0x" + Integer.toHexString(c >> 8));
+            System.arraycopy(rx, 0, fifo, 0, rx.length);
+            fifoHead = 0;
+            fifoCount = rx.length;
+            fill(); // what this host typed before the restore, if the receiver has room for it
+            irq.set(level = (ris & imsc) != 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A register value, which must have no bit outside {@code mask}. */
+    private static int field(StateReader r, int mask, String name) {
+        int v = r.getInt();
+        if ((v & ~mask) != 0) throw new StateException("PL011: " + name + " has bits no write sets: 0x" + Integer.toHexString(v));
+        return v;
     }
 
     // ---- host side ----

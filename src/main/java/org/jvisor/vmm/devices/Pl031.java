@@ -7,6 +7,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jvisor.cpu.InterruptLine;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * Arm's PL031 real-time clock (PrimeCell, as on QEMU's virt board at 0x09010000): a 32-bit count of
@@ -139,6 +142,48 @@ public final class Pl031 extends PrimeCell implements AutoCloseable {
         if (l != level) {
             level = l;
             irq.set(l);
+        }
+    }
+
+    /**
+     * Writes RTCMR, RTCLR, RTCIMSC, RTCRIS, the count's offset from the clock, and the pending match's time
+     * on that clock. The clock itself is not saved: as QEMU's pl031 (migrate-tick-offset), a restored RTC
+     * keeps the guest's offset from the clock it is built on, so on the host's clock the guest's date moves
+     * on by the time the snapshot spent on disk, and a match whose time passed meanwhile fires at restore.
+     * On the guest's own clock ({@code -rtc clock=vm}) the count is where it was, since that clock is the
+     * restored vCPU's.
+     */
+    public void saveState(StateWriter w) {
+        lock.lock();
+        try {
+            w.tag("pl031");
+            w.putInt(mr).putInt(lr).putInt(imsc).putInt(ris).putLong(offset).putLong(matchAt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Restores what {@link #saveState} wrote into a fresh RTC; re-arms a pending match and drives the line. */
+    public void restoreState(StateReader r) {
+        lock.lock();
+        try {
+            r.tag("pl031");
+            mr = r.getInt();
+            lr = r.getInt();
+            imsc = r.getInt(0, AI, "RTCIMSC");
+            ris = r.getInt(0, AI, "RTCRIS");
+            offset = r.getLong();
+            if (offset >>> 32 != 0) throw new StateException("PL031: the count's offset is not a 32-bit count: " + offset);
+            matchAt = r.getLong();
+            if (matchAt != Long.MIN_VALUE) {
+                // a match is armed for the second at which the count equals RTCMR, less than 2^32 s from the save
+                if (matchAt < 0 || matchAt >>> 33 != 0) throw new StateException("PL031: match time out of range: " + matchAt);
+                if (count(matchAt) != mr) throw new StateException("PL031: the armed match is not at RTCMR");
+                schedule();
+            }
+            irq.set(level = (ris & imsc) != 0);
+        } finally {
+            lock.unlock();
         }
     }
 

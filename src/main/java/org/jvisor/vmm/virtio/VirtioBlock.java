@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * virtio-blk (virtio 1.2 section 5.2) over a raw image file: one request queue of {@value #QUEUE_SIZE},
@@ -35,6 +38,7 @@ public final class VirtioBlock extends VirtioDevice implements Closeable {
     static final int HEADER_SIZE = 16;
     private static final int CHUNK = 64 * 1024;
 
+    private final Path image;
     private final FileChannel file;
     private final FileLock lock;
     private final boolean readOnly;
@@ -51,6 +55,7 @@ public final class VirtioBlock extends VirtioDevice implements Closeable {
     public VirtioBlock(Path image, boolean readOnly, String serial) throws IOException {
         byte[] s = serial.getBytes(StandardCharsets.US_ASCII);
         id = Arrays.copyOf(s, ID_BYTES);
+        this.image = image;
         this.readOnly = readOnly;
         file = readOnly ? FileChannel.open(image, StandardOpenOption.READ)
                 : FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -73,6 +78,47 @@ public final class VirtioBlock extends VirtioDevice implements Closeable {
     public long capacitySectors() { return capacity; }
 
     public boolean isReadOnly() { return readOnly; }
+
+    /**
+     * Writes the image's path, its size in bytes and whether it is read-only: the image itself is the
+     * user's file, not part of the snapshot, as with QEMU's savevm on a raw image. No request is in flight:
+     * {@link #queueNotify} takes, serves and returns every request under the device's monitor, which the
+     * save holds too.
+     */
+    @Override
+    protected void saveState(StateWriter w) {
+        w.tag("virtio-blk");
+        w.putString(image.toString());
+        w.putLong(imageSize());
+        w.putBoolean(readOnly);
+    }
+
+    /**
+     * Checks that this device was opened as the saved one was: an image of the same size (the guest knows
+     * the capacity and may have cached its blocks), read-only or not alike. The path may differ (a copied image).
+     */
+    @Override
+    protected void restoreState(StateReader r) {
+        r.tag("virtio-blk");
+        String savedPath = r.getString(1 << 16);
+        long savedSize = r.getLong();
+        boolean savedReadOnly = r.getBoolean();
+        long size = imageSize();
+        if (savedSize != size)
+            throw new StateException("disk image " + image + " is " + size + " bytes; the snapshot was taken with " + savedPath
+                    + " at " + savedSize + " bytes");
+        if (savedReadOnly != readOnly)
+            throw new StateException("disk image " + image + " is opened " + (readOnly ? "read-only" : "read-write")
+                    + "; the snapshot was taken with it " + (savedReadOnly ? "read-only" : "read-write"));
+    }
+
+    private long imageSize() {
+        try {
+            return file.size();
+        } catch (IOException e) {
+            throw new StateException("disk image " + image + ": " + e.getMessage());
+        }
+    }
 
     @Override
     public int deviceId() { return ID_BLOCK; }

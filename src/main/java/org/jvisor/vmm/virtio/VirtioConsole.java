@@ -148,6 +148,10 @@ public final class VirtioConsole extends VirtioDevice implements ConsoleInput {
         }
     }
 
+    // Snapshots: nothing beyond the queues. Output is written out within the notification, and host input
+    // the guest has not taken is the host's, as on the PL011's line: a restored console takes its input from
+    // the host it runs on.
+
     @Override
     protected void reset() {
         // host input waiting for the guest stays: it is the host's, and the next driver will take it

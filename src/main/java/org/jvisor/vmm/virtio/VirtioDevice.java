@@ -1,5 +1,8 @@
 package org.jvisor.vmm.virtio;
 
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
+
 /**
  * A virtio device behind a {@link VirtioMmioTransport} (virtio 1.2 section 5): its type, feature bits,
  * virtqueues and configuration space. The transport calls every method below with the device's monitor
@@ -33,6 +36,18 @@ public abstract class VirtioDevice {
 
     /** Device reset (Status = 0): forget driver state; the transport resets the queues. */
     protected void reset() { }
+
+    /**
+     * Writes what the device keeps beyond its transport and queues (none by default: requests are served
+     * within the notification, so none is ever half done). Called by the transport, with the monitor held.
+     */
+    protected void saveState(StateWriter w) { }
+
+    /**
+     * Restores what {@link #saveState} wrote into a fresh device, after the transport and queues; must not
+     * touch guest RAM, which may be restored after the devices.
+     */
+    protected void restoreState(StateReader r) { }
 
     final synchronized void attach(VirtioMmioTransport t) {
         if (transport != null) throw new IllegalStateException("device already has a transport");

@@ -3,6 +3,9 @@ package org.jvisor.vmm.virtio;
 import org.jvisor.vmm.GuestMemory;
 import org.jvisor.cpu.InterruptLine;
 import org.jvisor.cpu.MmioHandler;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * The virtio MMIO transport, version 2 ("modern", virtio 1.2 section 4.2.2): one 0x200-byte register
@@ -147,6 +150,56 @@ public final class VirtioMmioTransport implements MmioHandler {
         if (level != lineLevel) {
             lineLevel = level;
             irq.set(level);
+        }
+    }
+
+    /**
+     * Writes the transport (device ID and queue count, to check against; the selectors, the driver's
+     * features, Status, InterruptStatus, ConfigGeneration, the last device error), every queue, and then
+     * what the device keeps. A save waits for the device's monitor, which a notification holds from taking a
+     * request to returning it, so it never sees a request half served.
+     */
+    public void saveState(StateWriter w) {
+        synchronized (device) {
+            w.tag("virtio-mmio");
+            w.putInt(device.deviceId()).putInt(queues.length);
+            w.putInt(deviceFeaturesSel).putInt(driverFeaturesSel).putInt(queueSel);
+            w.putLong(driverFeatures);
+            w.putInt(status).putInt(interruptStatus).putInt(configGeneration);
+            w.putString(lastError == null || lastError.length() <= 1000 ? lastError : lastError.substring(0, 1000)); // for diagnostics
+            for (Virtqueue q : queues) q.saveState(w);
+            device.saveState(w);
+        }
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote into a transport built the same way (same device type in the
+     * same slot), refusing states the spec forbids (FEATURES_OK with features the device did not offer or
+     * without VERSION_1, unknown status or interrupt bits, queue sizes that are not powers of two up to
+     * QueueNumMax), then drives the interrupt line to InterruptStatus. Guest RAM is not touched.
+     */
+    public void restoreState(StateReader r) {
+        synchronized (device) {
+            r.tag("virtio-mmio");
+            int id = r.getInt(), n = r.getInt();
+            if (id != device.deviceId() || n != queues.length)
+                throw new StateException("the snapshot has virtio device " + id + " with " + n + " queues where this machine has device "
+                        + device.deviceId() + " with " + queues.length);
+            deviceFeaturesSel = r.getInt();
+            driverFeaturesSel = r.getInt();
+            queueSel = r.getInt();
+            driverFeatures = r.getLong();
+            status = r.getInt(0, 0xff, "virtio device status");
+            if ((status & FEATURES_OK) != 0 && !featuresAcceptable())
+                throw new StateException("virtio: FEATURES_OK with features 0x" + Long.toHexString(driverFeatures)
+                        + " where the device offers 0x" + Long.toHexString(offered));
+            interruptStatus = r.getInt(0, INT_USED_BUFFER | INT_CONFIG_CHANGE, "virtio interrupt status");
+            configGeneration = r.getInt();
+            lastError = r.getString(4096);
+            for (Virtqueue q : queues) q.restoreState(r);
+            device.restoreState(r);
+            lineLevel = interruptStatus != 0;
+            irq.set(lineLevel);
         }
     }
 

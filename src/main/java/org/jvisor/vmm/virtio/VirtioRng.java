@@ -7,7 +7,8 @@ import java.security.SecureRandom;
 /**
  * virtio-rng, the entropy device (virtio 1.2 section 5.4): one request queue whose writable buffers are
  * filled from {@link SecureRandom}, at most {@value #MAX_PER_REQUEST} bytes per request (the driver reads
- * the used length and asks again), so a huge buffer costs neither memory nor time.
+ * the used length and asks again), so a huge buffer costs neither memory nor time. It keeps no state of its
+ * own: a snapshot holds its transport and queue only.
  */
 public final class VirtioRng extends VirtioDevice {
     public static final int QUEUE_SIZE = 8;

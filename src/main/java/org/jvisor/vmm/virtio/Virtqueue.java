@@ -3,6 +3,9 @@ package org.jvisor.vmm.virtio;
 import org.jvisor.vmm.GuestMemory;
 import org.jvisor.vmm.GuestMemoryException;
 import java.lang.invoke.VarHandle;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 
 /**
  * A split virtqueue (virtio 1.2 section 2.7) as the device side sees it: the descriptor table, the
@@ -63,7 +66,7 @@ public final class Virtqueue {
      */
     boolean enable(boolean indirectDesc, boolean eventIndex) {
         if (ready) return true;
-        if (size <= 0 || size > maxSize || (size & (size - 1)) != 0) return false;
+        if (!validSize(size)) return false;
         if ((desc & 15) != 0 || (driver & 1) != 0 || (device & 3) != 0) return false;
         indirect = indirectDesc;
         eventIdx = eventIndex;
@@ -79,6 +82,48 @@ public final class Virtqueue {
         desc = driver = device = 0;
         lastAvail = usedIdx = signalledUsed = 0;
     }
+
+    /**
+     * Writes the queue's registers and the device's place in its rings: the next available slot to take
+     * (last_avail_idx), the next used slot to fill, the used index last signalled (EVENT_IDX), and the
+     * features it was enabled with. The rings themselves are guest RAM: buffers made available but not yet
+     * taken are there, and are served at the next notification, as they would have been.
+     */
+    void saveState(StateWriter w) {
+        w.tag("virtqueue");
+        // A QueueNum that enable() would refuse is saved as 0, which it refuses alike; QueueNum reads as 0.
+        w.putInt(ready || validSize(size) ? size : 0);
+        w.putLong(desc).putLong(driver).putLong(device);
+        w.putBoolean(ready).putBoolean(indirect).putBoolean(eventIdx);
+        w.putInt(lastAvail).putInt(usedIdx).putInt(signalledUsed);
+    }
+
+    /** Restores what {@link #saveState} wrote; a ready queue must be one {@link #enable} would have accepted. */
+    void restoreState(StateReader r) {
+        r.tag("virtqueue");
+        int n = r.getInt();
+        if (n != 0 && !validSize(n)) throw new StateException("virtqueue size " + n + " (a power of two up to " + maxSize + ")");
+        long d = r.getLong(), dr = r.getLong(), dv = r.getLong();
+        boolean rdy = r.getBoolean(), ind = r.getBoolean(), ev = r.getBoolean();
+        int la = r.getInt(0, 0xffff, "virtqueue last available index");
+        int ui = r.getInt(0, 0xffff, "virtqueue used index");
+        int su = r.getInt(0, 0xffff, "virtqueue signalled used index");
+        if (rdy && (n == 0 || (d & 15) != 0 || (dr & 1) != 0 || (dv & 3) != 0))
+            throw new StateException("a ready virtqueue without a size or with misaligned rings");
+        if (!rdy && (la | ui | su) != 0) throw new StateException("a virtqueue that is not ready has ring indexes");
+        size = n;
+        desc = d;
+        driver = dr;
+        device = dv;
+        ready = rdy;
+        indirect = ind;
+        eventIdx = ev;
+        lastAvail = la;
+        usedIdx = ui;
+        signalledUsed = su;
+    }
+
+    private boolean validSize(int n) { return n > 0 && n <= maxSize && (n & (n - 1)) == 0; }
 
     private long readGuest(long gpa, int bytes) throws VirtqueueException {
         try {

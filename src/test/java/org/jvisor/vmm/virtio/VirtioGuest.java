@@ -48,6 +48,25 @@ public final class VirtioGuest implements AutoCloseable {
         attach(device);
     }
 
+    /**
+     * A guest whose RAM is a copy of {@code other}'s, with {@code device} behind a new transport: where a
+     * snapshot's restore starts (the lead's code restores RAM; here the test copies it).
+     */
+    VirtioGuest(VirtioGuest other, VirtioDevice device) {
+        this();
+        put(RAM_BASE, other.get(RAM_BASE, (int) RAM_SIZE));
+        attach(device);
+    }
+
+    /** {@code q} of another guest, as this guest's driver: same rings (in this guest's RAM) and indexes. */
+    Queue adopt(Queue q) {
+        Queue mine = new Queue(q.index, q.size, q.desc, false);
+        mine.nextDesc = q.nextDesc;
+        mine.availIdx = q.availIdx;
+        mine.lastUsed = q.lastUsed;
+        return mine;
+    }
+
     VirtioMmioTransport attach(VirtioDevice device) {
         transport = new VirtioMmioTransport(device, memory, irq);
         return transport;
@@ -182,12 +201,16 @@ public final class VirtioGuest implements AutoCloseable {
         int nextDesc, availIdx, lastUsed;
 
         Queue(int index, int size, long base) {
+            this(index, size, base, true);
+        }
+
+        private Queue(int index, int size, long base, boolean zeroed) {
             this.index = index;
             this.size = size;
             desc = base;
             avail = base + 16L * size;
             used = (avail + 6 + 2L * size + 3) & ~3L;
-            put(desc, new byte[(int) (used + 6 + 8L * size - desc)]); // vring memory comes zeroed
+            if (zeroed) put(desc, new byte[(int) (used + 6 + 8L * size - desc)]); // vring memory comes zeroed
         }
 
         /** Writes a chain of direct descriptors and makes it available; returns its head. */
