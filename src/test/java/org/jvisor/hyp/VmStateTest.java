@@ -94,6 +94,19 @@ class VmStateTest {
     }
 
     @Test
+    void aTrapAndEmulateVmKeepsItsReadOnlyViewOfTheTables() {
+        Vm a = new Hypervisor().createTrapAndEmulateVm(GuestClock.HOST), b = new Hypervisor().createTrapAndEmulateVm(GuestClock.HOST);
+        for (Vm vm : new Vm[] {a, b}) vm.setUserMemoryRegion(0, RAM, RAM_SIZE, Ram.allocate(RAM_SIZE));
+        a.stage2().mapPage(RAM, a.slots().get(0).hostAddress(RAM));
+        b.stage2TableMemory().segment().copyFrom(a.stage2TableMemory().segment());
+        b.restoreState(new StateReader(save(a)));
+        assertEquals(Vm.TABLES_BASE + 0x3000, b.stage2().table().translate(ShadowStage1.IPA_BASE + 0x3000));
+        assertEquals(a.stage2().table().lookup(ShadowStage1.IPA_BASE), b.stage2().table().lookup(ShadowStage1.IPA_BASE));
+        assertEquals(a.slots().get(0).hostAddress(RAM), b.stage2().table().translate(RAM));
+        assertArrayEquals(save(a), save(b));
+    }
+
+    @Test
     void aVmOwnedByItsGuestHasNoTablesToSave() {
         Vm a = new Hypervisor().createVmOwningEl2(GuestClock.HOST);
         assertNull(a.stage2TableMemory());

@@ -100,7 +100,7 @@ public final class VirtioBlock extends VirtioDevice implements Closeable {
     @Override
     protected void restoreState(StateReader r) {
         r.tag("virtio-blk");
-        String savedPath = r.getString(4096);
+        String savedPath = r.getString(1 << 16);
         long savedSize = r.getLong();
         boolean savedReadOnly = r.getBoolean();
         long size = imageSize();

@@ -166,7 +166,7 @@ public final class VirtioMmioTransport implements MmioHandler {
             w.putInt(deviceFeaturesSel).putInt(driverFeaturesSel).putInt(queueSel);
             w.putLong(driverFeatures);
             w.putInt(status).putInt(interruptStatus).putInt(configGeneration);
-            w.putString(lastError);
+            w.putString(lastError == null || lastError.length() <= 1000 ? lastError : lastError.substring(0, 1000)); // for diagnostics
             for (Virtqueue q : queues) q.saveState(w);
             device.saveState(w);
         }
