@@ -205,6 +205,7 @@ public final class Vcpu {
             if (vm.isClosed()) return new VcpuExit.InternalError("the VM is closed", "");
             if (dead != null) return dead;
             if (lastEvent != null) return lastEvent;
+            mmio.checkCompleted();
             try {
                 VcpuExit e = finishPending();
                 if (e != null) return e;
@@ -221,7 +222,6 @@ public final class Vcpu {
 
     /** What the last exit left to do before the guest runs again (see the class comment); an exit, or null when done. */
     private VcpuExit finishPending() {
-        mmio.checkCompleted();
         return ExitHandlers.complete(this, mmio.resume());
     }
 
@@ -235,11 +235,10 @@ public final class Vcpu {
      */
     public VcpuExit completePendingExit() {
         if (dead != null || lastEvent != null) return null; // run() would only report them again
+        mmio.checkCompleted();
         inRun = true;
         try {
             return finishPending();
-        } catch (IllegalStateException e) {
-            throw e;
         } catch (RuntimeException | StackOverflowError e) {
             return die("hypervisor error: " + e);
         } finally {
