@@ -99,8 +99,8 @@ public final class Vcpu {
             cpu.el2Observer = new NestedTrapCounter(stats);
         }
         cpu.timer.setCounterSource(vm.clock() == GuestClock.INSTRUCTIONS ? new GenericTimer.InstructionCounter(cpu) : vm.hostClock());
-        cpu.sr.vmpidrEl2 = 0x80000000L | id;
-        cpu.sr.mpidr = 0x80000000L | id;
+        cpu.sr.vmpidrEl2 = ownMpidr();
+        cpu.sr.mpidr = ownMpidr();
         cpu.sr.vpidrEl2 = cpu.sr.midr;
         enterAtResetLevel();
         power = poweredOn ? ON : OFF;
@@ -176,6 +176,9 @@ public final class Vcpu {
     public Vm vm() { return vm; }
 
     long mpidr() { return cpu.sr.vmpidrEl2; }
+
+    /** The MPIDR this vCPU is created with: affinity 0 is its id (bit 31 RES1). */
+    private long ownMpidr() { return 0x80000000L | id; }
 
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
@@ -288,6 +291,10 @@ public final class Vcpu {
         if (savedId != id) throw new StateException("the state of vCPU " + savedId + " given to vCPU " + id);
         if (r.getBoolean() != hostOwnsEl2) throw new StateException("the state of vCPU " + id + " is of a VM whose EL2 is " + (hostOwnsEl2 ? "the guest's" : "the hypervisor's"));
         cpu.restoreState(r);
+        // The identity the hypervisor gave this vCPU routes PSCI CPU_ON and the GIC's affinity: not the file's to change.
+        long mpidr = ownMpidr();
+        if (cpu.sr.mpidr != mpidr || hostOwnsEl2 && cpu.sr.vmpidrEl2 != mpidr)
+            throw new StateException("the state of vCPU " + id + " has another MPIDR: 0x" + Long.toHexString(cpu.sr.vmpidrEl2));
         stats.restoreState(r);
         if (cpu.el2Observer instanceof NestedTrapCounter n) n.restoreState(r);
         synchronized (lock) {
@@ -406,8 +413,8 @@ public final class Vcpu {
     /** PSCI CPU_ON's entry state: reset, EL1h (EL2h when the guest owns EL2) with interrupts masked, MMU off, X0 = context id. */
     private void powerOnReset(long entry, long context) {
         cpu.reset();
-        cpu.sr.vmpidrEl2 = 0x80000000L | id;
-        cpu.sr.mpidr = 0x80000000L | id;
+        cpu.sr.vmpidrEl2 = ownMpidr();
+        cpu.sr.mpidr = ownMpidr();
         cpu.sr.vpidrEl2 = cpu.sr.midr;
         enterAtResetLevel();
         cpu.pc = entry;
