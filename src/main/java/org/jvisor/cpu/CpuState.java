@@ -10,8 +10,7 @@ package org.jvisor.cpu;
  * <ul>
  * <li>caches: the soft TLB, the architectural TLB model ({@link ArchTlb}: a TLB may lose entries at any time),
  *     the current code page and its decoded slots, translated code; flushed at restore as a context switch
- *     would, and {@link Cpu#mmuIdx}, the banked SP index, {@link Cpu#debugActive}, the timer's deadline and
- *     outputs, the PMU's activity and the virtual interrupt lines are recomputed from the registers;
+ *     would, and {@link Cpu#mmuIdx}, the banked SP index, {@link Cpu#debugActive}, the PMU's activity and the virtual interrupt lines are recomputed from the registers;
  * <li>what lives within one instruction or one {@link Cpu#run}: the pending exit, the stop and break requests,
  *     the scratch of paired accesses, the MMU's last-walk fields, the step-in-progress and watchpoint-hit
  *     flags of {@link DebugRegisters}, remote TLB invalidations (applied before a processor stops);
@@ -98,7 +97,6 @@ final class CpuState {
         c.tlbFlush();
         c.restoredRunState();
         Debug.update(c);
-        c.timer.update();
         c.pmu.configChanged();
     }
 

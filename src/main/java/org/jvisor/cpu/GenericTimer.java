@@ -225,29 +225,35 @@ public final class GenericTimer {
     }
 
     /**
-     * CNTFRQ, the timers' CTL and CVAL (CNTKCTL, CNTHCTL and CNTVOFF are in {@link SystemRegisters}), and
-     * the time an {@link InstructionCounter} skipped. A {@link HostClock}'s count is not saved here: all the
-     * processors of a machine share it, so its owner saves it once ({@link HostClock#count()}) and restarts
-     * it there ({@link HostClock#continueFrom}). The outputs and the next deadline are derived: recomputed by
-     * {@link #update} once the processor's registers are back.
+     * CNTFRQ, the timers' CTL and CVAL (CNTKCTL, CNTHCTL and CNTVOFF are in {@link SystemRegisters}), the
+     * outputs and the deadline as last evaluated (a timer whose deadline passed since is seen at the next
+     * {@link #poll}, at the same instruction as on the saved processor), and the time an
+     * {@link InstructionCounter} skipped. A {@link HostClock}'s count is not saved here: the processors of a
+     * machine share it, so its owner saves it once ({@link HostClock#count()}) and restarts it from there
+     * ({@link HostClock#continueFrom}).
      */
     void saveState(StateWriter w) {
         w.tag("generic timer");
-        w.putLong(frequency).putLongs(ctl).putLongs(cval);
+        w.putLong(frequency).putLongs(ctl).putLongs(cval).putBooleans(level).putBoolean(armed).putLong(nextFire);
         w.putBoolean(source instanceof InstructionCounter);
         if (source instanceof InstructionCounter ic) w.putLong(ic.skipped);
     }
 
+    /** Reads back what {@link #saveState} wrote, and drives the outputs to their saved levels. */
     void restoreState(StateReader r) {
         r.tag("generic timer");
         frequency = r.getLong();
         r.getLongs(ctl);
         for (long c : ctl) SystemRegisters.within(c, CTL_ENABLE | CTL_IMASK, "a timer's CTL");
         r.getLongs(cval);
+        r.getBooleans(level);
+        armed = r.getBoolean();
+        nextFire = r.getLong();
         boolean instructions = r.getBoolean();
         if (instructions != source instanceof InstructionCounter)
             throw new StateException("the state counts " + (instructions ? "instructions" : "host time") + ", this processor the other");
         if (source instanceof InstructionCounter ic) ic.skipped = r.getLong();
+        for (int t = 0; t < 3; t++) if (lines[t] != null) lines[t].set(level[t]);
     }
 
     private long count(int t) {
