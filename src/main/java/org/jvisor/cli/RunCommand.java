@@ -216,26 +216,11 @@ final class RunCommand implements Callable<Integer> {
         };
         if (restart && noReboot) throw new UserError("-no-reboot and --on-reboot restart: a reboot cannot both end and restart the guest");
         OutputStream serial = stdio.serial() == Stdio.Serial.NONE ? OutputStream.nullOutputStream() : System.out;
-        BootedGuest booted = loadvm == null && defaultGuest && !coldBoot && dtbFile == null && machineOptionsGiven().isEmpty()
+        BootedGuest cache = loadvm == null && defaultGuest && !coldBoot && dtbFile == null && machineOptionsGiven().isEmpty()
                 ? BootedGuest.of(config) : null;
-        VirtBoard board = null;
-        try {
-            if (loadvm != null) {
-                board = VirtBoard.restore(openSnapshot(loadvm), serial, System.out, System.err, restart);
-            } else if (booted != null && booted.exists()) { // --trap applies to it below, as to a boot
-                try {
-                    board = VirtBoard.restore(SnapshotFile.open(booted.file()), serial, System.out, System.err, restart);
-                    booted = null;
-                } catch (SnapshotException | BootException e) {
-                    System.err.println("jvisor: booting, as the booted guest's snapshot did not restore: " + e.getMessage());
-                    booted.delete();
-                }
-            }
-            if (board == null) board = VirtBoard.build(config, serial, System.out, System.err, restart);
-            if (trap != null) booted = null; // the snapshot every run starts from is the guest under the default traps
-        } catch (SnapshotException | BootException e) {
-            throw new UserError(e.getMessage());
-        }
+        VirtBoard board = board(config, cache, serial, restart);
+        // Saved once the shell first prompts, unless the board came from it, or --trap changed what it would save.
+        BootedGuest booted = cache != null && !board.restored() && trap == null ? cache : null;
         try (board) {
             if (booted != null) booted.saveWhenReady(board, System.err);
             // A restored shell waits at its prompt, printed before the save: the terminal shows it again.
@@ -275,6 +260,27 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 if (stub != null) stub.close();
             }
+        }
+    }
+
+    /**
+     * The board: restored from -loadvm's snapshot, or from the booted guest's if there is one ({@code cache}:
+     * a snapshot that does not restore is deleted, and the guest boots), else booted.
+     */
+    private VirtBoard board(BoardConfig config, BootedGuest cache, OutputStream serial, boolean restart) {
+        try {
+            if (loadvm != null) return VirtBoard.restore(openSnapshot(loadvm), serial, System.out, System.err, restart);
+            if (cache != null && cache.exists()) {
+                try {
+                    return VirtBoard.restore(SnapshotFile.open(cache.file()), serial, System.out, System.err, restart);
+                } catch (SnapshotException | BootException e) {
+                    System.err.println("jvisor: booting, as the booted guest's snapshot did not restore: " + e.getMessage());
+                    cache.delete();
+                }
+            }
+            return VirtBoard.build(config, serial, System.out, System.err, restart);
+        } catch (SnapshotException | BootException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

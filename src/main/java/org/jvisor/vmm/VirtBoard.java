@@ -197,6 +197,7 @@ public final class VirtBoard implements AutoCloseable {
         SavedBoardConfig.write(config, w);
         w.putBytes(deviceTree);
         vm.saveState(w);
+        w.tag("clock").putLong(vm.clockCount());
         for (Vcpu v : vcpus) v.saveState(w);
         gic.saveState(w);
         uart.saveState(w);
@@ -283,13 +284,14 @@ public final class VirtBoard implements AutoCloseable {
             try {
                 byte[] dtb = state.getBytes(1 << 20);
                 if (dtb.length == 0) throw new StateException("no device tree");
-                b.vm.restoreState(state);
                 Ram tables = b.vm.stage2TableMemory();
-                if (tables != null) {
+                if (tables != null) { // before the VM's state, which checks its tables
                     SnapshotFile.RamRegion r = snapshot.ram("stage2");
                     snapshot.copyRam(r, tables.segment());
                     snapshot.verifyRam(r, tables.segment());
                 }
+                b.vm.restoreState(state);
+                b.vm.restoreClock(state.tag("clock").getLong());
                 for (Vcpu v : b.vcpus) v.restoreState(state);
                 b.gic.restoreState(state);
                 b.uart.restoreState(state);
