@@ -39,10 +39,10 @@ class SnapshotLinuxTest {
     @TempDir
     Path tmp;
 
-    private static BoardConfig config(int cpus, String run, List<BoardConfig.Drive> drives) throws Exception {
+    private static BoardConfig config(int cpus, String run, List<BoardConfig.Drive> drives, boolean instructionClock) throws Exception {
         GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
         return new BoardConfig(256L << 20, cpus, 2, false, drives, g.kernel(), g.initrd(),
-                "console=ttyAMA0 jvisor.run=\"" + run + "\"", true, false, true, Duration.ZERO,
+                "console=ttyAMA0 jvisor.run=\"" + run + "\"", instructionClock, false, true, Duration.ZERO,
                 Instant.parse("2026-01-01T00:00:00Z"), false, false);
     }
 
@@ -112,7 +112,7 @@ class SnapshotLinuxTest {
 
     @Test
     void savedHalfWayAndRestoredTwiceRunsAsTheUninterruptedRun() throws Exception {
-        BoardConfig config = config(1, PROGRAM, List.of());
+        BoardConfig config = config(1, PROGRAM, List.of(), true);
         String console, counters;
         try (Running a = new Running(config, null)) {
             a.awaitPowerOff();
@@ -151,7 +151,7 @@ class SnapshotLinuxTest {
             b.saveAndStop(file);
         }
         try (Running c = new Running(null, file)) {
-            assertEquals("~ # ", c.board.restoredConsoleLine());
+            assertTrue(c.board.restoredConsoleLine().startsWith("~ # "), c.board.restoredConsoleLine()); // then busybox's cursor query
             byte[] in = "echo restored-$((6*7)); cat /proc/uptime; poweroff -f\n".getBytes(StandardCharsets.UTF_8);
             c.board.consoleInput().receive(in, 0, in.length);
             c.awaitPowerOff();
@@ -164,25 +164,25 @@ class SnapshotLinuxTest {
         Path disk = tmp.resolve("disk.img");
         Files.write(disk, new byte[4 << 20]);
         // each record written to its own sector, synchronously: a write is in flight at any moment
-        String run = "for i in $(seq 1 400); do echo record-$i | dd of=/dev/vda bs=512 seek=$i conv=notrunc,fsync 2>/dev/null;"
+        String run = "for i in $(seq 1 200); do echo record-$i | dd of=/dev/vda bs=512 seek=$i conv=notrunc,fsync 2>/dev/null;"
                 + " done; echo written";
-        BoardConfig config = config(2, run, List.of(new BoardConfig.Drive(disk, false)));
+        BoardConfig config = config(2, run, List.of(new BoardConfig.Drive(disk, false)), false);
         Path file = tmp.resolve("io.jvsnap");
         try (Running b = new Running(config, null)) {
             b.awaitOutput("JVISOR-READY");
             // mid-way through the writes
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-            while (countRecords(disk) < 100 && System.nanoTime() < deadline) Thread.sleep(20);
+            while (countRecords(disk) < 50 && System.nanoTime() < deadline) Thread.sleep(20);
             b.saveAndStop(file);
         }
         int atSave = countRecords(disk);
-        assertTrue(atSave > 0 && atSave < 400, "saved after " + atSave + " records");
+        assertTrue(atSave > 0 && atSave < 200, "saved after " + atSave + " records");
         try (Running c = new Running(null, file)) {
             c.awaitPowerOff();
             assertTrue(c.console.text().contains("written"), c.console.text());
         }
         byte[] image = Files.readAllBytes(disk);
-        for (int i = 1; i <= 400; i++) {
+        for (int i = 1; i <= 200; i++) {
             String sector = new String(image, i * 512, 512, StandardCharsets.ISO_8859_1).replace("\0", "");
             assertEquals("record-" + i + "\n", sector, "sector " + i);
         }
@@ -191,7 +191,7 @@ class SnapshotLinuxTest {
     private static int countRecords(Path disk) throws Exception {
         byte[] image = Files.readAllBytes(disk);
         int n = 0;
-        for (int i = 1; i <= 400; i++) if (image[i * 512] == 'r') n++;
+        for (int i = 1; i <= 200; i++) if (image[i * 512] == 'r') n++;
         return n;
     }
 }
