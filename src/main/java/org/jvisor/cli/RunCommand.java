@@ -23,6 +23,9 @@ import org.jvisor.vmm.InputFiles;
 import org.jvisor.vmm.debug.Monitor;
 import org.jvisor.vmm.debug.MonitorConsole;
 import org.jvisor.vmm.VirtBoard;
+import org.jvisor.vmm.snapshot.SnapshotException;
+import org.jvisor.vmm.snapshot.SnapshotFile;
+import org.jvisor.vmm.snapshot.SnapshotStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -150,8 +153,36 @@ final class RunCommand implements Callable<Integer> {
             description = "What a guest's reboot request does (default ${DEFAULT-VALUE}).")
     String onReboot;
 
+    @Option(names = "-loadvm", paramLabel = "FILE|TAG", description = "Start from a snapshot (as QEMU's -loadvm): a file, or"
+            + " a tag the monitor's savevm saved. The machine is the snapshot's: the options that shape one are refused with it.")
+    String loadvm;
+
+    @Option(names = "--cold-boot", description = "Boot the default guest's kernel even if a snapshot of it booted to its shell"
+            + " is cached (jvisor run with no option that shapes the machine restores that snapshot, made by the first such run).")
+    boolean coldBoot;
+
     @Mixin
     TranslateOption translate;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Options that only say how jvisor presents or serves the machine, not what the machine is: with them a
+     * run may start from the booted-guest snapshot, and they may come with -loadvm.
+     */
+    private static final java.util.Set<String> HOST_SIDE_OPTIONS = java.util.Set.of("-serial", "-monitor", "-nographic", "-display",
+            "-s", "-gdb", "-S", "--trace-traps", "--translate", "-no-reboot", "--on-reboot", "--cold-boot", "-loadvm", "-accel",
+            "--trap");
+
+    /** The options given on the command line that shape the machine (by their first name). */
+    private List<String> machineOptionsGiven() {
+        List<String> given = new ArrayList<>();
+        if (spec == null) return given;
+        for (var o : spec.commandLine().getParseResult().matchedOptions())
+            if (!HOST_SIDE_OPTIONS.contains(o.longestName()) && !HOST_SIDE_OPTIONS.contains(o.shortestName())) given.add(o.shortestName());
+        return given;
+    }
 
     /** {@code -M help}, as QEMU lists its boards. */
     static final String MACHINE_HELP = "Supported machines are:\n" + String.format("%-20s %s%n", "virt", "QEMU's virt board (the only one)");
@@ -169,8 +200,15 @@ final class RunCommand implements Callable<Integer> {
         translate.apply();
         Stdio stdio = Stdio.of(serials, monitorOption, nodefaults);
         CpuOption.check(cpu, System.err);
-        BoardConfig config = config();
-        Path dtbFile = dtbFile();
+        if (loadvm != null) {
+            List<String> shaping = machineOptionsGiven();
+            if (!shaping.isEmpty()) throw new UserError("-loadvm: the machine is the snapshot's; " + String.join(", ", shaping) + " cannot change it");
+            if (coldBoot) throw new UserError("-loadvm and --cold-boot: one starts from a snapshot, the other boots");
+        }
+        checkAcceleratorDisplayAndNetwork();
+        boolean defaultGuest = kernel == null && nics.isEmpty() && nets.isEmpty();
+        BoardConfig config = loadvm != null ? null : config();
+        Path dtbFile = loadvm != null ? null : dtbFile();
         boolean restart = switch (onReboot) {
             case "exit" -> false;
             case "restart" -> true;
@@ -178,13 +216,18 @@ final class RunCommand implements Callable<Integer> {
         };
         if (restart && noReboot) throw new UserError("-no-reboot and --on-reboot restart: a reboot cannot both end and restart the guest");
         OutputStream serial = stdio.serial() == Stdio.Serial.NONE ? OutputStream.nullOutputStream() : System.out;
-        VirtBoard board;
-        try {
-            board = VirtBoard.build(config, serial, System.out, System.err, restart);
-        } catch (BootException e) {
-            throw new UserError(e.getMessage());
-        }
+        BootedGuest cache = loadvm == null && defaultGuest && !coldBoot && dtbFile == null && machineOptionsGiven().isEmpty()
+                ? BootedGuest.of(config) : null;
+        VirtBoard board = board(config, cache, serial, restart);
+        // Saved once the shell first prompts, unless the board came from it, or --trap changed what it would save.
+        BootedGuest booted = cache != null && !board.restored() && trap == null ? cache : null;
         try (board) {
+            if (booted != null) booted.saveWhenReady(board, System.err);
+            // A restored shell waits at its prompt, printed before the save: the terminal shows it again.
+            if (board.restored()) {
+                System.out.print(board.restoredConsoleLine());
+                System.out.flush();
+            }
             if (dtbFile != null) {
                 writeDtb(dtbFile, board.deviceTree());
                 return 0;
@@ -218,6 +261,40 @@ final class RunCommand implements Callable<Integer> {
                 if (stub != null) stub.close();
             }
         }
+    }
+
+    /**
+     * The board: restored from -loadvm's snapshot, or from the booted guest's if there is one ({@code cache}:
+     * a snapshot that does not restore is deleted, and the guest boots), else booted.
+     */
+    private VirtBoard board(BoardConfig config, BootedGuest cache, OutputStream serial, boolean restart) {
+        try {
+            if (loadvm != null) return VirtBoard.restore(openSnapshot(loadvm), serial, System.out, System.err, restart);
+            if (cache != null && cache.exists()) {
+                try {
+                    return VirtBoard.restore(SnapshotFile.open(cache.file()), serial, System.out, System.err, restart);
+                } catch (SnapshotException | BootException e) {
+                    System.err.println("jvisor: booting, as the booted guest's snapshot did not restore: " + e.getMessage());
+                    cache.delete();
+                }
+            }
+            return VirtBoard.build(config, serial, System.out, System.err, restart);
+        } catch (SnapshotException | BootException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /** The snapshot -loadvm names: a file, else a tag in the user's snapshot store. */
+    private static SnapshotFile openSnapshot(String spec) throws SnapshotException {
+        Path file = Path.of(spec);
+        if (Files.exists(file) || spec.contains("/")) return SnapshotFile.open(file);
+        SnapshotStore store = SnapshotStore.standard();
+        try {
+            if (store.exists(spec)) return SnapshotFile.open(store.path(spec));
+        } catch (IllegalArgumentException e) {
+            // not a tag either
+        }
+        throw new UserError("-loadvm " + spec + ": no such file, and no snapshot of that name in " + store.dir());
     }
 
     /**
@@ -320,7 +397,6 @@ final class RunCommand implements Callable<Integer> {
     }
 
     BoardConfig config() {
-        checkAcceleratorDisplayAndNetwork();
         Map<String, String> m = QemuStyle.parseKeyValues("-M", machine, "type", MACHINE_PROPERTIES);
         if (!m.get("type").equals("virt")) throw new UserError("-M " + machine + ": the only board is 'virt'");
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));

@@ -249,6 +249,27 @@ public final class Cpu {
         Debug.update(this);
     }
 
+    /**
+     * Writes this processor's architectural state for a snapshot (see {@link CpuState} for what is and is
+     * not in it). Call it while the processor is not running, between two {@link #run} calls.
+     */
+    public void saveState(StateWriter w) { CpuState.save(this, w); }
+
+    /**
+     * Reads back what {@link #saveState} wrote, into a processor built as the saved one was (same features,
+     * same GIC CPU interface, same counter source) and never run: a bad value gives a
+     * {@link StateException}, after which this processor must be thrown away. Caches (TLBs, decoded and
+     * translated code) start empty and derived state is recomputed, as after a context switch.
+     */
+    public void restoreState(StateReader r) { CpuState.restore(this, r); }
+
+    /** Forgets what the last run left for the next one: a restored processor starts with none of it. */
+    void restoredRunState() {
+        exit = null;
+        translatedExceptions = 0;
+        loopWatch.reset();
+    }
+
     // ---- registers ---------------------------------------------------------------------------------
 
     public int currentEl() { return el; }

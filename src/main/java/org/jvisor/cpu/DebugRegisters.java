@@ -27,4 +27,33 @@ public final class DebugRegisters {
     boolean stepEx;
     /** The address reported in FAR by the last watchpoint match. */
     long watchHit;
+
+    /**
+     * The registers and the step state the next step exception reports. Not saved: {@link #armed} (derived:
+     * {@link Debug#update}), {@link #stepping} and {@link #watchHit} (they live within one instruction).
+     */
+    void saveState(StateWriter w) {
+        w.tag("debug registers");
+        w.putLongs(bvr).putLongs(bcr).putLongs(wvr).putLongs(wcr);
+        w.putLong(mdscr).putLong(oslsr).putLong(osdlr).putLong(dbgprcr).putLong(dbgclaim).putLong(mdccint);
+        w.putBoolean(stepDone).putBoolean(stepEx);
+    }
+
+    void restoreState(StateReader r) {
+        r.tag("debug registers");
+        r.getLongs(bvr);
+        r.getLongs(bcr);
+        r.getLongs(wvr);
+        r.getLongs(wcr);
+        mdscr = r.getLong();
+        oslsr = r.getLong();
+        // OSLM is fixed (implemented); only OSLK changes
+        if ((oslsr & ~Debug.OSLSR_OSLK) != 0b1000) throw new StateException("OSLSR_EL1 out of range: 0x" + Long.toHexString(oslsr));
+        osdlr = r.getLong();
+        dbgprcr = r.getLong();
+        dbgclaim = r.getLong();
+        mdccint = r.getLong();
+        stepDone = r.getBoolean();
+        stepEx = r.getBoolean();
+    }
 }

@@ -31,15 +31,32 @@ public final class GenericTimer {
         long nanosFor(long ticks);
     }
 
-    /** The host's monotonic clock; one origin for every processor, so all see the same system counter. */
+    /**
+     * The host's monotonic clock, from an origin: share one among the processors of a machine, so that all
+     * see the same system counter. {@link #INSTANCE} counts from the JVM's start; a machine restored from a
+     * snapshot gets one that continues from the count it was saved at ({@link #continueFrom}), as
+     * Firecracker's and QEMU's restored guests do: never back, and not forward by the time the snapshot lay
+     * on disk.
+     */
     public static final class HostClock implements CounterSource {
-        public static final HostClock INSTANCE = new HostClock();
-        private static final long ORIGIN = System.nanoTime();
+        public static final HostClock INSTANCE = new HostClock(0);
+        /** The {@link System#nanoTime()} at which the count was 0. Volatile: set while the processors are stopped, read by their threads. */
+        private volatile long origin;
 
-        private HostClock() {}
+        /** A clock whose count is {@code count} now. */
+        public HostClock(long count) { continueFrom(count); }
+
+        /**
+         * Makes the count {@code count} now and go on from there (restoring a snapshot, before its processors
+         * run again). Not for {@link #INSTANCE}, which every machine without its own clock shares.
+         */
+        public void continueFrom(long count) {
+            if (count < 0) throw new IllegalArgumentException("negative count " + count);
+            origin = System.nanoTime() - (count << 4);
+        }
 
         @Override
-        public long count() { return (System.nanoTime() - ORIGIN) >>> 4; }
+        public long count() { return (System.nanoTime() - origin) >>> 4; }
 
         @Override
         public long nanosFor(long ticks) { return ticks >= Long.MAX_VALUE >>> 4 ? Long.MAX_VALUE : ticks << 4; }
@@ -205,6 +222,38 @@ public final class GenericTimer {
         }
         armed = arm;
         nextFire = next;
+    }
+
+    /**
+     * CNTFRQ, the timers' CTL and CVAL (CNTKCTL, CNTHCTL and CNTVOFF are in {@link SystemRegisters}), the
+     * outputs and the deadline as last evaluated (a timer whose deadline passed since is seen at the next
+     * {@link #poll}, at the same instruction as on the saved processor), and the time an
+     * {@link InstructionCounter} skipped. A {@link HostClock}'s count is not saved here: the processors of a
+     * machine share it, so its owner saves it once ({@link HostClock#count()}) and restarts it from there
+     * ({@link HostClock#continueFrom}).
+     */
+    void saveState(StateWriter w) {
+        w.tag("generic timer");
+        w.putLong(frequency).putLongs(ctl).putLongs(cval).putBooleans(level).putBoolean(armed).putLong(nextFire);
+        w.putBoolean(source instanceof InstructionCounter);
+        if (source instanceof InstructionCounter ic) w.putLong(ic.skipped);
+    }
+
+    /** Reads back what {@link #saveState} wrote, and drives the outputs to their saved levels. */
+    void restoreState(StateReader r) {
+        r.tag("generic timer");
+        frequency = r.getLong();
+        r.getLongs(ctl);
+        for (long c : ctl) SystemRegisters.within(c, CTL_ENABLE | CTL_IMASK, "a timer's CTL");
+        r.getLongs(cval);
+        r.getBooleans(level);
+        armed = r.getBoolean();
+        nextFire = r.getLong();
+        boolean instructions = r.getBoolean();
+        if (instructions != source instanceof InstructionCounter)
+            throw new StateException("the state counts " + (instructions ? "instructions" : "host time") + ", this processor the other");
+        if (source instanceof InstructionCounter ic) ic.skipped = r.getLong();
+        for (int t = 0; t < 3; t++) if (lines[t] != null) lines[t].set(level[t]);
     }
 
     private long count(int t) {

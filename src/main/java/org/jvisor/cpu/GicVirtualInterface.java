@@ -122,6 +122,29 @@ public final class GicVirtualInterface {
         update();
     }
 
+    /**
+     * ICH_HCR, ICH_VMCR, the list registers and the active priorities. The virtual IRQ/FIQ and the
+     * maintenance level are derived: recomputed at restore, which drives them out again.
+     */
+    void saveState(StateWriter w) {
+        w.tag(v2 ? "GICv2 virtual CPU interface" : "GICv3 virtual CPU interface");
+        w.putLong(hcr).putLong(vmcr).putLongs(lr).putInt(apr0).putInt(apr1);
+    }
+
+    void restoreState(StateReader r) {
+        r.tag(v2 ? "GICv2 virtual CPU interface" : "GICv3 virtual CPU interface");
+        hcr = SystemRegisters.within(r.getLong(), v2 ? V2_HCR_MASK : HCR_MASK, "ICH_HCR_EL2");
+        vmcr = SystemRegisters.within(r.getLong(), v2 ? V2_VMCR_MASK : VMCR_MASK | VMCR_VFIQEN, "ICH_VMCR_EL2");
+        if (!v2 && (vmcr & VMCR_VFIQEN) == 0) throw new StateException("ICH_VMCR_EL2.VFIQEn is RES1 on a GICv3");
+        setVbpr(0, vbpr(0)); // as a write leaves them: never below the minimum
+        setVbpr(1, vbpr(1));
+        r.getLongs(lr);
+        for (long l : lr) SystemRegisters.within(l, LR_MASK, "ICH_LR<n>_EL2");
+        apr0 = r.getInt();
+        apr1 = r.getInt();
+        update();
+    }
+
     // ---- ICH_*_EL2 ---------------------------------------------------------------------------------
 
     void writeHcr(long v) {

@@ -93,6 +93,35 @@ public final class Pmu {
         configChanged();
     }
 
+    /**
+     * The counters and their configuration, and the instruction count they were last brought up to (a
+     * restored processor goes on with its saved {@link Cpu#instret}, so the counters go on exactly).
+     * {@link #active} and the interrupt output are derived: {@link #configChanged} once MDCR_EL2 is back.
+     */
+    void saveState(StateWriter w) {
+        w.tag("pmu");
+        for (long v : new long[] {pmcr, cntenset, ovs, inten, selr, ccntr, ccfiltr, userenr, lastInstret, cycleRemainder}) w.putLong(v);
+        w.putLongs(evtyper).putLongs(evcntr);
+    }
+
+    void restoreState(StateReader r) {
+        r.tag("pmu");
+        long counters = (1L << CYCLE) | ((1L << COUNTERS) - 1);
+        pmcr = SystemRegisters.within(r.getLong(), PMCR_WRITABLE, "PMCR_EL0");
+        cntenset = SystemRegisters.within(r.getLong(), counters, "PMCNTENSET_EL0");
+        ovs = SystemRegisters.within(r.getLong(), counters, "PMOVSSET_EL0");
+        inten = SystemRegisters.within(r.getLong(), counters, "PMINTENSET_EL1");
+        selr = SystemRegisters.within(r.getLong(), 0x1F, "PMSELR_EL0"); // selects a counter
+        ccntr = r.getLong();
+        ccfiltr = SystemRegisters.within(r.getLong(), FILTER_P | FILTER_U | FILTER_NSH, "PMCCFILTR_EL0");
+        userenr = SystemRegisters.within(r.getLong(), 0xF, "PMUSERENR_EL0");
+        lastInstret = r.getLong();
+        cycleRemainder = SystemRegisters.within(r.getLong(), 63, "the PMU's cycle divider");
+        r.getLongs(evtyper);
+        r.getLongs(evcntr);
+        for (long v : evcntr) SystemRegisters.within(v, 0xFFFFFFFFL, "an event counter");
+    }
+
     /** Connects the overflow interrupt output (PPI 23 on the virt board). */
     public void connect(InterruptLine line) {
         irq = line;

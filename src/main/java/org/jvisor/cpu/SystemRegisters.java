@@ -51,6 +51,62 @@ public final class SystemRegisters {
             SCTLR_WXN = 1L << 19, SCTLR_SPAN = 1L << 23, SCTLR_E0E = 1L << 24, SCTLR_EE = 1L << 25,
             SCTLR_UCI = 1L << 26;
 
+    /** The banked registers, in the order {@link #saveState} writes them. */
+    private long[][] banked() {
+        return new long[][] {sctlr, vbar, esr, far, elr, spsr, tcr, mair, amair, ttbr0, actlr, afsr0, afsr1, tpidr};
+    }
+
+    /**
+     * Every register stored here, for a snapshot. Their values select nothing the processor indexes with
+     * (the registers that do, such as CSSELR_EL1 and MDCR_EL2.HPMN, are bounded where they are used, and
+     * checked by {@link #restoreState} against what a write could leave); {@link Cpu#restoreState} checks
+     * the rest of the processor.
+     */
+    void saveState(StateWriter w) {
+        w.tag("system registers");
+        for (long[] b : banked()) w.putLongs(b);
+        for (long v : new long[] {ttbr1El1, cpacrEl1, parEl1, contextidrEl1, tpidrEl0, tpidrroEl0, csselrEl1, cntkctlEl1,
+                disrEl1, hcrEl2, cptrEl2, hstrEl2, mdcrEl2, hpfarEl2, vttbrEl2, vtcrEl2, vpidrEl2, vmpidrEl2, cnthctlEl2,
+                cntvoffEl2, ttbr1El2, contextidrEl2, hacrEl2, midr, mpidr, revidr}) w.putLong(v);
+    }
+
+    void restoreState(StateReader r) {
+        r.tag("system registers");
+        for (long[] b : banked()) r.getLongs(b);
+        ttbr1El1 = r.getLong();
+        cpacrEl1 = r.getLong();
+        parEl1 = r.getLong();
+        contextidrEl1 = r.getLong();
+        tpidrEl0 = r.getLong();
+        tpidrroEl0 = r.getLong();
+        csselrEl1 = within(r.getLong(), 0xF, "CSSELR_EL1");
+        cntkctlEl1 = within(r.getLong(), 0x3FF, "CNTKCTL_EL1");
+        disrEl1 = r.getLong();
+        hcrEl2 = within(r.getLong(), ControlRegisters.HCR_BITS, "HCR_EL2");
+        cptrEl2 = r.getLong();
+        hstrEl2 = r.getLong();
+        mdcrEl2 = within(r.getLong(), 0xFFF, "MDCR_EL2");
+        hpfarEl2 = r.getLong();
+        vttbrEl2 = r.getLong();
+        vtcrEl2 = r.getLong();
+        vpidrEl2 = r.getLong();
+        vmpidrEl2 = r.getLong();
+        cnthctlEl2 = within(r.getLong(), 0xFF, "CNTHCTL_EL2");
+        cntvoffEl2 = r.getLong();
+        ttbr1El2 = r.getLong();
+        contextidrEl2 = r.getLong();
+        hacrEl2 = r.getLong();
+        midr = r.getLong();
+        mpidr = r.getLong();
+        revidr = r.getLong();
+    }
+
+    /** A saved register value with no bits outside {@code bits} (those a write through MSR can set). */
+    static long within(long v, long bits, String name) {
+        if ((v & ~bits) != 0) throw new StateException(name + " has bits no write can set: 0x" + Long.toHexString(v));
+        return v;
+    }
+
     /** Architectural reset values of a core coming out of reset into EL1 (as QEMU's virt board starts it). */
     void reset() {
         sctlr[1] = 0x30D00800L; // RES1 bits, MMU and caches off

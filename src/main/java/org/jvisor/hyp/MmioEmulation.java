@@ -137,6 +137,9 @@ final class MmioEmulation {
         return process();
     }
 
+    /** An access is in flight: a pair's second half, or a loaded value not yet written to its register. */
+    boolean pending() { return active; }
+
     void cancel() {
         active = false;
         exited = false;

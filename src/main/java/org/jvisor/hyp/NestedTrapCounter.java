@@ -2,6 +2,8 @@ package org.jvisor.hyp;
 
 import org.jvisor.cpu.El2Observer;
 import org.jvisor.cpu.Esr;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 import org.jvisor.cpu.SystemRegisters;
 
 /**
@@ -53,5 +55,16 @@ final class NestedTrapCounter implements El2Observer {
         if (target == abortPc) stats.memTraps++;
         else stats.ioTraps++;
         abortPending = false;
+    }
+
+    /** A stage-2 abort the guest's hypervisor has not returned from yet is counted when it does, after a restore too. */
+    void saveState(StateWriter w) {
+        w.tag("nested trap counter").putBoolean(abortPending).putLong(abortPc);
+    }
+
+    void restoreState(StateReader r) {
+        r.tag("nested trap counter");
+        abortPending = r.getBoolean();
+        abortPc = r.getLong();
     }
 }

@@ -1,5 +1,7 @@
 package org.jvisor.hyp;
 
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 import org.jvisor.cpu.SysRegTable;
 
 /**
@@ -112,5 +114,28 @@ public final class TrapStats {
         long virtual = 0;
         for (long c : virtualByEc) virtual += c;
         return s + ", virtual exceptions " + virtual + ", virtual IRQs " + virtualInterrupts + ", shadow fills " + shadowFills;
+    }
+
+    /** The counters, for a snapshot: a restored VM's {@code info traps} goes on counting from them. */
+    void saveState(StateWriter w) {
+        w.tag("trap counters");
+        for (long v : new long[] {cpuTraps, memTraps, ioTraps, interrupts, hostCalls, virtualInterrupts, shadowFills}) w.putLong(v);
+        for (long[] a : arrays()) w.putLongs(a);
+    }
+
+    void restoreState(StateReader r) {
+        r.tag("trap counters");
+        cpuTraps = r.getLong();
+        memTraps = r.getLong();
+        ioTraps = r.getLong();
+        interrupts = r.getLong();
+        hostCalls = r.getLong();
+        virtualInterrupts = r.getLong();
+        shadowFills = r.getLong();
+        for (long[] a : arrays()) r.getLongs(a); // sized by SysRegTable: a build with other registers is refused here
+    }
+
+    private long[][] arrays() {
+        return new long[][] {byEc, virtualByEc, emulatedMrs, emulatedMsr, emulatedSys, emulatedOthers, bySysReg};
     }
 }

@@ -7,6 +7,9 @@ import org.jvisor.cpu.ExitReason;
 import org.jvisor.cpu.GenericTimer;
 import org.jvisor.cpu.HostDebug;
 import org.jvisor.cpu.Mmu;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 import org.jvisor.cpu.SysRegTable;
 import org.jvisor.cpu.SystemRegisters;
 
@@ -19,6 +22,15 @@ import org.jvisor.cpu.SystemRegisters;
  * host thread per vCPU, as KVM expects), or from another while the vCPU is not running (a VMM that paused
  * it: debuggers, monitors); {@link #kick()}, {@link #setIrqLine} and {@link #counter()} may be called from any
  * thread. The processor itself is not handed out: what a VMM needs of it is here, as KVM's ioctls give it.
+ *
+ * <p>Snapshots: {@link #saveState} and {@link #restoreState}, while the vCPU is not running. An exit can leave
+ * work for the next {@link #run()}: after a {@link VcpuExit.Mmio} read, the loaded value is written to its
+ * register (and a pair's second access made, a writeback done) only when the guest is entered again. KVM's
+ * rule applies (userspace sets {@code immediate_exit} and calls KVM_RUN before saving): once it has served
+ * the exit, the VMM calls {@link #completePendingExit()}, which finishes that work without entering the
+ * guest, serving the VMM again the next access it needs (the second half of a pair, as another
+ * {@link VcpuExit.Mmio}), until it returns null. Only then may the vCPU be saved: {@link #saveState} refuses
+ * a vCPU with an access in flight.
  */
 public final class Vcpu {
     static final int OFF = 0, ON = 1;
@@ -86,9 +98,9 @@ public final class Vcpu {
             cpu.firmware = x0 -> Psci.owns((int) x0);
             cpu.el2Observer = new NestedTrapCounter(stats);
         }
-        if (vm.clock() == GuestClock.INSTRUCTIONS) cpu.timer.setCounterSource(new GenericTimer.InstructionCounter(cpu));
-        cpu.sr.vmpidrEl2 = 0x80000000L | id;
-        cpu.sr.mpidr = 0x80000000L | id;
+        cpu.timer.setCounterSource(vm.clock() == GuestClock.INSTRUCTIONS ? new GenericTimer.InstructionCounter(cpu) : vm.hostClock());
+        cpu.sr.vmpidrEl2 = ownMpidr();
+        cpu.sr.mpidr = ownMpidr();
         cpu.sr.vpidrEl2 = cpu.sr.midr;
         enterAtResetLevel();
         power = poweredOn ? ON : OFF;
@@ -165,6 +177,9 @@ public final class Vcpu {
 
     long mpidr() { return cpu.sr.vmpidrEl2; }
 
+    /** The MPIDR this vCPU is created with: affinity 0 is its id (bit 31 RES1). */
+    private long ownMpidr() { return 0x80000000L | id; }
+
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
@@ -195,7 +210,7 @@ public final class Vcpu {
             if (lastEvent != null) return lastEvent;
             mmio.checkCompleted();
             try {
-                VcpuExit e = ExitHandlers.complete(this, mmio.resume());
+                VcpuExit e = finishPending();
                 if (e != null) return e;
                 return loop();
             } catch (RuntimeException | StackOverflowError e) {
@@ -207,6 +222,111 @@ public final class Vcpu {
     }
 
     boolean inRun() { return inRun; }
+
+    /** What the last exit left to do before the guest runs again (see the class comment); an exit, or null when done. */
+    private VcpuExit finishPending() {
+        return ExitHandlers.complete(this, mmio.resume());
+    }
+
+    /**
+     * KVM_RUN with {@code immediate_exit} set: finishes what the last exit left pending (an MMIO read's value
+     * written to its register, a pair's second access, the PC moved past the access) without entering the
+     * guest. Returns the next exit the VMM must serve first (a {@link VcpuExit.Mmio} for a pair's other
+     * half; call again once it is served), or null once nothing is pending: then {@link #saveState} may run.
+     * On the vCPU's thread, or on another while the vCPU is not running; throws IllegalStateException if an
+     * MMIO read was not answered ({@link #completeMmioRead}).
+     */
+    public VcpuExit completePendingExit() {
+        if (dead != null || lastEvent != null) return null; // run() would only report them again
+        mmio.checkCompleted();
+        inRun = true;
+        try {
+            return finishPending();
+        } catch (RuntimeException | StackOverflowError e) {
+            return die("hypervisor error: " + e);
+        } finally {
+            inRun = false;
+        }
+    }
+
+    // ---- snapshots --------------------------------------------------------------------------------
+
+    /**
+     * Writes this vCPU for a snapshot: its processor ({@link Cpu#saveState}), its trap counters, its PSCI power
+     * state (with a CPU_ON not yet applied), the interrupt lines the interrupt controller drives, the stage-2
+     * view it runs on, and the step over a trapped FP instruction in progress. Not saved: the guest debugger's
+     * settings (the host's), sleeping in WFI (a vCPU stopped for a save has left its WFI, as KVM's has once
+     * KVM_RUN returned: the guest's idle loop executes the next), kicks, and the trap configuration's
+     * generation (the VM's {@link TrapConfig} is applied again at the next run). While the vCPU is not
+     * running, after {@link #completePendingExit()} returned null. A trap-and-emulate vCPU cannot be saved
+     * (its virtual EL1 and shadow tables are not written): IllegalStateException, as for a vCPU with an
+     * MMIO access in flight or one that has stopped for good.
+     */
+    public void saveState(StateWriter w) {
+        checkSnapshot("saved");
+        if (inRun) throw new IllegalStateException("vCPU " + id + " is running");
+        if (mmio.pending()) throw new IllegalStateException("vCPU " + id + " has an MMIO access in flight: complete it first (completePendingExit)");
+        if (dead != null || lastEvent != null) throw new IllegalStateException("vCPU " + id + " has stopped for good: " + (dead != null ? dead : lastEvent));
+        w.tag("vcpu").putInt(id).putBoolean(hostOwnsEl2);
+        cpu.saveState(w);
+        stats.saveState(w);
+        if (cpu.el2Observer instanceof NestedTrapCounter n) n.saveState(w);
+        synchronized (lock) {
+            w.putInt(power).putBoolean(powerOnPending).putLong(entryPoint).putLong(contextId);
+        }
+        w.putBoolean(irqLevel).putBoolean(fiqLevel).putBoolean(fpStep);
+        w.putInt(viewIndex());
+    }
+
+    /**
+     * Reads back what {@link #saveState} wrote, into a vCPU of a VM built as the saved one was (same id, same
+     * ownership of EL2, same stage-2 views) that has not run. A bad value gives a
+     * {@link org.jvisor.cpu.StateException}; the VM must then be thrown away.
+     */
+    public void restoreState(StateReader r) {
+        checkSnapshot("restored");
+        if (owner != null) throw new IllegalStateException("vCPU " + id + " has run: restore into a new VM");
+        r.tag("vcpu");
+        int savedId = r.getInt();
+        if (savedId != id) throw new StateException("the state of vCPU " + savedId + " given to vCPU " + id);
+        if (r.getBoolean() != hostOwnsEl2) throw new StateException("the state of vCPU " + id + " is of a VM whose EL2 is " + (hostOwnsEl2 ? "the guest's" : "the hypervisor's"));
+        cpu.restoreState(r);
+        // The identity the hypervisor gave this vCPU routes PSCI CPU_ON and the GIC's affinity: not the file's to change.
+        long mpidr = ownMpidr();
+        if (cpu.sr.mpidr != mpidr || hostOwnsEl2 && cpu.sr.vmpidrEl2 != mpidr)
+            throw new StateException("the state of vCPU " + id + " has another MPIDR: 0x" + Long.toHexString(cpu.sr.vmpidrEl2));
+        stats.restoreState(r);
+        if (cpu.el2Observer instanceof NestedTrapCounter n) n.restoreState(r);
+        synchronized (lock) {
+            power = r.getInt(OFF, ON, "PSCI power state");
+            powerOnPending = r.getBoolean();
+            entryPoint = r.getLong();
+            contextId = r.getLong();
+            if (powerOnPending && power != ON) throw new StateException("a CPU_ON pending on a vCPU that is off");
+        }
+        irqLevel = r.getBoolean();
+        fiqLevel = r.getBoolean();
+        fpStep = r.getBoolean();
+        int v = r.getInt(-1, vm.stage2ViewCount() - 1, "stage-2 view");
+        if ((v < 0) == hostOwnsEl2) throw new StateException("stage-2 view " + v + " for vCPU " + id);
+        trapGeneration = vm.trapConfig().generation() - 1; // MDCR/CPTR/CNTHCTL_EL2's traps applied at the next run
+        if (hostOwnsEl2) {
+            applyHypervisorState(); // HCR_EL2, VTTBR_EL2 and VTCR_EL2 are the hypervisor's: this VM's, not the file's
+            if (fpStep) cpu.sr.cptrEl2 &= ~SysRegTable.CPTR_TFP;
+            switchView(vm.stage2View(v));
+        }
+    }
+
+    /** The index of the stage-2 view this vCPU runs on; -1 when the guest owns EL2 (no stage 2 of ours). */
+    private int viewIndex() {
+        for (int i = 0; i < vm.stage2ViewCount(); i++) if (vm.stage2View(i) == view) return i;
+        return -1;
+    }
+
+    private void checkSnapshot(String what) {
+        if (deprivileged != null)
+            throw new IllegalStateException("a trap-and-emulate VM cannot be " + what + ": its virtual EL1 and shadow page tables are not in a snapshot");
+    }
 
     private VcpuExit loop() {
         while (true) {
@@ -293,8 +413,8 @@ public final class Vcpu {
     /** PSCI CPU_ON's entry state: reset, EL1h (EL2h when the guest owns EL2) with interrupts masked, MMU off, X0 = context id. */
     private void powerOnReset(long entry, long context) {
         cpu.reset();
-        cpu.sr.vmpidrEl2 = 0x80000000L | id;
-        cpu.sr.mpidr = 0x80000000L | id;
+        cpu.sr.vmpidrEl2 = ownMpidr();
+        cpu.sr.mpidr = ownMpidr();
         cpu.sr.vpidrEl2 = cpu.sr.midr;
         enterAtResetLevel();
         cpu.pc = entry;

@@ -2,6 +2,7 @@ package org.jvisor.hyp;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jvisor.cpu.GenericTimer;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
@@ -41,6 +42,11 @@ public final class Vm {
     private volatile boolean closed;
     private Vgic gic;
     private final GuestClock clock;
+    /**
+     * The system counter of a {@link GuestClock#HOST} VM, one for all its vCPUs: from 0 at creation, as KVM
+     * starts a VM's counter, and from the saved count at a restore ({@link #restoreClock}).
+     */
+    private final GenericTimer.HostClock hostClock = new GenericTimer.HostClock(0);
     /** The guest owns EL2: RAM and devices sit on the host bus at their guest physical addresses, no stage 2. */
     private final boolean guestOwnsEl2;
     /** The guest kernel runs deprivileged at EL0 ({@link Hypervisor#createTrapAndEmulateVm}). */
@@ -270,6 +276,24 @@ public final class Vm {
     /** What the system counter of this VM's vCPUs counts. */
     public GuestClock clock() { return clock; }
 
+    GenericTimer.HostClock hostClock() { return hostClock; }
+
+    /**
+     * The {@link GuestClock#HOST} counter's value now, for a snapshot (save it once for the VM, with its
+     * vCPUs stopped). A {@link GuestClock#INSTRUCTIONS} VM's counters are its vCPUs' own, in their state.
+     */
+    public long clockCount() { return hostClock.count(); }
+
+    /**
+     * Restoring a snapshot: the HOST counter goes on from {@code count}, the value {@link #clockCount} gave
+     * when it was saved, neither back nor forward by the time the snapshot was kept (call it before any vCPU
+     * runs). Throws {@link org.jvisor.cpu.StateException} for a negative count.
+     */
+    public void restoreClock(long count) {
+        if (count < 0) throw new org.jvisor.cpu.StateException("the saved system counter is negative: " + count);
+        hostClock.continueFrom(count);
+    }
+
     /** The VM's interrupt controller ({@link Vgic#create}), or null before one is created. */
     public synchronized Vgic gic() { return gic; }
 
@@ -304,6 +328,15 @@ public final class Vm {
      * {@link #stage2TableBase()} on {@link #hostBus()}.
      */
     public Ram stage2TableMemory() { return tableMemory; }
+
+    /**
+     * Guest RAM and the table memory were overwritten in place (a snapshot loaded into this VM): every decoded
+     * instruction and every cached translation is stale. Call with every vCPU out of the guest.
+     */
+    public void guestMemoryReplaced() {
+        hostBus.invalidateAllCode();
+        for (Vcpu v : vcpuArray) v.requestStage2Flush();
+    }
 
     /** The host physical address of {@link #stage2TableMemory()}. */
     public long stage2TableBase() { return TABLES_BASE; }

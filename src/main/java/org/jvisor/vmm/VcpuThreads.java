@@ -192,7 +192,10 @@ final class VcpuThreads {
                     continue;
                 }
                 if (parkRequested()) {
-                    park();
+                    // KVM's immediate_exit: nothing is left half-done while parked, so a snapshot may be taken
+                    VcpuExit pending = v.completePendingExit();
+                    if (pending != null) handle(v, pending);
+                    else park();
                     continue;
                 }
                 handle(v, v.run());

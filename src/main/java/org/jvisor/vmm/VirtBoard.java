@@ -24,6 +24,13 @@ import org.jvisor.vmm.virtio.VirtioConsole;
 import org.jvisor.vmm.virtio.VirtioDevice;
 import org.jvisor.vmm.virtio.VirtioMmioTransport;
 import org.jvisor.vmm.virtio.VirtioRng;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
+import org.jvisor.vmm.snapshot.BuildId;
+import org.jvisor.vmm.snapshot.SnapshotException;
+import org.jvisor.vmm.snapshot.SnapshotFile;
+import java.nio.file.Path;
 
 /**
  * QEMU's {@code virt} board on jvisor's hypervisor (hw/arm/virt.c's memory map): RAM from 1 GiB, a GICv2
@@ -53,19 +60,23 @@ public final class VirtBoard implements AutoCloseable {
     private final Pl031 rtc;
     private final List<VirtioMmioTransport> transports = new ArrayList<>();
     private final List<VirtioBlock> disks = new ArrayList<>();
-    private final LinuxLoader.Boot boot;
+    /** The board as the device tree describes it; with the loaded guest in {@link #boot} (null until a restored board resets). */
+    private final BoardDescription description;
+    private LinuxLoader.Boot boot;
+    /** The device tree the guest was given: a restored board's comes from its snapshot. */
+    private final byte[] deviceTree;
     private final PrintStream log;
     private final VcpuThreads threads;
     private final ConsoleWatch consoleWatch;
     private TrapTrace trace;
 
-    private VirtBoard(BoardConfig config, OutputStream serial, OutputStream console, PrintStream log, boolean restartOnReset)
-            throws BootException {
+    private VirtBoard(BoardConfig config, OutputStream serial, OutputStream console, PrintStream log, boolean restartOnReset,
+            Restore restore) throws BootException {
         this.config = config;
         this.log = log;
         consoleWatch = new ConsoleWatch(console);
         try {
-            ram = Ram.allocate(config.ramSize());
+            ram = restore == null ? Ram.allocate(config.ramSize()) : restore.ram();
         } catch (OutOfMemoryError e) {
             // mmap refused: with vm.overcommit_memory=2 the host commits what is mapped, MAP_NORESERVE or not.
             throw new BootException("the host refused to map " + LinuxLoader.size(config.ramSize()) + " of guest RAM (mmap failed)");
@@ -110,8 +121,14 @@ public final class VirtBoard implements AutoCloseable {
                 d = d.withHideSeek();
             }
 
-            boot = LinuxLoader.prepare(d.withBootargs(config.bootargs()), config.kernel(), config.initrd());
-            loadGuest();
+            description = d.withBootargs(config.bootargs());
+            if (restore == null) {
+                boot = LinuxLoader.prepare(description, config.kernel(), config.initrd());
+                deviceTree = boot.dtb();
+                loadGuest();
+            } else {
+                deviceTree = restore.apply(this);
+            }
         } catch (BootException | RuntimeException e) {
             closeQuietly();
             throw e;
@@ -125,7 +142,7 @@ public final class VirtBoard implements AutoCloseable {
      */
     public static VirtBoard build(BoardConfig config, OutputStream console, PrintStream log, boolean restartOnReset)
             throws BootException {
-        return new VirtBoard(config, console, console, log, restartOnReset);
+        return new VirtBoard(config, console, console, log, restartOnReset, null);
     }
 
     /**
@@ -135,7 +152,161 @@ public final class VirtBoard implements AutoCloseable {
      */
     public static VirtBoard build(BoardConfig config, OutputStream serial, OutputStream console, PrintStream log,
             boolean restartOnReset) throws BootException {
-        return new VirtBoard(config, serial, console, log, restartOnReset);
+        return new VirtBoard(config, serial, console, log, restartOnReset, null);
+    }
+
+    /**
+     * A board restored from {@code snapshot}: built as the saved one was, its RAM mapped from the file,
+     * every part's state put back; {@link #run()} goes on from where it was saved. The board's
+     * output streams and reset behaviour are the caller's, as in {@link #build}. A snapshot that does not
+     * fit gives a {@link BootException} with one line, and no board.
+     */
+    public static VirtBoard restore(SnapshotFile snapshot, OutputStream serial, OutputStream console, PrintStream log,
+            boolean restartOnReset) throws BootException {
+        StateReader state = new StateReader(snapshot.state());
+        BoardConfig config;
+        try {
+            config = SavedBoardConfig.read(state);
+        } catch (StateException e) {
+            throw new BootException(snapshot.path() + ": " + e.getMessage());
+        }
+        return new VirtBoard(config, serial, console, log, restartOnReset, new Restore(snapshot, state));
+    }
+
+    /** The board's configuration, as given or as its snapshot saved it. */
+    public BoardConfig config() { return config; }
+
+    /**
+     * Saves the whole machine to {@code file} (see {@link SnapshotFile}); the board must be paused
+     * ({@link #pause()}) and stays so. {@code description} says what the snapshot holds.
+     */
+    public void save(Path file, String description) throws IOException {
+        synchronized (snapshotLock) {
+            if (closed) throw new IllegalStateException("the board is closed");
+            saveLocked(file, description);
+        }
+    }
+
+    /** Held while a snapshot reads the machine: {@link #close} waits for it, as it frees the RAM. */
+    private final Object snapshotLock = new Object();
+    private boolean closed;
+
+    private void saveLocked(Path file, String description) throws IOException {
+        if (!threads.isPaused()) throw new IllegalStateException("the board is running: pause it first");
+        StateWriter w = new StateWriter();
+        SavedBoardConfig.write(config, w);
+        w.putBytes(deviceTree);
+        vm.saveState(w);
+        w.tag("clock").putLong(vm.clockCount());
+        for (Vcpu v : vcpus) v.saveState(w);
+        gic.saveState(w);
+        uart.saveState(w);
+        rtc.saveState(w);
+        for (VirtioMmioTransport t : transports) t.saveState(w);
+        w.tag("console").putString(consoleWatch.currentLine());
+        List<SnapshotFile.RamSource> memory = new ArrayList<>();
+        memory.add(new SnapshotFile.RamSource("ram", ram.segment()));
+        Ram tables = vm.stage2TableMemory();
+        if (tables != null) memory.add(new SnapshotFile.RamSource("stage2", tables.segment()));
+        SnapshotFile.write(file, new SnapshotFile.Header(BuildId.current(), madeBy(), java.time.Instant.now(), description),
+                w.toByteArray(), memory);
+    }
+
+    /**
+     * Puts this paused board back in the state {@code snapshot} saved (the monitor's {@code loadvm}), as QEMU
+     * loads a snapshot into its running machine: the snapshot must be of a board configured as this one.
+     * Everything that can fail (the file's checksums, the machine it was made on) is checked before anything
+     * changes; the state is then read into the board's parts. If that still fails (a file made to fool the
+     * checks), the board is left stopped with an internal error, never running half-restored.
+     */
+    public void load(SnapshotFile snapshot) throws BootException {
+        if (!threads.isPaused()) throw new IllegalStateException("the board is running: pause it first");
+        StateReader state = new StateReader(snapshot.state());
+        try {
+            BoardConfig saved = SavedBoardConfig.read(state);
+            String difference = SavedBoardConfig.difference(saved, config);
+            if (difference != null) throw new BootException(snapshot.path() + ": made on another machine (" + difference + ")");
+        } catch (StateException e) {
+            throw new BootException(snapshot.path() + ": " + e.getMessage());
+        }
+        Ram image;
+        SnapshotFile.RamRegion region;
+        try {
+            region = snapshot.ram("ram");
+            if (region.size() != ram.size()) throw new BootException(snapshot.path() + ": its RAM is not this machine's size");
+            image = snapshot.mapRam(region);
+            snapshot.verifyRam(region, image.segment());
+        } catch (SnapshotException e) {
+            throw new BootException(e.getMessage());
+        }
+        try {
+            ram.segment().copyFrom(image.segment());
+            vm.guestMemoryReplaced();
+            new Restore(snapshot, state).apply(this);
+        } catch (BootException | RuntimeException e) {
+            log.println("jvisor: loadvm failed half-way, the VM is stopped: " + e.getMessage());
+            threads.stop(VcpuThreads.INTERNAL_ERROR);
+            throw new BootException(e.getMessage());
+        } finally {
+            image.release();
+        }
+    }
+
+    /** The line a snapshot's header says it was made by. */
+    static String madeBy() {
+        String v = VirtBoard.class.getPackage().getImplementationVersion();
+        return "jvisor " + (v == null ? "(classes)" : v) + ", build " + BuildId.current() + ", Java " + Runtime.version().feature();
+    }
+
+    /** The console's last line when the snapshot was saved (a shell's prompt): what a restored terminal shows first. */
+    public String restoredConsoleLine() { return restoredConsoleLine; }
+
+    /** Whether this board was restored from a snapshot ({@link #restore}) rather than booted. */
+    public boolean restored() { return restoredConsoleLine != null; }
+
+    private String restoredConsoleLine;
+
+    /** Restoring a snapshot into a board being built: its RAM first, then, once the board stands, every part's state. */
+    private record Restore(SnapshotFile snapshot, StateReader state) {
+        Ram ram() throws BootException {
+            try {
+                SnapshotFile.RamRegion r = snapshot.ram("ram");
+                Ram ram = snapshot.mapRam(r);
+                snapshot.verifyRam(r, ram.segment());
+                return ram;
+            } catch (SnapshotException e) {
+                throw new BootException(e.getMessage());
+            }
+        }
+
+        /** Puts every part's state back; the device tree the guest was given. */
+        byte[] apply(VirtBoard b) throws BootException {
+            try {
+                byte[] dtb = state.getBytes(1 << 20);
+                if (dtb.length == 0) throw new StateException("no device tree");
+                Ram tables = b.vm.stage2TableMemory();
+                if (tables != null) { // before the VM's state, which checks its tables
+                    SnapshotFile.RamRegion r = snapshot.ram("stage2");
+                    snapshot.copyRam(r, tables.segment());
+                    snapshot.verifyRam(r, tables.segment());
+                }
+                b.vm.restoreState(state);
+                b.vm.restoreClock(state.tag("clock").getLong());
+                for (Vcpu v : b.vcpus) v.restoreState(state);
+                b.gic.restoreState(state);
+                b.uart.restoreState(state);
+                b.rtc.restoreState(state);
+                for (VirtioMmioTransport t : b.transports) t.restoreState(state);
+                state.tag("console");
+                b.restoredConsoleLine = java.util.Objects.requireNonNullElse(state.getString(4096), "");
+                state.end();
+                return dtb;
+            } catch (StateException e) {
+                throw new BootException(snapshot.path() + ": does not fit this machine: " + e.getMessage());
+            } catch (SnapshotException e) {
+                throw new BootException(e.getMessage());
+            }
+        }
     }
 
     /**
@@ -165,6 +336,7 @@ public final class VirtBoard implements AutoCloseable {
 
     /** Kernel, initrd and device tree into RAM; the boot vCPU at the kernel's entry as booting.rst asks. */
     private void loadGuest() throws BootException {
+        if (boot == null) boot = LinuxLoader.prepare(description, config.kernel(), config.initrd()); // a restored board's first reset
         boot.writeTo(GuestMemory.of(vm));
         BootCpuState s = vm.guestOwnsEl2() ? boot.cpu().atEl2() : boot.cpu();
         Vcpu v = vcpus.get(0);
@@ -190,7 +362,7 @@ public final class VirtBoard implements AutoCloseable {
     }
 
     /** The flattened device tree given to the guest. */
-    public byte[] deviceTree() { return boot.dtb().clone(); }
+    public byte[] deviceTree() { return deviceTree.clone(); }
 
     public Vm vm() { return vm; }
 
@@ -256,7 +428,10 @@ public final class VirtBoard implements AutoCloseable {
 
     @Override
     public void close() {
-        closeQuietly();
+        synchronized (snapshotLock) {
+            closed = true;
+            closeQuietly();
+        }
     }
 
     private void closeQuietly() {

@@ -26,6 +26,9 @@ public final class ConsoleWatch extends OutputStream {
     private final StringBuilder pending = new StringBuilder();
     private long dropped;
     private boolean ended;
+    /** The output since the last newline, at most {@value #LINE} bytes: a shell's prompt while it waits. Guarded by this. */
+    private final StringBuilder line = new StringBuilder();
+    private static final int LINE = 256;
 
     public ConsoleWatch(OutputStream out) {
         this.out = Objects.requireNonNull(out);
@@ -36,6 +39,7 @@ public final class ConsoleWatch extends OutputStream {
         out.write(b);
         synchronized (this) {
             pending.append((char) (b & 0xff));
+            track(pending.length() - 1);
             trimAndWake();
         }
     }
@@ -45,9 +49,24 @@ public final class ConsoleWatch extends OutputStream {
         out.write(b, off, len);
         synchronized (this) {
             pending.append(new String(b, off, len, StandardCharsets.ISO_8859_1));
+            track(pending.length() - len);
             trimAndWake();
         }
     }
+
+    private void track(int from) {
+        for (int i = pending.length() - 1; i >= from; i--)
+            if (pending.charAt(i) == '\n') {
+                line.setLength(0);
+                from = i + 1;
+                break;
+            }
+        line.append(pending, from, pending.length());
+        if (line.length() > LINE) line.delete(0, line.length() - LINE);
+    }
+
+    /** What the guest printed since its last newline (bytes as ISO-8859-1 chars), e.g. the prompt a shell waits at. */
+    public synchronized String currentLine() { return line.toString(); }
 
     /** Cuts to {@link #KEPT} bytes when twice that piled up: a copy per KEPT bytes written, not per byte. */
     private void trimAndWake() {
@@ -67,6 +86,14 @@ public final class ConsoleWatch extends OutputStream {
     public synchronized void end() {
         ended = true;
         notifyAll();
+    }
+
+    /**
+     * Waits until the guest prints {@code text} (as the monitor's wait-for does, consuming it), at most
+     * {@code timeout}; false if it did not, or the run ended first.
+     */
+    public boolean waitFor(String text, java.time.Duration timeout) throws InterruptedException {
+        return await(text, timeout.toNanos()) == Outcome.FOUND;
     }
 
     /** Waits until the unmatched output contains {@code text} (consuming it), at most {@code timeoutNanos}. */

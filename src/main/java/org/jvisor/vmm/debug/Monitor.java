@@ -1,6 +1,7 @@
 package org.jvisor.vmm.debug;
 
 import org.jvisor.vmm.VirtBoard;
+import org.jvisor.vmm.snapshot.SnapshotStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,13 +39,17 @@ public final class Monitor {
     private static final String HELP = """
             cont|c  -- resume emulation
             cpu index -- set the default CPU
+            delvm tag -- delete the snapshot named tag
             help|? [cmd] -- show the help
             info cpus  -- show infos for each CPU
             info registers [-a|vcpu] -- show the cpu registers (-a: all vCPUs; vcpu: that one; else the default CPU)
+            info snapshots  -- show the saved snapshots
             info stage2 ipa -- show the stage-2 descriptor that maps IPA ipa on the default CPU's view
             info status  -- show the current VM status (running|paused)
             info traps  -- show the trap counters per vCPU and per exception class (as kvm_stat)
+            loadvm tag -- restore the VM from the snapshot named tag
             quit|q  -- quit the emulator
+            savevm tag -- save the whole VM as a snapshot named tag (replacing one of that name)
             sleep ms -- wait ms milliseconds before the next command (for scripts)
             stop|s  -- stop emulation
             wait-for text [seconds] -- wait until the guest's console prints text (a word, or "in quotes" with \\" and \\\\), at most seconds (default 60)
@@ -58,10 +63,17 @@ public final class Monitor {
             """;
 
     private final VirtBoard board;
+    private final MonitorSnapshots snapshots;
     private int current;
 
+    /** A monitor whose snapshot commands use the user's {@link SnapshotStore#standard() store}. */
     public Monitor(VirtBoard board) {
+        this(board, SnapshotStore.standard());
+    }
+
+    public Monitor(VirtBoard board, SnapshotStore snapshots) {
         this.board = board;
+        this.snapshots = new MonitorSnapshots(board, snapshots);
     }
 
     /**
@@ -127,8 +139,17 @@ public final class Monitor {
                 yield "";
             }
             case "wait-for" -> waitFor(args);
+            case "savevm" -> snapshots.save(tag(name, args));
+            case "loadvm" -> snapshots.load(tag(name, args));
+            case "delvm" -> snapshots.delete(tag(name, args));
             default -> throw new CommandError("unknown command: '" + name + "'", null);
         };
+    }
+
+    /** The one argument of savevm, loadvm and delvm. */
+    private static String tag(String command, String args) throws CommandError {
+        if (args.isEmpty() || args.contains(" ")) throw new CommandError(command + ": one snapshot name (tag) is expected", command);
+        return args;
     }
 
     /** The longest a wait-for waits when the script does not say. */
@@ -212,6 +233,10 @@ public final class Monitor {
                 yield stage2(parseNumber(w[1], "info stage2"));
             }
             case "cpus" -> cpus();
+            case "snapshots" -> {
+                if (w.length > 1) throw new CommandError("info snapshots: too many arguments", "info snapshots");
+                yield snapshots.list();
+            }
             default -> throw new CommandError("unknown command: 'info " + sub + "'", null);
         };
     }

@@ -78,6 +78,13 @@ public final class SnapshotFile {
 
     public List<RamRegion> ram() { return ram; }
 
+    /** What the snapshot takes on disk, bar the file system's rounding: its header and state, and the pages stored. */
+    public long storedBytes() {
+        long n = state.length + 4096L;
+        for (RamRegion r : ram) n += r.storedBytes();
+        return n;
+    }
+
     public RamRegion ram(String name) throws SnapshotException {
         for (RamRegion r : ram) if (r.name().equals(name)) return r;
         throw new SnapshotException(path + ": no RAM region '" + name + "' in the snapshot");
@@ -196,6 +203,15 @@ public final class SnapshotFile {
      * made by this build; its RAM is checked by {@link #verifyRam}.
      */
     public static SnapshotFile open(Path path) throws SnapshotException {
+        SnapshotFile f = read(path);
+        if (!f.header.buildId().equals(BuildId.current()))
+            throw new SnapshotException(path + ": made by another build of jvisor (" + f.header.madeBy() + "); this is build "
+                    + BuildId.current() + ": make the snapshot again");
+        return f;
+    }
+
+    /** As {@link #open}, whatever build made it: to list it, not to restore it. */
+    public static SnapshotFile read(Path path) throws SnapshotException {
         String where = path.toString();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long fileSize = ch.size();
@@ -214,9 +230,6 @@ public final class SnapshotFile {
             if ((int) crc.getValue() != all.getInt(16 + length)) throw new SnapshotException(where + ": damaged (checksum mismatch)");
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all.array(), 16, length));
             Header h = new Header(in.readUTF(), in.readUTF(), Instant.ofEpochMilli(in.readLong()), in.readUTF());
-            if (!h.buildId().equals(BuildId.current()))
-                throw new SnapshotException(where + ": made by another build of jvisor (" + h.madeBy() + "); this is build "
-                        + BuildId.current() + ": make the snapshot again");
             byte[] state = bytes(in, length, where);
             int n = in.readInt();
             if (n < 0 || n > 16) throw new SnapshotException(where + ": damaged (bad RAM table)");
