@@ -23,6 +23,9 @@ import org.jvisor.vmm.virtio.VirtioBlock;
 import org.jvisor.vmm.virtio.VirtioConsole;
 import org.jvisor.vmm.virtio.VirtioDevice;
 import org.jvisor.vmm.virtio.VirtioMmioTransport;
+import org.jvisor.vmm.virtio.VirtioNet;
+import org.jvisor.vmm.net.NetBackend;
+import org.jvisor.vmm.net.Nic;
 import org.jvisor.vmm.virtio.VirtioRng;
 
 /**
@@ -53,6 +56,8 @@ public final class VirtBoard implements AutoCloseable {
     private final Pl031 rtc;
     private final List<VirtioMmioTransport> transports = new ArrayList<>();
     private final List<VirtioBlock> disks = new ArrayList<>();
+    private final List<NetBackend> networks = new ArrayList<>();
+    private final List<VirtioNet> nics = new ArrayList<>();
     private final LinuxLoader.Boot boot;
     private final PrintStream log;
     private final VcpuThreads threads;
@@ -105,6 +110,14 @@ public final class VirtBoard implements AutoCloseable {
             if (config.virtioRng()) d = d.withVirtio(addVirtio(new VirtioRng(), memory));
             // A second console (/dev/hvc0) whose output joins the serial console's; input stays with the PL011.
             if (config.virtioConsole()) d = d.withVirtio(addVirtio(new VirtioConsole(consoleWatch), memory));
+            for (Nic nic : config.nics()) {
+                NetBackend network = nic.netdev().open(log);
+                networks.add(network);
+                VirtioNet device = new VirtioNet(network, nic.mac(), nic.mtu());
+                nics.add(device);
+                d = d.withVirtio(addVirtio(device, memory));
+                network.start(device);
+            }
             if (config.hideSeek()) {
                 HideSeek.install(vm, log::println);
                 d = d.withHideSeek();
@@ -200,6 +213,9 @@ public final class VirtBoard implements AutoCloseable {
     /** Where host input for the guest's console goes (the PL011). */
     public ConsoleInput consoleInput() { return uart; }
 
+    /** The virtio-net devices, in the order of {@link BoardConfig#nics}. */
+    public List<VirtioNet> nics() { return List.copyOf(nics); }
+
     /** The guest's console output as the monitor's {@code wait-for} sees it. */
     public ConsoleWatch consoleWatch() { return consoleWatch; }
 
@@ -260,6 +276,7 @@ public final class VirtBoard implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        for (NetBackend n : networks) n.close();
         for (VirtioBlock d : disks) {
             try {
                 d.close();
