@@ -15,6 +15,13 @@ public sealed interface Netdev {
 
     NetBackend open(PrintStream log) throws BootException;
 
+    /** {@code HOST:PORT} or the socket file's path. */
+    static String describe(SocketAddress a) {
+        if (a instanceof java.net.InetSocketAddress i) return i.getHostString() + ":" + i.getPort();
+        if (a instanceof java.net.UnixDomainSocketAddress u) return u.getPath().toString();
+        return String.valueOf(a);
+    }
+
     /** User-mode networking: a passt jvisor starts ({@code -netdev user}), with the host's ports forwarded. */
     record User(String id, List<PortForward> forwards) implements Netdev {
         public User {
@@ -44,7 +51,7 @@ public sealed interface Netdev {
             try {
                 return server ? StreamLink.listen(id, address, log) : StreamLink.connect(id, address, log);
             } catch (IOException e) {
-                throw new BootException("-netdev " + id + ": cannot " + (server ? "listen on " : "connect to ") + address + ": "
+                throw new BootException("-netdev " + id + ": cannot " + (server ? "listen on " : "connect to ") + describe(address) + ": "
                         + (e.getMessage() == null ? e.toString() : e.getMessage()));
             }
         }
