@@ -72,7 +72,10 @@ public final class Passt implements NetBackend {
                     .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         } catch (IOException | UnsupportedOperationException e) {
             deleteDir(dir);
-            throw new BootException("-netdev user needs passt, which is not installed (Debian: apt-get install passt): " + e.getMessage());
+            String why = String.valueOf(e.getMessage()).strip();
+            throw new BootException(why.contains("No such file")
+                    ? "-netdev user needs passt, which is not installed (Debian: apt-get install passt)"
+                    : "-netdev user: cannot start passt: " + why);
         }
         try {
             StreamLink link = connectWhenReady(name, p, socket, output, log);
