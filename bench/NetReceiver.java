@@ -29,6 +29,7 @@ public class NetReceiver {
             }
         }
         double seconds = (System.nanoTime() - first) / 1e9;
-        System.out.printf("%d bytes in %.2f s: %.2f MB/s%n", total, seconds, total / seconds / 1e6);
+        System.out.printf("%d bytes in %.2f s: %.2f MB/s%s%n", total, seconds, total / seconds / 1e6,
+                total < connections * each ? " (short: a connection was cut)" : "");
     }
 }
