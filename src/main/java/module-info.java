@@ -19,6 +19,7 @@ module org.jvisor {
     exports org.jvisor.vmm;
     exports org.jvisor.vmm.devices;
     exports org.jvisor.vmm.virtio;
+    exports org.jvisor.vmm.net;
     exports org.jvisor.vmm.fdt;
     exports org.jvisor.vmm.debug;
     exports org.jvisor.guest;

@@ -26,6 +26,7 @@ import org.jvisor.vmm.VirtBoard;
 import org.jvisor.vmm.snapshot.SnapshotException;
 import org.jvisor.vmm.snapshot.SnapshotFile;
 import org.jvisor.vmm.snapshot.SnapshotStore;
+import org.jvisor.vmm.net.Nic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -85,7 +86,7 @@ final class RunCommand implements Callable<Integer> {
     List<String> drives = new ArrayList<>();
 
     @Option(names = "-device", paramLabel = "DRIVER[,PROP=VALUE...]",
-            description = "virtio-blk-device,drive=ID; virtio-rng-device; virtio-serial-device with virtconsole (hvc0); help lists them."
+            description = "virtio-blk-device,drive=ID; virtio-net-device,netdev=ID[,mac=MAC][,host_mtu=N]; virtio-rng-device; virtio-serial-device with virtconsole (hvc0); help lists them."
                     + " The entropy device and the console are there by default, as if given, unless -nodefaults.")
     List<String> devices = new ArrayList<>();
 
@@ -110,10 +111,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "-display", paramLabel = "none", description = "Accepted: jvisor has no display.")
     String display;
 
-    @Option(names = "-nic", paramLabel = "none", description = "Accepted: jvisor has no network device yet.")
+    @Option(names = "-nic", paramLabel = "user|stream|socket|none[,...][,mac=MAC]",
+            description = "A NIC (virtio-net-device) and its network in one: user is user-mode networking through passt"
+                    + " (DHCP, DNS, the host's loopback at 10.0.2.2; hostfwd=tcp::HOSTPORT-:GUESTPORT forwards a host port),"
+                    + " stream and socket a link to another VM, with -netdev's properties. No NIC unless asked for (QEMU has one). Repeatable.")
     List<String> nics = new ArrayList<>();
 
-    @Option(names = "-net", paramLabel = "none", description = "The same, in QEMU's older spelling.")
+    @Option(names = "-netdev", paramLabel = "user|stream|socket,id=ID[,...]",
+            description = "A network for -device virtio-net-device,netdev=ID: user[,hostfwd=...] (passt);"
+                    + " stream,server=on|off,addr.type=inet,addr.host=HOST,addr.port=PORT or addr.type=unix,addr.path=FILE"
+                    + " (server=off to a passt you started: addr.type=unix,addr.path=its socket);"
+                    + " socket,listen=[HOST]:PORT or socket,connect=HOST:PORT (HOST: the loopback unless given). Repeatable.")
+    List<String> netdevs = new ArrayList<>();
+
+    @Option(names = "-net", paramLabel = "none", description = "Accepted as none only (QEMU's older spelling: use -nic).")
     List<String> nets = new ArrayList<>();
 
     @Option(names = "-rtc", paramLabel = "base=utc|localtime|DATE[,clock=host|vm]",
@@ -205,8 +216,8 @@ final class RunCommand implements Callable<Integer> {
             if (!shaping.isEmpty()) throw new UserError("-loadvm: the machine is the snapshot's; " + String.join(", ", shaping) + " cannot change it");
             if (coldBoot) throw new UserError("-loadvm and --cold-boot: one starts from a snapshot, the other boots");
         }
-        checkAcceleratorDisplayAndNetwork();
-        boolean defaultGuest = kernel == null && nics.isEmpty() && nets.isEmpty();
+        checkAcceleratorAndDisplay();
+        boolean defaultGuest = kernel == null;
         BoardConfig config = loadvm != null ? null : config();
         Path dtbFile = loadvm != null ? null : dtbFile();
         boolean restart = switch (onReboot) {
@@ -338,14 +349,10 @@ final class RunCommand implements Callable<Integer> {
         throw new UserError(given + ": jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does (only tcg is accepted)");
     }
 
-    private void checkAcceleratorDisplayAndNetwork() {
+    private void checkAcceleratorAndDisplay() {
         if (enableKvm) throw new UserError("-enable-kvm: jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does");
         if (!accels.isEmpty()) checkAccelerators("-accel " + String.join(" -accel ", accels), accels);
         if (display != null && !display.equals("none")) throw new UserError("-display " + display + ": jvisor has no display (only -display none)");
-        for (String nic : nics)
-            if (!nic.equals("none")) throw new UserError("-nic " + nic + ": jvisor has no network device yet (only -nic none)");
-        for (String net : nets)
-            if (!net.equals("none")) throw new UserError("-net " + net + ": jvisor has no network device yet (only -net none)");
     }
 
     /** The file -M virt,dumpdtb=FILE or --dump-dtb names, or null. */
@@ -402,6 +409,7 @@ final class RunCommand implements Callable<Integer> {
         if (m.containsKey("accel")) checkAccelerators("-M " + machine, List.of(m.get("accel").split(":")));
         boolean virtualization = virtualizationOn(m);
         VirtioOptions.Devices virtio = VirtioOptions.parse(drives, devices, nodefaults);
+        List<Nic> networkCards = NetOptions.parse(nics, netdevs, virtio.nics(), nets);
         Instant now = Instant.now();
         Duration rtcOffset = rtc == null ? Duration.ZERO : RtcOption.offset(rtc, now, ZoneId.systemDefault());
         Instant rtcStart = rtc == null ? null : RtcOption.vmStart(rtc, now, ZoneId.systemDefault());
@@ -451,6 +459,6 @@ final class RunCommand implements Callable<Integer> {
             if (virtualization) throw new UserError("--trap " + trap + ": with virtualization=on the guest's own hypervisor decides what traps");
         }
         return new BoardConfig(ram, cpus, gic, hideSeek, virtio.drives(), kernel, initrd, append == null ? "" : append, instructions,
-                virtio.rng(), virtio.console(), rtcOffset, rtcStart, virtualization, trapAndEmulate);
+                virtio.rng(), virtio.console(), rtcOffset, rtcStart, virtualization, trapAndEmulate, networkCards);
     }
 }

@@ -21,13 +21,19 @@ import org.jvisor.vmm.InputFiles;
 final class VirtioOptions {
     private VirtioOptions() {}
 
-    /** The virtio devices asked for: disks in order (if=virtio drives first), entropy, console. */
-    record Devices(List<BoardConfig.Drive> drives, boolean rng, boolean console) {}
+    /**
+     * The virtio devices asked for: disks in order (if=virtio drives first), entropy, console, and the
+     * {@code -device virtio-net-device,...} values in order (for {@link NetOptions}).
+     */
+    record Devices(List<BoardConfig.Drive> drives, boolean rng, boolean console, List<String> nics) {}
 
     /** {@code -device help}: QEMU's lines (its categories, names and buses) for the devices jvisor has. */
     static final String HELP = """
             Storage devices:
             name "virtio-blk-device", bus virtio-bus, desc "disk for a -drive if=none,id=ID (drive=ID)"
+
+            Network devices:
+            name "virtio-net-device", bus virtio-bus, desc "NIC on a -netdev (netdev=ID[,mac=MAC][,host_mtu=N])"
 
             Input devices:
             name "virtconsole", bus virtio-serial-bus, desc "the console port (/dev/hvc0), output to the terminal"
@@ -56,6 +62,7 @@ final class VirtioOptions {
             }
         }
         boolean rng = false, serial = false, console = false;
+        List<String> nics = new ArrayList<>();
         for (String spec : deviceOptions) {
             String driver = spec.split(",", 2)[0];
             switch (driver) {
@@ -66,6 +73,7 @@ final class VirtioOptions {
                     if (drive == null) throw new UserError("-device " + spec + ": no unused -drive if=none,id=" + id);
                     disks.add(drive);
                 }
+                case "virtio-net-device" -> nics.add(spec);
                 case "virtio-rng-device" -> rng = once(spec, rng);
                 case "virtio-serial-device" -> serial = once(spec, serial);
                 case "virtconsole" -> console = once(spec, console);
@@ -75,7 +83,7 @@ final class VirtioOptions {
         if (console && !serial) throw new UserError("-device virtconsole: needs -device virtio-serial-device, the bus it plugs into");
         if (serial && !console)
             throw new UserError("-device virtio-serial-device: jvisor's has exactly one port, a console: add -device virtconsole");
-        return new Devices(disks, rng || !nodefaults, console || !nodefaults);
+        return new Devices(disks, rng || !nodefaults, console || !nodefaults, nics);
     }
 
     /** A device the board has at most one of (no properties but an id); true. */

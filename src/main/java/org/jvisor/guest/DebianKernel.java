@@ -33,7 +33,8 @@ public final class DebianKernel {
             "CONFIG_VIRTIO_MMIO", "virtio_mmio",
             "CONFIG_VIRTIO_BLK", "virtio_blk",
             "CONFIG_VIRTIO_CONSOLE", "virtio_console",
-            "CONFIG_HW_RANDOM_VIRTIO", "virtio_rng");
+            "CONFIG_HW_RANDOM_VIRTIO", "virtio_rng",
+            "CONFIG_VIRTIO_NET", "virtio_net");
 
     /** Disk file systems in order of preference (ext4 first: {@code mke2fs -d} builds one from a directory). */
     static final Map<String, String> FILESYSTEMS = orderedMap(

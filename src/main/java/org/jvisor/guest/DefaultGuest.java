@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * jvisor's default Linux guest, made from two Debian arm64 packages obtained through the host's apt: the
  * kernel behind {@code linux-image-arm64} (its {@code -unsigned} variant) and {@code busybox-static}. The
  * kernel Image is used as it is; the initramfs is built here: busybox, the {@code /init} script
- * ({@code guest/init} next to this class), the kernel modules for virtio-mmio devices and a disk file system,
+ * ({@code guest/init} next to this class, with {@code udhcpc.script} for a NIC), the kernel modules for virtio-mmio devices and a disk file system,
  * and the files for {@code /home/root}.
  *
  * <p>Everything is cached below the user's cache directory ({@code $XDG_CACHE_HOME/jvisor}, else
@@ -37,10 +37,10 @@ import java.util.stream.Stream;
  */
 public final class DefaultGuest {
     /** Raise when the initramfs layout changes in a way the hashed inputs do not show. */
-    static final int RECIPE_VERSION = 2;
+    static final int RECIPE_VERSION = 3;
 
     /** Raise when what is taken from the kernel package changes (the modules chosen, the Image's treatment). */
-    static final int KERNEL_RECIPE = 1;
+    static final int KERNEL_RECIPE = 2;
 
     static final String BUSYBOX = "busybox-static";
     private static final String RESOURCES = "/org/jvisor/guest/";
@@ -276,6 +276,7 @@ public final class DefaultGuest {
         fs.file("bin/busybox", 0755, busyboxBinary);
         for (String applet : INIT_APPLETS) fs.symlink("bin/" + applet, "busybox");
         fs.file("init", 0755, resource("init"));
+        fs.file("etc/udhcpc.script", 0755, resource("udhcpc.script"));
         fs.file("etc/passwd", 0644, "root:x:0:0:root:/home/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8));
         fs.file("etc/group", 0644, "root:x:0:\n".getBytes(StandardCharsets.UTF_8));
         StringBuilder order = new StringBuilder();
@@ -353,6 +354,7 @@ public final class DefaultGuest {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(("recipe " + RECIPE_VERSION + " kernel " + KERNEL_RECIPE + " " + INIT_APPLETS + "\n").getBytes(StandardCharsets.UTF_8));
             sha.update(resource("init"));
+            sha.update(resource("udhcpc.script"));
             hashResources(sha, "home/");
             if (kvm) {
                 // the nested guest: the kernel is named by the directory, the plain initramfs by its recipe

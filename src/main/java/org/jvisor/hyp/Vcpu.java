@@ -280,12 +280,13 @@ public final class Vcpu {
 
     /**
      * Reads back what {@link #saveState} wrote, into a vCPU of a VM built as the saved one was (same id, same
-     * ownership of EL2, same stage-2 views) that has not run. A bad value gives a
+     * ownership of EL2, same stage-2 views), new or paused (a monitor's loadvm: everything derived from the
+     * registers is recomputed and every cached translation dropped, as after a context switch). A bad value gives a
      * {@link org.jvisor.cpu.StateException}; the VM must then be thrown away.
      */
     public void restoreState(StateReader r) {
         checkSnapshot("restored");
-        if (owner != null) throw new IllegalStateException("vCPU " + id + " has run: restore into a new VM");
+        if (inRun) throw new IllegalStateException("vCPU " + id + " is running");
         r.tag("vcpu");
         int savedId = r.getInt();
         if (savedId != id) throw new StateException("the state of vCPU " + savedId + " given to vCPU " + id);

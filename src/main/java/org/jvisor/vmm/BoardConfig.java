@@ -28,11 +28,12 @@ import java.util.List;
  *                       processors' physical interrupts (no hide/seek device: it lives in jvisor's stage 2)
  * @param trapAndEmulate whether the guest kernel runs deprivileged at EL0, by classic trap-and-emulate
  *                       ({@link org.jvisor.hyp.Hypervisor#createTrapAndEmulateVm}; {@code -M virt,trap-and-emulate=on})
+ * @param nics virtio-net devices, one transport each after the other devices' (none by default)
  */
 public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                           Path kernel, Path initrd, String bootargs, boolean instructionClock,
                           boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart,
-                          boolean virtualization, boolean trapAndEmulate) {
+                          boolean virtualization, boolean trapAndEmulate, List<org.jvisor.vmm.net.Nic> nics) {
     /** A raw disk image behind a virtio-blk transport. */
     public record Drive(Path file, boolean readOnly) {}
 
@@ -44,8 +45,18 @@ public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSe
     public BoardConfig {
         if (virtualization && trapAndEmulate) throw new IllegalArgumentException("the guest owns EL2 or runs deprivileged, not both");
         drives = List.copyOf(drives);
+        nics = List.copyOf(nics);
         if (bootargs == null) bootargs = "";
         if (rtcOffset == null) rtcOffset = Duration.ZERO;
+    }
+
+    /** The board without a NIC. */
+    public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
+                       Path kernel, Path initrd, String bootargs, boolean instructionClock,
+                       boolean virtioRng, boolean virtioConsole, Duration rtcOffset, java.time.Instant rtcStart,
+                       boolean virtualization, boolean trapAndEmulate) {
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, virtioRng, virtioConsole,
+                rtcOffset, rtcStart, virtualization, trapAndEmulate, List.of());
     }
 
     /** The board with the guest's kernel at EL1 (not deprivileged). */
@@ -68,6 +79,6 @@ public record BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSe
     /** jvisor's usual board: with the virtio entropy device and console, the RTC on UTC. */
     public BoardConfig(long ramSize, int cpus, int gicVersion, boolean hideSeek, List<Drive> drives,
                        Path kernel, Path initrd, String bootargs, boolean instructionClock) {
-        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO, null, false, false);
+        this(ramSize, cpus, gicVersion, hideSeek, drives, kernel, initrd, bootargs, instructionClock, true, true, Duration.ZERO, null, false, false, List.of());
     }
 }

@@ -23,6 +23,9 @@ import org.jvisor.vmm.virtio.VirtioBlock;
 import org.jvisor.vmm.virtio.VirtioConsole;
 import org.jvisor.vmm.virtio.VirtioDevice;
 import org.jvisor.vmm.virtio.VirtioMmioTransport;
+import org.jvisor.vmm.virtio.VirtioNet;
+import org.jvisor.vmm.net.NetBackend;
+import org.jvisor.vmm.net.Nic;
 import org.jvisor.vmm.virtio.VirtioRng;
 import org.jvisor.cpu.StateException;
 import org.jvisor.cpu.StateReader;
@@ -60,6 +63,8 @@ public final class VirtBoard implements AutoCloseable {
     private final Pl031 rtc;
     private final List<VirtioMmioTransport> transports = new ArrayList<>();
     private final List<VirtioBlock> disks = new ArrayList<>();
+    private final List<NetBackend> networks = new ArrayList<>();
+    private final List<VirtioNet> nics = new ArrayList<>();
     /** The board as the device tree describes it; with the loaded guest in {@link #boot} (null until a restored board resets). */
     private final BoardDescription description;
     private LinuxLoader.Boot boot;
@@ -116,6 +121,14 @@ public final class VirtBoard implements AutoCloseable {
             if (config.virtioRng()) d = d.withVirtio(addVirtio(new VirtioRng(), memory));
             // A second console (/dev/hvc0) whose output joins the serial console's; input stays with the PL011.
             if (config.virtioConsole()) d = d.withVirtio(addVirtio(new VirtioConsole(consoleWatch), memory));
+            for (Nic nic : config.nics()) {
+                NetBackend network = nic.netdev().open(log);
+                networks.add(network);
+                VirtioNet device = new VirtioNet(network, nic.mac(), nic.mtu());
+                nics.add(device);
+                d = d.withVirtio(addVirtio(device, memory));
+                network.start(device);
+            }
             if (config.hideSeek()) {
                 HideSeek.install(vm, log::println);
                 d = d.withHideSeek();
@@ -193,6 +206,8 @@ public final class VirtBoard implements AutoCloseable {
 
     private void saveLocked(Path file, String description) throws IOException {
         if (!threads.isPaused()) throw new IllegalStateException("the board is running: pause it first");
+        if (!config.nics().isEmpty())
+            throw new IllegalStateException("a VM with a network card cannot be saved yet (its backend's connections are the host's)");
         StateWriter w = new StateWriter();
         SavedBoardConfig.write(config, w);
         w.putBytes(deviceTree);
@@ -372,6 +387,9 @@ public final class VirtBoard implements AutoCloseable {
     /** Where host input for the guest's console goes (the PL011). */
     public ConsoleInput consoleInput() { return uart; }
 
+    /** The virtio-net devices, in the order of {@link BoardConfig#nics}. */
+    public List<VirtioNet> nics() { return List.copyOf(nics); }
+
     /** The guest's console output as the monitor's {@code wait-for} sees it. */
     public ConsoleWatch consoleWatch() { return consoleWatch; }
 
@@ -435,6 +453,7 @@ public final class VirtBoard implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        for (NetBackend n : networks) n.close();
         for (VirtioBlock d : disks) {
             try {
                 d.close();

@@ -118,8 +118,8 @@ class ConsoleOptionsTest {
             {"one serial port", "-serial", "stdio", "-serial", "mon:stdio"},
             {"-serial tcp::4444: expected mon:stdio, stdio or none", "-serial", "tcp::4444"},
             {"-display gtk: jvisor has no display", "-display", "gtk"},
-            {"-nic user: jvisor has no network device", "-nic", "user"},
-            {"-net user,model=virtio: jvisor has no network device", "-net", "none", "-net", "user,model=virtio"},
+            {"-nic tap: type 'tap' (jvisor has user, through passt, stream and socket)", "-nic", "tap"},
+            {"-net user,model=virtio: jvisor takes QEMU's newer spelling", "-net", "none", "-net", "user,model=virtio"},
         };
         for (String[] c : cases) {
             RunCommandTest.Result r = RunCommandTest.run(jvisorArgs(hello, List.of(c).subList(1, c.length)));

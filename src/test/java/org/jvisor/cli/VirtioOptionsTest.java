@@ -232,6 +232,6 @@ class VirtioOptionsTest {
             assertTrue(qemuLines.stream().anyMatch(l -> l.equals(nameAndBus) || l.startsWith(nameAndBus + ",")), line);
             names++;
         }
-        assertEquals(4, names, r.out());
+        assertEquals(5, names, r.out());
     }
 }

@@ -36,7 +36,7 @@ class DefaultGuestDownloadTest {
         String prefix = "/lib/modules/" + g.kernelVersion() + "/kernel/";
         String order = e.get("lib/modules/load-order").text();
         for (String m : new String[] {"drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko",
-                "drivers/char/virtio_console.ko", "drivers/char/hw_random/virtio-rng.ko", "fs/ext4/ext4.ko"}) {
+                "drivers/char/virtio_console.ko", "drivers/char/hw_random/virtio-rng.ko", "drivers/net/virtio_net.ko", "fs/ext4/ext4.ko"}) {
             assertTrue(order.contains(prefix + m + "\n"), m + " in " + order);
         }
         assertTrue(order.indexOf("fs/jbd2/jbd2.ko") < order.indexOf("fs/ext4/ext4.ko"), order);

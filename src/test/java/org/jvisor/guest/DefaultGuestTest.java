@@ -51,7 +51,8 @@ class DefaultGuestTest {
         assertTrue(e.get("etc/passwd").text().startsWith("root:x:0:0:"));
 
         List<String> modules = List.of("drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko", "drivers/char/virtio_console.ko",
-                "drivers/char/hw_random/virtio-rng.ko", "crypto/crc32c_generic.ko", "fs/jbd2/jbd2.ko", "fs/mbcache.ko", "lib/crc16.ko",
+                "drivers/char/hw_random/virtio-rng.ko", "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
+                "crypto/crc32c_generic.ko", "fs/jbd2/jbd2.ko", "fs/mbcache.ko", "lib/crc16.ko",
                 "fs/ext4/ext4.ko");
         StringBuilder order = new StringBuilder();
         for (String m : modules) order.append('/').append(MODULES).append(m).append('\n');

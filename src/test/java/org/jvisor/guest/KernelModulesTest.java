@@ -79,17 +79,17 @@ class KernelModulesTest {
     void rootModulesFollowTheKernelConfig() {
         Map<String, String> debian = DebianKernel.parseConfig(TestDebs.CONFIG);
         assertEquals("ascii", debian.get("CONFIG_FAT_DEFAULT_IOCHARSET"), "quotes stripped");
-        assertEquals(List.of("virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng", "ext4"), DebianKernel.rootModules(debian));
+        assertEquals(List.of("virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng", "virtio_net", "ext4"), DebianKernel.rootModules(debian));
 
         Map<String, String> builtIn = new HashMap<>(debian);
         builtIn.put("CONFIG_VIRTIO_MMIO", "y");
         builtIn.put("CONFIG_VFAT_FS", "y");
-        assertEquals(List.of("virtio_blk", "virtio_console", "virtio_rng"), DebianKernel.rootModules(builtIn),
+        assertEquals(List.of("virtio_blk", "virtio_console", "virtio_rng", "virtio_net"), DebianKernel.rootModules(builtIn),
                 "built-in drivers need nothing, and a built-in file system is preferred to a modular one");
 
         Map<String, String> vfatOnly = new HashMap<>(debian);
         vfatOnly.remove("CONFIG_EXT4_FS");
-        assertEquals(List.of("virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng", "vfat", "nls_cp437", "nls_ascii"),
+        assertEquals(List.of("virtio_mmio", "virtio_blk", "virtio_console", "virtio_rng", "virtio_net", "vfat", "nls_cp437", "nls_ascii"),
                 DebianKernel.rootModules(vfatOnly), "vfat loads its code page and character set at mount");
 
         Map<String, String> noBlk = new HashMap<>(debian);

@@ -42,6 +42,7 @@ public final class TestDebs {
             CONFIG_VIRTIO_CONSOLE=m
             CONFIG_HW_RANDOM=y
             CONFIG_HW_RANDOM_VIRTIO=m
+            CONFIG_VIRTIO_NET=m
             CONFIG_EXT4_FS=m
             CONFIG_VFAT_FS=m
             CONFIG_FAT_DEFAULT_CODEPAGE=437
@@ -108,6 +109,9 @@ public final class TestDebs {
         f.put(m + "drivers/char/hw_random/virtio-rng.ko", module("alias=virtio:d00000004v*", "depends=", "name=virtio_rng"));
         f.put(m + "drivers/char/virtio_console.ko", module("depends=", "name=virtio_console"));
         f.put(m + "drivers/net/dummy.ko", module("depends=", "name=dummy"));
+        f.put(m + "drivers/net/virtio_net.ko", module("alias=virtio:d00000001v*", "depends=net_failover", "name=virtio_net"));
+        f.put(m + "drivers/net/net_failover.ko", module("depends=failover", "name=net_failover"));
+        f.put(m + "net/core/failover.ko", module("depends=", "name=failover"));
         f.put(m + "drivers/virtio/virtio_mmio.ko", module("alias=of:N*T*Cvirtio,mmio", "depends=", "name=virtio_mmio"));
         f.put(m + "fs/ext4/ext4.ko", module("softdep=pre: crypto-crc32c", "alias=fs-ext4", "depends=jbd2,mbcache,crc16", "name=ext4"));
         f.put(m + "fs/fat/fat.ko", module("depends=", "name=fat"));

@@ -16,9 +16,10 @@ public final class Needs {
     public static final String GUEST = "guest";
     public static final String TOOLS = "tools";
     public static final String LINUX = "linux";
+    public static final String PASST = "passt";
 
     /** Every tag above: a test with none of them needs only a JDK. */
-    public static final List<String> ALL = List.of(QEMU, CROSS, GDB, DTC, GUEST, TOOLS, LINUX);
+    public static final List<String> ALL = List.of(QEMU, CROSS, GDB, DTC, GUEST, TOOLS, LINUX, PASST);
 
     private Needs() {}
 }

@@ -60,17 +60,18 @@ import org.junit.platform.commons.support.AnnotationSupport;
  */
 class NeedsTagsTest {
     /** Members (Class, or Class#method) that run a tool themselves. */
-    static final Map<String, String> HELPERS = Map.of(
-            "org.jvisor.cpu.Asm#assemble", Needs.CROSS,
-            "org.jvisor.cpu.Asm#linkElf", Needs.CROSS,
-            "org.jvisor.difftest.Disassembler", Needs.CROSS,
-            "org.jvisor.cpu.QemuVirt", Needs.QEMU,
-            "org.jvisor.difftest.QemuRunner", Needs.QEMU,
-            "org.jvisor.vmm.Dtc", Needs.DTC,
-            "org.jvisor.guest.DefaultGuest#obtain", Needs.GUEST,
-            "org.jvisor.guest.DefaultGuest#obtainWithKvm", Needs.GUEST,
-            "org.jvisor.guest.DefaultGuest#userCacheDir", Needs.GUEST,
-            "org.jvisor.guest.Apt#system", Needs.GUEST);
+    static final Map<String, String> HELPERS = Map.ofEntries(
+            Map.entry("org.jvisor.cpu.Asm#assemble", Needs.CROSS),
+            Map.entry("org.jvisor.cpu.Asm#linkElf", Needs.CROSS),
+            Map.entry("org.jvisor.difftest.Disassembler", Needs.CROSS),
+            Map.entry("org.jvisor.cpu.QemuVirt", Needs.QEMU),
+            Map.entry("org.jvisor.difftest.QemuRunner", Needs.QEMU),
+            Map.entry("org.jvisor.vmm.Dtc", Needs.DTC),
+            Map.entry("org.jvisor.guest.DefaultGuest#obtain", Needs.GUEST),
+            Map.entry("org.jvisor.guest.DefaultGuest#obtainWithKvm", Needs.GUEST),
+            Map.entry("org.jvisor.guest.DefaultGuest#userCacheDir", Needs.GUEST),
+            Map.entry("org.jvisor.guest.Apt#system", Needs.GUEST),
+            Map.entry("org.jvisor.vmm.net.Passt#start", Needs.PASST));
 
     /** A string literal in a test that is exactly one of these names the tool a command line starts with. */
     static final Map<Pattern, String> COMMANDS = Map.of(

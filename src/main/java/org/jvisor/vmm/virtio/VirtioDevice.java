@@ -10,7 +10,7 @@ import org.jvisor.cpu.StateWriter;
  * host thread (console input).
  */
 public abstract class VirtioDevice {
-    public static final int ID_BLOCK = 2, ID_CONSOLE = 3, ID_ENTROPY = 4;
+    public static final int ID_NET = 1, ID_BLOCK = 2, ID_CONSOLE = 3, ID_ENTROPY = 4;
 
     private VirtioMmioTransport transport;
 

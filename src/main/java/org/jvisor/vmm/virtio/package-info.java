@@ -1,5 +1,5 @@
 /**
  * virtio over virtio-mmio (virtio 1.2): the transport, split virtqueues read from guest memory with every
- * guest-supplied value checked, and the block, console and entropy devices.
+ * guest-supplied value checked, and the network, block, console and entropy devices.
  */
 package org.jvisor.vmm.virtio;
