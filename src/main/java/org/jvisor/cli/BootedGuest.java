@@ -55,7 +55,7 @@ final class BootedGuest {
     void saveWhenReady(VirtBoard board, PrintStream log) {
         Thread.ofPlatform().name("booted-guest-snapshot").daemon().start(() -> {
             try {
-                if (!board.consoleWatch().waitFor(PROMPT, java.time.Duration.ofMinutes(30))) return;
+                if (!board.consoleWatch().sees(PROMPT, java.time.Duration.ofMinutes(30))) return;
                 board.pause();
                 try {
                     board.save(file, "the default guest booted to its shell");
