@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.vmm.net.Netdev;
 import org.jvisor.vmm.net.Nic;
 import org.jvisor.vmm.net.PortForward;
+import org.jvisor.testing.NeedsPasst;
 
 /**
  * QEMU's network options (qemu-options.hx: -nic, -netdev user|stream|socket, -device virtio-net-device) as
@@ -97,5 +98,24 @@ class NetOptionsTest {
         assertEquals(2, r.status(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().startsWith("jvisor: -netdev nic0: cannot connect to " + dir.resolve("nobody-listens.sock") + ": "), r.err());
+    }
+
+    /**
+     * passt isolates itself in a user namespace; where the system refuses one (here: a user namespace whose
+     * user.max_user_namespaces is 0, as a chroot or a locked-down container refuses it) `jvisor run -nic user`
+     * says so in one line, and what works without passt.
+     */
+    @Test
+    @NeedsPasst
+    void passtRefusedAUserNamespaceIsOneLineThatSaysSo(@TempDir Path dir) throws Exception {
+        Path kernel = Files.write(dir.resolve("kernel.bin"), new byte[4096]);
+        List<String> cmd = new java.util.ArrayList<>(List.of("unshare", "--user", "--map-root-user", "sh", "-c",
+                "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\"", "sh"));
+        cmd.addAll(Processes.jvisor(kernel, "-nic", "user"));
+        RunCommandTest.Result r = Processes.run(cmd, java.util.Map.of(), null);
+        assertEquals(2, r.status(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("jvisor: -netdev user: passt cannot run here: it sandboxes itself in a user namespace, which this system refuses"), r.err());
+        assertTrue(r.err().contains("Couldn't create user namespace"), "passt's own words: " + r.err());
     }
 }

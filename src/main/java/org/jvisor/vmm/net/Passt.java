@@ -97,7 +97,7 @@ public final class Passt implements NetBackend {
                     // bound but not listening yet
                 }
             }
-            if (!p.isAlive()) throw new BootException("-netdev user: passt exited with status " + p.exitValue() + said(output));
+            if (!p.isAlive()) throw new BootException(exited(p.exitValue(), said(output)));
             if (System.nanoTime() > deadline) throw new BootException("-netdev user: passt did not open its socket in " + START_TIMEOUT_MS / 1000 + " s" + said(output));
             try {
                 Thread.sleep(10);
@@ -106,6 +106,18 @@ public final class Passt implements NetBackend {
                 throw new BootException("-netdev user: interrupted while starting passt");
             }
         }
+    }
+
+    /**
+     * Why passt ended before it served: its own words, and where they name its sandbox (passt isolates itself
+     * in a user namespace, and has no option to run without one), what refuses it and what works instead.
+     */
+    static String exited(int status, String said) {
+        if (said.contains("Couldn't create user namespace"))
+            return "-netdev user: passt cannot run here: it sandboxes itself in a user namespace, which this system refuses"
+                    + " (a chroot, a container without user namespaces, or user.max_user_namespaces=0)" + said
+                    + "; -netdev stream and socket links need no passt";
+        return "-netdev user: passt exited with status " + status + said;
     }
 
     /** What passt printed, without its complaints about a missing syslog: ": ..." or "". */
