@@ -20,7 +20,7 @@ public class Main implements Runnable {
      */
     @Command(subcommands = {CommandLine.HelpCommand.class, DifftestCommand.class, BenchCommand.class,
             HelloCommand.class, ExitBenchCommand.class, GuestCommand.class, RunCommand.class, DemoCommand.class,
-            ExperimentCommand.class, ClassifyCommand.class, SnapshotCommand.class})
+            ExperimentCommand.class, ClassifyCommand.class, SnapshotCommand.class, SwitchCommand.class})
     public static final class Full extends Main {
     }
 

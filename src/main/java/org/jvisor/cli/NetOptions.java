@@ -149,7 +149,7 @@ final class NetOptions {
         return new Netdev.Stream(id, listen != null, inet(option + " " + spec, where.substring(0, colon), where.substring(colon + 1)));
     }
 
-    private static InetSocketAddress inet(String what, String host, String port) {
+    static InetSocketAddress inet(String what, String host, String port) {
         int n;
         try {
             n = Integer.parseInt(port);

@@ -118,4 +118,22 @@ class NetOptionsTest {
         assertTrue(r.err().startsWith("jvisor: -netdev user: passt cannot run here: it sandboxes itself in a user namespace, which this system refuses"), r.err());
         assertTrue(r.err().contains("Couldn't create user namespace"), "passt's own words: " + r.err());
     }
+
+    /** `jvisor switch` with an address it cannot take: one line each, before it listens. */
+    @Test
+    void switchBadAddressesAreOneLineEach(@TempDir Path dir) throws Exception {
+        Path taken = Files.writeString(dir.resolve("taken.sock"), "");
+        RunCommandTest.Result r = RunCommandTest.run("switch", taken.toString());
+        assertEquals(2, r.status(), r.err());
+        assertEquals("jvisor: " + taken + ": the file exists (another switch's socket? remove it if nothing listens there)\n", r.err());
+        r = RunCommandTest.run("switch", "nosuchhost.invalid:7000");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("jvisor: switch nosuchhost.invalid:7000: unknown host 'nosuchhost.invalid'\n", r.err());
+        r = RunCommandTest.run("switch", ":70000");
+        assertEquals("jvisor: switch :70000: no port 70000\n", r.err());
+        r = RunCommandTest.run("switch", dir.resolve("no/such/dir/lan.sock").toString());
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().startsWith("jvisor: switch: cannot listen on " + dir.resolve("no/such/dir/lan.sock") + ": "), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
 }

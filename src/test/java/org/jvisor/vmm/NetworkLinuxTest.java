@@ -24,6 +24,8 @@ import org.jvisor.guest.GuestImage;
 import org.jvisor.guest.ProgressListener;
 import org.jvisor.testing.BootsLinux;
 import org.jvisor.testing.NeedsPasst;
+import org.jvisor.testing.NeedsQemu;
+import org.jvisor.vmm.net.NetSwitch;
 import org.jvisor.vmm.net.Netdev;
 import org.jvisor.vmm.net.Nic;
 import org.jvisor.vmm.net.PortForward;
@@ -33,7 +35,7 @@ import org.jvisor.vmm.virtio.VirtioNet;
  * Issue 19's acceptance: the default guest with a virtio-net NIC. Through passt, Linux's wget reaches an
  * HTTP server on the host's loopback (at the gateway, 10.0.2.2) and a host program reaches a server in the
  * guest through a forwarded port; on a socket link, two VMs ping each other and copy a file whose SHA-256
- * both print.
+ * both print; on a switch, three VMs (one of them QEMU's) ping each other.
  */
 @BootsLinux
 class NetworkLinuxTest {
@@ -157,6 +159,81 @@ class NetworkLinuxTest {
             } finally {
                 boardA.stop(0);
                 runA.join(10_000);
+            }
+        }
+    }
+
+    /**
+     * Three VMs on one {@link NetSwitch}: two jvisor VMs and one QEMU VM (the reference: its virtio-net and
+     * its -netdev stream client are QEMU's own), each pinging the other two.
+     */
+    @Test
+    @NeedsQemu
+    void twoJvisorVmsAndAQemuVmOnASwitchPingEachOther() throws Exception {
+        GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
+        UnixDomainSocketAddress at = UnixDomainSocketAddress.of(tmp.resolve("switch.sock"));
+        String[] ip = {"10.0.4.1", "10.0.4.2", "10.0.4.3"};
+        String[] run = new String[3];
+        for (int i = 0; i < 3; i++) {
+            String p = ip[(i + 1) % 3], q = ip[(i + 2) % 3];
+            // a VM that finished still answers the others' pings while it sleeps: the host stops them all
+            run[i] = "for p in " + p + " " + q + "; do until ping -c 1 -W 1 $p >/dev/null; do :; done; done;"
+                    + " ping -c 3 " + p + " && ping -c 3 " + q + " && echo PINGED-BOTH; sleep 600";
+        }
+        ByteArrayOutputStream switchLog = new ByteArrayOutputStream();
+        try (NetSwitch sw = NetSwitch.listen(at, new PrintStream(switchLog, true))) {
+            List<String> qemu = org.jvisor.cpu.QemuVirt.command("virt", "-m", "256M", "-serial", "stdio", "-no-reboot",
+                    "-kernel", g.kernel().toString(), "-initrd", g.initrd().toString(),
+                    "-append", "console=ttyAMA0 panic=-1 jvisor.ip=" + ip[2] + "/24 jvisor.run=\"" + run[2] + "\"",
+                    "-netdev", "stream,id=n0,server=off,addr.type=unix,addr.path=" + at.getPath(),
+                    "-device", "virtio-net-device,netdev=n0,mac=52:54:00:12:34:23");
+            Process q = new ProcessBuilder(qemu).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            BoardRun.Transcript consoleQ = new BoardRun.Transcript();
+            Thread drainQ = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    q.getInputStream().transferTo(consoleQ);
+                } catch (java.io.IOException e) {
+                    // QEMU ended
+                }
+            });
+            List<BoardRun.Transcript> consoles = List.of(new BoardRun.Transcript(), new BoardRun.Transcript(), consoleQ);
+            List<VirtBoard> boards = new java.util.ArrayList<>();
+            List<Thread> runs = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    BoardConfig c = withAppend(config(g, run[i], List.of(new Nic(new Netdev.Stream("n0", false, at), 0x5254_0012_3421L + i, 1500))),
+                            " jvisor.ip=" + ip[i] + "/24");
+                    VirtBoard b = VirtBoard.build(c, consoles.get(i), new PrintStream(new ByteArrayOutputStream(), true), false);
+                    boards.add(b);
+                    runs.add(Thread.ofPlatform().name("board " + i).start(() -> {
+                        try {
+                            b.run();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+                while (consoles.stream().anyMatch(t -> !t.text().contains("\nPINGED-BOTH")) // not the kernel command line's
+                         && System.nanoTime() < deadline && q.isAlive())
+                    Thread.sleep(200);
+                for (int i : new int[] {2, 0, 1}) { // QEMU's first: it is the reference, and ends the wait if it stops
+                    String c = consoles.get(i).text().replace("\r", "");
+                    String who = i < 2 ? "jvisor VM " + ip[i] : "QEMU VM " + ip[i] + (q.isAlive() ? "" : " (QEMU exited with status " + q.exitValue() + ")");
+                    assertTrue(c.contains("\nPINGED-BOTH"), who + ":\n" + c);
+                    for (int k = 1; k <= 2; k++) {
+                        String peer = ip[(i + k) % 3];
+                        assertTrue(c.contains("--- " + peer + " ping statistics ---\n3 packets transmitted, 3 packets received, 0% packet loss"),
+                                who + " pinged " + peer + ":\n" + c);
+                    }
+                }
+                assertEquals(3, sw.ports(), switchLog.toString(StandardCharsets.UTF_8));
+            } finally {
+                for (VirtBoard b : boards) b.stop(0);
+                for (Thread t : runs) t.join(10_000);
+                for (VirtBoard b : boards) b.close();
+                q.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                drainQ.join(5_000);
             }
         }
     }

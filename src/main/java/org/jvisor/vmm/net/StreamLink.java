@@ -62,18 +62,43 @@ public final class StreamLink implements NetBackend {
         return new StreamLink(name, log, null, ch, null);
     }
 
+    /** A connection someone else accepted (a switch's port): when the peer goes, the link stays down. */
+    static StreamLink accepted(String name, SocketChannel channel, PrintStream log) throws IOException {
+        tune(channel);
+        return new StreamLink(name, log, null, channel, null);
+    }
+
     /** Listens on {@code address} for one peer at a time; the socket file of a UNIX address is removed at close. */
     public static StreamLink listen(String name, SocketAddress address, PrintStream log) throws IOException {
+        return new StreamLink(name, log, bind(address, 1), null, socketFile(address));
+    }
+
+    /** A server socket bound to {@code address}, TCP or UNIX. */
+    static ServerSocketChannel bind(SocketAddress address, int backlog) throws IOException {
         boolean unix = address instanceof UnixDomainSocketAddress;
         ServerSocketChannel s = ServerSocketChannel.open(unix ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
         try {
             if (!unix) s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            s.bind(address, 1);
+            s.bind(address, backlog);
         } catch (IOException e) {
             s.close();
             throw e;
         }
-        return new StreamLink(name, log, s, null, unix ? ((UnixDomainSocketAddress) address).getPath() : null);
+        return s;
+    }
+
+    /** The file a UNIX address binds, which its listener removes at close; null for TCP. */
+    static Path socketFile(SocketAddress address) {
+        return address instanceof UnixDomainSocketAddress u ? u.getPath() : null;
+    }
+
+    static void removeSocketFile(Path file) {
+        if (file == null) return;
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a socket file left in the user's directory: harmless, and theirs to remove
+        }
     }
 
     private static void tune(SocketChannel ch) throws IOException {
@@ -99,6 +124,9 @@ public final class StreamLink implements NetBackend {
 
     @Override
     public long dropped() { return dropped.get(); }
+
+    /** Whether a peer is connected now: a connected link whose peer went, or a closed one, never is again. */
+    boolean connected() { return !closed && channel != null; }
 
     private void readLoop(Receiver receiver) {
         while (!closed) {
@@ -195,12 +223,6 @@ public final class StreamLink implements NetBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (unixPath != null) {
-            try {
-                Files.deleteIfExists(unixPath);
-            } catch (IOException e) {
-                // a socket file left in the user's directory: harmless, and theirs to remove
-            }
-        }
+        removeSocketFile(unixPath);
     }
 }
