@@ -94,7 +94,7 @@ class GuestEndsTest {
         List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "org.jvisor.cli.Main", "run", "-nodefaults", "-serial", "stdio");
         try (Processes.Terminal t = new Processes.Terminal(cmd)) {
-            t.await("~ # ");
+            t.await("~ # ", 300); // a cold boot where no booted snapshot is cached yet: 15 s quiet, minutes on a loaded machine
             t.type("echo c > /proc/sysrq-trigger\r");
             assertEquals(3, t.exitStatus(), t.output());
             assertTrue(t.output().contains("Kernel panic - not syncing"), t.output());

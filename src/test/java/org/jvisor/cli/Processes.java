@@ -100,9 +100,14 @@ final class Processes {
 
         /** Waits until the output contains {@code text} (at most 60 s). */
         void await(String text) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            await(text, 60);
+        }
+
+        /** Waits until the output contains {@code text}, at most {@code seconds}. */
+        void await(String text, int seconds) throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (!output().contains(text)) {
-                assertTrue(System.nanoTime() < end, "no '" + text + "' within 60 s; the terminal shows:\n" + output());
+                assertTrue(System.nanoTime() < end, "no '" + text + "' within " + seconds + " s; the terminal shows:\n" + output());
                 Thread.sleep(20);
             }
         }
