@@ -127,8 +127,10 @@ class NetworkLinuxTest {
         UnixDomainSocketAddress link = UnixDomainSocketAddress.of(tmp.resolve("link.sock"));
         String serverRun = "mkdir /tmp/w && dd if=/dev/urandom of=/tmp/w/file bs=1024 count=2048 2>/dev/null"
                 + " && sha256sum /tmp/w/file && httpd -p 80 -h /tmp/w && echo SERVING && sleep 600";
+        // A's kernel answers pings before its shell has made the file and started httpd (a loaded machine
+        // showed it): B fetches until httpd serves
         String clientRun = "until ping -c 1 -W 1 10.0.3.1 >/dev/null; do :; done; ping -c 3 10.0.3.1"
-                + " && wget -q -O /tmp/file http://10.0.3.1/file && sha256sum /tmp/file";
+                + " && until wget -q -O /tmp/file http://10.0.3.1/file; do sleep 1; done && sha256sum /tmp/file";
         BoardConfig a = config(g, serverRun, List.of(new Nic(new Netdev.Stream("l0", true, link), 0x5254_0012_3401L, 1500)));
         a = withAppend(a, " jvisor.ip=10.0.3.1/24");
         BoardConfig b = config(g, clientRun, List.of(new Nic(new Netdev.Stream("l0", false, link), 0x5254_0012_3402L, 1500)));
