@@ -34,9 +34,10 @@ final class ExperimentCommand implements Runnable {
     }
 
     @Command(name = "traps", sortOptions = false, description = {
-            "Boot the default guest, run its test programs one after the other (bomb last, with a time limit), and",
-            "count the CPU, MEM and IO traps of each: prints a table, writes the counter trace (traps.csv), the",
-            "table (traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory.",
+            "Boot the default guest to its shell once and save it; start each of its test programs from that",
+            "snapshot (--trap deprivileged, which cannot be saved: one after the other in one boot), and count the",
+            "CPU, MEM and IO traps of each: prints a table, writes the counter trace (traps.csv), the table",
+            "(traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory.",
             "With --trap given more than once, runs the same under each trap set and compares them (compare.txt,",
             "compare.csv, compare.png; each run's own files in a directory named after its set)."})
     static final class Traps implements Callable<Integer> {
@@ -219,6 +220,8 @@ final class ExperimentCommand implements Runnable {
                     x.peakRssBytes() >> 20, x.peakHeapBytes() >> 20));
         }
         b.append(String.format(Locale.ROOT, "(guest RAM %d MiB; RSS and heap: the jvisor process's peaks while the program ran)%n", r.guestRamBytes() >> 20));
+        String start = r.restores().text();
+        if (!start.isEmpty()) b.append(start).append('\n');
         return b.toString();
     }
 }
