@@ -73,6 +73,12 @@ final class ExperimentCommand implements Runnable {
                 description = "With several --trap: run each set N times, interleaved, and compare the median runs (default ${DEFAULT-VALUE}).")
         int repeat;
 
+        @Option(names = "--clock", paramLabel = "host|instructions", defaultValue = "host", description = {
+                "Source of the system counter: the host's clock (the default), or retired instructions, with the RTC on",
+                "that clock and no entropy device: the guest's run repeats to the instruction, so two rows of one",
+                "program, each started from the same snapshot, count the same."})
+        String clock;
+
         private boolean failedRun;
 
         @Mixin
@@ -93,6 +99,7 @@ final class ExperimentCommand implements Runnable {
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
             if (repeat < 1 || repeat > 99) throw new UserError("--repeat " + repeat + ": 1 to 99 rounds");
+            if (!clock.equals("host") && !clock.equals("instructions")) throw new UserError("--clock: '" + clock + "' (expected host or instructions)");
             translate.apply();
             createOutput();
             if (sets.size() > 1) return compare(sets, ram);
@@ -107,7 +114,8 @@ final class ExperimentCommand implements Runnable {
             TrapExperiment experiment;
             try {
                 experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)
-                        .samplePeriod(period).traps(name, set).deprivileged(TrapOption.isDeprivileged(name));
+                        .samplePeriod(period).traps(name, set).deprivileged(TrapOption.isDeprivileged(name))
+                        .repeatable(clock.equals("instructions"));
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
