@@ -124,6 +124,9 @@ final class ExperimentCommand implements Runnable {
                 r = experiment.run(quiet ? null : System.out);
             } catch (org.jvisor.vmm.BootException e) {
                 throw new UserError(e.getMessage());
+            } catch (IOException e) { // the booted guest's snapshot, in the temporary directory
+                throw new UserError("cannot save the booted guest in " + System.getProperty("java.io.tmpdir") + " for the programs to start from: "
+                        + InputFiles.reason(e));
             }
             String table = table(r);
             System.out.println();
@@ -138,6 +141,7 @@ final class ExperimentCommand implements Runnable {
                 throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
             }
             if (r.timedOut()) System.out.println("jvisor: a deadline stopped the guest");
+            if (r.results().isEmpty()) System.out.println("jvisor: no program ran: the guest's console is in " + dir.resolve("console.txt"));
             return r;
         }
 

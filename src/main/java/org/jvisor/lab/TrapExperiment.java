@@ -206,7 +206,10 @@ public final class TrapExperiment {
         return this;
     }
 
-    /** Host-side deadlines: for the boot up to the first program, and for each program (a bomb's own seconds come on top). */
+    /**
+     * Host-side deadlines: for the boot up to the shell's prompt (in one boot, to the first program), and
+     * for each program (a bomb's own seconds come on top).
+     */
     public TrapExperiment deadlines(long bootSeconds, long programSeconds) {
         this.bootSeconds = bootSeconds;
         this.programSeconds = programSeconds;
