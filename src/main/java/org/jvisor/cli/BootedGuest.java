@@ -19,8 +19,6 @@ import org.jvisor.vmm.snapshot.BuildId;
  * old ones are deleted then.
  */
 final class BootedGuest {
-    /** What the default guest's shell prints when it waits for a command. */
-    static final String PROMPT = "~ # ";
     private static final String PREFIX = "booted-", SUFFIX = ".jvsnap";
 
     private final Path file;
@@ -55,7 +53,7 @@ final class BootedGuest {
     void saveWhenReady(VirtBoard board, PrintStream log) {
         Thread.ofPlatform().name("booted-guest-snapshot").daemon().start(() -> {
             try {
-                if (!board.consoleWatch().sees(PROMPT, java.time.Duration.ofMinutes(30))) return;
+                if (!board.consoleWatch().sees(org.jvisor.guest.DefaultGuest.PROMPT, java.time.Duration.ofMinutes(30))) return;
                 board.pause();
                 try {
                     board.save(file, "the default guest booted to its shell");

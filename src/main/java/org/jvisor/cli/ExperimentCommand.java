@@ -34,9 +34,10 @@ final class ExperimentCommand implements Runnable {
     }
 
     @Command(name = "traps", sortOptions = false, description = {
-            "Boot the default guest, run its test programs one after the other (bomb last, with a time limit), and",
-            "count the CPU, MEM and IO traps of each: prints a table, writes the counter trace (traps.csv), the",
-            "table (traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory.",
+            "Boot the default guest to its shell once and save it; start each of its test programs from that",
+            "snapshot (--trap deprivileged, which cannot be saved: one after the other in one boot), and count the",
+            "CPU, MEM and IO traps of each: prints a table, writes the counter trace (traps.csv), the table",
+            "(traps.txt), the guest's console (console.txt) and a chart (traps.png) into the output directory.",
             "With --trap given more than once, runs the same under each trap set and compares them (compare.txt,",
             "compare.csv, compare.png; each run's own files in a directory named after its set)."})
     static final class Traps implements Callable<Integer> {
@@ -72,6 +73,12 @@ final class ExperimentCommand implements Runnable {
                 description = "With several --trap: run each set N times, interleaved, and compare the median runs (default ${DEFAULT-VALUE}).")
         int repeat;
 
+        @Option(names = "--clock", paramLabel = "host|instructions", defaultValue = "host", description = {
+                "Source of the system counter: the host's clock (the default), or retired instructions, with the RTC on",
+                "that clock and no entropy device: the guest's run repeats to the instruction, so two rows of one",
+                "program, each started from the same snapshot, count the same."})
+        String clock;
+
         private boolean failedRun;
 
         @Mixin
@@ -92,6 +99,7 @@ final class ExperimentCommand implements Runnable {
             if (cpus < 1 || cpus > 8) throw new UserError("-smp " + cpus + ": 1 to 8 vCPUs");
             if (period <= 0) throw new UserError("--period must be positive");
             if (repeat < 1 || repeat > 99) throw new UserError("--repeat " + repeat + ": 1 to 99 rounds");
+            if (!clock.equals("host") && !clock.equals("instructions")) throw new UserError("--clock: '" + clock + "' (expected host or instructions)");
             translate.apply();
             createOutput();
             if (sets.size() > 1) return compare(sets, ram);
@@ -106,7 +114,8 @@ final class ExperimentCommand implements Runnable {
             TrapExperiment experiment;
             try {
                 experiment = new TrapExperiment(obtainDefaultGuest(), ram, cpus, programs.isEmpty() ? TrapExperiment.DEFAULT_PROGRAMS : programs)
-                        .samplePeriod(period).traps(name, set).deprivileged(TrapOption.isDeprivileged(name));
+                        .samplePeriod(period).traps(name, set).deprivileged(TrapOption.isDeprivileged(name))
+                        .repeatable(clock.equals("instructions"));
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
@@ -115,6 +124,9 @@ final class ExperimentCommand implements Runnable {
                 r = experiment.run(quiet ? null : System.out);
             } catch (org.jvisor.vmm.BootException e) {
                 throw new UserError(e.getMessage());
+            } catch (IOException e) { // the booted guest's snapshot, in the temporary directory
+                throw new UserError("cannot save the booted guest in " + System.getProperty("java.io.tmpdir") + " for the programs to start from: "
+                        + InputFiles.reason(e));
             }
             String table = table(r);
             System.out.println();
@@ -129,6 +141,7 @@ final class ExperimentCommand implements Runnable {
                 throw new UserError("-o " + output + ": cannot write the results: " + InputFiles.reason(e));
             }
             if (r.timedOut()) System.out.println("jvisor: a deadline stopped the guest");
+            if (r.results().isEmpty()) System.out.println("jvisor: no program ran: the guest's console is in " + dir.resolve("console.txt"));
             return r;
         }
 
@@ -219,6 +232,8 @@ final class ExperimentCommand implements Runnable {
                     x.peakRssBytes() >> 20, x.peakHeapBytes() >> 20));
         }
         b.append(String.format(Locale.ROOT, "(guest RAM %d MiB; RSS and heap: the jvisor process's peaks while the program ran)%n", r.guestRamBytes() >> 20));
+        String start = r.restores().text();
+        if (!start.isEmpty()) b.append(start).append('\n');
         return b.toString();
     }
 }

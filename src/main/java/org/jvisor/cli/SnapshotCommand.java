@@ -30,7 +30,7 @@ final class SnapshotCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--marker", paramLabel = "TEXT", description = "Save once the guest's console prints TEXT (default: the default guest's shell prompt, '${DEFAULT-VALUE}').")
-    String marker = BootedGuest.PROMPT;
+    String marker = org.jvisor.guest.DefaultGuest.PROMPT;
 
     @Option(names = "--timeout", paramLabel = "S", description = "Give up if the marker has not come after S seconds (default ${DEFAULT-VALUE}).")
     long timeout = 600;

@@ -42,6 +42,9 @@ public final class DefaultGuest {
     /** Raise when what is taken from the kernel package changes (the modules chosen, the Image's treatment). */
     static final int KERNEL_RECIPE = 2;
 
+    /** What the guest's shell prints when it waits for a command (/init starts it when no jvisor.run is given). */
+    public static final String PROMPT = "~ # ";
+
     static final String BUSYBOX = "busybox-static";
     private static final String RESOURCES = "/org/jvisor/guest/";
     /** The resources of {@link #withKvm}, built by {@code guest/kvm/build.sh}. */

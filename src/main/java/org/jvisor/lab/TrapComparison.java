@@ -55,9 +55,10 @@ public final class TrapComparison {
                     t.bootCpuNanos() / 1e9, programsCpu(r) / 1e9, (double) costNanos(r) / Math.max(1, costNanos(reports.getFirst())),
                     t.counters().cpu(), t.counters().mem(), t.counters().io(), exits, exits / Math.max(1e-9, t.cpuNanos() / 1e9)));
         }
-        b.append("(boot: to the first program; cpu: the vCPU threads' CPU time (the processor and the hypervisor), which the host's\n"
-                + " other load barely moves, unlike elapsed times; progs: the programs' that end by themselves, not a bomb's fixed\n"
-                + " seconds; cost: boot and progs cpu against the first set's)\n");
+        b.append("(boot: to the shell, saved for each program to start from, or, in one boot, to the first program; cpu: the\n"
+                + " vCPU threads' CPU time (the processor and the hypervisor), which the host's other load barely moves, unlike\n"
+                + " elapsed times; progs: the programs' that end by themselves, not a bomb's fixed seconds; cost: boot and\n"
+                + " progs cpu against the first set's)\n");
         b.append('\n').append(String.format(Locale.ROOT, "%-24s", "exits by class (EC)"));
         for (TrapExperiment.Report r : reports) b.append(String.format(Locale.ROOT, " %14s", clip(r.totals().trapSet(), 14)));
         b.append('\n');

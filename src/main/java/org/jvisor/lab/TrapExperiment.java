@@ -1,9 +1,12 @@
 package org.jvisor.lab;
 
+import org.jvisor.guest.DefaultGuest;
 import org.jvisor.guest.GuestImage;
 import org.jvisor.vmm.BoardConfig;
 import org.jvisor.vmm.BootException;
 import org.jvisor.vmm.VirtBoard;
+import org.jvisor.vmm.snapshot.SnapshotException;
+import org.jvisor.vmm.snapshot.SnapshotFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,38 +14,36 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import org.jvisor.hyp.TrapConfig;
 import org.jvisor.hyp.TrapStats;
-import org.jvisor.hyp.Vcpu;
 
 /**
- * The seeds' trap experiment as one run: the default guest boots on the virt board with
- * {@code jvisor.run="traps PROGRAM ..."}, and its {@code /home/root/traps} script runs each program between
- * two console lines, {@code @jvisor-start N SPEC} and {@code @jvisor-end N SPEC STATUS}. The counters are
- * read when the last byte of such a line reaches the PL011: that happens on the vCPU thread emulating the
- * guest's store to UARTDR, so the writing vCPU's counters are exact at that instant (the guest is inside
- * the echo's write(2), between the two programs) and the others' are a snapshot taken at the same time. A
- * sampler thread also reads every vCPU's counters each {@code periodMillis} for the trace. The guest
- * powers itself off after the last program; a host-side deadline per program stops the board otherwise.
+ * The seeds' trap experiment: the default guest's {@code /home/root/traps} script runs each program between
+ * two console lines, {@code @jvisor-start N SPEC} and {@code @jvisor-end N SPEC STATUS}, and the counters
+ * are read when the last byte of such a line reaches the PL011 ({@link TrapWatcher}). The guest boots once
+ * to its shell and is saved; each program then starts from that snapshot, typed at the restored shell, so
+ * every row starts from the identical machine and none sees what an earlier one left. A VM that cannot be
+ * saved (trap-and-emulate) runs the programs one after the other in one boot instead, started by the
+ * kernel command line's {@code jvisor.run="traps PROGRAM ..."}; the guest then powers itself off after the
+ * last. A host-side deadline per program stops the board otherwise.
  *
  * <pre>{@code
  *   TrapExperiment.Report r = new TrapExperiment(image, 512L << 20, 1, List.of("mem,64", "io,1000")).run(System.out);
  * }</pre>
  */
 public final class TrapExperiment {
-    /** The programs and arguments run when none are given: bomb last, as it leaves the guest's memory scattered. */
+    /** The programs and arguments run when none are given: bomb last, as it leaves the guest's memory scattered when they share one boot. */
     public static final List<String> DEFAULT_PROGRAMS = List.of(
             "/bin/true", "mem,64", "io,1000", "divide", "access", "fork", "stack", "cpubench", "bomb,10");
 
-    /** A marker line's prefix; the guest's /home/root/traps prints them. */
-    static final String MARK = "@jvisor-";
-    private static final int MAX_TRANSCRIPT = 8 << 20;
+    /** Where {@link #repeatable} starts the RTC (SnapshotLinuxTest's date: any fixed one will do). */
+    private static final Instant REPEATABLE_RTC = Instant.parse("2026-01-01T00:00:00Z");
 
     /** Trap counters summed over the vCPUs (or of one vCPU). */
     public record Counters(long cpu, long mem, long io) {
@@ -76,12 +77,14 @@ public final class TrapExperiment {
     }
 
     /**
-     * The whole run, summed over the vCPUs: the time from power-on to the first program's start marker (the
-     * boot; -1 if it never came) and to the power-off; the CPU time the vCPU threads used up to the first
-     * start marker and up to the last program's end marker (what the processor and the hypervisor cost,
-     * which the host's other load barely changes); the trap counters, the exits by exception class
-     * (ESR_EL2.EC, 64 entries) and the
-     * system-register traps by register, with the trap set it ran under.
+     * The whole run, summed over the vCPUs: the boot's time (from power-on to the shell's prompt, where the
+     * snapshot is saved; in one boot, to the first program's start marker; -1 if it never came) and the
+     * whole run's (to the last program's end); the CPU time the vCPU threads used in the boot and in all
+     * (what the processor and the hypervisor cost, which the host's other load barely changes); the trap
+     * counters, the exits by exception class (ESR_EL2.EC, 64 entries) and the system-register traps by
+     * register, with the trap set it ran under. Started from a snapshot, the counts and the CPU time are
+     * the boot's to the prompt plus each restore's from the snapshot to its program's end marker (the
+     * typed command's echo and the shell's fork and exec included); in one boot, everything to the end.
      */
     public record Totals(String trapSet, long bootNanos, long wallNanos, long bootCpuNanos, long cpuNanos, Counters counters,
                          long[] exitsByEc, Map<String, Long> sysRegTraps, Deprivileged deprivileged) {
@@ -110,17 +113,46 @@ public final class TrapExperiment {
         boolean any() { return emulatedTotal() + virtualExceptions + shadowFills > 0; }
     }
 
-    /** One vCPU's running totals at a time (seconds since the board started); {@code event} marks a program's start or end. */
+    /**
+     * One vCPU's running totals at a time (seconds since the experiment started); {@code event} marks a
+     * program's start or end. Each restore's counters start again from the snapshot's.
+     */
     public record Sample(double seconds, int vcpu, Counters counters, String event) {}
 
     /**
-     * Everything the run gave: per-program results in order, the trace, the console transcript, the
-     * board's exit status, and whether a deadline stopped the guest.
+     * How the programs were started: each from one snapshot of the guest booted to its shell
+     * ({@code restores} of them), with the time the boot took to the prompt, the save's, and the restores'
+     * all together; or, {@code restores} 0, one after the other in one boot, {@code oneBootBecause}.
+     */
+    public record Restores(long bootNanos, long saveNanos, long restoreNanos, int restores, String oneBootBecause) {
+        static final Restores NONE = new Restores(0, 0, 0, 0, null);
+
+        static Restores oneBoot(String because) { return new Restores(0, 0, 0, 0, because); }
+
+        /** One line for the table: what the snapshot saved against a boot for each program; empty if nothing ran. */
+        public String text() {
+            if (restores == 0) return oneBootBecause == null ? "" : "the programs ran one after the other in one boot (" + oneBootBecause + ")";
+            return String.format(Locale.ROOT, "booted once to the shell in %.1f s, saved in %.2f s; %d programs each started from that"
+                    + " snapshot, restored in %.2f s in all (%.0f ms each); booting for each program would have taken about %d x %.1f s = %.0f s",
+                    bootNanos / 1e9, saveNanos / 1e9, restores, restoreNanos / 1e9, restoreNanos / 1e6 / restores, restores,
+                    bootNanos / 1e9, restores * bootNanos / 1e9);
+        }
+    }
+
+    /**
+     * Everything the run gave: per-program results in order, the trace, the console transcript (the boot's,
+     * then each restore's), the board's exit status (with restores, the first that was not 0), whether a
+     * deadline stopped the guest, and how the programs were started.
      */
     public record Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut,
-                         long guestRamBytes, Totals totals) {
+                         long guestRamBytes, Totals totals, Restores restores) {
         public Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut, long guestRamBytes) {
-            this(results, samples, console, boardStatus, timedOut, guestRamBytes, Totals.NONE);
+            this(results, samples, console, boardStatus, timedOut, guestRamBytes, Totals.NONE, Restores.NONE);
+        }
+
+        public Report(List<Result> results, List<Sample> samples, String console, int boardStatus, boolean timedOut,
+                      long guestRamBytes, Totals totals) {
+            this(results, samples, console, boardStatus, timedOut, guestRamBytes, totals, Restores.NONE);
         }
 
         /** The trace's columns, the first line of {@link #csv()}. */
@@ -155,7 +187,7 @@ public final class TrapExperiment {
     private long bootSeconds = 900, programSeconds = 300;
     private Set<TrapConfig.Trap> traps = TrapConfig.KVM;
     private String trapSet = "kvm";
-    private boolean deprivileged;
+    private boolean deprivileged, oneBoot, repeatable;
 
     public TrapExperiment(GuestImage image, long ramSize, int cpus, List<String> programs) {
         for (String p : programs) {
@@ -174,7 +206,10 @@ public final class TrapExperiment {
         return this;
     }
 
-    /** Host-side deadlines: for the boot up to the first program, and for each program (a bomb's own seconds come on top). */
+    /**
+     * Host-side deadlines: for the boot up to the shell's prompt (in one boot, to the first program), and
+     * for each program (a bomb's own seconds come on top).
+     */
     public TrapExperiment deadlines(long bootSeconds, long programSeconds) {
         this.bootSeconds = bootSeconds;
         this.programSeconds = programSeconds;
@@ -199,241 +234,192 @@ public final class TrapExperiment {
         return this;
     }
 
+    /**
+     * Runs the programs one after the other in one boot, as trap-and-emulate must (a later program then
+     * sees what the earlier ones left), instead of each from the booted guest's snapshot.
+     */
+    public TrapExperiment oneBoot(boolean on) {
+        oneBoot = on;
+        return this;
+    }
+
+    /**
+     * Makes the guest's run repeat to the instruction, as SnapshotLinuxTest's: the system counter counts
+     * retired instructions, the RTC follows it from a fixed date, and there is no entropy device (whose
+     * answers are the host's). From one snapshot, the same program then counts the same traps each time.
+     */
+    public TrapExperiment repeatable(boolean on) {
+        repeatable = on;
+        return this;
+    }
+
     /** The kernel command line's {@code jvisor.run} for these programs. */
     String command() { return "traps " + String.join(" ", programs); }
 
-    /** Boots, runs the programs, and returns when the guest powered off or a deadline stopped it; the guest's console goes to {@code echo} too (may be null). */
+    /**
+     * Runs the programs and returns when the last one has ended or a deadline stopped the guest; the
+     * guest's console goes to {@code echo} too (may be null). Each program starts from one snapshot of the
+     * guest booted to its shell ({@link Restores}), unless the VM cannot be saved (trap-and-emulate) or
+     * {@link #oneBoot} asked for one boot.
+     */
     public Report run(OutputStream echo) throws IOException, InterruptedException, BootException {
-        BoardConfig config = new BoardConfig(ramSize, cpus, 2, false, List.of(), image.kernel(), image.initrd(),
-                "console=ttyAMA0 jvisor.run=\"" + command() + "\"", false, true, true, java.time.Duration.ZERO, null, false, deprivileged);
+        if (deprivileged) return runInOneBoot(echo, "a trap-and-emulate VM cannot be saved");
+        return oneBoot ? runInOneBoot(echo, "as asked") : runFromSnapshot(echo);
+    }
+
+    private BoardConfig config(String bootargs) {
+        return new BoardConfig(ramSize, cpus, 2, false, List.of(), image.kernel(), image.initrd(), bootargs, repeatable,
+                !repeatable, true, Duration.ZERO, repeatable ? REPEATABLE_RTC : null, false, deprivileged);
+    }
+
+    /** The programs one after the other in one boot, started by the kernel command line's {@code jvisor.run}. */
+    private Report runInOneBoot(OutputStream echo, String because) throws IOException, InterruptedException, BootException {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Watcher watcher = new Watcher(echo);
-        try (VirtBoard board = VirtBoard.build(config, watcher, new PrintStream(log, true, StandardCharsets.UTF_8), false)) {
-            watcher.board = board;
+        TrapWatcher watcher = new TrapWatcher(echo, bootSeconds, programSeconds);
+        try (VirtBoard board = VirtBoard.build(config("console=ttyAMA0 jvisor.run=\"" + command() + "\""), watcher, printStream(log), false)) {
             board.vm().trapConfig().traps(traps);
-            int[] status = {-1};
-            Thread runner = Thread.ofPlatform().name("jvisor-experiment-board").start(() -> {
+            watcher.attach(board, false);
+            watcher.start();
+            Running run = new Running(board);
+            Thread sampler = sampler(watcher);
+            boolean timedOut;
+            try {
+                timedOut = run.awaitEnd(watcher);
+                if (timedOut) run.stop(124);
+                watcher.detach();
+            } finally {
+                stop(sampler);
+            }
+            long first = watcher.firstStart();
+            Totals totals = TrapTally.of(board.vcpus()).totals(trapSet, first < 0 ? -1 : first - watcher.started(),
+                    System.nanoTime() - watcher.started(), watcher.bootCpu(), watcher.lastCpu());
+            return new Report(watcher.results(), watcher.samples(), watcher.transcript() + log.toString(StandardCharsets.UTF_8),
+                    run.status, timedOut, ramSize, totals, Restores.oneBoot(because));
+        }
+    }
+
+    /**
+     * Boots the guest to its shell once and saves it to a temporary file; then, for each program, restores
+     * that file into a new board, types {@code ./traps PROGRAM} at the shell and pauses the board at the
+     * program's end marker. The totals are the boot's (to the prompt) plus what each restore added, from
+     * the snapshot to its end marker: the typed command's echo and the shell's fork and exec too.
+     */
+    private Report runFromSnapshot(OutputStream echo) throws IOException, InterruptedException, BootException {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream logStream = printStream(log);
+        TrapWatcher watcher = new TrapWatcher(echo, bootSeconds, programSeconds);
+        Path file = Files.createTempFile("jvisor-traps-", ".jvsnap");
+        Thread sampler = null;
+        try {
+            TrapTally boot;
+            long bootNanos, bootCpu, saveNanos;
+            try (VirtBoard board = VirtBoard.build(config("console=ttyAMA0"), watcher, logStream, false)) {
+                board.vm().trapConfig().traps(traps);
+                watcher.attach(board, false);
+                watcher.start();
+                Running run = new Running(board);
+                sampler = sampler(watcher);
+                if (!board.consoleWatch().waitFor(DefaultGuest.PROMPT, Duration.ofSeconds(bootSeconds))) {
+                    boolean timedOut = run.thread.isAlive();
+                    if (timedOut) run.stop(124);
+                    watcher.detach();
+                    return new Report(List.of(), watcher.samples(), watcher.transcript() + log.toString(StandardCharsets.UTF_8),
+                            run.status, timedOut, ramSize, TrapTally.of(board.vcpus()).totals(trapSet, -1,
+                            System.nanoTime() - watcher.started(), 0, 0), Restores.NONE);
+                }
+                bootNanos = System.nanoTime() - watcher.started();
+                board.pause();
+                bootCpu = watcher.cpuTime();
+                boot = TrapTally.of(board.vcpus());
+                long t = System.nanoTime();
+                board.save(file, "the default guest booted to its shell, for jvisor experiment traps");
+                saveNanos = System.nanoTime() - t;
+                run.stop(0);
+                watcher.detach();
+            }
+            SnapshotFile snapshot;
+            try {
+                snapshot = SnapshotFile.open(file);
+            } catch (SnapshotException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            TrapTally all = boot;
+            long cpu = bootCpu, restoreNanos = 0;
+            int status = 0;
+            boolean timedOut = false;
+            for (String program : programs) {
+                long t = System.nanoTime();
+                try (VirtBoard board = VirtBoard.restore(snapshot, watcher, watcher, logStream, false)) {
+                    restoreNanos += System.nanoTime() - t;
+                    board.vm().trapConfig().traps(traps); // the snapshot's already; the set named is what runs
+                    watcher.attach(board, true);
+                    byte[] typed = ("./traps " + program + "\n").getBytes(StandardCharsets.US_ASCII);
+                    board.consoleInput().receive(typed, 0, typed.length); // waiting on the line before the guest runs
+                    Running run = new Running(board);
+                    boolean late = run.awaitEnd(watcher);
+                    if (run.thread.isAlive()) board.pause();
+                    cpu += watcher.cpuTime();
+                    all = all.plus(TrapTally.of(board.vcpus()).minus(boot));
+                    run.stop(late ? 124 : 0);
+                    watcher.detach();
+                    timedOut |= late;
+                    if (status == 0) status = run.status;
+                }
+            }
+            stop(sampler);
+            Totals totals = all.totals(trapSet, bootNanos, System.nanoTime() - watcher.started(), bootCpu, cpu);
+            return new Report(watcher.results(), watcher.samples(), watcher.transcript() + log.toString(StandardCharsets.UTF_8),
+                    status, timedOut, ramSize, totals, new Restores(bootNanos, saveNanos, restoreNanos, programs.size(), null));
+        } finally {
+            if (sampler != null) stop(sampler);
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static PrintStream printStream(ByteArrayOutputStream log) { return new PrintStream(log, true, StandardCharsets.UTF_8); }
+
+    private Thread sampler(TrapWatcher watcher) {
+        return Thread.ofPlatform().daemon().name("jvisor-experiment-sampler").start(() -> watcher.sampleEvery(periodMillis));
+    }
+
+    private static void stop(Thread sampler) throws InterruptedException {
+        sampler.interrupt();
+        sampler.join(5_000);
+    }
+
+    /** A board running on a thread of its own. */
+    private static final class Running {
+        final VirtBoard board;
+        final Thread thread;
+        volatile int status = -1;
+
+        Running(VirtBoard board) {
+            this.board = board;
+            thread = Thread.ofPlatform().name("jvisor-experiment-board").start(() -> {
                 try {
-                    status[0] = board.run();
+                    status = board.run();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             });
-            watcher.started = System.nanoTime();
-            Thread sampler = Thread.ofPlatform().daemon().name("jvisor-experiment-sampler").start(() -> watcher.sampleEvery(periodMillis));
-            boolean timedOut = false;
-            try {
-                while (runner.isAlive()) {
-                    runner.join(200);
-                    if (runner.isAlive() && watcher.overdue()) {
-                        timedOut = true;
-                        board.stop(124);
-                        runner.join(30_000);
-                        break;
-                    }
-                }
-            } finally {
-                sampler.interrupt();
-                sampler.join(5_000);
+        }
+
+        /**
+         * Waits until the guest stops by itself, or the program of a restored board has ended (its vCPUs
+         * then pause), or the watcher's deadline passed: true then.
+         */
+        boolean awaitEnd(TrapWatcher watcher) throws InterruptedException {
+            while (thread.isAlive() && !watcher.programEnded()) {
+                if (watcher.overdue()) return true;
+                thread.join(20);
             }
-            String console = watcher.transcript() + log.toString(StandardCharsets.UTF_8);
-            return new Report(watcher.results(), watcher.samples(), console, status[0], timedOut, ramSize, watcher.totals(trapSet));
-        }
-    }
-
-    /** The console: passes bytes on, keeps a bounded transcript, and acts on marker lines as their newline arrives. */
-    private final class Watcher extends OutputStream {
-        private final OutputStream echo;
-        private final ByteArrayOutputStream transcript = new ByteArrayOutputStream();
-        private final StringBuilder line = new StringBuilder();
-        private final List<Result> results = new ArrayList<>();
-        private final List<Sample> samples = new ArrayList<>();
-        volatile VirtBoard board;
-        volatile long started;
-        private volatile long firstStart = -1, bootCpu, lastCpu, programCpu;
-        private int index;            // the program running, 0-based; -1 between programs
-        private String currentSpec;
-        private long programStart, peakRss, peakHeap;
-        private int outputStart;
-        private Counters before;
-        private volatile long deadline;
-
-        Watcher(OutputStream echo) {
-            this.echo = echo;
-            index = -1;
+            return false;
         }
 
-        @Override
-        public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) throws IOException {
-            if (echo != null) echo.write(b, off, len);
-            if (transcript.size() < MAX_TRANSCRIPT) transcript.write(b, off, Math.min(len, MAX_TRANSCRIPT - transcript.size()));
-            for (int i = off; i < off + len; i++) {
-                char c = (char) (b[i] & 0xff);
-                if (c == '\n') {
-                    if (line.length() > 0 && line.charAt(0) == '@') marker(line.toString().strip());
-                    line.setLength(0);
-                } else if (line.length() < 256) {
-                    line.append(c);
-                }
-            }
+        void stop(int exitStatus) throws InterruptedException {
+            board.stop(exitStatus);
+            thread.join(30_000);
         }
-
-        @Override
-        public void flush() throws IOException {
-            if (echo != null) echo.flush();
-        }
-
-        /** On the vCPU thread that wrote the line's last byte. */
-        private void marker(String text) {
-            if (!text.startsWith(MARK) || board == null) return;
-            String[] f = text.split(" ");
-            long now = System.nanoTime();
-            if (f[0].equals(MARK + "start") && f.length == 3) {
-                currentSpec = f[2];
-                programCpu = cpuTime();
-                if (firstStart < 0) {
-                    firstStart = now;
-                    bootCpu = programCpu;
-                }
-                before = sampleAll(now, "start " + currentSpec);
-                programStart = now;
-                peakRss = rss();
-                peakHeap = heap();
-                outputStart = transcript.size();
-                long extra = currentSpec.startsWith("bomb") ? bombSeconds(currentSpec) : 0;
-                deadline = now + TimeUnit.SECONDS.toNanos(programSeconds + extra);
-                index++;
-            } else if (f[0].equals(MARK + "end") && f.length == 4 && f[2].equals(currentSpec)) {
-                Counters after = sampleAll(now, "end " + currentSpec);
-                lastCpu = cpuTime();
-                int status;
-                try {
-                    status = Integer.parseInt(f[3]);
-                } catch (NumberFormatException e) {
-                    status = -1;
-                }
-                String out = transcript.toString(StandardCharsets.ISO_8859_1).substring(Math.min(outputStart, transcript.size()));
-                int cut = out.lastIndexOf(MARK + "end");
-                if (cut >= 0) out = out.substring(0, cut);
-                results.add(new Result(currentSpec, after.minus(before), now - programStart, status, peakRss, peakHeap,
-                        out.replace("\r", ""), lastCpu - programCpu));
-                currentSpec = null;
-                deadline = now + TimeUnit.SECONDS.toNanos(programSeconds);
-            }
-        }
-
-        private long bombSeconds(String spec) {
-            String[] a = spec.split(",");
-            try {
-                return a.length > 1 ? Long.parseLong(a[1]) : 10;
-            } catch (NumberFormatException e) {
-                return 10;
-            }
-        }
-
-        /** Every vCPU's counters now, as trace rows marked {@code event}; their sum. */
-        private Counters sampleAll(long now, String event) {
-            long cpu = 0, mem = 0, io = 0;
-            double t = (now - started) / 1e9;
-            for (Vcpu v : board.vcpus()) {
-                Counters c = Counters.of(v.stats());
-                synchronized (samples) {
-                    samples.add(new Sample(t, v.id(), c, event));
-                }
-                cpu += c.cpu;
-                mem += c.mem;
-                io += c.io;
-            }
-            return new Counters(cpu, mem, io);
-        }
-
-        void sampleEvery(long millis) {
-            while (!Thread.currentThread().isInterrupted()) {
-                sampleAll(System.nanoTime(), "");
-                long r = rss(), h = heap();
-                synchronized (this) {
-                    if (currentSpec != null) {
-                        peakRss = Math.max(peakRss, r);
-                        peakHeap = Math.max(peakHeap, h);
-                    }
-                }
-                try {
-                    Thread.sleep(millis);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        private long cpuTime() {
-            long t = 0;
-            for (Vcpu v : board.vcpus()) t += v.threadCpuNanos();
-            return t;
-        }
-
-        /** After the run: the board's vCPUs' totals. */
-        Totals totals(String trapSet) {
-            long[] byEc = new long[64];
-            long cpu = 0, mem = 0, io = 0, virtualExceptions = 0, virtualIrqs = 0, fills = 0;
-            Map<String, Long> regs = new java.util.LinkedHashMap<>(), emulated = new java.util.TreeMap<>();
-            for (Vcpu v : board.vcpus()) {
-                TrapStats s = v.stats();
-                s.sysRegTraps().forEach((k, n) -> regs.merge(k, n, Long::sum));
-                s.emulated().forEach((k, n) -> emulated.merge(k, n, Long::sum));
-                for (int ec = 0; ec < 64; ec++) virtualExceptions += s.virtualExceptions(ec);
-                virtualIrqs += s.virtualInterrupts();
-                fills += s.shadowFills();
-                for (int ec = 0; ec < 64; ec++) byEc[ec] += s.exits(ec);
-                cpu += s.cpuTraps();
-                mem += s.memTraps();
-                io += s.ioTraps();
-            }
-            return new Totals(trapSet, firstStart < 0 ? -1 : firstStart - started, System.nanoTime() - started, bootCpu, lastCpu,
-                    new Counters(cpu, mem, io), byEc, regs, new Deprivileged(emulated, virtualExceptions, virtualIrqs, fills));
-        }
-
-        boolean overdue() {
-            long d = deadline;
-            if (d == 0) d = started + TimeUnit.SECONDS.toNanos(bootSeconds);
-            return System.nanoTime() - d > 0;
-        }
-
-        synchronized List<Result> results() {
-            List<Result> r = new ArrayList<>(results);
-            if (currentSpec != null) {
-                r.add(new Result(currentSpec, sampleAll(System.nanoTime(), "stopped " + currentSpec).minus(before),
-                        System.nanoTime() - programStart, -1, peakRss, peakHeap, ""));
-            }
-            return r;
-        }
-
-        List<Sample> samples() {
-            synchronized (samples) {
-                return List.copyOf(samples);
-            }
-        }
-
-        synchronized String transcript() { return transcript.toString(StandardCharsets.ISO_8859_1).replace("\r", ""); }
-    }
-
-    /** This process's resident set (VmRSS), or 0 where /proc is not there. */
-    static long rss() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux
-        }
-        return 0;
-    }
-
-    private static long heap() {
-        Runtime r = Runtime.getRuntime();
-        return r.totalMemory() - r.freeMemory();
     }
 
     /** A guest program's exit status as a shell shows it: a signal by its name. */
