@@ -323,13 +323,28 @@ public final class VirtioMmioTransport implements MmioHandler {
     }
 
     private void notifyQueue(int index) {
+        serve(index, () -> device.queueNotify(index));
+    }
+
+    /** Work of a device on one of its queues, which may find the ring broken. */
+    @FunctionalInterface
+    public interface QueueWork {
+        void run() throws VirtqueueException;
+    }
+
+    /**
+     * Runs {@code work} on queue {@code index} if the driver is running the device and the queue is ready;
+     * a broken ring, or a device bug, sets DEVICE_NEEDS_RESET. The caller holds the device's monitor: a
+     * vCPU's notification, or the device's own host thread with buffers for the guest.
+     */
+    void serve(int index, QueueWork work) {
         if (index >= queues.length || !isLive() || !queues[index].isReady()) return;
         try {
-            device.queueNotify(index);
+            work.run();
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());
         } catch (RuntimeException e) {
-            // a device bug must cost the guest its device, not the vCPU thread its life
+            // a device bug must cost the guest its device, not the vCPU thread (or the host's) its life
             needsReset("device error: " + e);
         }
     }

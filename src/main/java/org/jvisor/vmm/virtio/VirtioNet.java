@@ -89,15 +89,7 @@ public final class VirtioNet extends VirtioDevice implements NetBackend.Receiver
             return;
         }
         pending.add(frame);
-        VirtioMmioTransport t = transport();
-        if (t == null || !t.isLive() || !t.queue(RECEIVEQ).isReady()) return;
-        try {
-            deliverPending();
-        } catch (VirtqueueException e) {
-            t.needsReset(e.getMessage());
-        } catch (RuntimeException e) {
-            t.needsReset("device error: " + e); // as the transport does on the vCPU side
-        }
+        serveFromHost(RECEIVEQ, this::deliverPending);
     }
 
     private void deliverPending() throws VirtqueueException {
