@@ -61,6 +61,8 @@ public final class VirtioMmioTransport implements MmioHandler {
     private boolean lineLevel;
     private int configGeneration;
     private String lastError;
+    /** While a snapshot is saved or loaded: no queue is served, so guest RAM and the queues' state stay as read. */
+    private boolean held;
 
     public VirtioMmioTransport(VirtioDevice device, GuestMemory memory, InterruptLine irq) {
         this.device = device;
@@ -169,6 +171,25 @@ public final class VirtioMmioTransport implements MmioHandler {
             w.putString(lastError == null || lastError.length() <= 1000 ? lastError : lastError.substring(0, 1000)); // for diagnostics
             for (Virtqueue q : queues) q.saveState(w);
             device.saveState(w);
+        }
+    }
+
+    /**
+     * Serves no queue until {@link #release}: for a save or load of the paused machine, during which a
+     * device's host thread (a frame from the network, console input) must not write guest RAM or move a
+     * queue. What arrives meanwhile waits in the device.
+     */
+    public void hold() {
+        synchronized (device) {
+            held = true;
+        }
+    }
+
+    /** Ends {@link #hold}: every queue is looked at, as at DRIVER_OK, for what waited meanwhile. */
+    public void release() {
+        synchronized (device) {
+            held = false;
+            for (int i = 0; i < queues.length; i++) notifyQueue(i);
         }
     }
 
@@ -338,7 +359,7 @@ public final class VirtioMmioTransport implements MmioHandler {
      * vCPU's notification, or the device's own host thread with buffers for the guest.
      */
     void serve(int index, QueueWork work) {
-        if (index >= queues.length || !isLive() || !queues[index].isReady()) return;
+        if (held || index >= queues.length || !isLive() || !queues[index].isReady()) return;
         try {
             work.run();
         } catch (VirtqueueException e) {
