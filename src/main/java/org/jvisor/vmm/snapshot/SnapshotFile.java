@@ -158,12 +158,12 @@ public final class SnapshotFile {
         return b.toByteArray();
     }
 
-    /** Pages written with one write, at most: what the checksum has just read is still in the cache. */
-    private static final int RUN = 64;
+    /** Pages written with one write, at most (1 MiB): what the checksum has just read is still in the cache for the write. */
+    private static final int RUN = 256;
 
     /**
      * Writes region {@code s} at {@code offset} in one pass over its pages: a page of zeros is left a hole,
-     * any other is added to the checksum and written, with its neighbours, in runs of up to {@value #RUN}.
+     * the others, in runs of up to {@value #RUN}, are added to the checksum and written.
      */
     private static RamRegion store(FileChannel ch, RamSource s, long offset) throws IOException {
         MemorySegment m = s.memory();
@@ -174,25 +174,26 @@ public final class SnapshotFile {
         for (int p = 0; p < n; p++) {
             long at = (long) p * PAGE;
             if (MemorySegment.mismatch(m, at, at + PAGE, ZERO_PAGE, 0, PAGE) < 0) {
-                if (run >= 0) writePages(ch, m, run, p, offset);
+                if (run >= 0) writePages(ch, m, run, p, offset, crc);
                 run = -1;
                 continue;
             }
             pages.set(p);
-            crc.update(m.asSlice(at, PAGE).asByteBuffer());
             if (run < 0) run = p;
             if (p + 1 - run == RUN) {
-                writePages(ch, m, run, p + 1, offset);
+                writePages(ch, m, run, p + 1, offset, crc);
                 run = -1;
             }
         }
-        if (run >= 0) writePages(ch, m, run, n, offset);
+        if (run >= 0) writePages(ch, m, run, n, offset, crc);
         return new RamRegion(s.name(), m.byteSize(), offset, pages, (int) crc.getValue());
     }
 
-    private static void writePages(FileChannel ch, MemorySegment m, int from, int to, long offset) throws IOException {
+    private static void writePages(FileChannel ch, MemorySegment m, int from, int to, long offset, CRC32C crc) throws IOException {
         long at = (long) from * PAGE;
-        writeFully(ch, m.asSlice(at, (long) (to - from) * PAGE).asByteBuffer(), offset + at);
+        ByteBuffer b = m.asSlice(at, (long) (to - from) * PAGE).asByteBuffer();
+        crc.update(b.duplicate());
+        writeFully(ch, b, offset + at);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
