@@ -99,13 +99,7 @@ class NetworkLinuxTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         BoardRun.Transcript booted = new BoardRun.Transcript();
         try (VirtBoard board = VirtBoard.build(config, booted, new PrintStream(new ByteArrayOutputStream(), true), false)) {
-            Thread runner = Thread.ofPlatform().name("board").start(() -> {
-                try {
-                    board.run();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread runner = BoardRun.start(board, new int[1]);
             assertTrue(booted.await("~ # ", deadline), booted.text());
             board.pause();
             board.save(file, "at the prompt, eth0 up");
@@ -124,13 +118,7 @@ class NetworkLinuxTest {
         try (VirtBoard board = VirtBoard.restore(org.jvisor.vmm.snapshot.SnapshotFile.open(file), console, console,
                 new PrintStream(log, true), false)) {
             int[] status = {-1};
-            Thread runner = Thread.ofPlatform().name("restored board").start(() -> {
-                try {
-                    status[0] = board.run();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread runner = BoardRun.start(board, status);
             byte[] typed = ("wget -q -O - http://10.0.2.2:" + http.getLocalPort() + "/again && echo 'hello after the restore'"
                     + " | nc -l -p 8000 > /tmp/got; echo guest got: $(cat /tmp/got); poweroff -f\n").getBytes(StandardCharsets.UTF_8);
             board.consoleInput().receive(typed, 0, typed.length);
