@@ -37,6 +37,8 @@ final class SavedBoardConfig {
      * where the RTC's time comes from. A loadvm into a board that differs in them is taken.
      */
     private static final Set<String> NOT_STATE = Set.of("kernel", "initrd", "bootargs", "rtcOffset", "rtcStart");
+    /** The only components, at any depth, that may be absent (no kernel file: a restored board's; the RTC on the host's time). */
+    private static final Set<String> MAY_BE_NULL = Set.of("kernel", "initrd", "rtcStart");
 
     private SavedBoardConfig() {}
 
@@ -145,6 +147,8 @@ final class SavedBoardConfig {
         for (int i = 0; i < rcs.length; i++) {
             values[i] = readValue(r, rcs[i].getGenericType());
             types[i] = rcs[i].getType();
+            if (values[i] == null && !MAY_BE_NULL.contains(rcs[i].getName()))
+                throw new StateException("bad board configuration: no " + rcs[i].getName());
         }
         try {
             return c.getDeclaredConstructor(types).newInstance(values);

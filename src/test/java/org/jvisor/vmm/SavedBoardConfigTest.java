@@ -83,5 +83,9 @@ class SavedBoardConfigTest {
         BoardConfig tinyMtu = new BoardConfig(64L << 20, 1, 2, false, List.of(), null, null, null, false, true, true, Duration.ZERO, null,
                 false, false, List.of(new Nic(new Netdev.User("n0", List.of()), 0x5254_0012_3456L, 20)));
         assertThrows(StateException.class, () -> SavedBoardConfig.read(new StateReader(saved(tinyMtu))));
+        BoardConfig noAddress = new BoardConfig(64L << 20, 1, 2, false, List.of(), null, null, null, false, true, true, Duration.ZERO, null,
+                false, false, List.of(new Nic(new Netdev.Stream("n0", false, null), 0x5254_0012_3456L, 1500)));
+        assertEquals("bad board configuration: no address",
+                assertThrows(StateException.class, () -> SavedBoardConfig.read(new StateReader(saved(noAddress)))).getMessage());
     }
 }
