@@ -63,12 +63,15 @@ public final class VirtioMmioTransport implements MmioHandler {
     private String lastError;
     /** While a snapshot is saved or loaded: no queue is served, so guest RAM and the queues' state stay as read. */
     private boolean held;
+    /** The queues whose work was put off by {@link #hold}, one bit each. */
+    private long putOff;
 
     public VirtioMmioTransport(VirtioDevice device, GuestMemory memory, InterruptLine irq) {
         this.device = device;
         this.memory = memory;
         this.irq = irq;
         int n = device.queueCount();
+        if (n < 1 || n > 64) throw new IllegalArgumentException("a virtio device has 1 to 64 queues here: " + n); // putOff's bits
         queues = new Virtqueue[n];
         for (int i = 0; i < n; i++) {
             int max = device.queueMaxSize(i);
@@ -185,11 +188,13 @@ public final class VirtioMmioTransport implements MmioHandler {
         }
     }
 
-    /** Ends {@link #hold}: every queue is looked at, as at DRIVER_OK, for what waited meanwhile. */
+    /** Ends {@link #hold}: the queues whose work was put off are served now, as a notification would. */
     public void release() {
         synchronized (device) {
             held = false;
-            for (int i = 0; i < queues.length; i++) notifyQueue(i);
+            long queued = putOff;
+            putOff = 0;
+            for (int i = 0; i < queues.length; i++) if ((queued & 1L << i) != 0) notifyQueue(i);
         }
     }
 
@@ -359,7 +364,11 @@ public final class VirtioMmioTransport implements MmioHandler {
      * vCPU's notification, or the device's own host thread with buffers for the guest.
      */
     void serve(int index, QueueWork work) {
-        if (held || index >= queues.length || !isLive() || !queues[index].isReady()) return;
+        if (index >= queues.length || !isLive() || !queues[index].isReady()) return;
+        if (held) {
+            putOff |= 1L << index;
+            return;
+        }
         try {
             work.run();
         } catch (VirtqueueException e) {

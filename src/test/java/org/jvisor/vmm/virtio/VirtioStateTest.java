@@ -282,11 +282,15 @@ class VirtioStateTest {
 
     @Test
     void aHeldTransportServesNothingUntilReleased() {
-        VirtioNet net = new VirtioNet(new VirtioNetTest.Wire(), VirtioNet.DEFAULT_MAC, 1500);
+        VirtioNetTest.Wire wire = new VirtioNetTest.Wire();
+        VirtioNet net = new VirtioNet(wire, VirtioNet.DEFAULT_MAC, 1500);
         try (VirtioGuest g = new VirtioGuest(net)) {
-            Queue rx = g.init(NET_FEATURES, 0, 0).get(0);
+            List<Queue> qs = g.init(NET_FEATURES, 0, 0);
+            Queue rx = qs.get(0), tx = qs.get(1);
             int h = rx.add(Buf.out(RX, 2048));
             rx.kick();
+            g.put(TX + 0x100, VirtioNetTest.frame(60));
+            tx.add(Buf.in(TX, 12), Buf.in(TX + 0x100, 74)); // made available, never notified
             g.transport.hold(); // a save in progress: guest RAM must stay as the save reads it
             byte[] before = g.get(VirtioGuest.RAM_BASE, (int) VirtioGuest.RAM_SIZE);
             byte[] state = save(g.transport);
@@ -297,6 +301,7 @@ class VirtioStateTest {
             g.transport.release();
             assertEquals(new Used(h, 12 + 114), rx.take(), "the frame that waited, delivered at the release");
             assertTrue(g.irq.level);
+            assertEquals(List.of(), wire.sent, "a queue nothing was put off for is left to the driver's notification");
         }
     }
 
