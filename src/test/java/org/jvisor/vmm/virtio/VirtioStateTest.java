@@ -232,6 +232,14 @@ class VirtioStateTest {
     static final long RX = VirtioGuest.DATA, TX = VirtioGuest.DATA + 0x20000;
     static final long NET_FEATURES = VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MTU;
 
+    /** The driver posts a receive buffer at RX and notifies, and makes {@code out} available at TX without notifying: the two heads. */
+    static int[] postBufferAndFrame(VirtioGuest g, Queue rx, Queue tx, byte[] out) {
+        int h = rx.add(Buf.out(RX, 2048));
+        rx.kick();
+        g.put(TX + 0x100, out);
+        return new int[] {h, tx.add(Buf.in(TX, 12), Buf.in(TX + 0x100, out.length))};
+    }
+
     @Test
     void aNicGoesOnWithTheFrameReceivedAndTheOneMadeAvailableBeforeTheSave() {
         VirtioNetTest.Wire wireA = new VirtioNetTest.Wire(), wireB = new VirtioNetTest.Wire();
@@ -239,12 +247,10 @@ class VirtioStateTest {
         try (VirtioGuest ga = new VirtioGuest(a)) {
             List<Queue> qs = ga.init(NET_FEATURES, 0, 0);
             Queue rxA = qs.get(0), txA = qs.get(1);
-            int h1 = rxA.add(Buf.out(RX, 2048));
-            rxA.kick();
-            a.receive(VirtioNetTest.frame(86)); // 100 bytes: used, its interrupt not yet seen
             byte[] out = VirtioNetTest.frame(60);
-            ga.put(TX + 0x100, out);
-            int ht = txA.add(Buf.in(TX, 12), Buf.in(TX + 0x100, out.length)); // made available, not notified
+            int[] heads = postBufferAndFrame(ga, rxA, txA, out);
+            int h1 = heads[0], ht = heads[1];
+            a.receive(VirtioNetTest.frame(86)); // 100 bytes: used, its interrupt not yet seen
             byte[] saved = save(ga.transport);
             VirtioNet b = new VirtioNet(wireB, VirtioNet.DEFAULT_MAC, 1500);
             try (VirtioGuest gb = new VirtioGuest(ga, b)) {
@@ -286,11 +292,8 @@ class VirtioStateTest {
         VirtioNet net = new VirtioNet(wire, VirtioNet.DEFAULT_MAC, 1500);
         try (VirtioGuest g = new VirtioGuest(net)) {
             List<Queue> qs = g.init(NET_FEATURES, 0, 0);
-            Queue rx = qs.get(0), tx = qs.get(1);
-            int h = rx.add(Buf.out(RX, 2048));
-            rx.kick();
-            g.put(TX + 0x100, VirtioNetTest.frame(60));
-            tx.add(Buf.in(TX, 12), Buf.in(TX + 0x100, 74)); // made available, never notified
+            Queue rx = qs.get(0);
+            int h = postBufferAndFrame(g, rx, qs.get(1), VirtioNetTest.frame(60))[0]; // the frame to send is never notified
             g.transport.hold(); // a save in progress: guest RAM must stay as the save reads it
             byte[] before = g.get(VirtioGuest.RAM_BASE, (int) VirtioGuest.RAM_SIZE);
             byte[] state = save(g.transport);
