@@ -72,6 +72,7 @@ final class RunCommand implements Callable<Integer> {
                     + " help lists the boards.", defaultValue = "virt")
     String machine;
 
+    @HostSide
     @Option(names = "-accel", paramLabel = "tcg",
             description = "Accepted: jvisor runs the guest on its own hypervisor, in Java, as QEMU's tcg does (kvm, hvf, ... are refused"
                     + " unless a tcg follows as the fallback).")
@@ -94,20 +95,24 @@ final class RunCommand implements Callable<Integer> {
             + " and the serial port and monitor are connected only if -serial or -monitor says so.")
     boolean nodefaults;
 
+    @HostSide
     @Option(names = "-serial", paramLabel = "mon:stdio|stdio|none",
             description = "The PL011: mon:stdio (the default) shares the terminal with the monitor (Ctrl-A c switches, Ctrl-A x quits);"
                     + " stdio gives the terminal to the guest alone (no escapes; Ctrl-C ends jvisor); none connects it to nothing"
                     + " (the monitor then has the terminal unless -monitor none).")
     List<String> serials = new ArrayList<>();
 
+    @HostSide
     @Option(names = "-monitor", paramLabel = "stdio|none",
             description = "stdio: the keyboard starts in the monitor (Ctrl-A c switches to the guest's console and back; "
                     + "from a pipe, stdin is monitor commands); none: no monitor. Default: the monitor behind Ctrl-A c.")
     String monitorOption;
 
+    @HostSide
     @Option(names = "-nographic", description = "Accepted: jvisor always runs as QEMU does with -nographic.")
     boolean nographic;
 
+    @HostSide
     @Option(names = "-display", paramLabel = "none", description = "Accepted: jvisor has no display.")
     String display;
 
@@ -133,23 +138,29 @@ final class RunCommand implements Callable<Integer> {
                     + " machine's system counter instead of the host's clock (with --clock instructions, a repeatable run).")
     String rtc;
 
+    @HostSide
     @Option(names = "-no-reboot", description = "A guest's reboot ends jvisor (jvisor's default, unlike QEMU's; see --on-reboot).")
     boolean noReboot;
 
+    @HostSide
     @Option(names = "-s", description = "Shorthand for -gdb tcp::1234: GDB's remote protocol on 127.0.0.1:1234.")
     boolean gdbDefault;
 
+    @HostSide
     @Option(names = "-gdb", paramLabel = "tcp:[HOST]:PORT",
             description = "Wait for GDB's remote protocol on PORT (HOST: the loopback unless given).")
     String gdb;
 
+    @HostSide
     @Option(names = "-S", description = "Start with the vCPUs stopped (until GDB continues them).")
     boolean startStopped;
 
+    @HostSide
     @Option(names = "--trace-traps", paramLabel = "MS", arity = "0..1", fallbackValue = "1000",
             description = "Print every vCPU's trap counters every MS milliseconds (default 1000), and once more when the run ends, on stderr.")
     Long traceTraps;
 
+    @HostSide
     @Option(names = "--trap", paramLabel = "SET", description = TrapOption.HELP)
     String trap;
 
@@ -160,14 +171,17 @@ final class RunCommand implements Callable<Integer> {
             description = "Source of the system counter: the host's monotonic clock, or retired instructions (repeatable runs).")
     String clock;
 
+    @HostSide
     @Option(names = "--on-reboot", paramLabel = "exit|restart", defaultValue = "exit",
             description = "What a guest's reboot request does (default ${DEFAULT-VALUE}).")
     String onReboot;
 
+    @HostSide
     @Option(names = "-loadvm", paramLabel = "FILE|TAG", description = "Start from a snapshot (as QEMU's -loadvm): a file, or"
             + " a tag the monitor's savevm saved. The machine is the snapshot's: the options that shape one are refused with it.")
     String loadvm;
 
+    @HostSide
     @Option(names = "--cold-boot", description = "Boot the default guest's kernel even if a snapshot of it booted to its shell"
             + " is cached (jvisor run with no option that shapes the machine restores that snapshot, made by the first such run).")
     boolean coldBoot;
@@ -178,20 +192,12 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /**
-     * Options that only say how jvisor presents or serves the machine, not what the machine is: with them a
-     * run may start from the booted-guest snapshot, and they may come with -loadvm.
-     */
-    private static final java.util.Set<String> HOST_SIDE_OPTIONS = java.util.Set.of("-serial", "-monitor", "-nographic", "-display",
-            "-s", "-gdb", "-S", "--trace-traps", "--translate", "-no-reboot", "--on-reboot", "--cold-boot", "-loadvm", "-accel",
-            "--trap");
-
-    /** The options given on the command line that shape the machine (by their first name). */
+    /** The options given on the command line that shape the machine (by their first name): those not {@link HostSide}. */
     private List<String> machineOptionsGiven() {
         List<String> given = new ArrayList<>();
         if (spec == null) return given;
         for (var o : spec.commandLine().getParseResult().matchedOptions())
-            if (!HOST_SIDE_OPTIONS.contains(o.longestName()) && !HOST_SIDE_OPTIONS.contains(o.shortestName())) given.add(o.shortestName());
+            if (!(o.userObject() instanceof java.lang.reflect.Field f && f.isAnnotationPresent(HostSide.class))) given.add(o.shortestName());
         return given;
     }
 

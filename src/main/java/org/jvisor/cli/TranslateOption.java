@@ -16,6 +16,7 @@ import picocli.CommandLine.TypeConversionException;
 final class TranslateOption {
     static final String LABEL = "off|on|force";
 
+    @HostSide // how the processor runs the guest, not what it runs
     @Option(names = "--translate", paramLabel = LABEL, converter = Converter.class, completionCandidates = Names.class,
             description = "Run hot guest code translated to JVM bytecode (on, the default), only interpreted (off),"
                     + " or translate every block the first time it runs (force, for testing the translator).")

@@ -127,7 +127,6 @@ public final class VirtBoard implements AutoCloseable {
                 VirtioNet device = new VirtioNet(network, nic.mac(), nic.mtu());
                 nics.add(device);
                 d = d.withVirtio(addVirtio(device, memory));
-                network.start(device);
             }
             if (config.hideSeek()) {
                 HideSeek.install(vm, log::println);
@@ -142,6 +141,8 @@ public final class VirtBoard implements AutoCloseable {
             } else {
                 deviceTree = restore.apply(this);
             }
+            // Frames flow once the NICs' state is the guest's: a restored one's queues are the snapshot's.
+            for (int i = 0; i < nics.size(); i++) networks.get(i).start(nics.get(i));
         } catch (BootException | RuntimeException e) {
             closeQuietly();
             throw e;
@@ -206,8 +207,16 @@ public final class VirtBoard implements AutoCloseable {
 
     private void saveLocked(Path file, String description) throws IOException {
         if (!threads.isPaused()) throw new IllegalStateException("the board is running: pause it first");
-        if (!config.nics().isEmpty())
-            throw new IllegalStateException("a VM with a network card cannot be saved yet (its backend's connections are the host's)");
+        for (VirtioMmioTransport t : transports) t.hold();
+        try {
+            writeSnapshot(file, description);
+        } finally {
+            for (VirtioMmioTransport t : transports) t.release();
+        }
+    }
+
+    /** The paused machine, its devices held (no frame or input written into RAM meanwhile), into {@code file}. */
+    private void writeSnapshot(Path file, String description) throws IOException {
         StateWriter w = new StateWriter();
         SavedBoardConfig.write(config, w);
         w.putBytes(deviceTree);
@@ -254,6 +263,9 @@ public final class VirtBoard implements AutoCloseable {
         } catch (SnapshotException e) {
             throw new BootException(e.getMessage());
         }
+        // The devices are held until their state is the snapshot's: a host thread's frame or input must not
+        // land in the RAM being replaced through queues that are not yet those of that RAM.
+        for (VirtioMmioTransport t : transports) t.hold();
         try {
             ram.segment().copyFrom(image.segment());
             vm.guestMemoryReplaced();
@@ -261,10 +273,11 @@ public final class VirtBoard implements AutoCloseable {
         } catch (BootException | RuntimeException e) {
             log.println("jvisor: loadvm failed half-way, the VM is stopped: " + e.getMessage());
             threads.stop(VcpuThreads.INTERNAL_ERROR);
-            throw new BootException(e.getMessage());
+            throw new BootException(e.getMessage()); // its devices stay held: nothing of the half-restored machine runs
         } finally {
             image.release();
         }
+        for (VirtioMmioTransport t : transports) t.release();
     }
 
     /** The line a snapshot's header says it was made by. */

@@ -53,19 +53,24 @@ final class BoardRun {
         return run(config, input, timeoutSeconds, board -> {});
     }
 
+    /** Runs {@code board} on a thread of its own, which puts its exit status in {@code status[0]}. */
+    static Thread start(VirtBoard board, int[] status) {
+        return Thread.ofPlatform().name("board").start(() -> {
+            try {
+                status[0] = board.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
     /** As {@link #run(BoardConfig, String, long)}, giving the board to {@code after} once the guest has powered off. */
     static Result run(BoardConfig config, String input, long timeoutSeconds, java.util.function.Consumer<VirtBoard> after) throws Exception {
         Transcript console = new Transcript();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (VirtBoard board = VirtBoard.build(config, console, new PrintStream(log, true), false)) {
             int[] status = {-1};
-            Thread runner = Thread.ofPlatform().name("board").start(() -> {
-                try {
-                    status[0] = board.run();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread runner = start(board, status);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
             // typed once the shell prompts: the UART takes input only once Linux has opened it
             if (input != null && console.await("~ # ", deadline)) {

@@ -83,6 +83,61 @@ class NetworkLinuxTest {
         }
     }
 
+    /**
+     * A VM with user networking saved at its shell's prompt (eth0 up by DHCP) and restored after its passt
+     * is gone: the restored board starts passt again, with its forwarded port, and the guest, on the
+     * address of its old lease, reaches the host and is reached by it.
+     */
+    @Test
+    @NeedsPasst
+    void aVmSavedWithUserNetworkingReachesTheHostAndIsReachedAfterItsRestore() throws Exception {
+        GuestImage g = DefaultGuest.obtain(ProgressListener.NONE);
+        int forwarded = freePort();
+        Nic nic = new Nic(new Netdev.User("n0", List.of(new PortForward(false, "127.0.0.1", forwarded, 8000))),
+                VirtioNet.DEFAULT_MAC, org.jvisor.vmm.net.Passt.MTU);
+        BoardConfig config = new BoardConfig(256L << 20, 1, 2, false, List.of(), g.kernel(), g.initrd(), "console=ttyAMA0 panic=-1",
+                false, true, true, java.time.Duration.ZERO, null, false, false, List.of(nic));
+        Path file = tmp.resolve("net.jvsnap");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        BoardRun.Transcript booted = new BoardRun.Transcript();
+        try (VirtBoard board = VirtBoard.build(config, booted, new PrintStream(new ByteArrayOutputStream(), true), false)) {
+            Thread runner = BoardRun.start(board, new int[1]);
+            assertTrue(booted.await("~ # ", deadline), booted.text());
+            board.pause();
+            board.save(file, "at the prompt, eth0 up");
+            board.stop(0);
+            runner.join(10_000);
+        } // its passt ends here
+        assertTrue(!booted.text().contains("no DHCP answer"), booted.text());
+
+        ServerSocket http = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        String[] request = {null};
+        Thread.ofPlatform().daemon().start(() -> request[0] = serveOnce(http, "greetings to a restored guest\n"));
+        String[] reply = {null};
+        Thread client = Thread.ofPlatform().daemon().start(() -> reply[0] = talkToGuest(forwarded));
+        BoardRun.Transcript console = new BoardRun.Transcript();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (VirtBoard board = VirtBoard.restore(org.jvisor.vmm.snapshot.SnapshotFile.open(file), console, console,
+                new PrintStream(log, true), false)) {
+            int[] status = {-1};
+            Thread runner = BoardRun.start(board, status);
+            byte[] typed = ("wget -q -O - http://10.0.2.2:" + http.getLocalPort() + "/again && echo 'hello after the restore'"
+                    + " | nc -l -p 8000 > /tmp/got; echo guest got: $(cat /tmp/got); poweroff -f\n").getBytes(StandardCharsets.UTF_8);
+            board.consoleInput().receive(typed, 0, typed.length);
+            runner.join(TimeUnit.NANOSECONDS.toMillis(Math.max(1, deadline - System.nanoTime())));
+            String c = console.text();
+            assertTrue(!runner.isAlive(), "did not power off:\n" + c + log);
+            assertEquals(0, status[0], c + log);
+            assertTrue(c.contains("\ngreetings to a restored guest\n"), c);
+            assertTrue(request[0] != null && request[0].startsWith("GET /again HTTP/1."), request[0]);
+            assertTrue(c.contains("\nguest got: a host program, through hostfwd\n"), c);
+            client.join(10_000);
+            assertEquals("hello after the restore\n", reply[0]);
+        } finally {
+            http.close();
+        }
+    }
+
     /** Answers one HTTP request on {@code server} with {@code body}; returns the request line. */
     private static String serveOnce(ServerSocket server, String body) {
         try (Socket s = server.accept()) {

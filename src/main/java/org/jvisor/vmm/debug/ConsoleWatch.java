@@ -100,29 +100,24 @@ public final class ConsoleWatch extends OutputStream {
      * As {@link #waitFor}, but leaving the text to the monitor's waits: for the host's own watchers (the
      * booted-guest snapshot), which must not take a prompt a user's script waits for.
      */
-    public synchronized boolean sees(String text, java.time.Duration timeout) throws InterruptedException {
-        String wanted = new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long from = dropped; // as in await: what was searched is not searched again
-        while (true) {
-            if (pending.indexOf(wanted, (int) Math.max(0, from - dropped)) >= 0) return true;
-            from = dropped + Math.max(0, pending.length() - wanted.length() + 1);
-            if (ended) return false;
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return false;
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
+    public boolean sees(String text, java.time.Duration timeout) throws InterruptedException {
+        return search(text, timeout.toNanos(), false) == Outcome.FOUND;
     }
 
     /** Waits until the unmatched output contains {@code text} (consuming it), at most {@code timeoutNanos}. */
-    synchronized Outcome await(String text, long timeoutNanos) throws InterruptedException {
+    Outcome await(String text, long timeoutNanos) throws InterruptedException {
+        return search(text, timeoutNanos, true);
+    }
+
+    /** Waits until the unmatched output contains {@code text}, at most {@code timeoutNanos}; {@code consume}: drop the output up to its end. */
+    private synchronized Outcome search(String text, long timeoutNanos, boolean consume) throws InterruptedException {
         String wanted = new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
         long deadline = System.nanoTime() + timeoutNanos;
         long from = dropped; // where in the output the search goes on: what was searched is not searched again
         while (true) {
             int at = pending.indexOf(wanted, (int) Math.max(0, from - dropped));
             if (at >= 0) {
-                drop(at + wanted.length());
+                if (consume) drop(at + wanted.length());
                 return Outcome.FOUND;
             }
             from = dropped + Math.max(0, pending.length() - wanted.length() + 1);

@@ -28,7 +28,7 @@ import org.jvisor.cpu.Ram;
  *   "JVISORSN" (8 bytes)  format version (4)  metadata length M (4)
  *   metadata (M bytes):   build id, what made it, when, a description, the machine's state (what each part
  *                         of the machine saved), and for each RAM region its name, size, offset in this file,
- *                         the pages stored (a bitmap) and the CRC-32C of those pages
+ *                         the pages stored (a bitmap, a bit for every page) and the CRC-32C of those pages
  *   CRC-32C of everything above (4)
  *   each RAM region at its offset (a multiple of 64 KiB), as large as the region: a page that was all
  *   zeros is a hole in the file, so the file takes on disk what the guest wrote
@@ -39,8 +39,8 @@ import org.jvisor.cpu.Ram;
  */
 public final class SnapshotFile {
     static final byte[] MAGIC = "JVISORSN".getBytes(StandardCharsets.US_ASCII);
-    /** Raised when the layout above changes (the state inside is covered by the build id). */
-    static final int FORMAT_VERSION = 1;
+    /** Raised when the layout above changes (the state inside is covered by the build id). 2: page bitmaps of a fixed size. */
+    static final int FORMAT_VERSION = 2;
     static final int PAGE = 4096;
     /** RAM offsets are aligned for mmap on a host with pages of up to 64 KiB (arm64 hosts may have 16 or 64). */
     static final long ALIGN = 1 << 16;
@@ -99,31 +99,25 @@ public final class SnapshotFile {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
+            // The RAM table has a bit for every page whatever the page holds, so the metadata's size, and with
+            // it where each region goes, is known before RAM is read: each page is then read once, to be
+            // left a hole or checksummed and written, and the table is written last, in front.
+            List<RamRegion> placed = new ArrayList<>();
+            for (RamSource s : ramSources) placed.add(new RamRegion(s.name(), s.memory().byteSize(), 0, new BitSet(), 0));
+            long offset = align(16 + metadata(header, state, placed).length + 4);
             List<RamRegion> regions = new ArrayList<>();
-            long offset = 0; // placed after the metadata once its size is known: first the page maps
-            List<BitSet> maps = new ArrayList<>();
-            for (RamSource s : ramSources) maps.add(nonZeroPages(s.memory()));
-            byte[] metadata = null;
-            for (int pass = 0; pass < 2; pass++) { // offsets depend on the metadata's size, which depends (a little) on them
-                regions.clear();
-                offset = align(16 + (metadata == null ? 0 : metadata.length) + 4 + 64);
-                for (int i = 0; i < ramSources.size(); i++) {
-                    RamSource s = ramSources.get(i);
-                    regions.add(new RamRegion(s.name(), s.memory().byteSize(), offset, maps.get(i), pass == 0 ? 0 : crcOf(s.memory(), maps.get(i))));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                for (RamSource s : ramSources) {
+                    regions.add(store(ch, s, offset));
                     offset = align(offset + s.memory().byteSize());
                 }
-                metadata = metadata(header, state, regions);
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] metadata = metadata(header, state, regions);
                 ByteBuffer head = ByteBuffer.allocate(16 + metadata.length + 4);
                 head.put(MAGIC).putInt(FORMAT_VERSION).putInt(metadata.length).put(metadata);
                 CRC32C crc = new CRC32C();
                 crc.update(head.array(), 0, head.position());
                 head.putInt((int) crc.getValue()).flip();
                 writeFully(ch, head, 0);
-                if (16 + metadata.length + 4 > regions.getFirst().fileOffset())
-                    throw new IllegalStateException("metadata overlaps RAM"); // the two passes above make it fit
-                for (int i = 0; i < regions.size(); i++) writeRegion(ch, regions.get(i), ramSources.get(i).memory());
                 if (ch.size() < offset) { // trailing holes: the file is as long as its last region says
                     writeFully(ch, ByteBuffer.wrap(new byte[1]), offset - 1);
                 }
@@ -139,6 +133,9 @@ public final class SnapshotFile {
         }
     }
 
+    /** Bytes of a region's page bitmap: one bit a page, whatever the pages hold. */
+    private static int mapBytes(long size) { return (int) ((size / PAGE + 7) / 8); }
+
     private static byte[] metadata(Header h, byte[] state, List<RamRegion> regions) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream(state.length + 4096);
         DataOutputStream out = new DataOutputStream(b);
@@ -153,7 +150,7 @@ public final class SnapshotFile {
             out.writeUTF(r.name());
             out.writeLong(r.size());
             out.writeLong(r.fileOffset());
-            byte[] map = r.pages().toByteArray();
+            byte[] map = java.util.Arrays.copyOf(r.pages().toByteArray(), mapBytes(r.size()));
             out.writeInt(map.length);
             out.write(map);
             out.writeInt(r.crc());
@@ -161,14 +158,42 @@ public final class SnapshotFile {
         return b.toByteArray();
     }
 
-    private static void writeRegion(FileChannel ch, RamRegion r, MemorySegment memory) throws IOException {
-        BitSet pages = r.pages();
-        for (int p = pages.nextSetBit(0); p >= 0; ) {
-            int end = pages.nextClearBit(p); // a run of stored pages: one write
-            long from = (long) p * PAGE, len = (long) (end - p) * PAGE;
-            writeFully(ch, memory.asSlice(from, len).asByteBuffer(), r.fileOffset() + from);
-            p = pages.nextSetBit(end);
+    /** Pages written with one write, at most (1 MiB): what the checksum has just read is still in the cache for the write. */
+    private static final int RUN = 256;
+
+    /**
+     * Writes region {@code s} at {@code offset} in one pass over its pages: a page of zeros is left a hole,
+     * the others, in runs of up to {@value #RUN}, are added to the checksum and written.
+     */
+    private static RamRegion store(FileChannel ch, RamSource s, long offset) throws IOException {
+        MemorySegment m = s.memory();
+        int n = (int) (m.byteSize() / PAGE);
+        BitSet pages = new BitSet(n);
+        CRC32C crc = new CRC32C();
+        int run = -1; // the first page of the stored pages not written yet
+        for (int p = 0; p < n; p++) {
+            long at = (long) p * PAGE;
+            if (MemorySegment.mismatch(m, at, at + PAGE, ZERO_PAGE, 0, PAGE) < 0) {
+                if (run >= 0) writePages(ch, m, run, p, offset, crc);
+                run = -1;
+                continue;
+            }
+            pages.set(p);
+            if (run < 0) run = p;
+            if (p + 1 - run == RUN) {
+                writePages(ch, m, run, p + 1, offset, crc);
+                run = -1;
+            }
         }
+        if (run >= 0) writePages(ch, m, run, n, offset, crc);
+        return new RamRegion(s.name(), m.byteSize(), offset, pages, (int) crc.getValue());
+    }
+
+    private static void writePages(FileChannel ch, MemorySegment m, int from, int to, long offset, CRC32C crc) throws IOException {
+        long at = (long) from * PAGE;
+        ByteBuffer b = m.asSlice(at, (long) (to - from) * PAGE).asByteBuffer();
+        crc.update(b.duplicate());
+        writeFully(ch, b, offset + at);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
@@ -176,15 +201,6 @@ public final class SnapshotFile {
     }
 
     private static final MemorySegment ZERO_PAGE = MemorySegment.ofArray(new byte[PAGE]);
-
-    /** The pages of {@code m} that are not all zeros. */
-    static BitSet nonZeroPages(MemorySegment m) {
-        int n = (int) (m.byteSize() / PAGE);
-        BitSet set = new BitSet(n);
-        for (int p = 0; p < n; p++)
-            if (MemorySegment.mismatch(m, (long) p * PAGE, (long) p * PAGE + PAGE, ZERO_PAGE, 0, PAGE) >= 0) set.set(p);
-        return set;
-    }
 
     private static int crcOf(MemorySegment m, BitSet pages) {
         CRC32C crc = new CRC32C();
@@ -237,10 +253,11 @@ public final class SnapshotFile {
             for (int i = 0; i < n; i++) {
                 String name = in.readUTF();
                 long size = in.readLong(), offset = in.readLong();
-                BitSet pages = BitSet.valueOf(bytes(in, length, where));
+                byte[] map = bytes(in, length, where);
+                BitSet pages = BitSet.valueOf(map);
                 int rcrc = in.readInt();
                 if (size <= 0 || size % PAGE != 0 || offset % ALIGN != 0 || offset < 16L + length + 4 || offset + size > fileSize
-                        || pages.length() > size / PAGE)
+                        || map.length != mapBytes(size) || pages.length() > size / PAGE)
                     throw new SnapshotException(where + ": damaged (RAM region '" + name + "' does not fit the file)");
                 regions.add(new RamRegion(name, size, offset, pages, rcrc));
             }

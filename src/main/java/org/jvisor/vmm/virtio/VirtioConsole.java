@@ -72,24 +72,12 @@ public final class VirtioConsole extends VirtioDevice implements ConsoleInput {
         int n = Math.min(len, INPUT_BUFFER - inputCount);
         for (int i = 0; i < n; i++) input[(inputHead + inputCount + i) % INPUT_BUFFER] = b[off + i];
         inputCount += n;
-        if (n > 0) deliverInput();
+        if (n > 0) serveFromHost(RECEIVEQ, this::fillReceiveQueue);
         return n;
     }
 
     /** Bytes of host input the guest has not taken yet. */
     public synchronized int pendingInput() { return inputCount; }
-
-    private void deliverInput() {
-        VirtioMmioTransport t = transport();
-        if (t == null || !t.isLive() || !t.queue(RECEIVEQ).isReady()) return;
-        try {
-            fillReceiveQueue();
-        } catch (VirtqueueException e) {
-            t.needsReset(e.getMessage());
-        } catch (RuntimeException e) {
-            t.needsReset("device error: " + e); // as the transport does on the vCPU side
-        }
-    }
 
     private void fillReceiveQueue() throws VirtqueueException {
         Virtqueue q = transport().queue(RECEIVEQ);

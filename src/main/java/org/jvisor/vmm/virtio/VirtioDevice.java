@@ -54,6 +54,15 @@ public abstract class VirtioDevice {
         transport = t;
     }
 
+    /**
+     * Serves {@code queue} from a host thread (data that arrived for the guest), as a notification would:
+     * only while the driver runs the device and the queue is ready, and a broken ring sets
+     * DEVICE_NEEDS_RESET. Call it holding the device's monitor.
+     */
+    protected final void serveFromHost(int queue, VirtioMmioTransport.QueueWork work) {
+        if (transport != null) transport.serve(queue, work);
+    }
+
     /** The transport, or null before the board attached one (read it holding the device's monitor). */
     protected final VirtioMmioTransport transport() { return transport; }
 }

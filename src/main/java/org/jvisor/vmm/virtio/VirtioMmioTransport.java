@@ -61,12 +61,17 @@ public final class VirtioMmioTransport implements MmioHandler {
     private boolean lineLevel;
     private int configGeneration;
     private String lastError;
+    /** While a snapshot is saved or loaded: no queue is served, so guest RAM and the queues' state stay as read. */
+    private boolean held;
+    /** The queues whose work was put off by {@link #hold}, one bit each. */
+    private long putOff;
 
     public VirtioMmioTransport(VirtioDevice device, GuestMemory memory, InterruptLine irq) {
         this.device = device;
         this.memory = memory;
         this.irq = irq;
         int n = device.queueCount();
+        if (n < 1 || n > 64) throw new IllegalArgumentException("a virtio device has 1 to 64 queues here: " + n); // putOff's bits
         queues = new Virtqueue[n];
         for (int i = 0; i < n; i++) {
             int max = device.queueMaxSize(i);
@@ -169,6 +174,27 @@ public final class VirtioMmioTransport implements MmioHandler {
             w.putString(lastError == null || lastError.length() <= 1000 ? lastError : lastError.substring(0, 1000)); // for diagnostics
             for (Virtqueue q : queues) q.saveState(w);
             device.saveState(w);
+        }
+    }
+
+    /**
+     * Serves no queue until {@link #release}: for a save or load of the paused machine, during which a
+     * device's host thread (a frame from the network, console input) must not write guest RAM or move a
+     * queue. What arrives meanwhile waits in the device.
+     */
+    public void hold() {
+        synchronized (device) {
+            held = true;
+        }
+    }
+
+    /** Ends {@link #hold}: the queues whose work was put off are served now, as a notification would. */
+    public void release() {
+        synchronized (device) {
+            held = false;
+            long queued = putOff;
+            putOff = 0;
+            for (int i = 0; i < queues.length; i++) if ((queued & 1L << i) != 0) notifyQueue(i);
         }
     }
 
@@ -323,13 +349,32 @@ public final class VirtioMmioTransport implements MmioHandler {
     }
 
     private void notifyQueue(int index) {
+        serve(index, () -> device.queueNotify(index));
+    }
+
+    /** Work of a device on one of its queues, which may find the ring broken. */
+    @FunctionalInterface
+    public interface QueueWork {
+        void run() throws VirtqueueException;
+    }
+
+    /**
+     * Runs {@code work} on queue {@code index} if the driver is running the device and the queue is ready;
+     * a broken ring, or a device bug, sets DEVICE_NEEDS_RESET. The caller holds the device's monitor: a
+     * vCPU's notification, or the device's own host thread with buffers for the guest.
+     */
+    void serve(int index, QueueWork work) {
         if (index >= queues.length || !isLive() || !queues[index].isReady()) return;
+        if (held) {
+            putOff |= 1L << index;
+            return;
+        }
         try {
-            device.queueNotify(index);
+            work.run();
         } catch (VirtqueueException e) {
             needsReset(e.getMessage());
         } catch (RuntimeException e) {
-            // a device bug must cost the guest its device, not the vCPU thread its life
+            // a device bug must cost the guest its device, not the vCPU thread (or the host's) its life
             needsReset("device error: " + e);
         }
     }

@@ -3,7 +3,11 @@ package org.jvisor.vmm.virtio;
 import java.util.ArrayDeque;
 import org.jvisor.vmm.GuestMemory;
 import org.jvisor.vmm.GuestMemoryException;
+import org.jvisor.cpu.StateException;
+import org.jvisor.cpu.StateReader;
+import org.jvisor.cpu.StateWriter;
 import org.jvisor.vmm.net.NetBackend;
+import org.jvisor.vmm.net.Nic;
 
 /**
  * virtio-net (virtio 1.2 section 5.1) with one queue pair and no offloads: receiveq 0 and transmitq 1,
@@ -89,15 +93,7 @@ public final class VirtioNet extends VirtioDevice implements NetBackend.Receiver
             return;
         }
         pending.add(frame);
-        VirtioMmioTransport t = transport();
-        if (t == null || !t.isLive() || !t.queue(RECEIVEQ).isReady()) return;
-        try {
-            deliverPending();
-        } catch (VirtqueueException e) {
-            t.needsReset(e.getMessage());
-        } catch (RuntimeException e) {
-            t.needsReset("device error: " + e); // as the transport does on the vCPU side
-        }
+        serveFromHost(RECEIVEQ, this::deliverPending);
     }
 
     private void deliverPending() throws VirtqueueException {
@@ -170,6 +166,27 @@ public final class VirtioNet extends VirtioDevice implements NetBackend.Receiver
     @Override
     protected void reset() {
         pending.clear(); // frames for a driver that is gone
+    }
+
+    /**
+     * Writes the MAC address and MTU the driver was given, to check against. Frames waiting for receive
+     * buffers are not saved: they were on the wire, and a restored NIC is on a network started again.
+     */
+    @Override
+    protected void saveState(StateWriter w) {
+        w.tag("virtio-net").putLong(mac).putInt(mtu);
+    }
+
+    /** Checks that this NIC offers what the saved one did (the driver read both at probe) and drops frames for the old state. */
+    @Override
+    protected void restoreState(StateReader r) {
+        r.tag("virtio-net");
+        long savedMac = r.getLong();
+        int savedMtu = r.getInt();
+        if (savedMac != mac || savedMtu != mtu)
+            throw new StateException("the snapshot's NIC is " + Nic.format(savedMac & 0xffff_ffff_ffffL) + " with MTU " + savedMtu + ", this one "
+                    + Nic.format(mac) + " with MTU " + mtu);
+        pending.clear();
     }
 
     public int mtu() { return mtu; }

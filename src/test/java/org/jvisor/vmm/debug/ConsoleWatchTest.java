@@ -1,6 +1,7 @@
 package org.jvisor.vmm.debug;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -35,6 +36,18 @@ class ConsoleWatchTest {
         assertEquals(ConsoleWatch.Outcome.FOUND, w.await("# caf\u00e9", 10 * SECOND), "byte by byte, UTF-8");
         writer.join();
         assertEquals("login: login: ~ # caf\u00e9", host.toString(StandardCharsets.UTF_8), "passed through unchanged");
+    }
+
+    @Test
+    void aHostWatcherSeesTextWithoutTakingItFromTheMonitorsWaits() throws Exception {
+        ConsoleWatch w = new ConsoleWatch(new ByteArrayOutputStream());
+        w.write("~ # ".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(w.sees("~ # ", java.time.Duration.ZERO), "printed before the watch began");
+        assertTrue(w.sees("~ # ", java.time.Duration.ZERO), "not consumed by the first look");
+        assertEquals(ConsoleWatch.Outcome.FOUND, w.await("~ # ", NOW), "still there for wait-for");
+        assertFalse(w.sees("~ # ", java.time.Duration.ofMillis(50)), "consumed by wait-for");
+        w.end();
+        assertFalse(w.sees("~ # ", java.time.Duration.ofSeconds(10)), "the run ended: at once");
     }
 
     @Test

@@ -65,6 +65,30 @@ class SnapshotFileTest {
     }
 
     @Test
+    void twoRegionsWithLongRunsAndScatteredPagesComeBackEqual() throws Exception {
+        Ram ram = Ram.allocate(SIZE), tables = Ram.allocate(1L << 20);
+        java.util.Random rnd = new java.util.Random(5);
+        java.util.BitSet written = new java.util.BitSet();
+        for (int p = 3; p < 3 + 200; p++) written.set(p); // a run of 200 pages: several writes
+        for (int i = 0; i < 300; i++) written.set(rnd.nextInt((int) (SIZE / 4096)));
+        for (int p = written.nextSetBit(0); p >= 0; p = written.nextSetBit(p + 1))
+            ram.segment().set(ValueLayout.JAVA_LONG, p * 4096L + 8 * rnd.nextInt(512), rnd.nextLong() | 1);
+        tables.segment().set(ValueLayout.JAVA_BYTE, 4096 * 17 + 5, (byte) 1);
+        Path f = dir.resolve("two.jvsnap");
+        SnapshotFile.write(f, new SnapshotFile.Header(BuildId.current(), "test", Instant.now(), ""), new byte[0],
+                List.of(new SnapshotFile.RamSource("ram", ram.segment()), new SnapshotFile.RamSource("stage2", tables.segment())));
+        SnapshotFile s = SnapshotFile.open(f);
+        SnapshotFile.RamRegion r = s.ram("ram"), t = s.ram("stage2");
+        assertEquals(written, r.pages());
+        assertEquals(java.util.BitSet.valueOf(new long[] {1L << 17}), t.pages());
+        Ram back = s.mapRam(r), backTables = s.mapRam(t);
+        s.verifyRam(r, back.segment());
+        s.verifyRam(t, backTables.segment());
+        assertEquals(-1L, back.segment().mismatch(ram.segment()));
+        assertEquals(-1L, backTables.segment().mismatch(tables.segment()));
+    }
+
+    @Test
     void aDamagedHeaderOrRamIsReportedInOneLine() throws Exception {
         Path f = save(touched(), new byte[100]);
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
@@ -108,7 +132,7 @@ class SnapshotFileTest {
             raf.write(9);
         }
         e = assertThrows(SnapshotException.class, () -> SnapshotFile.open(g));
-        assertEquals(g + ": a snapshot in format 9; this jvisor reads format 1", e.getMessage());
+        assertEquals(g + ": a snapshot in format 9; this jvisor reads format " + SnapshotFile.FORMAT_VERSION, e.getMessage());
 
         Path h = dir.resolve("text");
         Files.writeString(h, "hello, world\n");

@@ -207,6 +207,107 @@ class VirtioStateTest {
         }
     }
 
+    /**
+     * A NIC's driver after the save: sees the interrupt, takes the frame received before the save, sends
+     * the frame made available before it, then posts a buffer and takes a frame that arrives after.
+     */
+    static List<Object> goOnNet(VirtioGuest g, VirtioNet net, VirtioNetTest.Wire wire, Queue rx, Queue tx) {
+        List<Object> seen = new ArrayList<>();
+        seen.add(g.irq.level);
+        seen.add(g.ackInterrupt());
+        seen.add(rx.take());
+        seen.add(Arrays.toString(g.get(RX, 12 + 100)));
+        tx.kick();
+        seen.add(tx.take());
+        seen.add(wire.sent.stream().map(Arrays::toString).toList());
+        int h = rx.add(Buf.out(RX + 0x1000, 2048));
+        rx.kick();
+        net.receive(VirtioNetTest.frame(300));
+        seen.add(new Used(h, 12 + 14 + 300).equals(rx.take()));
+        seen.add(Arrays.toString(g.get(RX + 0x1000, 12 + 14 + 300)));
+        seen.add(g.irq.level);
+        return seen;
+    }
+
+    static final long RX = VirtioGuest.DATA, TX = VirtioGuest.DATA + 0x20000;
+    static final long NET_FEATURES = VERSION_1 | VirtioNet.F_MAC | VirtioNet.F_STATUS | VirtioNet.F_MTU;
+
+    /** The driver posts a receive buffer at RX and notifies, and makes {@code out} available at TX without notifying: the two heads. */
+    static int[] postBufferAndFrame(VirtioGuest g, Queue rx, Queue tx, byte[] out) {
+        int h = rx.add(Buf.out(RX, 2048));
+        rx.kick();
+        g.put(TX + 0x100, out);
+        return new int[] {h, tx.add(Buf.in(TX, 12), Buf.in(TX + 0x100, out.length))};
+    }
+
+    @Test
+    void aNicGoesOnWithTheFrameReceivedAndTheOneMadeAvailableBeforeTheSave() {
+        VirtioNetTest.Wire wireA = new VirtioNetTest.Wire(), wireB = new VirtioNetTest.Wire();
+        VirtioNet a = new VirtioNet(wireA, VirtioNet.DEFAULT_MAC, 1500);
+        try (VirtioGuest ga = new VirtioGuest(a)) {
+            List<Queue> qs = ga.init(NET_FEATURES, 0, 0);
+            Queue rxA = qs.get(0), txA = qs.get(1);
+            byte[] out = VirtioNetTest.frame(60);
+            int[] heads = postBufferAndFrame(ga, rxA, txA, out);
+            int h1 = heads[0], ht = heads[1];
+            a.receive(VirtioNetTest.frame(86)); // 100 bytes: used, its interrupt not yet seen
+            byte[] saved = save(ga.transport);
+            VirtioNet b = new VirtioNet(wireB, VirtioNet.DEFAULT_MAC, 1500);
+            try (VirtioGuest gb = new VirtioGuest(ga, b)) {
+                restore(gb.transport, saved);
+                List<Object> restored = goOnNet(gb, b, wireB, gb.adopt(rxA), gb.adopt(txA));
+                assertEquals(goOnNet(ga, a, wireA, rxA, txA), restored);
+                assertEquals(new Used(h1, 12 + 100), restored.get(2));
+                assertEquals(new Used(ht, 0), restored.get(4));
+                assertEquals(List.of(Arrays.toString(out)), restored.get(5), "the frame sent once, after the restore");
+                assertEquals(true, restored.get(6));
+            }
+        }
+    }
+
+    @Test
+    void aNicWithAnotherAddressOrMtuIsRefusedAndFramesWaitingAtTheSaveAreNotKept() {
+        VirtioNet a = new VirtioNet(new VirtioNetTest.Wire(), VirtioNet.DEFAULT_MAC, 1500);
+        try (VirtioGuest ga = new VirtioGuest(a)) {
+            Queue rx = ga.init(NET_FEATURES, 0, 0).get(0);
+            a.receive(VirtioNetTest.frame(40)); // no receive buffer: it waits
+            byte[] saved = save(ga.transport);
+            for (VirtioNet other : List.of(new VirtioNet(new VirtioNetTest.Wire(), VirtioNet.DEFAULT_MAC + 1, 1500),
+                    new VirtioNet(new VirtioNetTest.Wire(), VirtioNet.DEFAULT_MAC, 9000))) {
+                try (VirtioGuest g = new VirtioGuest(ga, other)) {
+                    assertThrows(StateException.class, () -> restore(g.transport, saved));
+                }
+            }
+            restore(ga.transport, saved); // a loadvm into the same NIC: what waited was for the machine that went on
+            assertEquals(0, a.stats().pending());
+            rx.add(Buf.out(RX, 2048));
+            rx.kick();
+            assertNull(rx.take());
+        }
+    }
+
+    @Test
+    void aHeldTransportServesNothingUntilReleased() {
+        VirtioNetTest.Wire wire = new VirtioNetTest.Wire();
+        VirtioNet net = new VirtioNet(wire, VirtioNet.DEFAULT_MAC, 1500);
+        try (VirtioGuest g = new VirtioGuest(net)) {
+            List<Queue> qs = g.init(NET_FEATURES, 0, 0);
+            Queue rx = qs.get(0);
+            int h = postBufferAndFrame(g, rx, qs.get(1), VirtioNetTest.frame(60))[0]; // the frame to send is never notified
+            g.transport.hold(); // a save in progress: guest RAM must stay as the save reads it
+            byte[] before = g.get(VirtioGuest.RAM_BASE, (int) VirtioGuest.RAM_SIZE);
+            byte[] state = save(g.transport);
+            net.receive(VirtioNetTest.frame(100));
+            assertArrayEquals(before, g.get(VirtioGuest.RAM_BASE, (int) VirtioGuest.RAM_SIZE), "no frame written into RAM");
+            assertArrayEquals(state, save(g.transport), "no queue moved");
+            assertFalse(g.irq.level);
+            g.transport.release();
+            assertEquals(new Used(h, 12 + 114), rx.take(), "the frame that waited, delivered at the release");
+            assertTrue(g.irq.level);
+            assertEquals(List.of(), wire.sent, "a queue nothing was put off for is left to the driver's notification");
+        }
+    }
+
     @Test
     void aSnapshotRestoredTwiceGivesTwoIndependentDevices() {
         try (VirtioGuest ga = new VirtioGuest(new VirtioRng())) {
