@@ -193,13 +193,7 @@ class NetworkLinuxTest {
         BoardRun.Transcript consoleA = new BoardRun.Transcript();
         ByteArrayOutputStream logA = new ByteArrayOutputStream();
         try (VirtBoard boardA = VirtBoard.build(a, consoleA, new PrintStream(logA, true), false)) {
-            Thread runA = Thread.ofPlatform().name("board A").start(() -> {
-                try {
-                    boardA.run();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread runA = BoardRun.start(boardA, new int[1]);
             try {
                 assertTrue(Files.exists(link.getPath()), "A listens once built");
                 BoardRun.Result rb = BoardRun.run(b, null, TIMEOUT_SECONDS);
@@ -262,13 +256,7 @@ class NetworkLinuxTest {
                             " jvisor.ip=" + ip[i] + "/24");
                     VirtBoard b = VirtBoard.build(c, consoles.get(i), new PrintStream(new ByteArrayOutputStream(), true), false);
                     boards.add(b);
-                    runs.add(Thread.ofPlatform().name("board " + i).start(() -> {
-                        try {
-                            b.run();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }));
+                    runs.add(BoardRun.start(b, new int[1]));
                 }
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
                 while (consoles.stream().anyMatch(t -> !t.text().contains("\nPINGED-BOTH")) // not the kernel command line's
