@@ -306,8 +306,9 @@ public final class VirtBoard implements AutoCloseable {
                     snapshot.verifyRam(r, tables.segment());
                 }
                 b.vm.restoreState(state);
-                b.vm.restoreClock(state.tag("clock").getLong());
+                long clock = state.tag("clock").getLong();
                 for (Vcpu v : b.vcpus) v.restoreState(state);
+                b.vm.restoreClock(clock); // after the vCPUs: an instruction count goes on from their instruction counts
                 b.gic.restoreState(state);
                 b.uart.restoreState(state);
                 b.rtc.restoreState(state);
