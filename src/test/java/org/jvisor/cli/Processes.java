@@ -99,10 +99,13 @@ final class Processes {
         }
 
         /** Waits until the output contains {@code text} (at most 60 s). */
-        void await(String text) throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        void await(String text) throws InterruptedException { await(text, 60); }
+
+        /** Waits until the output contains {@code text} (at most {@code seconds}: a Linux boot takes longer than 60). */
+        void await(String text, long seconds) throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (!output().contains(text)) {
-                assertTrue(System.nanoTime() < end, "no '" + text + "' within 60 s; the terminal shows:\n" + output());
+                assertTrue(System.nanoTime() < end, "no '" + text + "' within " + seconds + " s; the terminal shows:\n" + output());
                 Thread.sleep(20);
             }
         }
