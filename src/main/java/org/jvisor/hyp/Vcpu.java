@@ -571,12 +571,16 @@ public final class Vcpu {
 
     long wakeCount() { return wakeCount; }
 
-    /** Whether this vCPU waits: powered off, or asleep in WFI, WFE or CPU_SUSPEND. Any thread. */
+    /**
+     * Whether this vCPU waits: powered off, or asleep in WFI, WFE or CPU_SUSPEND with nothing yet come to
+     * wake it (one woken but not yet run by the host has work, as QEMU's icount sees a CPU with an interrupt
+     * pending: the clock must not skip while its thread is late). Any thread.
+     */
     boolean waits() {
         synchronized (lock) {
             if (power == OFF) return true;
         }
-        return idle;
+        return idle && !irqLevel && !fiqLevel && !kickRequested;
     }
 
     /** The stage-2 view this vCPU runs on (its faults fill it). */

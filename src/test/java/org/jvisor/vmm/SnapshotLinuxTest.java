@@ -164,13 +164,14 @@ class SnapshotLinuxTest {
     /**
      * Two vCPUs on the instruction clock: their threads add their instructions to the one system counter as
      * the host schedules them, so two runs differ (which vCPU reads the count first, how far the other got)
-     * and the uninterrupted run cannot be matched to the instruction. What is checked instead: the restored
-     * vCPUs read the count saved; the guest's clock (its uptime) follows that count to the end (the counter
-     * ahead of it by the same early boot and power-off, within 1.5 s: Linux's power-off waits up to a second
-     * for the other CPU to stop, a second of guest time that host scheduling decides); the whole
-     * run, restored, takes as much guest time as the run never saved, within half of it either way
-     * (interleavings move spin-waits and idle skips, not the work; the jumps of a clock that was not one
-     * counter were of hundreds of seconds in a run of thirty); no RCU stall; every write lands once.
+     * and the uninterrupted run cannot be matched to the instruction. Nor its guest time: a vCPU spinning
+     * for the other (an IPI's answer) while the host has not scheduled the other's thread counts its spin,
+     * so the same work took 32 s of guest time in one run and more than 59 s in another on a loaded host.
+     * What is checked: the restored vCPUs read the count saved, and the count goes on from there; the
+     * guest's clock (its uptime) follows the counter to the end (the counter ahead of it by the same early
+     * boot and power-off as in the run never saved, within 1.5 s: Linux's power-off waits up to a second for
+     * the other CPU to stop, a second of guest time that host scheduling decides); no RCU stall; every write
+     * lands once. A clock that was not one counter made the guest's time jump by hundreds of seconds.
      */
     @Test
     void twoVcpusDuringDiskIoGoOnAndEveryWriteLandsOnce() throws Exception {
@@ -180,10 +181,9 @@ class SnapshotLinuxTest {
                 + " done; echo written; cat /proc/uptime";
         BoardConfig config = config(2, run, List.of(new BoardConfig.Drive(disk, false)), true);
         Files.write(disk, new byte[4 << 20]);
-        double whole, ahead;
+        double ahead;
         try (Running a = new Running(config, null)) {
             a.awaitPowerOff();
-            whole = seconds(a.board.vm().clockCount());
             ahead = counterAheadOfUptime(a);
         }
 
@@ -210,9 +210,7 @@ class SnapshotLinuxTest {
             assertTrue(c.console.text().contains("written"), c.console.text());
             double lag = counterAheadOfUptime(c);
             assertTrue(Math.abs(lag - ahead) < 1.5, "the counter is " + lag + " s ahead of the uptime; " + ahead + " s never saved");
-            double restored = seconds(c.board.vm().clockCount());
-            assertTrue(restored > seconds(saved) && Math.abs(restored - whole) <= whole / 2,
-                    "guest time: " + restored + " s restored (saved at " + seconds(saved) + " s), " + whole + " s never saved");
+            assertTrue(c.board.vm().clockCount() > saved, "the count went on from the saved one");
         }
         byte[] image = Files.readAllBytes(disk);
         for (int i = 1; i <= 200; i++) {
