@@ -54,11 +54,11 @@ final class BootedGuest {
         Thread.ofPlatform().name("booted-guest-snapshot").daemon().start(() -> {
             try {
                 if (!board.consoleWatch().sees(org.jvisor.guest.DefaultGuest.PROMPT, java.time.Duration.ofMinutes(30))) return;
-                board.pause();
+                board.hold(); // not pause and resume: a VM the user stopped meanwhile stays stopped
                 try {
                     board.save(file, "the default guest booted to its shell");
                 } finally {
-                    board.resume();
+                    board.release();
                 }
                 deleteOthers();
             } catch (InterruptedException e) {

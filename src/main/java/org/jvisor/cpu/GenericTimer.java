@@ -62,26 +62,6 @@ public final class GenericTimer {
         public long nanosFor(long ticks) { return ticks >= Long.MAX_VALUE >>> 4 ? Long.MAX_VALUE : ticks << 4; }
     }
 
-    /**
-     * One tick per retired instruction (plus any time the VMM skips while the processor waits), for
-     * repeatable runs: the same program sees the same counter values every time.
-     */
-    public static final class InstructionCounter implements CounterSource {
-        private final Cpu cpu;
-        private long skipped;
-
-        public InstructionCounter(Cpu cpu) { this.cpu = cpu; }
-
-        @Override
-        public long count() { return cpu.instret + skipped; }
-
-        @Override
-        public long nanosFor(long ticks) { return Long.MAX_VALUE; }
-
-        /** Moves the counter forward, e.g. by {@link GenericTimer#ticksToDeadline()} while the processor waits. */
-        public void advance(long ticks) { skipped += ticks; }
-    }
-
     static final int CNTFRQ = 1, CNTPCT = 2, CNTVCT = 3, CNTP_TVAL = 4, CNTP_CTL = 5, CNTP_CVAL = 6, CNTV_TVAL = 7,
             CNTV_CTL = 8, CNTV_CVAL = 9, CNTKCTL = 10, CNTHCTL = 11, CNTVOFF = 12, CNTHP_TVAL = 13, CNTHP_CTL = 14,
             CNTHP_CVAL = 15;
@@ -176,6 +156,12 @@ public final class GenericTimer {
         if (armed && Long.compareUnsigned(source.count(), nextFire) >= 0) update();
     }
 
+    /**
+     * The count (unsigned) at which the next armed timer fires, as last evaluated; -1, the last count there
+     * is, when none is armed.
+     */
+    public long deadline() { return armed ? nextFire : -1L; }
+
     /** Counter ticks until the next armed timer fires (0 if one is due), Long.MAX_VALUE if none is armed. */
     public long ticksToDeadline() {
         if (!armed) return Long.MAX_VALUE;
@@ -227,16 +213,15 @@ public final class GenericTimer {
     /**
      * CNTFRQ, the timers' CTL and CVAL (CNTKCTL, CNTHCTL and CNTVOFF are in {@link SystemRegisters}), the
      * outputs and the deadline as last evaluated (a timer whose deadline passed since is seen at the next
-     * {@link #poll}, at the same instruction as on the saved processor), and the time an
-     * {@link InstructionCounter} skipped. A {@link HostClock}'s count is not saved here: the processors of a
-     * machine share it, so its owner saves it once ({@link HostClock#count()}) and restarts it from there
-     * ({@link HostClock#continueFrom}).
+     * {@link #poll}, at the same instruction as on the saved processor), and which kind of counter it
+     * reads. The count is not saved here: the processors of a machine share it, so its owner saves it once
+     * ({@link HostClock#count()}, {@link InstructionClock#count()}) and restarts it from there
+     * ({@link HostClock#continueFrom}, {@link InstructionClock#continueFrom}).
      */
     void saveState(StateWriter w) {
         w.tag("generic timer");
         w.putLong(frequency).putLongs(ctl).putLongs(cval).putBooleans(level).putBoolean(armed).putLong(nextFire);
-        w.putBoolean(source instanceof InstructionCounter);
-        if (source instanceof InstructionCounter ic) w.putLong(ic.skipped);
+        w.putBoolean(source instanceof InstructionClock.Counter);
     }
 
     /** Reads back what {@link #saveState} wrote, and drives the outputs to their saved levels. */
@@ -250,9 +235,8 @@ public final class GenericTimer {
         armed = r.getBoolean();
         nextFire = r.getLong();
         boolean instructions = r.getBoolean();
-        if (instructions != source instanceof InstructionCounter)
+        if (instructions != source instanceof InstructionClock.Counter)
             throw new StateException("the state counts " + (instructions ? "instructions" : "host time") + ", this processor the other");
-        if (source instanceof InstructionCounter ic) ic.skipped = r.getLong();
         for (int t = 0; t < 3; t++) if (lines[t] != null) lines[t].set(level[t]);
     }
 

@@ -98,7 +98,7 @@ public final class Vcpu {
             cpu.firmware = x0 -> Psci.owns((int) x0);
             cpu.el2Observer = new NestedTrapCounter(stats);
         }
-        cpu.timer.setCounterSource(vm.clock() == GuestClock.INSTRUCTIONS ? new GenericTimer.InstructionCounter(cpu) : vm.hostClock());
+        cpu.timer.setCounterSource(vm.counterFor(cpu));
         cpu.sr.vmpidrEl2 = ownMpidr();
         cpu.sr.mpidr = ownMpidr();
         cpu.sr.vpidrEl2 = cpu.sr.midr;
@@ -463,6 +463,7 @@ public final class Vcpu {
             return sleepLoop(untilEvent);
         } finally {
             asleepForGood = false;
+            wakeCount = -1L;
             idle = false;
         }
     }
@@ -473,7 +474,7 @@ public final class Vcpu {
             long deadline, streamDeadline = Long.MAX_VALUE, streamTicks;
             boolean warp, forGood = false;
             synchronized (sleepLock) {
-                if (irqLevel || fiqLevel || cpu.interruptPending() || kickRequested) return null;
+                if (irqLevel || fiqLevel || cpu.interruptPending() || kickRequested || timerFiredUnwired()) return null;
                 if (untilEvent && cpu.consumeEvent()) return null; // the event that ends a WFE is consumed
                 streamTicks = untilEvent ? cpu.timer.ticksToNextEvent() : Long.MAX_VALUE;
                 deadline = cpu.timer.nextDeadlineNanos();
@@ -510,13 +511,13 @@ public final class Vcpu {
             }
             asleepForGood = false;
             if (warp) { // outside the sleep lock: see above
-                long timerTicks = cpu.timer.ticksToDeadline();
-                if (streamTicks < timerTicks) {
-                    ((GenericTimer.InstructionCounter) cpu.timer.counterSource()).advance(streamTicks);
-                    return null; // the stream's event ends the WFE
+                try {
+                    if (awaitCount(streamTicks)) return null;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    kickRequested = true;
+                    return null;
                 }
-                warpToTimerDeadline();
-                if (!timerWired) return null;
                 continue;
             }
             if (System.nanoTime() >= streamDeadline) return null;
@@ -531,20 +532,55 @@ public final class Vcpu {
     }
 
     /**
-     * A counter that advances only as the guest retires instructions would never reach an armed timer's
-     * deadline while the guest waits: skip it forward to the deadline instead (QEMU's icount does the
-     * same when all CPUs sleep), which keeps a run repeatable.
+     * Without an interrupt controller a timer's output reaches nothing, but a due deadline still ends the
+     * wait, also one that fell due before the WFI (under the instruction clock, by another vCPU's instructions).
      */
-    private boolean countsInstructions() {
-        return cpu.timer.counterSource() instanceof GenericTimer.InstructionCounter;
+    private boolean timerFiredUnwired() {
+        return !timerWired && (cpu.timer.output(GenericTimer.PHYSICAL) || cpu.timer.output(GenericTimer.VIRTUAL)
+                || cpu.timer.output(GenericTimer.HYPERVISOR));
     }
 
-    private void warpToTimerDeadline() {
-        if (!(cpu.timer.counterSource() instanceof GenericTimer.InstructionCounter counter)) return;
-        long ticks = cpu.timer.ticksToDeadline();
-        if (ticks == Long.MAX_VALUE) return;
-        counter.advance(ticks);
+    private boolean countsInstructions() {
+        return vm.clock() == GuestClock.INSTRUCTIONS;
+    }
+
+    /**
+     * Waiting under the instruction clock, which moves only as vCPUs retire instructions: the count at which
+     * this vCPU wakes (its timer's deadline, the event stream's next event) is published, and when every vCPU
+     * waits the count skips to the earliest of theirs ({@link Vm#skipClockIfAllWait}); while another runs,
+     * this one looks at the count again after a millisecond, or when woken. True when the wait ends there:
+     * the stream's event (it ends a WFE), or a due timer with no interrupt controller to take its output;
+     * a timer whose output reaches one raises the IRQ line, which the next look sees.
+     */
+    private boolean awaitCount(long streamTicks) throws InterruptedException {
+        long now = vm.instructionCount();
+        long streamAt = streamTicks == Long.MAX_VALUE ? -1L : now + streamTicks, timerAt = cpu.timer.deadline();
+        wakeCount = Long.compareUnsigned(streamAt, timerAt) < 0 ? streamAt : timerAt;
+        if (!vm.skipClockIfAllWait(this)) {
+            synchronized (sleepLock) {
+                if (!irqLevel && !fiqLevel && !kickRequested) sleepLock.wait(1);
+            }
+        }
         cpu.timer.poll();
+        now = vm.instructionCount(); // no earlier than the count the poll saw: a timer it found due is due here
+        return Long.compareUnsigned(now, streamAt) >= 0 || !timerWired && Long.compareUnsigned(now, timerAt) >= 0;
+    }
+
+    /** Where this vCPU, waiting under the instruction clock, wakes (see {@link #awaitCount}); -1 for never. */
+    private volatile long wakeCount = -1L;
+
+    long wakeCount() { return wakeCount; }
+
+    /**
+     * Whether this vCPU waits: powered off, or asleep in WFI, WFE or CPU_SUSPEND with nothing yet come to
+     * wake it (one woken but not yet run by the host has work, as QEMU's icount sees a CPU with an interrupt
+     * pending: the clock must not skip while its thread is late). Any thread.
+     */
+    boolean waits() {
+        synchronized (lock) {
+            if (power == OFF) return true;
+        }
+        return idle && !irqLevel && !fiqLevel && !kickRequested;
     }
 
     /** The stage-2 view this vCPU runs on (its faults fill it). */

@@ -3,6 +3,7 @@ package org.jvisor.hyp;
 import java.util.ArrayList;
 import java.util.List;
 import org.jvisor.cpu.GenericTimer;
+import org.jvisor.cpu.InstructionClock;
 import org.jvisor.cpu.MmioHandler;
 import org.jvisor.cpu.PhysicalBus;
 import org.jvisor.cpu.Ram;
@@ -47,6 +48,8 @@ public final class Vm {
      * starts a VM's counter, and from the saved count at a restore ({@link #restoreClock}).
      */
     private final GenericTimer.HostClock hostClock = new GenericTimer.HostClock(0);
+    /** The system counter of a {@link GuestClock#INSTRUCTIONS} VM, one for all its vCPUs: their instructions, from 0. */
+    private final InstructionClock instructionClock = new InstructionClock();
     /** The guest owns EL2: RAM and devices sit on the host bus at their guest physical addresses, no stage 2. */
     private final boolean guestOwnsEl2;
     /** The guest kernel runs deprivileged at EL0 ({@link Hypervisor#createTrapAndEmulateVm}). */
@@ -276,23 +279,51 @@ public final class Vm {
     /** What the system counter of this VM's vCPUs counts. */
     public GuestClock clock() { return clock; }
 
-    GenericTimer.HostClock hostClock() { return hostClock; }
+    /** The counter source of a new vCPU's timer: the VM's one system counter. */
+    GenericTimer.CounterSource counterFor(org.jvisor.cpu.Cpu cpu) {
+        return clock == GuestClock.INSTRUCTIONS ? instructionClock.counter(cpu) : hostClock;
+    }
 
     /**
-     * The {@link GuestClock#HOST} counter's value now, for a snapshot (save it once for the VM, with its
-     * vCPUs stopped). A {@link GuestClock#INSTRUCTIONS} VM's counters are its vCPUs' own, in their state.
+     * The system counter's value now, for a snapshot: save it once for the VM, with its vCPUs stopped (an
+     * {@link GuestClock#INSTRUCTIONS} count then has every vCPU's instructions in).
      */
-    public long clockCount() { return hostClock.count(); }
+    public long clockCount() { return clock == GuestClock.INSTRUCTIONS ? instructionClock.count() : hostClock.count(); }
 
     /**
-     * Restoring a snapshot: the HOST counter goes on from {@code count}, the value {@link #clockCount} gave
-     * when it was saved, neither back nor forward by the time the snapshot was kept (call it before any vCPU
-     * runs). Throws {@link org.jvisor.cpu.StateException} for a negative count.
+     * Restoring a snapshot: the system counter goes on from {@code count}, the value {@link #clockCount} gave
+     * when it was saved; a HOST counter neither back nor forward by the time the snapshot was kept, an
+     * INSTRUCTIONS one counting each vCPU's instructions from its restored instruction count. Call it after
+     * every vCPU's {@link Vcpu#restoreState}, before any runs. Throws {@link org.jvisor.cpu.StateException}
+     * for a negative count.
      */
     public void restoreClock(long count) {
         if (count < 0) throw new org.jvisor.cpu.StateException("the saved system counter is negative: " + count);
-        hostClock.continueFrom(count);
+        if (clock == GuestClock.INSTRUCTIONS) instructionClock.continueFrom(count);
+        else hostClock.continueFrom(count);
     }
+
+    /**
+     * The INSTRUCTIONS counter skipped to the earliest count at which a waiting vCPU wakes, when every vCPU
+     * waits ({@code waker}, about to, among them): off, or asleep in WFI or WFE. QEMU's icount skips its
+     * virtual clock alike when every CPU sleeps. While one still runs the others wait for its instructions
+     * to bring the count there. Wakes the sleepers to look at the count; false when one still runs.
+     */
+    boolean skipClockIfAllWait(Vcpu waker) {
+        long earliest = -1L;
+        for (Vcpu v : vcpuArray) {
+            if (v != waker && !v.waits()) return false;
+            long at = v.wakeCount();
+            if (Long.compareUnsigned(at, earliest) < 0) earliest = at;
+        }
+        instructionClock.count(); // the instructions each retired before it waited, before the skip
+        if (earliest != -1L) instructionClock.advanceTo(earliest);
+        for (Vcpu v : vcpuArray) if (v != waker) v.wake();
+        return true;
+    }
+
+    /** The INSTRUCTIONS counter with every vCPU's instructions in: a waiting vCPU checking its deadline. */
+    long instructionCount() { return instructionClock.count(); }
 
     /** The VM's interrupt controller ({@link Vgic#create}), or null before one is created. */
     public synchronized Vgic gic() { return gic; }

@@ -47,10 +47,10 @@ final class VcpuThreads {
     /** Short holds (a monitor reading registers): vCPUs park while any is held, whatever pause says. */
     private volatile int holds;
     /**
-     * Threads of the run ({@code running}), those inside their loop ({@code entered}: a thread not yet
-     * there runs no guest code before it checks for a pause), and those parked.
+     * Threads of the run, and those parked. A pause waits for every thread of the run, one just started too:
+     * before it parks it may still complete a pending exit, on a vCPU a snapshot would be reading.
      */
-    private int status = -1, running, entered, parked;
+    private int status = -1, running, parked;
     /** Who hears of a vCPU's debug halt (the GDB stub); null: the vCPU simply runs on. */
     private volatile java.util.function.Consumer<Vcpu> debugListener;
 
@@ -106,7 +106,7 @@ final class VcpuThreads {
         }
         for (Vcpu v : vcpus) v.kick();
         synchronized (done) {
-            while (parked < entered && !stopping) done.wait();
+            while (parked < running && !stopping) done.wait();
         }
     }
 
@@ -143,7 +143,7 @@ final class VcpuThreads {
         for (Vcpu v : vcpus) v.kick();
         synchronized (done) {
             try {
-                while (parked < entered && !stopping) done.wait();
+                while (parked < running && !stopping) done.wait();
             } catch (InterruptedException e) {
                 release();
                 throw e;
@@ -160,9 +160,16 @@ final class VcpuThreads {
 
     private boolean parkRequested() { return pauseRequested || holds > 0; }
 
+    /** Whether every vCPU is parked, by a pause or a hold. */
+    boolean allParked() {
+        synchronized (done) {
+            return parkRequested() && parked == running;
+        }
+    }
+
     boolean isPaused() {
         synchronized (done) {
-            return pauseRequested && parked == entered;
+            return pauseRequested && parked == running;
         }
     }
 
@@ -182,9 +189,6 @@ final class VcpuThreads {
     }
 
     private void loop(Vcpu v) {
-        synchronized (done) {
-            entered++;
-        }
         try {
             while (!stopping) {
                 if (resetPending) {
@@ -202,7 +206,6 @@ final class VcpuThreads {
             }
         } finally {
             synchronized (done) {
-                entered--;
                 running--;
                 done.notifyAll();
             }

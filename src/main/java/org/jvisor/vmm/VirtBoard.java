@@ -192,7 +192,8 @@ public final class VirtBoard implements AutoCloseable {
 
     /**
      * Saves the whole machine to {@code file} (see {@link SnapshotFile}); the board must be paused
-     * ({@link #pause()}) and stays so. {@code description} says what the snapshot holds.
+     * ({@link #pause()}) or held ({@link #hold()}: what a snapshot taker uses, so that two at once do not
+     * resume each other's), and stays so. {@code description} says what the snapshot holds.
      */
     public void save(Path file, String description) throws IOException {
         synchronized (snapshotLock) {
@@ -206,7 +207,7 @@ public final class VirtBoard implements AutoCloseable {
     private boolean closed;
 
     private void saveLocked(Path file, String description) throws IOException {
-        if (!threads.isPaused()) throw new IllegalStateException("the board is running: pause it first");
+        if (!threads.allParked()) throw new IllegalStateException("the board is running: pause it first");
         for (VirtioMmioTransport t : transports) t.hold();
         try {
             writeSnapshot(file, description);
@@ -237,14 +238,14 @@ public final class VirtBoard implements AutoCloseable {
     }
 
     /**
-     * Puts this paused board back in the state {@code snapshot} saved (the monitor's {@code loadvm}), as QEMU
+     * Puts this paused (or held) board back in the state {@code snapshot} saved (the monitor's {@code loadvm}), as QEMU
      * loads a snapshot into its running machine: the snapshot must be of a board configured as this one.
      * Everything that can fail (the file's checksums, the machine it was made on) is checked before anything
      * changes; the state is then read into the board's parts. If that still fails (a file made to fool the
      * checks), the board is left stopped with an internal error, never running half-restored.
      */
     public void load(SnapshotFile snapshot) throws BootException {
-        if (!threads.isPaused()) throw new IllegalStateException("the board is running: pause it first");
+        if (!threads.allParked()) throw new IllegalStateException("the board is running: pause it first");
         StateReader state = new StateReader(snapshot.state());
         try {
             BoardConfig saved = SavedBoardConfig.read(state);
@@ -319,8 +320,9 @@ public final class VirtBoard implements AutoCloseable {
                     snapshot.verifyRam(r, tables.segment());
                 }
                 b.vm.restoreState(state);
-                b.vm.restoreClock(state.tag("clock").getLong());
+                long clock = state.tag("clock").getLong();
                 for (Vcpu v : b.vcpus) v.restoreState(state);
+                b.vm.restoreClock(clock); // after the vCPUs: an instruction count goes on from their instruction counts
                 b.gic.restoreState(state);
                 b.uart.restoreState(state);
                 b.rtc.restoreState(state);

@@ -99,12 +99,10 @@ final class Processes {
         }
 
         /** Waits until the output contains {@code text} (at most 60 s). */
-        void await(String text) throws InterruptedException {
-            await(text, 60);
-        }
+        void await(String text) throws InterruptedException { await(text, 60); }
 
-        /** Waits until the output contains {@code text}, at most {@code seconds}. */
-        void await(String text, int seconds) throws InterruptedException {
+        /** Waits until the output contains {@code text} (at most {@code seconds}: a Linux boot takes longer than 60). */
+        void await(String text, long seconds) throws InterruptedException {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (!output().contains(text)) {
                 assertTrue(System.nanoTime() < end, "no '" + text + "' within " + seconds + " s; the terminal shows:\n" + output());

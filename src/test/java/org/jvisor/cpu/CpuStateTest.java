@@ -138,7 +138,7 @@ class CpuStateTest {
 
     private static TestMachine machine() {
         TestMachine m = new TestMachine(RAM_SIZE);
-        m.cpu.timer.setCounterSource(new GenericTimer.InstructionCounter(m.cpu));
+        m.cpu.timer.setCounterSource(new InstructionClock().counter(m.cpu));
         m.cpu.timer.connect(GenericTimer.PHYSICAL, m.cpu::setIrqLine);
         return m;
     }
@@ -171,11 +171,12 @@ class CpuStateTest {
     }
 
     private static void wake(Cpu c) {
-        long ticks = c.timer.ticksToDeadline();
-        assertTrue(ticks != Long.MAX_VALUE, "WFI with no timer armed");
-        ((GenericTimer.InstructionCounter) c.timer.counterSource()).advance(ticks);
+        assertTrue(c.timer.ticksToDeadline() != Long.MAX_VALUE, "WFI with no timer armed");
+        clock(c).advanceTo(c.timer.deadline());
         c.timer.poll();
     }
+
+    private static InstructionClock clock(Cpu c) { return ((InstructionClock.Counter) c.timer.counterSource()).clock(); }
 
     private static byte[] state(Cpu c) {
         StateWriter w = new StateWriter();
@@ -190,6 +191,7 @@ class CpuStateTest {
         StateReader r = new StateReader(s);
         m.cpu.restoreState(r);
         r.end();
+        clock(m.cpu).continueFrom(clock(from.cpu).count()); // the machine's counter, saved apart from its processor
         assertArrayEquals(s, state(m.cpu), "saved again at once, a restored processor writes what it read");
         return m;
     }

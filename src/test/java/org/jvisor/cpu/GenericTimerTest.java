@@ -19,7 +19,7 @@ import org.jvisor.testing.NeedsCross;
 class GenericTimerTest {
     private static TestMachine machine(String src) {
         TestMachine m = new TestMachine().load(src);
-        m.cpu.timer.setCounterSource(new GenericTimer.InstructionCounter(m.cpu));
+        m.cpu.timer.setCounterSource(new InstructionClock().counter(m.cpu));
         return m;
     }
 
@@ -117,7 +117,7 @@ class GenericTimerTest {
         t.update();
         assertEquals(300, t.ticksToDeadline());
         assertEquals(Long.MAX_VALUE, t.nextDeadlineNanos(), "instruction counts do not advance with host time");
-        ((GenericTimer.InstructionCounter) t.counterSource()).advance(300);
+        ((InstructionClock.Counter) t.counterSource()).clock().advanceTo(t.deadline());
         t.poll();
         assertTrue(t.output(GenericTimer.PHYSICAL));
         t.setCounterSource(GenericTimer.HostClock.INSTANCE);

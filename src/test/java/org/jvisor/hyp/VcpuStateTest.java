@@ -104,6 +104,7 @@ class VcpuStateTest {
         StateReader r = new StateReader(saved);
         copy.vcpu.restoreState(r);
         r.end();
+        copy.vm.restoreClock(going.vm.clockCount()); // the VM's one counter, saved apart from its vCPUs
         assertArrayEquals(saved, vcpuState(copy.vcpu), "saved again at once, a restored vCPU writes what it read (after " + k + " exits)");
 
         finish(going);

@@ -26,7 +26,10 @@ final class MonitorSnapshots {
         this.store = store;
     }
 
-    /** Saves the VM under {@code name} (replacing a snapshot of that name); the VM is paused meanwhile and runs on as before. */
+    /**
+     * Saves the VM under {@code name} (replacing a snapshot of that name); the VM is held meanwhile and runs on
+     * as before (a hold, not a pause: another saver's resume, the booted-guest snapshot's, must not let it run).
+     */
     String save(String name) throws InterruptedException {
         java.nio.file.Path file;
         try {
@@ -34,8 +37,7 @@ final class MonitorSnapshots {
         } catch (IllegalArgumentException e) {
             return "savevm: " + e.getMessage() + "\n";
         }
-        boolean wasPaused = board.isPaused();
-        board.pause();
+        board.hold();
         try {
             long t0 = System.nanoTime();
             board.save(file, "savevm " + name);
@@ -47,7 +49,7 @@ final class MonitorSnapshots {
         } catch (SnapshotException | IllegalStateException e) {
             return "savevm: " + e.getMessage() + "\n";
         } finally {
-            if (!wasPaused) board.resume();
+            board.release();
         }
     }
 
@@ -60,15 +62,14 @@ final class MonitorSnapshots {
         } catch (IllegalArgumentException | SnapshotException e) {
             return "loadvm: " + e.getMessage() + "\n";
         }
-        boolean wasPaused = board.isPaused();
-        board.pause();
+        board.hold();
         try {
             board.load(s);
             return "";
         } catch (BootException e) {
             return "loadvm: " + e.getMessage() + "\n";
         } finally {
-            if (!wasPaused) board.resume();
+            board.release();
         }
     }
 
