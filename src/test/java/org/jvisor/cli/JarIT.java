@@ -50,4 +50,38 @@ class JarIT {
         assertTrue(out.contains("\nall 16 steps as expected\n"), out);
         assertEquals("", new String(err.get(), StandardCharsets.UTF_8));
     }
+
+    /**
+     * target/lib's picocli is built for jvisor's Java release (its class files' major version is jvisor's), so
+     * that the JDK's AOT cache can hold its classes (it refuses Java 5's, which picocli's own jar has), and it
+     * is still the module info.picocli that org.jvisor requires.
+     */
+    @Test
+    void picocliIsBuiltForThisJavaRelease() throws Exception {
+        Path lib = JAR.resolveSibling("lib");
+        Path picocli;
+        try (var files = java.nio.file.Files.list(lib)) {
+            picocli = files.filter(f -> f.getFileName().toString().matches("picocli-[0-9.]+\\.jar")).findFirst().orElseThrow();
+        }
+        int release;
+        try (JarFile jvisor = new JarFile(JAR.toFile())) {
+            release = majorVersion(jvisor, "org/jvisor/cli/Main.class");
+        }
+        try (JarFile jar = new JarFile(picocli.toFile())) {
+            for (String entry : new String[] {"picocli/CommandLine.class", "picocli/CommandLine$Model$OptionSpec.class", "module-info.class"}) {
+                assertEquals(release, majorVersion(jar, entry), entry + ": class file major version");
+            }
+            var descriptor = java.lang.module.ModuleFinder.of(picocli).findAll().iterator().next().descriptor();
+            assertEquals("info.picocli", descriptor.name());
+            assertEquals(java.util.Set.of("picocli"), descriptor.exports().stream().map(e -> e.source()).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
+    private static int majorVersion(JarFile jar, String entry) throws java.io.IOException {
+        try (var in = new java.io.DataInputStream(jar.getInputStream(jar.getEntry(entry)))) {
+            assertEquals(0xCAFEBABE, in.readInt(), entry);
+            in.readUnsignedShort(); // minor version
+            return in.readUnsignedShort();
+        }
+    }
 }
