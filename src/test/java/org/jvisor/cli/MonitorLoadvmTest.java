@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvisor.testing.BootsLinux;
+import org.jvisor.testing.NeedsTools;
 
 /**
  * The monitor's {@code loadvm} as a person uses it, on a terminal: at the default guest's shell, Ctrl-A c and
@@ -18,6 +19,7 @@ import org.jvisor.testing.BootsLinux;
  * {@code loadvm} does the same to a running machine (its disk aside: this guest has none).
  */
 @BootsLinux
+@NeedsTools
 class MonitorLoadvmTest {
     private static final String CTRL_A_C = "\u0001c";
 
