@@ -47,10 +47,12 @@ final class VcpuThreads {
     /** Short holds (a monitor reading registers): vCPUs park while any is held, whatever pause says. */
     private volatile int holds;
     /**
-     * Threads of the run, and those parked. A pause waits for every thread of the run, one just started too:
-     * before it parks it may still complete a pending exit, on a vCPU a snapshot would be reading.
+     * Threads of the run ({@code running}), those inside their loop ({@code entered}), and those parked. A
+     * pause waits for every thread of the run, one just started too: before it parks it may still complete a
+     * pending exit, on a vCPU a snapshot would be reading. Whether the VM is paused, as the user sees it, asks
+     * only of those that entered: a thread not yet there runs no guest code before it parks.
      */
-    private int status = -1, running, parked;
+    private int status = -1, running, entered, parked;
     /** Who hears of a vCPU's debug halt (the GDB stub); null: the vCPU simply runs on. */
     private volatile java.util.function.Consumer<Vcpu> debugListener;
 
@@ -169,7 +171,7 @@ final class VcpuThreads {
 
     boolean isPaused() {
         synchronized (done) {
-            return pauseRequested && parked == running;
+            return pauseRequested && parked == entered;
         }
     }
 
@@ -189,6 +191,9 @@ final class VcpuThreads {
     }
 
     private void loop(Vcpu v) {
+        synchronized (done) {
+            entered++;
+        }
         try {
             while (!stopping) {
                 if (resetPending) {
@@ -206,6 +211,7 @@ final class VcpuThreads {
             }
         } finally {
             synchronized (done) {
+                entered--;
                 running--;
                 done.notifyAll();
             }
